@@ -1,0 +1,132 @@
+/* clicommon.c: see clicommon.h. */
+#include "clicommon.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *cli_program = "ovakit";
+volatile sig_atomic_t cli_cancel;
+
+static void vline(const char *prefix, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* One line, always: a newline inside a message would break scripts. */
+	for (char *p = msg; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "%s: %s%s\n", cli_program, prefix, msg);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int cli_fail(const struct ovk_error *err)
+{
+	cli_error("%s", err->msg);
+	if (cli_cancel)
+		return 128 + (int)cli_cancel;
+	return 1;
+}
+
+static void on_signal(int sig)
+{
+	cli_cancel = sig;
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(struct cli_progress *p, const char *label)
+{
+	memset(p, 0, sizeof *p);
+	p->label = label;
+	p->tty = isatty(STDERR_FILENO);
+	p->start = now();
+	p->last_pct = -1;
+}
+
+/* Plain lines are for logs: one per 10 %, at most one a second. */
+#define PLAIN_STEP_PCT 10
+
+void cli_progress_cb(void *opaque, uint64_t done, uint64_t total)
+{
+	struct cli_progress *p = opaque;
+	double t = now(), elapsed = t - p->start;
+	double mbs = elapsed > 0 ? (double)done / elapsed / 1e6 : 0;
+	int pct = total ? (int)(done * 100 / total) : 100;
+	double eta = done && total > done ? elapsed * (double)(total - done) / (double)done : 0;
+
+	if (p->tty) {
+		char bar[31];
+		int fill = pct * 30 / 100;
+
+		memset(bar, '#', (size_t)fill);
+		memset(bar + fill, ' ', (size_t)(30 - fill));
+		bar[30] = '\0';
+		fprintf(stderr, "\r%s [%s] %3d%% %8.1f MB/s ETA %d:%02d ", p->label, bar, pct,
+			mbs, (int)eta / 60, (int)eta % 60);
+		fflush(stderr);
+	} else if (pct / PLAIN_STEP_PCT != p->last_pct / PLAIN_STEP_PCT &&
+		   (t - p->last >= 1.0 || pct == 100)) {
+		fprintf(stderr, "%s: %s: %d%% (%.1f MB/s, ETA %ds)\n", cli_program, p->label,
+			pct, mbs, (int)eta);
+		p->last = t;
+		p->last_pct = pct;
+	}
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+	if (p->tty)
+		fputc('\n', stderr);
+}
+
+int cli_parse_threads(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > 1024)
+		return -1;
+	return (int)v;
+}

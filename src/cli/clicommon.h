@@ -1,0 +1,43 @@
+/*
+ * clicommon.h: what the three programs share: the one-line error format,
+ * signal-to-cancel plumbing with the 130/143 exit codes, and the progress
+ * line.  Only the public API is used here.
+ */
+#ifndef OVK_CLI_COMMON_H
+#define OVK_CLI_COMMON_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "ovakit.h"
+
+#define EXIT_USAGE 2
+
+extern const char *cli_program;
+/* The signal that asked us to stop, or 0. */
+extern volatile sig_atomic_t cli_cancel;
+
+/* Print "program: msg" as one line on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "program: <err->msg>" and return the exit code for it: 128 + signal
+ * when a signal cancelled the work, else 1. */
+int cli_fail(const struct ovk_error *err);
+/* Route SIGINT and SIGTERM into cli_cancel. */
+void cli_catch_signals(void);
+
+/* A progress line: a bar on a TTY, plain lines otherwise. */
+struct cli_progress {
+	const char *label;
+	int tty;
+	double start, last;
+	int last_pct;
+};
+void cli_progress_init(struct cli_progress *p, const char *label);
+void cli_progress_cb(void *opaque, uint64_t done, uint64_t total);
+void cli_progress_end(struct cli_progress *p);
+
+/* Parse a positive count for -j; -1 when invalid. */
+int cli_parse_threads(const char *s);
+
+#endif

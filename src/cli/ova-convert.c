@@ -1,0 +1,203 @@
+/*
+ * ova-convert: a qemu-img-style converter over libovakit.
+ *
+ *   ova-convert [-f FMT] [-O FMT] [-o OPTS] [-c] [-p] [-j N] [--force]
+ *               [--no-sync] INPUT OUTPUT
+ *   ova-convert --info [--json] [-f FMT] INPUT
+ *   ova-convert --overlay BACKING [-F FMT] OUTPUT
+ *
+ * Everything real happens in the library; this file parses arguments,
+ * prints, and maps errors to exit codes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clicommon.h"
+
+/* -o may be given several times; the joined string is bounded for sanity. */
+#define MAX_OPTIONS_LEN 4096
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ova-convert [OPTIONS] INPUT OUTPUT\n"
+		"       ova-convert --info [--json] [-f FMT] INPUT\n"
+		"       ova-convert --overlay BACKING [-F FMT] OUTPUT\n"
+		"\n"
+		"Convert a virtual disk (VMDK, qcow2, raw) to qcow2 or raw.\n"
+		"\n"
+		"Options:\n"
+		"  -f, --format FMT        input format (default: probe the content)\n"
+		"  -O, --to FMT            output format: qcow2 or raw (default raw)\n"
+		"  -o OPTIONS              output options, e.g. cluster_size=64k,compression_type=zstd\n"
+		"  -c, --compress          compress the output (qcow2)\n"
+		"  -p, --progress          show progress\n"
+		"  -j, --threads N         worker threads (default: online CPUs)\n"
+		"      --force             overwrite an existing OUTPUT\n"
+		"      --no-sync           do not fsync OUTPUT before renaming it into place\n"
+		"      --allow-unsafe-paths  follow absolute or '..' extent and backing paths\n"
+		"      --info              describe INPUT\n"
+		"      --json              with --info: print JSON\n"
+		"      --overlay BACKING   create an empty qcow2 OUTPUT over BACKING\n"
+		"  -F, --backing-format FMT  format of BACKING (default: probe)\n"
+		"  -h, --help              show this help\n"
+		"  -V, --version           show the version\n"
+		"\n"
+		"Exit status: 0 ok, 1 failure, 2 usage error, 130/143 interrupted.\n");
+}
+
+struct args {
+	struct ovk_convert_opts opts;
+	char options[MAX_OPTIONS_LEN];
+	int info, json, progress;
+	const char *overlay;
+	const char *backing_format;
+	const char *input, *output;
+};
+
+enum {
+	OPT_FORCE = 256, OPT_NO_SYNC, OPT_INFO, OPT_JSON, OPT_OVERLAY, OPT_UNSAFE,
+};
+
+static int add_options(struct args *a, const char *s)
+{
+	size_t used = strlen(a->options);
+
+	if (used + strlen(s) + 2 > sizeof a->options)
+		return -1;
+	if (used)
+		strcat(a->options, ",");
+	strcat(a->options, s);
+	return 0;
+}
+
+/* Returns 0, or an exit code to leave with (-1: go on). */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 'O' },
+		{ "compress", no_argument, NULL, 'c' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "backing-format", required_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "info", no_argument, NULL, OPT_INFO },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "overlay", required_argument, NULL, OPT_OVERLAY },
+		{ "allow-unsafe-paths", no_argument, NULL, OPT_UNSAFE },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, n;
+
+	while ((c = getopt_long(argc, argv, "f:O:o:cpj:F:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': a->opts.in_format = optarg; break;
+		case 'O': a->opts.out_format = optarg; break;
+		case 'o':
+			if (add_options(a, optarg) < 0) {
+				cli_error("-o: options too long");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c': a->opts.compress = 1; break;
+		case 'p': a->progress = 1; break;
+		case 'j':
+			if ((n = cli_parse_threads(optarg)) < 0) {
+				cli_error("-j: '%s' is not a thread count (1-1024)", optarg);
+				return EXIT_USAGE;
+			}
+			a->opts.threads = (unsigned)n;
+			break;
+		case 'F': a->backing_format = optarg; break;
+		case OPT_FORCE: a->opts.force = 1; break;
+		case OPT_NO_SYNC: a->opts.no_sync = 1; break;
+		case OPT_INFO: a->info = 1; break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_OVERLAY: a->overlay = optarg; break;
+		case OPT_UNSAFE: a->opts.open_flags |= OVK_OPEN_UNSAFE_PATHS; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("ova-convert (ovakit) %s\n", ovk_version()); return 0;
+		default:
+			fprintf(stderr, "Try 'ova-convert --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	n = argc - optind;
+	if (a->json && !a->info) {
+		cli_error("--json goes with --info");
+		return EXIT_USAGE;
+	}
+	if ((a->info || a->overlay) && n != 1) {
+		cli_error("%s takes exactly one file", a->info ? "--info" : "--overlay");
+		return EXIT_USAGE;
+	}
+	if (!a->info && !a->overlay && n != 2) {
+		cli_error("need INPUT and OUTPUT (see --help)");
+		return EXIT_USAGE;
+	}
+	a->input = argv[optind];
+	a->output = n == 2 ? argv[optind + 1] : argv[optind];
+	if (a->options[0])
+		a->opts.options = a->options;
+	return -1;
+}
+
+static int do_info(const struct args *a)
+{
+	struct ovk_error err = { 0 };
+	struct ovk_info *info = NULL;
+	char *text = NULL;
+	int rc = 1;
+
+	if (ovk_info_open(a->input, a->opts.in_format, a->opts.open_flags, &info, &err) < 0 ||
+	    ovk_info_render(info, a->json, &text, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	fputs(text, stdout);
+	rc = 0;
+out:
+	free(text);
+	ovk_info_free(info);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	struct ovk_error err = { 0 };
+	struct cli_progress progress;
+	int rc;
+
+	cli_program = "ova-convert";
+	memset(&a, 0, sizeof a);
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.info)
+		return do_info(&a);
+
+	cli_catch_signals();
+	a.opts.cancel = &cli_cancel;
+	if (a.progress) {
+		cli_progress_init(&progress, a.output);
+		a.opts.progress = cli_progress_cb;
+		a.opts.progress_opaque = &progress;
+	}
+	if (a.overlay)
+		rc = ovk_create_overlay(a.overlay, a.backing_format, a.output, &a.opts, &err);
+	else
+		rc = ovk_convert(a.input, a.output, &a.opts, &err);
+	if (a.progress)
+		cli_progress_end(&progress);
+	if (rc < 0)
+		return cli_fail(&err);
+	return 0;
+}

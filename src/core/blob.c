@@ -1,0 +1,448 @@
+/*
+ * blob.c: input bytes for the formats (see blob.h).
+ *
+ * Mapped blobs share one refcounted mapping (struct ovk_blob_map), so an OVA
+ * member window outlives nothing it points into.  Zero-length files cannot
+ * be mapped; they get data pointing at a static empty byte so that every
+ * mapped blob has a non-NULL data.
+ */
+#include "blob.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checked.h"
+
+struct ovk_blob_map {
+	int refs;
+	void *addr;
+	size_t len;
+	int fd;
+};
+
+static const uint8_t empty_file[1];
+
+static void map_unref(struct ovk_blob_map *m)
+{
+	if (!m || --m->refs > 0)
+		return;
+	if (m->addr && m->len)
+		munmap(m->addr, m->len);
+	if (m->fd >= 0)
+		close(m->fd);
+	free(m);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* The default resolver: siblings are files in the directory of the blob. */
+struct dir_resolver {
+	struct ovk_resolver base;
+	int refs;
+	char *dir;
+};
+
+static int dir_resolver_open(struct ovk_resolver *r, const char *name, unsigned flags,
+			     struct ovk_blob **out, struct ovk_error *err)
+{
+	struct dir_resolver *d = (struct dir_resolver *)r;
+	char *path = NULL;
+	int ret = -1;
+
+	if (!(flags & OVK_OPEN_UNSAFE_PATHS) && !ovk_path_is_contained(name)) {
+		ovk_error_set(err, EPERM,
+			      "%s: refusing a path that is absolute or leaves the directory", name);
+		goto out;
+	}
+	if (name[0] == '/')
+		path = strdup(name);
+	else if (asprintf(&path, "%s/%s", d->dir, name) < 0)
+		path = NULL;
+	if (!path) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = ovk_blob_open_file(path, out, err);
+out:
+	free(path);
+	return ret;
+}
+
+static void dir_resolver_ref(struct ovk_resolver *r)
+{
+	((struct dir_resolver *)r)->refs++;
+}
+
+static void dir_resolver_unref(struct ovk_resolver *r)
+{
+	struct dir_resolver *d = (struct dir_resolver *)r;
+
+	if (--d->refs > 0)
+		return;
+	free(d->dir);
+	free(d);
+}
+
+static struct ovk_resolver *dir_resolver_new(const char *path)
+{
+	struct dir_resolver *d = calloc(1, sizeof *d);
+
+	if (!d)
+		return NULL;
+	d->dir = dir_of(path);
+	if (!d->dir) {
+		free(d);
+		return NULL;
+	}
+	d->refs = 1;
+	d->base.open = dir_resolver_open;
+	d->base.ref = dir_resolver_ref;
+	d->base.unref = dir_resolver_unref;
+	return &d->base;
+}
+
+static int file_size(int fd, const struct stat *st, const char *path, uint64_t *size,
+		     struct ovk_error *err)
+{
+	if (S_ISREG(st->st_mode)) {
+		*size = (uint64_t)st->st_size;
+		return 0;
+	}
+	if (S_ISBLK(st->st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, size) < 0)
+			return ovk_error_sys(err, errno, "%s: cannot get block device size", path);
+		return 0;
+	}
+	if (S_ISDIR(st->st_mode))
+		return ovk_error_set(err, EISDIR, "%s: is a directory", path);
+	return ovk_error_set(err, EINVAL, "%s: not a regular file or block device", path);
+}
+
+int ovk_blob_open_file(const char *path, struct ovk_blob **out, struct ovk_error *err)
+{
+	struct ovk_blob *b = NULL;
+	struct stat st;
+	uint64_t size = 0;
+	int fd = -1;
+	int ret = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ovk_error_sys(err, errno, "%s", path);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		ovk_error_sys(err, errno, "%s: stat", path);
+		goto out;
+	}
+	if (file_size(fd, &st, path, &size, err) < 0)
+		goto out;
+	if (size > SIZE_MAX) {
+		ovk_error_set(err, EFBIG, "%s: too large to map", path);
+		goto out;
+	}
+	b = calloc(1, sizeof *b);
+	if (!b || !(b->map = calloc(1, sizeof *b->map)) || !(b->name = strdup(path))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	b->map->refs = 1;
+	b->map->fd = -1;
+	if (size > 0) {
+		void *addr = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (addr == MAP_FAILED) {
+			ovk_error_sys(err, errno, "%s: mmap", path);
+			goto out;
+		}
+		b->map->addr = addr;
+		b->map->len = (size_t)size;
+		b->data = addr;
+	} else {
+		b->data = empty_file;
+	}
+	b->map->fd = fd;
+	b->fd = fd;
+	fd = -1;
+	b->size = size;
+	b->is_block_device = S_ISBLK(st.st_mode);
+	b->alloc_bytes = S_ISREG(st.st_mode) ? (uint64_t)st.st_blocks * 512 : size;
+	b->resolver = dir_resolver_new(path);
+	if (!b->resolver) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = b;
+	b = NULL;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	ovk_blob_free(b);
+	return ret;
+}
+
+int ovk_blob_window(struct ovk_blob *parent, uint64_t off, uint64_t len, const char *name,
+		    struct ovk_resolver *resolver, struct ovk_blob **out, struct ovk_error *err)
+{
+	struct ovk_blob *b;
+
+	if (!parent->data)
+		return ovk_error_set(err, EINVAL, "%s: cannot window a stream", parent->name);
+	if (!ovk_range_ok(off, len, parent->size))
+		return ovk_error_set(err, ERANGE,
+				     "%s: window %llu+%llu beyond end of file (size %llu)",
+				     parent->name, (unsigned long long)off,
+				     (unsigned long long)len, (unsigned long long)parent->size);
+	b = calloc(1, sizeof *b);
+	if (!b || !(b->name = strdup(name))) {
+		free(b);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	b->data = parent->data + off;
+	b->size = len;
+	b->fd = parent->fd;
+	b->fd_offset = parent->fd_offset + off;
+	b->alloc_bytes = len;
+	b->map = parent->map;
+	if (b->map)
+		b->map->refs++;
+	b->resolver = resolver;
+	if (resolver)
+		resolver->ref(resolver);
+	*out = b;
+	return 0;
+}
+
+int ovk_blob_stream(const char *name, uint64_t size, ovk_blob_read_fn fn, void *opaque,
+		    void (*close_fn)(void *opaque), struct ovk_resolver *resolver,
+		    struct ovk_blob **out, struct ovk_error *err)
+{
+	struct ovk_blob *b = calloc(1, sizeof *b);
+
+	if (!b || !(b->name = strdup(name))) {
+		free(b);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	b->size = size;
+	b->fd = -1;
+	b->read_fn = fn;
+	b->read_opaque = opaque;
+	b->read_close = close_fn;
+	b->resolver = resolver;
+	if (resolver)
+		resolver->ref(resolver);
+	*out = b;
+	return 0;
+}
+
+/* Read from the underlying stream or mapping, past any peeked bytes. */
+static ssize_t raw_read(struct ovk_blob *b, uint8_t *buf, size_t len, struct ovk_error *err)
+{
+	size_t got = 0;
+
+	if (b->data) {
+		uint64_t left = b->size - ovk_min_u64(b->stream_pos, b->size);
+		size_t n = (size_t)ovk_min_u64(left, len);
+
+		memcpy(buf, b->data + b->stream_pos, n);
+		b->stream_pos += n;
+		return (ssize_t)n;
+	}
+	while (got < len) {
+		ssize_t n = b->read_fn(b->read_opaque, buf + got, len - got, err);
+
+		if (n < 0)
+			return ovk_error_prefix(err, "%s", b->name);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	b->stream_pos += got;
+	return (ssize_t)got;
+}
+
+ssize_t ovk_blob_read(struct ovk_blob *b, void *buf, size_t len, struct ovk_error *err)
+{
+	uint8_t *p = buf;
+	size_t from_peek = 0;
+	ssize_t n;
+
+	if (b->peek_pos < b->peek_len) {
+		from_peek = ovk_min_u64(len, b->peek_len - b->peek_pos);
+		memcpy(p, b->peek_buf + b->peek_pos, from_peek);
+		b->peek_pos += from_peek;
+		if (b->peek_pos == b->peek_len) {
+			free(b->peek_buf);
+			b->peek_buf = NULL;
+			b->peek_len = b->peek_pos = 0;
+		}
+	}
+	if (from_peek == len)
+		return (ssize_t)len;
+	n = raw_read(b, p + from_peek, len - from_peek, err);
+	if (n < 0)
+		return -1;
+	return (ssize_t)from_peek + n;
+}
+
+int ovk_blob_peek(struct ovk_blob *b, size_t len, const uint8_t **p, size_t *got,
+		  struct ovk_error *err)
+{
+	size_t have = b->peek_len - b->peek_pos;
+	uint8_t *nb;
+	ssize_t n;
+
+	if (b->data) {
+		uint64_t pos = b->stream_pos;
+
+		*p = b->data + ovk_min_u64(pos, b->size);
+		*got = (size_t)ovk_min_u64(len, b->size - ovk_min_u64(pos, b->size));
+		return 0;
+	}
+	if (have < len) {
+		nb = malloc(len);
+		if (!nb)
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		if (have)
+			memcpy(nb, b->peek_buf + b->peek_pos, have);
+		n = raw_read(b, nb + have, len - have, err);
+		if (n < 0) {
+			free(nb);
+			return -1;
+		}
+		free(b->peek_buf);
+		b->peek_buf = nb;
+		b->peek_pos = 0;
+		b->peek_len = have + (size_t)n;
+	}
+	*p = b->peek_buf + b->peek_pos;
+	*got = ovk_min_u64(len, b->peek_len - b->peek_pos);
+	return 0;
+}
+
+int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err)
+{
+	uint8_t scratch[65536];
+
+	if (b->data && b->peek_len == 0) {
+		if (ovk_add_overflow(b->stream_pos, n, &b->stream_pos))
+			return ovk_error_set(err, ERANGE, "%s: skip overflows", b->name);
+		return 0;
+	}
+	while (n > 0) {
+		size_t want = (size_t)ovk_min_u64(n, sizeof scratch);
+		ssize_t got = ovk_blob_read(b, scratch, want, err);
+
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			return ovk_error_set(err, EIO, "%s: unexpected end of stream", b->name);
+		n -= (uint64_t)got;
+	}
+	return 0;
+}
+
+int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len,
+		   struct ovk_error *err)
+{
+	if (!b->data)
+		return ovk_error_set(err, EINVAL, "%s: random access on a stream", b->name);
+	if (!ovk_range_ok(off, len, b->size))
+		return ovk_error_set(err, ERANGE,
+				     "%s: read of %zu bytes at %llu beyond end of file (size %llu)",
+				     b->name, len, (unsigned long long)off,
+				     (unsigned long long)b->size);
+	memcpy(buf, b->data + off, len);
+	return 0;
+}
+
+int ovk_blob_open_sibling(struct ovk_blob *b, const char *name, unsigned flags,
+			  struct ovk_blob **out, struct ovk_error *err)
+{
+	if (!b->resolver)
+		return ovk_error_set(err, ENOENT, "%s: no way to open %s beside it", b->name, name);
+	return b->resolver->open(b->resolver, name, flags, out, err);
+}
+
+void ovk_blob_advise_sequential(struct ovk_blob *b)
+{
+	if (b->data && b->map && b->map->addr && b->size)
+		madvise(b->map->addr, b->map->len, MADV_SEQUENTIAL);
+}
+
+void ovk_blob_release_range(struct ovk_blob *b, uint64_t off, uint64_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start, end, lo, hi;
+
+	if (!b->data || !b->map || !b->map->addr || len == 0)
+		return;
+	if (!ovk_range_ok(off, len, b->size))
+		len = off < b->size ? b->size - off : 0;
+	if (len == 0)
+		return;
+	/* Only whole pages inside the window, so a neighbour's pages stay. */
+	start = (uintptr_t)(b->data + off);
+	end = start + (uintptr_t)len;
+	lo = (start + page - 1) & ~(page - 1);
+	hi = end & ~(page - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void ovk_blob_release(struct ovk_blob *b, uint64_t upto)
+{
+	ovk_blob_release_range(b, 0, upto);
+}
+
+void ovk_blob_free(struct ovk_blob *b)
+{
+	if (!b)
+		return;
+	if (b->read_close)
+		b->read_close(b->read_opaque);
+	if (b->resolver)
+		b->resolver->unref(b->resolver);
+	map_unref(b->map);
+	free(b->peek_buf);
+	free(b->dir);
+	free(b->name);
+	free(b);
+}
+
+int ovk_path_is_contained(const char *name)
+{
+	const char *p = name;
+
+	if (!name || !*name || name[0] == '/')
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 1;
+}

@@ -1,0 +1,115 @@
+/*
+ * blob.h: the bytes of one input file, as the formats see them.
+ *
+ * A blob is either
+ *   - mapped: `data` points at `size` bytes (an mmap of a whole file, or a
+ *     window into the mmap of a container such as an uncompressed OVA), or
+ *   - a forward-only stream (`data == NULL`): bytes come from ovk_blob_read()
+ *     in order, as from a gzip- or xz-compressed OVA member.
+ * Formats read everything through a blob; none of them opens files by
+ * itself.  Sibling files (VMDK extents named by a descriptor) are opened with
+ * ovk_blob_open_sibling(), which asks the blob's resolver: a directory for a
+ * plain file, the member list for an OVA.  That keeps the formats unaware of
+ * containers (STYLE.md #0).
+ *
+ * Ownership: a blob is owned by whoever opened it and freed with
+ * ovk_blob_free(), which is NULL-safe.  A window keeps its parent mapping
+ * alive through a reference count.  Blobs are not thread-safe, except that
+ * many threads may read `data` at once.
+ */
+#ifndef OVK_CORE_BLOB_H
+#define OVK_CORE_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct ovk_blob;
+
+/* How sibling names are resolved.  `open` returns a new blob for `name`
+ * (relative to the blob that asks) or -1 with err filled.  `flags` are the
+ * OVK_OPEN_* flags of the public header (OVK_OPEN_UNSAFE_PATHS allows
+ * absolute and ".." names). */
+struct ovk_resolver {
+	int (*open)(struct ovk_resolver *r, const char *name, unsigned flags,
+		    struct ovk_blob **out, struct ovk_error *err);
+	void (*ref)(struct ovk_resolver *r);
+	void (*unref)(struct ovk_resolver *r);
+};
+
+/* Stream callbacks for a forward-only blob: read up to len bytes; 0 at end. */
+typedef ssize_t (*ovk_blob_read_fn)(void *opaque, void *buf, size_t len, struct ovk_error *err);
+
+struct ovk_blob {
+	char *name;               /* for messages: the path, or "x.ova:disk1.vmdk" */
+	const uint8_t *data;      /* mapped bytes, or NULL for a stream */
+	uint64_t size;            /* bytes; for a stream, the size if known, else UINT64_MAX */
+	int fd;                   /* the file behind a mapped blob, or -1 */
+	uint64_t fd_offset;       /* where data[0] sits in fd (windows) */
+	int is_block_device;
+	uint64_t alloc_bytes;     /* bytes allocated on disk (st_blocks * 512), or 0 */
+
+	/* private */
+	uint64_t stream_pos;      /* bytes consumed from a stream */
+	ovk_blob_read_fn read_fn;
+	void *read_opaque;
+	void (*read_close)(void *opaque);
+	struct ovk_blob_map *map; /* shared mapping, refcounted */
+	uint8_t *peek_buf;        /* stream bytes peeked but not yet consumed */
+	size_t peek_len, peek_pos;
+	struct ovk_resolver *resolver;
+	char *dir;                /* directory for the default resolver */
+};
+
+/* Open a regular file or block device read-only and mmap it.  Sets the
+ * default resolver (siblings beside the file, `dir` from the path). */
+int ovk_blob_open_file(const char *path, struct ovk_blob **out, struct ovk_error *err);
+
+/* A window [off, off + len) of a mapped blob, named `name`; it shares the
+ * mapping.  The resolver is given by the caller (may be NULL). */
+int ovk_blob_window(struct ovk_blob *parent, uint64_t off, uint64_t len, const char *name,
+		    struct ovk_resolver *resolver, struct ovk_blob **out, struct ovk_error *err);
+
+/* A forward-only stream blob.  `size` may be UINT64_MAX when unknown.
+ * `close` (may be NULL) is called on opaque when the blob is freed. */
+int ovk_blob_stream(const char *name, uint64_t size, ovk_blob_read_fn fn, void *opaque,
+		    void (*close)(void *opaque), struct ovk_resolver *resolver,
+		    struct ovk_blob **out, struct ovk_error *err);
+
+/* Read exactly len bytes at the stream cursor (short only at the end: returns
+ * bytes read).  Works on mapped blobs too, with a cursor. */
+ssize_t ovk_blob_read(struct ovk_blob *b, void *buf, size_t len, struct ovk_error *err);
+
+/* Look at the next len bytes without consuming them (streams buffer them;
+ * later reads return them first).  *got may be < len at the end. */
+int ovk_blob_peek(struct ovk_blob *b, size_t len, const uint8_t **p, size_t *got,
+		  struct ovk_error *err);
+
+/* Skip forward n bytes of a stream. */
+int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err);
+
+/* Copy [off, off + len) of a mapped blob into buf; -1 when out of range. */
+int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len,
+		   struct ovk_error *err);
+
+/* Open a sibling through the blob's resolver. */
+int ovk_blob_open_sibling(struct ovk_blob *b, const char *name, unsigned flags,
+			  struct ovk_blob **out, struct ovk_error *err);
+
+/* Memory hints for mapped blobs; page-aligned internally, errors ignored. */
+void ovk_blob_advise_sequential(struct ovk_blob *b);
+/* Drop the resident pages of [0, upto) from this process (not from the page
+ * cache), so RSS does not grow with the disk. */
+void ovk_blob_release(struct ovk_blob *b, uint64_t upto);
+/* Drop the resident pages of [off, off + len). */
+void ovk_blob_release_range(struct ovk_blob *b, uint64_t off, uint64_t len);
+
+void ovk_blob_free(struct ovk_blob *b);
+
+/* True when a relative `name` stays inside its directory: not absolute, no
+ * ".." component, not empty.  Used by every resolver. */
+int ovk_path_is_contained(const char *name);
+
+#endif

@@ -1,0 +1,60 @@
+/* error.c: filling and prefixing struct ovk_error (see error.h). */
+#include "error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void error_vset(struct ovk_error *err, int errnum, const char *fmt, va_list ap)
+{
+	if (!err)
+		return;
+	err->errnum = errnum;
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
+int ovk_error_set(struct ovk_error *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_vset(err, errnum, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ovk_error_sys(struct ovk_error *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	size_t used;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	error_vset(err, errnum, fmt, ap);
+	va_end(ap);
+	used = strlen(err->msg);
+	snprintf(err->msg + used, sizeof err->msg - used, ": %s", strerror(errnum));
+	return -1;
+}
+
+int ovk_error_prefix(struct ovk_error *err, const char *fmt, ...)
+{
+	char old[sizeof err->msg];
+	va_list ap;
+	size_t used;
+	int n;
+
+	if (!err)
+		return -1;
+	memcpy(old, err->msg, sizeof old);
+	va_start(ap, fmt);
+	n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	used = n < 0 ? 0 : (size_t)n;
+	if (used >= sizeof err->msg - 1)
+		return -1;   /* the prefix alone filled the line */
+	snprintf(err->msg + used, sizeof err->msg - used, ": %s", old);
+	return -1;
+}

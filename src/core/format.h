@@ -1,0 +1,51 @@
+/*
+ * format.h: what one disk format exposes to the engine's registry.
+ *
+ * Each format directory (src/raw, src/vmdk, src/qcow2) defines one
+ * `const struct ovk_format ovk_format_NAME` and nothing else is visible to
+ * the engine.  The registry probes every format by content and picks the
+ * highest score (STYLE.md #2); names and extensions are never looked at.
+ */
+#ifndef OVK_CORE_FORMAT_H
+#define OVK_CORE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blob.h"
+#include "error.h"
+#include "extent.h"
+
+/* Probe scores. */
+#define OVK_PROBE_NO 0
+#define OVK_PROBE_FALLBACK 1   /* raw: anything */
+#define OVK_PROBE_MAYBE 50     /* e.g. a text descriptor */
+#define OVK_PROBE_SURE 100     /* a magic number plus a sane header */
+
+/* The bytes a probe may look at: the head of the file. */
+#define OVK_PROBE_BYTES 4096
+
+struct ovk_format {
+	const char *name;
+	/* Score the head of a file (up to OVK_PROBE_BYTES; fewer if the file is
+	 * shorter); `size` is the whole blob's size (UINT64_MAX if unknown). */
+	int (*probe)(const uint8_t *head, size_t len, uint64_t size);
+	/* Open a source on `blob`.  On success the source owns the blob (and
+	 * frees it on close); on failure the caller still owns it.  `flags`
+	 * are OVK_OPEN_* from ovakit.h.  NULL if the format cannot be read. */
+	int (*open_source)(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
+			   struct ovk_error *err);
+	/* Open a sink.  NULL if the format cannot be written. */
+	int (*open_sink)(const struct ovk_sink_params *params, struct ovk_sink **out,
+			 struct ovk_error *err);
+	/* The -o keys the sink accepts (NULL-terminated), or NULL for none. */
+	const char *const *sink_options;
+	/* Whether the sink can record a backing file (overlay creation). */
+	int supports_backing;
+};
+
+extern const struct ovk_format ovk_format_raw;
+extern const struct ovk_format ovk_format_vmdk;
+extern const struct ovk_format ovk_format_qcow2;
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * info.c: the --info tree (see info.h) and its text and JSON renderings.
+ *
+ * The tree is a list of nodes with children; a cursor stack records where
+ * the next field goes.  Rendering is a plain recursive walk into a growing
+ * string.
+ */
+#include "info.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* Nesting deeper than this is a bug in a format, not something files cause. */
+#define INFO_MAX_DEPTH 8
+
+enum node_type { NODE_STR, NODE_U64, NODE_BOOL, NODE_LIST, NODE_OBJECT };
+
+struct node {
+	enum node_type type;
+	char *key;               /* NULL inside lists */
+	char *str;
+	uint64_t u64;
+	struct node *first, *last, *next;
+};
+
+struct ovk_info {
+	struct node root;
+	struct node *stack[INFO_MAX_DEPTH];
+	int depth;
+	int failed;              /* an allocation or nesting error happened */
+};
+
+struct ovk_info *ovk_info_new(void)
+{
+	struct ovk_info *info = calloc(1, sizeof *info);
+
+	if (!info)
+		return NULL;
+	info->root.type = NODE_OBJECT;
+	info->stack[0] = &info->root;
+	return info;
+}
+
+static struct node *add(struct ovk_info *info, enum node_type type, const char *key)
+{
+	struct node *parent, *n;
+
+	if (!info || info->failed)
+		return NULL;
+	parent = info->stack[info->depth];
+	n = calloc(1, sizeof *n);
+	if (!n || (key && parent->type == NODE_OBJECT && !(n->key = strdup(key)))) {
+		free(n);
+		info->failed = 1;
+		return NULL;
+	}
+	n->type = type;
+	if (parent->last)
+		parent->last->next = n;
+	else
+		parent->first = n;
+	parent->last = n;
+	return n;
+}
+
+void ovk_info_str(struct ovk_info *info, const char *key, const char *val)
+{
+	struct node *n = add(info, NODE_STR, key);
+
+	if (n && !(n->str = strdup(val ? val : "")))
+		info->failed = 1;
+}
+
+void ovk_info_u64(struct ovk_info *info, const char *key, uint64_t val)
+{
+	struct node *n = add(info, NODE_U64, key);
+
+	if (n)
+		n->u64 = val;
+}
+
+void ovk_info_bool(struct ovk_info *info, const char *key, int val)
+{
+	struct node *n = add(info, NODE_BOOL, key);
+
+	if (n)
+		n->u64 = val != 0;
+}
+
+static void begin(struct ovk_info *info, enum node_type type, const char *key)
+{
+	struct node *n = add(info, type, key);
+
+	if (!n)
+		return;
+	if (info->depth + 1 >= INFO_MAX_DEPTH) {
+		info->failed = 1;
+		return;
+	}
+	info->stack[++info->depth] = n;
+}
+
+void ovk_info_begin_list(struct ovk_info *info, const char *key)
+{
+	begin(info, NODE_LIST, key);
+}
+
+void ovk_info_begin_object(struct ovk_info *info, const char *key)
+{
+	begin(info, NODE_OBJECT, key);
+}
+
+void ovk_info_end(struct ovk_info *info)
+{
+	if (info && !info->failed && info->depth > 0)
+		info->depth--;
+}
+
+static void node_free_children(struct node *n)
+{
+	struct node *c = n->first, *next;
+
+	while (c) {
+		next = c->next;
+		node_free_children(c);
+		free(c->key);
+		free(c->str);
+		free(c);
+		c = next;
+	}
+}
+
+void ovk_info_free(struct ovk_info *info)
+{
+	if (!info)
+		return;
+	node_free_children(&info->root);
+	free(info);
+}
+
+/* A growing output string; `failed` latches allocation failure. */
+struct out {
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->buf ? o->cap - o->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			o->failed = 1;
+			return;
+		}
+		if (o->buf && o->len + (size_t)n < o->cap) {
+			o->len += (size_t)n;
+			return;
+		}
+		size_t cap = (o->cap ? o->cap * 2 : 256) + (size_t)n;
+		char *nb = realloc(o->buf, cap);
+
+		if (!nb) {
+			o->failed = 1;
+			return;
+		}
+		o->buf = nb;
+		o->cap = cap;
+	}
+}
+
+static void put_json_string(struct out *o, const char *s)
+{
+	put(o, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c < 0x20)
+			put(o, "\\u%04x", c);
+		else
+			put(o, "%c", c);
+	}
+	put(o, "\"");
+}
+
+static void render_json(struct out *o, const struct node *n, int indent)
+{
+	const struct node *c;
+	int open = n->type == NODE_LIST ? '[' : '{';
+
+	switch (n->type) {
+	case NODE_STR:
+		put_json_string(o, n->str);
+		return;
+	case NODE_U64:
+		put(o, "%llu", (unsigned long long)n->u64);
+		return;
+	case NODE_BOOL:
+		put(o, "%s", n->u64 ? "true" : "false");
+		return;
+	case NODE_LIST:
+	case NODE_OBJECT:
+		break;
+	}
+	if (!n->first) {
+		put(o, "%c%c", open, open == '[' ? ']' : '}');
+		return;
+	}
+	put(o, "%c\n", open);
+	for (c = n->first; c; c = c->next) {
+		put(o, "%*s", indent + 2, "");
+		if (n->type == NODE_OBJECT) {
+			put_json_string(o, c->key ? c->key : "");
+			put(o, ": ");
+		}
+		render_json(o, c, indent + 2);
+		put(o, "%s\n", c->next ? "," : "");
+	}
+	put(o, "%*s%c", indent, "", open == '[' ? ']' : '}');
+}
+
+/* Text: "key: value" lines; nested objects and list items are indented. */
+static void render_text(struct out *o, const struct node *n, int indent)
+{
+	const struct node *c;
+	int item = 0;
+
+	for (c = n->first; c; c = c->next) {
+		const char *key = c->key;
+		char label[32];
+
+		if (n->type == NODE_LIST) {
+			snprintf(label, sizeof label, "[%d]", item++);
+			key = label;
+		}
+		switch (c->type) {
+		case NODE_STR:
+			put(o, "%*s%s: %s\n", indent, "", key, c->str);
+			break;
+		case NODE_U64:
+			put(o, "%*s%s: %llu\n", indent, "", key, (unsigned long long)c->u64);
+			break;
+		case NODE_BOOL:
+			put(o, "%*s%s: %s\n", indent, "", key, c->u64 ? "yes" : "no");
+			break;
+		case NODE_LIST:
+		case NODE_OBJECT:
+			put(o, "%*s%s:\n", indent, "", key);
+			render_text(o, c, indent + 4);
+			break;
+		}
+	}
+}
+
+int ovk_info_render(const struct ovk_info *info, int json, char **out, struct ovk_error *err)
+{
+	struct out o = { 0 };
+
+	if (info->failed)
+		return ovk_error_set(err, ENOMEM, "out of memory while describing the image");
+	if (json) {
+		render_json(&o, &info->root, 0);
+		put(&o, "\n");
+	} else {
+		render_text(&o, &info->root, 0);
+	}
+	if (o.failed || !o.buf) {
+		free(o.buf);
+		return ovk_error_set(err, ENOMEM, "out of memory while rendering");
+	}
+	*out = o.buf;
+	return 0;
+}

@@ -1,0 +1,232 @@
+/*
+ * convert.c: the public entry points of the engine: ovk_convert(),
+ * ovk_create_overlay() and ovk_info_open().  They open the input chain,
+ * the output file and the sink, run the pipeline, and make sure a failure
+ * anywhere leaves no output behind.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/info.h"
+#include "engine.h"
+
+const char *ovk_version(void)
+{
+	return OVK_VERSION_STRING;
+}
+
+/* A directory is an appliance only when it holds exactly one .ovf; the OVA
+ * layer handles that case, so here it is always an error. */
+static int refuse_directory(const char *path, struct ovk_error *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return ovk_error_set(err, EISDIR,
+			     "%s: is a directory, not a disk image (an appliance directory "
+			     "must hold exactly one .ovf)", path);
+}
+
+static int open_input(const char *path, const char *format, unsigned flags,
+		      struct ovk_chain *chain, struct ovk_error *err)
+{
+	if (refuse_directory(path, err) < 0)
+		return -1;
+	return ovk_chain_open(path, format, flags, chain, err);
+}
+
+/* Every message names a file: errors from deep in the pipeline (a grain
+ * that fails to inflate) get the input's name when they carry neither. */
+static void name_a_file(struct ovk_error *err, const char *input, const char *output)
+{
+	if (err && !strstr(err->msg, input) && (!output || !strstr(err->msg, output)))
+		ovk_error_prefix(err, "%s", input);
+}
+
+static const struct ovk_format *output_format(const char *name, const char *options,
+					      struct ovk_error *err)
+{
+	const struct ovk_format *fmt = ovk_format_by_name(name ? name : "raw");
+
+	if (!fmt || !fmt->open_sink) {
+		ovk_error_set(err, EINVAL, "unknown output format '%s'", name);
+		return NULL;
+	}
+	if (ovk_options_check(options, fmt->sink_options, fmt->name, err) < 0)
+		return NULL;
+	return fmt;
+}
+
+static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt,
+			   const char *output, const struct ovk_convert_opts *opts,
+			   const char *backing, const char *backing_format, struct ovk_error *err)
+{
+	struct ovk_output out = { .fd = -1 };
+	struct ovk_sink *sink = NULL;
+	struct ovk_sink_params params = { 0 };
+	struct ovk_pipeline_opts popts = { 0 };
+	int ret = -1;
+
+	if (ovk_output_open(output, opts->force, &out, err) < 0)
+		goto out;
+	params.fd = out.fd;
+	params.name = output;
+	params.is_block_device = out.is_block_device;
+	params.size = chain->src[0]->size;
+	params.sync = !opts->no_sync;
+	params.compress = opts->compress;
+	params.options = opts->options;
+	params.backing_name = backing;
+	params.backing_format = backing_format;
+	if (fmt->open_sink(&params, &sink, err) < 0)
+		goto out;
+	if (opts->compress && !sink->ops->encode) {
+		ovk_error_set(err, EINVAL, "%s: the %s format does not support compression",
+			      output, fmt->name);
+		goto out;
+	}
+	if (!backing) {
+		popts.threads = opts->threads;
+		popts.cancel = opts->cancel;
+		popts.progress = opts->progress;
+		popts.progress_opaque = opts->progress_opaque;
+		popts.hash_algs = opts->hash_algs;
+		popts.hash_out = opts->hash_out;
+		popts.stats = opts->stats;
+		if (ovk_pipeline_run(chain, sink, &popts, err) < 0)
+			goto out;
+	}
+	ret = sink->ops->finish(sink, err);
+	sink = NULL;
+	if (ret == 0)
+		ret = ovk_output_commit(&out, opts->force, err);
+out:
+	if (sink)
+		sink->ops->abort(sink);
+	ovk_output_discard(&out);
+	return ret;
+}
+
+int ovk_convert(const char *input, const char *output, const struct ovk_convert_opts *opts,
+		struct ovk_error *err)
+{
+	static const struct ovk_convert_opts defaults;
+	struct ovk_chain chain = { 0 };
+	const struct ovk_format *fmt;
+	int ret = -1;
+
+	if (!opts)
+		opts = &defaults;
+	if (!(fmt = output_format(opts->out_format, opts->options, err)))
+		return -1;
+	if (open_input(input, opts->in_format, opts->open_flags, &chain, err) < 0) {
+		name_a_file(err, input, NULL);
+		return -1;
+	}
+	if (opts->discard_output) {
+		struct ovk_pipeline_opts popts = {
+			.threads = opts->threads, .cancel = opts->cancel,
+			.progress = opts->progress, .progress_opaque = opts->progress_opaque,
+			.hash_algs = opts->hash_algs, .hash_out = opts->hash_out,
+			.stats = opts->stats,
+		};
+
+		ret = ovk_pipeline_run(&chain, NULL, &popts, err);
+	} else {
+		ret = run_into_output(&chain, fmt, output, opts, NULL, NULL, err);
+	}
+	if (ret < 0)
+		name_a_file(err, input, output);
+	ovk_chain_close(&chain);
+	return ret;
+}
+
+/* qemu resolves a relative backing name from the overlay's directory. */
+static char *backing_path_for_open(const char *backing, const char *output)
+{
+	const char *slash = strrchr(output, '/');
+	char *path = NULL;
+
+	if (backing[0] == '/' || !slash)
+		return strdup(backing);
+	if (asprintf(&path, "%.*s/%s", (int)(slash - output), output, backing) < 0)
+		return NULL;
+	return path;
+}
+
+int ovk_create_overlay(const char *backing, const char *backing_format, const char *output,
+		       const struct ovk_convert_opts *opts, struct ovk_error *err)
+{
+	static const struct ovk_convert_opts defaults;
+	struct ovk_chain chain = { 0 };
+	const struct ovk_format *fmt;
+	char *path = NULL;
+	int ret = -1;
+
+	if (!opts)
+		opts = &defaults;
+	if (!(fmt = output_format(opts->out_format ? opts->out_format : "qcow2", opts->options,
+				  err)))
+		return -1;
+	if (!fmt->supports_backing)
+		return ovk_error_set(err, EINVAL, "the %s format cannot have a backing file",
+				     fmt->name);
+	if (!(path = backing_path_for_open(backing, output)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	/* Open the whole chain once: the overlay is only as good as its base. */
+	if (open_input(path, backing_format, opts->open_flags, &chain, err) < 0)
+		goto out;
+	ret = run_into_output(&chain, fmt, output, opts, backing,
+			      backing_format ? backing_format : chain.src[0]->format, err);
+out:
+	ovk_chain_close(&chain);
+	free(path);
+	return ret;
+}
+
+int ovk_info_open(const char *path, const char *format, unsigned flags, struct ovk_info **out,
+		  struct ovk_error *err)
+{
+	struct ovk_chain chain = { 0 };
+	struct ovk_info *info = NULL;
+	struct ovk_source *src;
+	int ret = -1;
+
+	if (open_input(path, format, flags, &chain, err) < 0)
+		return -1;
+	src = chain.src[0];
+	if (!(info = ovk_info_new())) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ovk_info_str(info, "filename", path);
+	ovk_info_str(info, "format", src->format);
+	ovk_info_u64(info, "virtual_size", src->size);
+	ovk_info_u64(info, "allocated_size",
+		     src->allocated_bytes ? src->allocated_bytes : chain.top_blob->alloc_bytes);
+	if (src->ops->info && src->ops->info(src, info, err) < 0)
+		goto out;
+	if (chain.depth > 1) {
+		ovk_info_begin_list(info, "backing_chain");
+		for (int i = 1; i < chain.depth; i++) {
+			ovk_info_begin_object(info, NULL);
+			ovk_info_str(info, "filename", chain.blob[i]->name);
+			ovk_info_str(info, "format", chain.src[i]->format);
+			ovk_info_u64(info, "virtual_size", chain.src[i]->size);
+			ovk_info_end(info);
+		}
+		ovk_info_end(info);
+	}
+	*out = info;
+	info = NULL;
+	ret = 0;
+out:
+	ovk_info_free(info);
+	ovk_chain_close(&chain);
+	return ret;
+}

@@ -1,0 +1,197 @@
+/*
+ * output.c: no partial output, ever.
+ *
+ * A new output is created as an anonymous O_TMPFILE in the target directory
+ * and linked into place only when complete, so even SIGKILL leaves nothing
+ * behind.  Where the file system lacks O_TMPFILE, a named hidden temp file
+ * is used and unlinked on failure.  With --force the complete file is linked
+ * under a temp name and renamed over the old one, which is atomic.  A block
+ * device is written in place: there is nothing to rename.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+/* Tries at finding a free temp name before giving up. */
+#define TEMP_NAME_TRIES 100
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int make_temp_name(const char *path, char **out)
+{
+	char *dir = dir_of(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	int r;
+
+	if (!dir)
+		return -1;
+	r = asprintf(out, "%s/.%s.%ld.%08x.tmp", dir, base, (long)getpid(),
+		     (unsigned)random());
+	free(dir);
+	return r < 0 ? -1 : 0;
+}
+
+static int open_named_temp(struct ovk_output *o, struct ovk_error *err)
+{
+	for (int i = 0; i < TEMP_NAME_TRIES; i++) {
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+		if (make_temp_name(o->path, &o->tmp_path) < 0)
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		o->fd = open(o->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (o->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			return ovk_error_sys(err, errno, "%s: cannot create", o->path);
+	}
+	return ovk_error_set(err, EEXIST, "%s: no free temporary name", o->path);
+}
+
+int ovk_output_open(const char *path, int force, struct ovk_output *o, struct ovk_error *err)
+{
+	struct stat st;
+	char *dir = NULL;
+	int ret = -1;
+
+	memset(o, 0, sizeof *o);
+	o->fd = -1;
+	if (!(o->path = strdup(path))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (stat(path, &st) == 0) {
+		if (S_ISBLK(st.st_mode)) {
+			o->fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (o->fd < 0) {
+				ovk_error_sys(err, errno, "%s", path);
+				goto out;
+			}
+			o->is_block_device = 1;
+			ret = 0;
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			ovk_error_set(err, EISDIR, "%s: is a directory", path);
+			goto out;
+		}
+		if (!force) {
+			ovk_error_set(err, EEXIST, "%s: already exists (use --force to overwrite)",
+				      path);
+			goto out;
+		}
+	}
+	if (!(dir = dir_of(path))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+	if (o->fd >= 0) {
+		o->anonymous = 1;
+	} else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+		if (open_named_temp(o, err) < 0)
+			goto out;
+	} else {
+		ovk_error_sys(err, errno, "%s: cannot create", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(dir);
+	if (ret < 0)
+		ovk_output_discard(o);
+	return ret;
+}
+
+/* Give the anonymous file the name `name` (which must not exist). */
+static int link_anonymous(int fd, const char *name)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno == ENOENT)  /* no /proc: needs CAP_DAC_READ_SEARCH */
+		return linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH);
+	return -1;
+}
+
+int ovk_output_commit(struct ovk_output *o, int force, struct ovk_error *err)
+{
+	int ret = -1;
+
+	if (o->is_block_device) {
+		ret = 0;
+		goto out;
+	}
+	if (o->anonymous && !force) {
+		if (link_anonymous(o->fd, o->path) < 0) {
+			ovk_error_sys(err, errno, "%s: cannot create", o->path);
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	if (o->anonymous) {
+		for (int i = 0; i < TEMP_NAME_TRIES && !o->tmp_path; i++) {
+			if (make_temp_name(o->path, &o->tmp_path) < 0) {
+				ovk_error_set(err, ENOMEM, "out of memory");
+				goto out;
+			}
+			if (link_anonymous(o->fd, o->tmp_path) < 0) {
+				int e = errno;
+
+				free(o->tmp_path);
+				o->tmp_path = NULL;
+				if (e != EEXIST) {
+					ovk_error_sys(err, e, "%s: cannot create", o->path);
+					goto out;
+				}
+			}
+		}
+	}
+	if (!o->tmp_path || rename(o->tmp_path, o->path) < 0) {
+		ovk_error_sys(err, errno, "%s: cannot rename into place", o->path);
+		goto out;
+	}
+	free(o->tmp_path);
+	o->tmp_path = NULL;
+	ret = 0;
+out:
+	if (ret == 0) {
+		close(o->fd);
+		o->fd = -1;
+		free(o->path);
+		o->path = NULL;
+	}
+	ovk_output_discard(o);
+	return ret;
+}
+
+void ovk_output_discard(struct ovk_output *o)
+{
+	if (o->tmp_path) {
+		unlink(o->tmp_path);
+		free(o->tmp_path);
+		o->tmp_path = NULL;
+	}
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
+	free(o->path);
+	o->path = NULL;
+}

@@ -1,0 +1,183 @@
+/*
+ * registry.c: every format the engine knows, probing by content (STYLE.md
+ * #2), and opening an input together with its backing chain.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static const struct ovk_format *const formats[] = {
+	&ovk_format_qcow2,
+	&ovk_format_vmdk,
+	&ovk_format_raw,
+};
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+const struct ovk_format *ovk_format_by_name(const char *name)
+{
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (strcmp(formats[i]->name, name) == 0)
+			return formats[i];
+	return NULL;
+}
+
+const char *const *ovk_input_formats(void)
+{
+	static const char *names[NFORMATS + 1];
+
+	for (size_t i = 0, n = 0; i < NFORMATS; i++)
+		if (formats[i]->open_source)
+			names[n++] = formats[i]->name;
+	return names;
+}
+
+const char *const *ovk_output_formats(void)
+{
+	static const char *names[NFORMATS + 1];
+
+	for (size_t i = 0, n = 0; i < NFORMATS; i++)
+		if (formats[i]->open_sink)
+			names[n++] = formats[i]->name;
+	return names;
+}
+
+static int probe_head(struct ovk_blob *blob, const uint8_t **head, size_t *len,
+		      struct ovk_error *err)
+{
+	return ovk_blob_peek(blob, OVK_PROBE_BYTES, head, len, err);
+}
+
+const struct ovk_format *ovk_probe_blob(struct ovk_blob *blob, struct ovk_error *err)
+{
+	const struct ovk_format *best = NULL;
+	const uint8_t *head;
+	size_t len;
+	int best_score = OVK_PROBE_NO;
+
+	if (probe_head(blob, &head, &len, err) < 0)
+		return NULL;
+	for (size_t i = 0; i < NFORMATS; i++) {
+		int score;
+
+		if (!formats[i]->open_source)
+			continue;
+		score = formats[i]->probe(head, len, blob->size);
+		if (score > best_score) {
+			best_score = score;
+			best = formats[i];
+		}
+	}
+	if (!best)
+		ovk_error_set(err, EINVAL, "%s: unknown image format", blob->name);
+	return best;
+}
+
+/* Messages from formats usually name the file already; add it when not. */
+static void prefix_name(struct ovk_error *err, const char *name)
+{
+	if (err && strncmp(err->msg, name, strlen(name)) != 0)
+		ovk_error_prefix(err, "%s", name);
+}
+
+static int open_one(struct ovk_blob *blob, const char *format, unsigned flags,
+		    struct ovk_source **out, struct ovk_error *err)
+{
+	const struct ovk_format *fmt;
+	const uint8_t *head;
+	size_t len;
+	char *name = NULL;
+	int ret = -1;
+
+	if (!(name = strdup(blob->name))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (format) {
+		fmt = ovk_format_by_name(format);
+		if (!fmt || !fmt->open_source) {
+			ovk_error_set(err, EINVAL, "%s: unknown input format '%s'", name, format);
+			goto out;
+		}
+		if (probe_head(blob, &head, &len, err) < 0)
+			goto out;
+		if (fmt->probe(head, len, blob->size) == OVK_PROBE_NO) {
+			ovk_error_set(err, EINVAL, "%s: not a %s image", name, format);
+			goto out;
+		}
+	} else if (!(fmt = ovk_probe_blob(blob, err))) {
+		goto out;
+	}
+	if (fmt->open_source(blob, flags, out, err) < 0) {
+		prefix_name(err, name);
+		goto out;
+	}
+	blob = NULL;
+	ret = 0;
+out:
+	ovk_blob_free(blob);
+	free(name);
+	return ret;
+}
+
+int ovk_chain_open_blob(struct ovk_blob *blob, const char *format, unsigned flags,
+			struct ovk_chain *chain, struct ovk_error *err)
+{
+	int ret = -1;
+
+	memset(chain, 0, sizeof *chain);
+	chain->blob[0] = blob;
+	if (open_one(blob, format, flags, &chain->src[0], err) < 0)
+		return -1;
+	chain->top_blob = blob;
+	chain->depth = 1;
+	while (chain->src[chain->depth - 1]->backing_name) {
+		struct ovk_source *child = chain->src[chain->depth - 1];
+		struct ovk_blob *pblob = NULL;
+
+		if (chain->depth == OVK_MAX_CHAIN) {
+			ovk_error_set(err, ELOOP, "backing chain longer than %d images",
+				      OVK_MAX_CHAIN);
+			goto out;
+		}
+		/* A backing name is relative to the image that names it. */
+		if (ovk_blob_open_sibling(chain->blob[chain->depth - 1], child->backing_name,
+					  flags, &pblob, err) < 0) {
+			ovk_error_prefix(err, "backing file of %s",
+					 chain->blob[chain->depth - 1]->name);
+			goto out;
+		}
+		chain->blob[chain->depth] = pblob;
+		if (open_one(pblob, child->backing_format, flags, &chain->src[chain->depth],
+			     err) < 0)
+			goto out;
+		chain->depth++;
+		if (child->ops->check_backing &&
+		    child->ops->check_backing(child, chain->src[chain->depth - 1], err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		ovk_chain_close(chain);
+	return ret;
+}
+
+int ovk_chain_open(const char *path, const char *format, unsigned flags,
+		   struct ovk_chain *chain, struct ovk_error *err)
+{
+	struct ovk_blob *blob;
+
+	memset(chain, 0, sizeof *chain);
+	if (ovk_blob_open_file(path, &blob, err) < 0)
+		return -1;
+	return ovk_chain_open_blob(blob, format, flags, chain, err);
+}
+
+void ovk_chain_close(struct ovk_chain *chain)
+{
+	for (int i = chain->depth - 1; i >= 0; i--)
+		ovk_source_close(chain->src[i]);
+	memset(chain, 0, sizeof *chain);
+}

@@ -1,0 +1,265 @@
+/*
+ * raw.c: the raw format, a disk image that is its own guest view.
+ *
+ * Source: the mapped file, with holes found by SEEK_DATA/SEEK_HOLE, yielded
+ * as direct DATA extents (pointers into the mapping) and UNALLOCATED holes.
+ * A file system without hole support simply reports one DATA extent.
+ *
+ * Sink: pwrite for DATA; ZERO and UNALLOCATED are never written, so a regular
+ * output stays sparse, and it is extended to the full size at the end.  A
+ * block device has old contents, so there zero ranges are cleared with
+ * BLKZEROOUT (falling back to writing zeros when the ioctl is missing).
+ */
+#include <errno.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/checked.h"
+#include "core/format.h"
+
+/* Zero detection granularity: qemu-img's default -S 4k. */
+#define RAW_SINK_BLOCK 4096
+
+struct raw_source {
+	struct ovk_blob *blob;
+	uint64_t pos;            /* next guest byte to describe */
+	int holes_known;         /* SEEK_DATA works on this file */
+};
+
+static int raw_probe(const uint8_t *head, size_t len, uint64_t size)
+{
+	(void)head;
+	(void)len;
+	(void)size;
+	return OVK_PROBE_FALLBACK;
+}
+
+/* Where the next data starts at or after pos, and where it ends; both are
+ * clamped to the blob.  Without hole information, everything is data. */
+static void raw_find_data(struct raw_source *rs, uint64_t pos, uint64_t *data, uint64_t *hole)
+{
+	struct ovk_blob *b = rs->blob;
+	off_t d, h;
+
+	*data = pos;
+	*hole = b->size;
+	if (!rs->holes_known)
+		return;
+	d = lseek(b->fd, (off_t)(b->fd_offset + pos), SEEK_DATA);
+	if (d < 0) {
+		/* ENXIO: no data after pos.  Anything else: treat as data. */
+		if (errno == ENXIO)
+			*data = b->size;
+		return;
+	}
+	*data = ovk_min_u64((uint64_t)d - b->fd_offset, b->size);
+	h = lseek(b->fd, d, SEEK_HOLE);
+	if (h >= 0)
+		*hole = ovk_min_u64((uint64_t)h - b->fd_offset, b->size);
+}
+
+static int raw_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk_error *err)
+{
+	struct raw_source *rs = src->priv;
+	uint64_t data, hole;
+
+	(void)err;
+	if (rs->pos >= src->size)
+		return 0;
+	raw_find_data(rs, rs->pos, &data, &hole);
+	if (data > rs->pos) {
+		ovk_extent_set(ext, rs->pos, data - rs->pos, OVK_EXTENT_UNALLOCATED, NULL);
+	} else {
+		if (hole <= rs->pos)
+			hole = src->size;
+		ovk_extent_set(ext, rs->pos, hole - rs->pos, OVK_EXTENT_DATA,
+			       rs->blob->data + rs->pos);
+	}
+	rs->pos += ext->length;
+	return 1;
+}
+
+static void raw_release(struct ovk_source *src, uint64_t done)
+{
+	struct raw_source *rs = src->priv;
+
+	ovk_blob_release(rs->blob, done);
+}
+
+static void raw_close(struct ovk_source *src)
+{
+	struct raw_source *rs = src->priv;
+
+	ovk_blob_free(rs->blob);
+	free(rs);
+	free(src);
+}
+
+static const struct ovk_source_ops raw_source_ops = {
+	.next = raw_next,
+	.release = raw_release,
+	.close = raw_close,
+};
+
+static int raw_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
+			   struct ovk_error *err)
+{
+	struct ovk_source *src;
+	struct raw_source *rs;
+
+	(void)flags;
+	if (!blob->data)
+		return ovk_error_set(err, ENOTSUP,
+				     "%s: raw images cannot be read from a stream; extract it first",
+				     blob->name);
+	src = calloc(1, sizeof *src);
+	rs = calloc(1, sizeof *rs);
+	if (!src || !rs) {
+		free(src);
+		free(rs);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	rs->blob = blob;
+	rs->holes_known = blob->fd >= 0 && !blob->is_block_device;
+	src->ops = &raw_source_ops;
+	src->format = "raw";
+	src->size = blob->size;
+	src->priv = rs;
+	*out = src;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ sink */
+
+struct raw_sink {
+	int fd;
+	char *name;
+	int is_block_device;
+	int sync;
+};
+
+static int write_all(int fd, const uint8_t *p, uint64_t len, uint64_t off, const char *name,
+		     struct ovk_error *err)
+{
+	while (len > 0) {
+		size_t want = (size_t)ovk_min_u64(len, (uint64_t)1 << 30);
+		ssize_t n = pwrite(fd, p, want, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return ovk_error_sys(err, errno, "%s: write at offset %llu", name,
+					     (unsigned long long)off);
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+static int zero_block_device(struct raw_sink *rs, uint64_t off, uint64_t len,
+			     struct ovk_error *err)
+{
+	static const uint8_t zeros[65536];
+	uint64_t range[2] = { off, len };
+
+	if (ioctl(rs->fd, BLKZEROOUT, range) == 0)
+		return 0;
+	while (len > 0) {
+		uint64_t n = ovk_min_u64(len, sizeof zeros);
+
+		if (write_all(rs->fd, zeros, n, off, rs->name, err) < 0)
+			return -1;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int raw_write(struct ovk_sink *sink, const struct ovk_extent *ext, const uint8_t *encoded,
+		     size_t encoded_len, struct ovk_error *err)
+{
+	struct raw_sink *rs = sink->priv;
+
+	(void)encoded;
+	(void)encoded_len;
+	if (ext->type == OVK_EXTENT_DATA)
+		return write_all(rs->fd, ext->data, ext->length, ext->offset, rs->name, err);
+	if (rs->is_block_device)
+		return zero_block_device(rs, ext->offset, ext->length, err);
+	return 0;
+}
+
+static void raw_sink_free(struct ovk_sink *sink)
+{
+	struct raw_sink *rs = sink->priv;
+
+	free(rs->name);
+	free(rs);
+	free(sink);
+}
+
+static int raw_finish(struct ovk_sink *sink, struct ovk_error *err)
+{
+	struct raw_sink *rs = sink->priv;
+	int ret = -1;
+
+	if (!rs->is_block_device && ftruncate(rs->fd, (off_t)sink->size) < 0) {
+		ovk_error_sys(err, errno, "%s: extend to %llu bytes", rs->name,
+			      (unsigned long long)sink->size);
+		goto out;
+	}
+	if (rs->sync && fdatasync(rs->fd) < 0) {
+		ovk_error_sys(err, errno, "%s: sync", rs->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	raw_sink_free(sink);
+	return ret;
+}
+
+static void raw_abort(struct ovk_sink *sink)
+{
+	raw_sink_free(sink);
+}
+
+static const struct ovk_sink_ops raw_sink_ops = {
+	.write = raw_write,
+	.finish = raw_finish,
+	.abort = raw_abort,
+};
+
+static int raw_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
+			 struct ovk_error *err)
+{
+	struct ovk_sink *sink = calloc(1, sizeof *sink);
+	struct raw_sink *rs = calloc(1, sizeof *rs);
+
+	if (!sink || !rs || !(rs->name = strdup(p->name))) {
+		free(sink);
+		free(rs);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	rs->fd = p->fd;
+	rs->is_block_device = p->is_block_device;
+	rs->sync = p->sync;
+	sink->ops = &raw_sink_ops;
+	sink->format = "raw";
+	sink->size = p->size;
+	sink->block_size = RAW_SINK_BLOCK;
+	sink->priv = rs;
+	*out = sink;
+	return 0;
+}
+
+const struct ovk_format ovk_format_raw = {
+	.name = "raw",
+	.probe = raw_probe,
+	.open_source = raw_open_source,
+	.open_sink = raw_open_sink,
+};
