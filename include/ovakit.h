@@ -106,6 +106,12 @@ struct ovk_convert_opts {
 	 * Digests land in hash_out[i] (OVK_HASH_MAX_DIGEST bytes each). */
 	const enum ovk_hash_alg *hash_algs;
 	uint8_t (*hash_out)[OVK_HASH_MAX_DIGEST];
+	/* Called with the digests after the last byte is converted and before
+	 * the output is committed; returning -1 (with err set) aborts the
+	 * conversion and leaves no output.  May be NULL. */
+	int (*hash_check)(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
+			  struct ovk_error *err);
+	void *hash_check_opaque;
 	struct ovk_convert_stats *stats;   /* filled when not NULL */
 };
 

@@ -155,6 +155,8 @@ static void put(struct out *o, const char *fmt, ...) __attribute__((format(print
 static void put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
+	size_t cap;
+	char *nb;
 	int n;
 
 	if (o->failed)
@@ -171,8 +173,8 @@ static void put(struct out *o, const char *fmt, ...)
 			o->len += (size_t)n;
 			return;
 		}
-		size_t cap = (o->cap ? o->cap * 2 : 256) + (size_t)n;
-		char *nb = realloc(o->buf, cap);
+		cap = (o->cap ? o->cap * 2 : 256) + (size_t)n;
+		nb = realloc(o->buf, cap);
 
 		if (!nb) {
 			o->failed = 1;

@@ -62,6 +62,21 @@ static const struct ovk_format *output_format(const char *name, const char *opti
 	return fmt;
 }
 
+static struct ovk_pipeline_opts pipeline_opts(const struct ovk_convert_opts *opts)
+{
+	struct ovk_pipeline_opts p = {
+		.threads = opts->threads,
+		.cancel = opts->cancel,
+		.progress = opts->progress,
+		.progress_opaque = opts->progress_opaque,
+		.hash_algs = opts->hash_algs,
+		.hash_out = opts->hash_out,
+		.stats = opts->stats,
+	};
+
+	return p;
+}
+
 static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt,
 			   const char *output, const struct ovk_convert_opts *opts,
 			   const char *backing, const char *backing_format, struct ovk_error *err)
@@ -69,7 +84,7 @@ static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt
 	struct ovk_output out = { .fd = -1 };
 	struct ovk_sink *sink = NULL;
 	struct ovk_sink_params params = { 0 };
-	struct ovk_pipeline_opts popts = { 0 };
+	struct ovk_pipeline_opts popts;
 	int ret = -1;
 
 	if (ovk_output_open(output, opts->force, &out, err) < 0)
@@ -90,17 +105,13 @@ static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt
 			      output, fmt->name);
 		goto out;
 	}
-	if (!backing) {
-		popts.threads = opts->threads;
-		popts.cancel = opts->cancel;
-		popts.progress = opts->progress;
-		popts.progress_opaque = opts->progress_opaque;
-		popts.hash_algs = opts->hash_algs;
-		popts.hash_out = opts->hash_out;
-		popts.stats = opts->stats;
-		if (ovk_pipeline_run(chain, sink, &popts, err) < 0)
-			goto out;
-	}
+	popts = pipeline_opts(opts);
+	if (!backing && ovk_pipeline_run(chain, sink, &popts, err) < 0)
+		goto out;
+	if (!backing && opts->hash_check && opts->hash_algs &&
+	    opts->hash_check(opts->hash_check_opaque,
+			     (const uint8_t (*)[OVK_HASH_MAX_DIGEST])opts->hash_out, err) < 0)
+		goto out;
 	ret = sink->ops->finish(sink, err);
 	sink = NULL;
 	if (ret == 0)
@@ -112,38 +123,50 @@ out:
 	return ret;
 }
 
-int ovk_convert(const char *input, const char *output, const struct ovk_convert_opts *opts,
-		struct ovk_error *err)
+int ovk_convert_blob(struct ovk_blob *blob, const char *output,
+		     const struct ovk_convert_opts *opts, struct ovk_error *err)
 {
 	static const struct ovk_convert_opts defaults;
 	struct ovk_chain chain = { 0 };
 	const struct ovk_format *fmt;
+	char *input = NULL;
 	int ret = -1;
 
 	if (!opts)
 		opts = &defaults;
-	if (!(fmt = output_format(opts->out_format, opts->options, err)))
-		return -1;
-	if (open_input(input, opts->in_format, opts->open_flags, &chain, err) < 0) {
-		name_a_file(err, input, NULL);
-		return -1;
+	if (!(input = strdup(blob->name))) {
+		ovk_blob_free(blob);
+		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
+	if (!(fmt = output_format(opts->out_format, opts->options, err))) {
+		ovk_blob_free(blob);
+		goto out;
+	}
+	if (ovk_chain_open_blob(blob, opts->in_format, opts->open_flags, &chain, err) < 0)
+		goto out;
 	if (opts->discard_output) {
-		struct ovk_pipeline_opts popts = {
-			.threads = opts->threads, .cancel = opts->cancel,
-			.progress = opts->progress, .progress_opaque = opts->progress_opaque,
-			.hash_algs = opts->hash_algs, .hash_out = opts->hash_out,
-			.stats = opts->stats,
-		};
+		struct ovk_pipeline_opts popts = pipeline_opts(opts);
 
 		ret = ovk_pipeline_run(&chain, NULL, &popts, err);
 	} else {
 		ret = run_into_output(&chain, fmt, output, opts, NULL, NULL, err);
 	}
+out:
 	if (ret < 0)
 		name_a_file(err, input, output);
 	ovk_chain_close(&chain);
+	free(input);
 	return ret;
+}
+
+int ovk_convert(const char *input, const char *output, const struct ovk_convert_opts *opts,
+		struct ovk_error *err)
+{
+	struct ovk_blob *blob;
+
+	if (refuse_directory(input, err) < 0 || ovk_blob_open_file(input, &blob, err) < 0)
+		return -1;
+	return ovk_convert_blob(blob, output, opts, err);
 }
 
 /* qemu resolves a relative backing name from the overlay's directory. */

@@ -74,6 +74,11 @@ struct ovk_pipeline_opts {
 int ovk_pipeline_run(struct ovk_chain *chain, struct ovk_sink *sink,
 		     const struct ovk_pipeline_opts *opts, struct ovk_error *err);
 
+/* ovk_convert() for an input that is already a blob (an OVA member window
+ * or stream); the blob is taken over in every case. */
+int ovk_convert_blob(struct ovk_blob *blob, const char *output,
+		     const struct ovk_convert_opts *opts, struct ovk_error *err);
+
 /* Output files: a temp file in the target directory, linked into place on
  * commit; a block device is written in place. */
 struct ovk_output {

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "core/checked.h"
+#include "core/guard.h"
 #include "core/hash.h"
 #include "engine.h"
 
@@ -212,6 +213,27 @@ static int classify(struct pipeline *pl, struct item *it, struct ovk_error *err)
 	return 0;
 }
 
+struct work {
+	struct pipeline *pl;
+	struct item *it;
+	uint8_t **scratch;
+};
+
+/* Everything a worker does with mapped input, under the SIGBUS guard. */
+static int work_item(void *arg, struct ovk_error *err)
+{
+	struct work *w = arg;
+
+	if (materialize(w->pl, w->it, w->scratch, err) < 0)
+		return -1;
+	return classify(w->pl, w->it, err);
+}
+
+static const char *input_name(const struct pipeline *pl)
+{
+	return pl->chain->top_blob->name;
+}
+
 static void *worker_main(void *arg)
 {
 	struct pipeline *pl = arg;
@@ -220,6 +242,7 @@ static void *worker_main(void *arg)
 
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
+		struct work w = { pl, NULL, &scratch };
 		struct item *it;
 		int r;
 
@@ -241,9 +264,8 @@ static void *worker_main(void *arg)
 		it->state = SLOT_WORKING;
 		pthread_mutex_unlock(&pl->lock);
 
-		r = materialize(pl, it, &scratch, &err);
-		if (r == 0)
-			r = classify(pl, it, &err);
+		w.it = it;
+		r = ovk_guarded(work_item, &w, input_name(pl), &err);
 
 		pthread_mutex_lock(&pl->lock);
 		if (r < 0) {
@@ -273,6 +295,21 @@ static int sink_write(struct pipeline *pl, uint64_t off, uint64_t len, enum ovk_
 
 /* Runs of zero blocks become ZERO extents, runs of data blocks one DATA
  * extent (one large pwrite), and encoded blocks go one by one. */
+static int write_item(struct pipeline *pl, struct item *it, struct ovk_error *err);
+
+struct write_work {
+	struct pipeline *pl;
+	struct item *it;
+};
+
+/* A sink may copy straight from the input mapping: guard it too. */
+static int write_guarded(void *arg, struct ovk_error *err)
+{
+	struct write_work *w = arg;
+
+	return write_item(w->pl, w->it, err);
+}
+
 static int write_item(struct pipeline *pl, struct item *it, struct ovk_error *err)
 {
 	size_t nblocks, b = 0;
@@ -331,7 +368,7 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
-		struct item *it;
+		struct write_work ww = { pl, NULL };
 		double t0;
 		int r;
 
@@ -343,20 +380,21 @@ static void *writer_main(void *arg)
 		}
 		if (pl->stop || pl->write_seq >= pl->next_seq)
 			break;
-		it = slot_of(pl, pl->write_seq);
+		ww.it = slot_of(pl, pl->write_seq);
 		pthread_mutex_unlock(&pl->lock);
 
 		t0 = now_seconds();
-		r = write_item(pl, it, &err);
+		r = ovk_guarded(write_guarded, &ww, input_name(pl), &err);
 		if (r == 0 && cancelled(pl))
 			r = ovk_error_set(&err, ECANCELED, "interrupted");
-		if (r == 0 && it->off + it->len - released >= RELEASE_EVERY) {
-			released = it->off + it->len;
+		if (r == 0 && ww.it->off + ww.it->len - released >= RELEASE_EVERY) {
+			released = ww.it->off + ww.it->len;
 			release_inputs(pl, released);
 		}
 		if (r == 0 && pl->opts->progress && t0 - last_progress >= PROGRESS_NS / 1e9) {
 			last_progress = t0;
-			pl->opts->progress(pl->opts->progress_opaque, it->off + it->len, pl->size);
+			pl->opts->progress(pl->opts->progress_opaque, ww.it->off + ww.it->len,
+					   pl->size);
 		}
 
 		pthread_mutex_lock(&pl->lock);
@@ -365,7 +403,7 @@ static void *writer_main(void *arg)
 			fail_locked(pl, &err);
 			break;
 		}
-		it->state = SLOT_FREE;
+		ww.it->state = SLOT_FREE;
 		pl->write_seq++;
 		pthread_cond_broadcast(&pl->cond_free);
 	}
@@ -384,12 +422,12 @@ struct hasher {
 	double seconds;
 };
 
-static void *hasher_main(void *arg)
+static int hash_all(void *arg, struct ovk_error *err)
 {
 	struct hasher *hs = arg;
 	struct ovk_blob *b = hs->pl->chain->top_blob;
-	double t0 = now_seconds();
 
+	(void)err;
 	for (uint64_t pos = 0; pos < b->size; pos += HASH_STEP) {
 		size_t n = (size_t)ovk_min_u64(HASH_STEP, b->size - pos);
 
@@ -401,6 +439,17 @@ static void *hasher_main(void *arg)
 		 * from the page cache.  Dropping them keeps RSS flat. */
 		ovk_blob_release_range(b, pos, n);
 	}
+	return 0;
+}
+
+static void *hasher_main(void *arg)
+{
+	struct hasher *hs = arg;
+	struct ovk_error err = { 0 };
+	double t0 = now_seconds();
+
+	if (ovk_guarded(hash_all, hs, input_name(hs->pl), &err) < 0)
+		fail(hs->pl, &err);
 	hs->seconds = now_seconds() - t0;
 	return NULL;
 }
@@ -585,17 +634,33 @@ static int produce_hole(struct producer *pr, uint64_t off, uint64_t len, struct 
 	return 0;
 }
 
+struct next_work {
+	struct ovk_layer *layers;
+	struct ovk_part *part;
+};
+
+/* Walking metadata reads the mapping too (grain tables, L2 tables). */
+static int next_part(void *arg, struct ovk_error *err)
+{
+	struct next_work *w = arg;
+
+	return ovk_layers_next(w->layers, w->part, err);
+}
+
 static int produce(struct pipeline *pl, struct ovk_error *err)
 {
 	struct producer pr = { .pl = pl };
 	struct ovk_layer *layers = NULL;
 	struct ovk_part part;
+	struct next_work nw = { NULL, &part };
 	int ret = -1;
 	int r;
 
 	if (ovk_layers_new(pl->chain, &layers, err) < 0)
 		return -1;
-	while ((r = ovk_layers_next(layers, &part, err)) > 0) {
+	nw.layers = layers;
+
+	while ((r = ovk_guarded(next_part, &nw, input_name(pl), err)) > 0) {
 		double t0 = now_seconds();
 		uint64_t off = part.off, len = part.len;
 
