@@ -137,6 +137,100 @@ OVK_API const char *ovk_hash_name(enum ovk_hash_alg alg);
 OVK_API enum ovk_hash_alg ovk_hash_from_name(const char *name);
 OVK_API size_t ovk_hash_size(enum ovk_hash_alg alg);
 
+/* ----------------------------------------------------------- appliances
+ * An OVA (tar, possibly gzip/xz-compressed), an .ovf with its files beside
+ * it, or a directory holding one .ovf.  The manifest and signature are
+ * checked, and each disk's digest is taken in the pass that converts it.
+ */
+
+struct ovk_appliance_opts {
+	int no_verify;             /* skip the manifest and signature checks */
+	int require_signature;     /* a missing or bad signature is an error */
+	unsigned disk;             /* 0: every disk; N: only the Nth (1-based) */
+	/* What was verified and what was not (warning != 0 for the latter). */
+	void (*note)(void *opaque, int warning, const char *msg);
+	void *note_opaque;
+};
+
+/* 1 when PATH is an appliance (by content, or a directory), else 0. */
+OVK_API int ovk_is_appliance(const char *path);
+
+/* Convert every disk (or the one chosen) to OUTDIR/<vm>-<disk>.<format>.
+ * OUTDIR must exist; existing files are refused unless copts->force.  On
+ * failure no output of this call is left. */
+OVK_API int ovk_appliance_convert(const char *input, const char *outdir,
+				  const struct ovk_convert_opts *copts,
+				  const struct ovk_appliance_opts *aopts, struct ovk_error *err);
+
+/* Describe an appliance per VM (for --info); render with ovk_info_render. */
+OVK_API int ovk_appliance_info(const char *input, unsigned open_flags,
+			       const struct ovk_appliance_opts *aopts, struct ovk_info **out,
+			       struct ovk_error *err);
+
+/* ------------------------------------------------------ appliance import
+ * ova-import: an OVA (or .ovf, or a directory with one) becomes one libvirt
+ * domain per VirtualSystem, with its disks converted into a storage pool
+ * (uploaded through libvirt streams, so remote URIs work) or a directory.
+ * No half-done imports: on failure everything created is removed.
+ */
+
+enum ovk_import_bus {
+	OVK_IMPORT_BUS_AUTO = 0,  /* the OVF's controllers, moved where needed */
+	OVK_IMPORT_BUS_KEEP,      /* the OVF's controllers, even where EFI cannot boot */
+	OVK_IMPORT_BUS_VIRTIO,    /* virtio disks and NICs */
+};
+
+enum ovk_import_firmware {
+	OVK_IMPORT_FW_AUTO = 0,   /* as the OVF says */
+	OVK_IMPORT_FW_BIOS,
+	OVK_IMPORT_FW_EFI,
+};
+
+struct ovk_import_opts {
+	/* libvirt URI; NULL: libvirt's own default, which is where
+	 * LIBVIRT_DEFAULT_URI is honoured (by libvirt, not by us). */
+	const char *uri;
+	const char *name;          /* domain name (one VM only); NULL: the OVF's */
+	const char *pool;          /* NULL with dir NULL: the pool "default" */
+	const char *dir;           /* write files here instead of a pool */
+	const char *format;        /* "qcow2" or "raw"; NULL: by pool type */
+	/* Networks: bridge wins; else each "SRC=DST" of networks maps one OVF
+	 * network, and a plain "NET" maps all others; default "default". */
+	const char *const *networks;  /* NULL-terminated, or NULL */
+	const char *bridge;
+	enum ovk_import_bus bus;
+	enum ovk_import_firmware firmware;
+	const char *serial_log;    /* log the first serial port to this path on the host */
+	int start;
+	int print_xml;             /* build the XML only: nothing is written */
+	int replace;               /* remove a same-named domain and volumes first */
+	int no_verify;             /* skip the manifest */
+	int require_signature;
+	unsigned threads;          /* conversion threads, 0: online CPUs */
+	unsigned open_flags;       /* OVK_OPEN_* */
+	void (*progress)(void *opaque, uint64_t done, uint64_t total);
+	void *progress_opaque;
+	volatile sig_atomic_t *cancel;
+};
+
+/* What an import did or would do: per domain its XML, decisions and
+ * warnings.  Filled as far as the import got, also on failure. */
+struct ovk_import_result;
+
+/* The import fails with errnum EDESTADDRREQ when neither pool nor dir was
+ * given and the host has no "default" pool: the CLI makes that a usage
+ * error (exit 2). */
+OVK_API struct ovk_import_result *ovk_import_result_new(void);
+OVK_API void ovk_import_result_free(struct ovk_import_result *res);
+OVK_API int ovk_import(const char *input, const struct ovk_import_opts *opts,
+		       struct ovk_import_result *res, struct ovk_error *err);
+/* Domains in the result, and the XML of domain i (NULL when not built). */
+OVK_API size_t ovk_import_result_count(const struct ovk_import_result *res);
+OVK_API const char *ovk_import_result_xml(const struct ovk_import_result *res, size_t i);
+/* The summary of every decision and warning, as text or JSON; malloc'ed. */
+OVK_API int ovk_import_result_render(const struct ovk_import_result *res, int json, char **out,
+				     struct ovk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

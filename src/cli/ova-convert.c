@@ -5,6 +5,7 @@
  *               [--no-sync] INPUT OUTPUT
  *   ova-convert --info [--json] [-f FMT] INPUT
  *   ova-convert --overlay BACKING [-F FMT] OUTPUT
+ *   ova-convert [--disk N] [--no-verify] APPLIANCE OUTDIR
  *
  * Everything real happens in the library; this file parses arguments,
  * prints, and maps errors to exit codes.
@@ -26,8 +27,11 @@ static void usage(FILE *f)
 		"Usage: ova-convert [OPTIONS] INPUT OUTPUT\n"
 		"       ova-convert --info [--json] [-f FMT] INPUT\n"
 		"       ova-convert --overlay BACKING [-F FMT] OUTPUT\n"
+		"       ova-convert [OPTIONS] APPLIANCE OUTDIR\n"
 		"\n"
-		"Convert a virtual disk (VMDK, qcow2, raw) to qcow2 or raw.\n"
+		"Convert a virtual disk (VMDK, qcow2, raw) to qcow2 or raw, or every disk\n"
+		"of an appliance (OVA, OVF, or a directory with one OVF) to\n"
+		"OUTDIR/<vm>-<disk>.qcow2, checking its manifest in the same pass.\n"
 		"\n"
 		"Options:\n"
 		"  -f, --format FMT        input format (default: probe the content)\n"
@@ -43,6 +47,9 @@ static void usage(FILE *f)
 		"      --json              with --info: print JSON\n"
 		"      --overlay BACKING   create an empty qcow2 OUTPUT over BACKING\n"
 		"  -F, --backing-format FMT  format of BACKING (default: probe)\n"
+		"      --disk N            appliance: convert only the Nth disk\n"
+		"      --no-verify         appliance: do not check the manifest\n"
+		"      --require-signature appliance: refuse an unsigned manifest\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n"
 		"\n"
@@ -51,6 +58,7 @@ static void usage(FILE *f)
 
 struct args {
 	struct ovk_convert_opts opts;
+	struct ovk_appliance_opts app;
 	char options[MAX_OPTIONS_LEN];
 	int info, json, progress;
 	const char *overlay;
@@ -59,7 +67,8 @@ struct args {
 };
 
 enum {
-	OPT_FORCE = 256, OPT_NO_SYNC, OPT_INFO, OPT_JSON, OPT_OVERLAY, OPT_UNSAFE,
+	OPT_FORCE = 256, OPT_NO_SYNC, OPT_INFO, OPT_JSON, OPT_OVERLAY, OPT_UNSAFE, OPT_DISK,
+	OPT_NO_VERIFY, OPT_REQUIRE_SIGNATURE,
 };
 
 static int add_options(struct args *a, const char *s)
@@ -90,6 +99,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "overlay", required_argument, NULL, OPT_OVERLAY },
 		{ "allow-unsafe-paths", no_argument, NULL, OPT_UNSAFE },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIGNATURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -122,6 +134,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_JSON: a->json = 1; break;
 		case OPT_OVERLAY: a->overlay = optarg; break;
 		case OPT_UNSAFE: a->opts.open_flags |= OVK_OPEN_UNSAFE_PATHS; break;
+		case OPT_DISK:
+			if ((n = cli_parse_threads(optarg)) < 0) {
+				cli_error("--disk: '%s' is not a disk number", optarg);
+				return EXIT_USAGE;
+			}
+			a->app.disk = (unsigned)n;
+			break;
+		case OPT_NO_VERIFY: a->app.no_verify = 1; break;
+		case OPT_REQUIRE_SIGNATURE: a->app.require_signature = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ova-convert (ovakit) %s\n", ovk_version()); return 0;
 		default:
@@ -149,21 +170,54 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-static int do_info(const struct args *a)
+/* Notes about an appliance (what was verified) are held back until the
+ * end: a failure is then one line, and a success tells the whole story. */
+#define MAX_NOTES 64
+struct notes {
+	char *msg[MAX_NOTES];
+	int warning[MAX_NOTES];
+	int n;
+};
+
+static void keep_note(void *opaque, int warning, const char *msg)
+{
+	struct notes *nt = opaque;
+
+	if (nt->n < MAX_NOTES && (nt->msg[nt->n] = strdup(msg)))
+		nt->warning[nt->n++] = warning;
+}
+
+static void flush_notes(struct notes *nt, int print)
+{
+	for (int i = 0; i < nt->n; i++) {
+		if (print && nt->warning[i])
+			cli_warn("%s", nt->msg[i]);
+		else if (print)
+			fprintf(stderr, "%s: %s\n", cli_program, nt->msg[i]);
+		free(nt->msg[i]);
+	}
+	nt->n = 0;
+}
+
+static int do_info(const struct args *a, int appliance)
 {
 	struct ovk_error err = { 0 };
 	struct ovk_info *info = NULL;
 	char *text = NULL;
-	int rc = 1;
+	int rc = 1, r;
 
-	if (ovk_info_open(a->input, a->opts.in_format, a->opts.open_flags, &info, &err) < 0 ||
-	    ovk_info_render(info, a->json, &text, &err) < 0) {
+	if (appliance)
+		r = ovk_appliance_info(a->input, a->opts.open_flags, &a->app, &info, &err);
+	else
+		r = ovk_info_open(a->input, a->opts.in_format, a->opts.open_flags, &info, &err);
+	if (r < 0 || ovk_info_render(info, a->json, &text, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	fputs(text, stdout);
 	rc = 0;
 out:
+	flush_notes(a->app.note_opaque, rc == 0);
 	free(text);
 	ovk_info_free(info);
 	return rc;
@@ -172,17 +226,22 @@ out:
 int main(int argc, char **argv)
 {
 	struct args a;
+	struct notes notes = { 0 };
 	struct ovk_error err = { 0 };
 	struct cli_progress progress;
-	int rc;
+	int rc, appliance;
 
 	cli_program = "ova-convert";
 	memset(&a, 0, sizeof a);
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
+	/* An appliance is known by its content; -f names a disk format. */
+	appliance = !a.overlay && !a.opts.in_format && ovk_is_appliance(a.input);
+	a.app.note = keep_note;
+	a.app.note_opaque = &notes;
 	if (a.info)
-		return do_info(&a);
+		return do_info(&a, appliance);
 
 	cli_catch_signals();
 	a.opts.cancel = &cli_cancel;
@@ -191,12 +250,17 @@ int main(int argc, char **argv)
 		a.opts.progress = cli_progress_cb;
 		a.opts.progress_opaque = &progress;
 	}
-	if (a.overlay)
+	if (a.overlay) {
 		rc = ovk_create_overlay(a.overlay, a.backing_format, a.output, &a.opts, &err);
-	else
+	} else if (appliance) {
+		if (!a.opts.out_format)
+			a.opts.out_format = "qcow2";
+		rc = ovk_appliance_convert(a.input, a.output, &a.opts, &a.app, &err);
+	} else
 		rc = ovk_convert(a.input, a.output, &a.opts, &err);
 	if (a.progress)
 		cli_progress_end(&progress);
+	flush_notes(&notes, rc == 0);
 	if (rc < 0)
 		return cli_fail(&err);
 	return 0;

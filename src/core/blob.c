@@ -274,6 +274,8 @@ static ssize_t raw_read(struct ovk_blob *b, uint8_t *buf, size_t len, struct ovk
 			return ovk_error_prefix(err, "%s", b->name);
 		if (n == 0)
 			break;
+		if (b->tap)
+			b->tap(b->tap_opaque, buf + got, (size_t)n);
 		got += (size_t)n;
 	}
 	b->stream_pos += got;

@@ -57,6 +57,10 @@ struct ovk_blob {
 	void *read_opaque;
 	void (*read_close)(void *opaque);
 	struct ovk_blob_map *map; /* shared mapping, refcounted */
+	/* Streams: every byte read from the producer is also passed here, in
+	 * order, exactly once (the engine hashes streamed members this way). */
+	void (*tap)(void *opaque, const void *buf, size_t len);
+	void *tap_opaque;
 	uint8_t *peek_buf;        /* stream bytes peeked but not yet consumed */
 	size_t peek_len, peek_pos;
 	struct ovk_resolver *resolver;

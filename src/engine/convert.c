@@ -69,22 +69,45 @@ static struct ovk_pipeline_opts pipeline_opts(const struct ovk_convert_opts *opt
 		.cancel = opts->cancel,
 		.progress = opts->progress,
 		.progress_opaque = opts->progress_opaque,
-		.hash_algs = opts->hash_algs,
-		.hash_out = opts->hash_out,
 		.stats = opts->stats,
 	};
 
 	return p;
 }
 
+/* The one pass over the data: pipeline into the sink (NULL: discard) with
+ * the digests taken beside it, then the caller's verdict on them.  Always
+ * consumes hs. */
+static int data_pass(struct ovk_chain *chain, struct ovk_sink *sink,
+		     const struct ovk_convert_opts *opts, struct ovk_hasher *hs,
+		     struct ovk_error *err)
+{
+	struct ovk_pipeline_opts popts = pipeline_opts(opts);
+	double hash_seconds = 0;
+	int ret;
+
+	ret = ovk_pipeline_run(chain, sink, &popts, err);
+	if (ovk_hasher_finish(hs, ret == 0, opts->hash_out, &hash_seconds, err) < 0)
+		ret = -1;
+	if (ret == 0 && opts->stats)
+		opts->stats->hash_seconds = hash_seconds;
+	if (ret == 0 && hs && opts->hash_check &&
+	    opts->hash_check(opts->hash_check_opaque,
+			     (const uint8_t (*)[OVK_HASH_MAX_DIGEST])opts->hash_out, err) < 0)
+		ret = -1;
+	return ret;
+}
+
+/* Open the output and its sink, run the data pass (none for an overlay),
+ * and commit.  Always consumes hs. */
 static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt,
 			   const char *output, const struct ovk_convert_opts *opts,
-			   const char *backing, const char *backing_format, struct ovk_error *err)
+			   const char *backing, const char *backing_format,
+			   struct ovk_hasher *hs, struct ovk_error *err)
 {
 	struct ovk_output out = { .fd = -1 };
 	struct ovk_sink *sink = NULL;
 	struct ovk_sink_params params = { 0 };
-	struct ovk_pipeline_opts popts;
 	int ret = -1;
 
 	if (ovk_output_open(output, opts->force, &out, err) < 0)
@@ -105,31 +128,58 @@ static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt
 			      output, fmt->name);
 		goto out;
 	}
-	popts = pipeline_opts(opts);
-	if (!backing && ovk_pipeline_run(chain, sink, &popts, err) < 0)
-		goto out;
-	if (!backing && opts->hash_check && opts->hash_algs &&
-	    opts->hash_check(opts->hash_check_opaque,
-			     (const uint8_t (*)[OVK_HASH_MAX_DIGEST])opts->hash_out, err) < 0)
-		goto out;
+	if (!backing) {
+		ret = data_pass(chain, sink, opts, hs, err);
+		hs = NULL;
+		if (ret < 0)
+			goto out;
+	}
 	ret = sink->ops->finish(sink, err);
 	sink = NULL;
 	if (ret == 0)
 		ret = ovk_output_commit(&out, opts->force, err);
 out:
+	ovk_hasher_finish(hs, 0, NULL, NULL, NULL);
 	if (sink)
 		sink->ops->abort(sink);
 	ovk_output_discard(&out);
 	return ret;
 }
 
-int ovk_convert_blob(struct ovk_blob *blob, const char *output,
-		     const struct ovk_convert_opts *opts, struct ovk_error *err)
+/* Where a blob's conversion goes: a file of a format, or a caller's sink. */
+struct destination {
+	const struct ovk_format *fmt;
+	const char *output;
+	ovk_sink_opener open_sink;
+	void *opaque;
+};
+
+static int run_into_sink(struct ovk_chain *chain, const struct destination *dst,
+			 const struct ovk_convert_opts *opts, struct ovk_hasher *hs,
+			 struct ovk_error *err)
+{
+	struct ovk_sink *sink = NULL;
+	int ret;
+
+	if (dst->open_sink(dst->opaque, chain->src[0]->size, &sink, err) < 0) {
+		ovk_hasher_finish(hs, 0, NULL, NULL, NULL);
+		return -1;
+	}
+	ret = data_pass(chain, sink, opts, hs, err);
+	if (ret == 0)
+		return sink->ops->finish(sink, err);
+	sink->ops->abort(sink);
+	return -1;
+}
+
+static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
+			const struct ovk_convert_opts *opts, struct ovk_error *err)
 {
 	static const struct ovk_convert_opts defaults;
 	struct ovk_chain chain = { 0 };
-	const struct ovk_format *fmt;
+	struct ovk_hasher *hs = NULL;
 	char *input = NULL;
+	int is_stream = !blob->data;
 	int ret = -1;
 
 	if (!opts)
@@ -138,25 +188,83 @@ int ovk_convert_blob(struct ovk_blob *blob, const char *output,
 		ovk_blob_free(blob);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
-	if (!(fmt = output_format(opts->out_format, opts->options, err))) {
+	/* A stream is hashed from its first byte, before the probe reads it. */
+	if (is_stream && ovk_hasher_start(blob, opts->hash_algs, opts->cancel, &hs, err) < 0) {
 		ovk_blob_free(blob);
 		goto out;
 	}
-	if (ovk_chain_open_blob(blob, opts->in_format, opts->open_flags, &chain, err) < 0)
+	if (ovk_chain_open_blob(blob, opts->in_format, opts->open_flags, &chain, err) < 0 ||
+	    (!is_stream &&
+	     ovk_hasher_start(chain.top_blob, opts->hash_algs, opts->cancel, &hs, err) < 0))
 		goto out;
-	if (opts->discard_output) {
-		struct ovk_pipeline_opts popts = pipeline_opts(opts);
-
-		ret = ovk_pipeline_run(&chain, NULL, &popts, err);
-	} else {
-		ret = run_into_output(&chain, fmt, output, opts, NULL, NULL, err);
-	}
+	if (dst->open_sink)
+		ret = run_into_sink(&chain, dst, opts, hs, err);
+	else if (opts->discard_output)
+		ret = data_pass(&chain, NULL, opts, hs, err);
+	else
+		ret = run_into_output(&chain, dst->fmt, dst->output, opts, NULL, NULL, hs, err);
+	hs = NULL;
 out:
+	ovk_hasher_finish(hs, 0, NULL, NULL, NULL);
 	if (ret < 0)
-		name_a_file(err, input, output);
+		name_a_file(err, input, dst->output);
 	ovk_chain_close(&chain);
 	free(input);
 	return ret;
+}
+
+int ovk_convert_blob(struct ovk_blob *blob, const char *output,
+		     const struct ovk_convert_opts *opts, struct ovk_error *err)
+{
+	struct destination dst = { .output = output };
+
+	dst.fmt = output_format(opts ? opts->out_format : NULL, opts ? opts->options : NULL, err);
+	if (!dst.fmt) {
+		ovk_blob_free(blob);
+		return -1;
+	}
+	return convert_blob(blob, &dst, opts, err);
+}
+
+int ovk_convert_blob_to(struct ovk_blob *blob, ovk_sink_opener open_sink, void *opaque,
+			const struct ovk_convert_opts *opts, struct ovk_error *err)
+{
+	struct destination dst = { .open_sink = open_sink, .opaque = opaque };
+
+	return convert_blob(blob, &dst, opts, err);
+}
+
+/* The source of a blank disk: one UNALLOCATED extent. */
+static int blank_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk_error *err)
+{
+	(void)err;
+	if (src->priv)
+		return 0;
+	ovk_extent_set(ext, 0, src->size, OVK_EXTENT_UNALLOCATED, NULL);
+	src->priv = src;   /* done */
+	return 1;
+}
+
+static void blank_close(struct ovk_source *src)
+{
+	(void)src;
+}
+
+int ovk_convert_blank(uint64_t size, const char *output, const struct ovk_convert_opts *opts,
+		      struct ovk_error *err)
+{
+	static const struct ovk_source_ops blank_ops = { .next = blank_next, .close = blank_close };
+	struct ovk_source blank = { .ops = &blank_ops, .format = "blank", .size = size };
+	struct ovk_chain chain = { .src = { &blank }, .depth = 1 };
+	struct ovk_convert_opts o = *opts;
+	const struct ovk_format *fmt = output_format(opts->out_format, opts->options, err);
+
+	if (!fmt)
+		return -1;
+	o.hash_algs = NULL;
+	if (size == 0)
+		return ovk_error_set(err, EINVAL, "%s: a blank disk needs a capacity", output);
+	return run_into_output(&chain, fmt, output, &o, NULL, NULL, NULL, err);
 }
 
 int ovk_convert(const char *input, const char *output, const struct ovk_convert_opts *opts,
@@ -205,7 +313,7 @@ int ovk_create_overlay(const char *backing, const char *backing_format, const ch
 	if (open_input(path, backing_format, opts->open_flags, &chain, err) < 0)
 		goto out;
 	ret = run_into_output(&chain, fmt, output, opts, backing,
-			      backing_format ? backing_format : chain.src[0]->format, err);
+			      backing_format ? backing_format : chain.src[0]->format, NULL, err);
 out:
 	ovk_chain_close(&chain);
 	free(path);

@@ -64,8 +64,6 @@ struct ovk_pipeline_opts {
 	volatile sig_atomic_t *cancel;
 	void (*progress)(void *opaque, uint64_t done, uint64_t total);
 	void *progress_opaque;
-	const enum ovk_hash_alg *hash_algs;
-	uint8_t (*hash_out)[OVK_HASH_MAX_DIGEST];
 	struct ovk_convert_stats *stats;
 };
 
@@ -74,10 +72,35 @@ struct ovk_pipeline_opts {
 int ovk_pipeline_run(struct ovk_chain *chain, struct ovk_sink *sink,
 		     const struct ovk_pipeline_opts *opts, struct ovk_error *err);
 
+/* Digests of an input as stored, taken in the same pass as its conversion:
+ * a mapped blob is read by a thread of its own (its pages are hot in the
+ * page cache anyway); a stream is hashed through its tap as the source
+ * reads it, so start before anything reads the stream.  `algs` ends with
+ * OVK_HASH_NONE; *out is NULL when there is nothing to hash. */
+struct ovk_hasher;
+int ovk_hasher_start(struct ovk_blob *blob, const enum ovk_hash_alg *algs,
+		     volatile sig_atomic_t *cancel, struct ovk_hasher **out, struct ovk_error *err);
+/* Join (reading a stream to its end first when ok), write the digests to
+ * out when ok, and free.  NULL-safe. */
+int ovk_hasher_finish(struct ovk_hasher *h, int ok, uint8_t (*out)[OVK_HASH_MAX_DIGEST],
+		      double *seconds, struct ovk_error *err);
+
 /* ovk_convert() for an input that is already a blob (an OVA member window
  * or stream); the blob is taken over in every case. */
 int ovk_convert_blob(struct ovk_blob *blob, const char *output,
 		     const struct ovk_convert_opts *opts, struct ovk_error *err);
+
+/* The same into a sink of the caller's (a libvirt upload stream, say):
+ * open_sink is called once the input's virtual size is known, and the sink
+ * is finished on success or aborted on failure. */
+typedef int (*ovk_sink_opener)(void *opaque, uint64_t size, struct ovk_sink **out,
+			       struct ovk_error *err);
+int ovk_convert_blob_to(struct ovk_blob *blob, ovk_sink_opener open_sink, void *opaque,
+			const struct ovk_convert_opts *opts, struct ovk_error *err);
+
+/* An empty image of `size` bytes (an OVF disk with no File). */
+int ovk_convert_blank(uint64_t size, const char *output, const struct ovk_convert_opts *opts,
+		      struct ovk_error *err);
 
 /* Output files: a temp file in the target directory, linked into place on
  * commit; a block device is written in place. */

@@ -11,7 +11,7 @@
  *                              compressed grains), mark all-zero sink blocks,
  *                              and call the sink's encode() when it has one.
  *   writer (1 thread)          hands items to the sink strictly in order.
- *   hasher (optional thread)   digests the input file as stored.
+ * (The input's digest is taken beside this, by hasher.c.)
  *
  * Items live in a ring of slots; a slot is reused only after the writer is
  * done with it, so memory is bounded by the ring (a few MiB per thread) and
@@ -33,7 +33,6 @@
 
 #include "core/checked.h"
 #include "core/guard.h"
-#include "core/hash.h"
 #include "engine.h"
 
 /* Slots per worker thread, plus a few so the writer never starves the
@@ -45,8 +44,6 @@
 #define PROGRESS_NS 200000000LL
 /* The most worker threads we start, whatever the caller asks. */
 #define MAX_THREADS 256
-#define MAX_HASHES 4
-#define HASH_STEP ((uint64_t)4 << 20)
 
 enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
 
@@ -231,7 +228,7 @@ static int work_item(void *arg, struct ovk_error *err)
 
 static const char *input_name(const struct pipeline *pl)
 {
-	return pl->chain->top_blob->name;
+	return pl->chain->top_blob ? pl->chain->top_blob->name : "blank disk";
 }
 
 static void *worker_main(void *arg)
@@ -409,85 +406,6 @@ static void *writer_main(void *arg)
 	}
 	pthread_mutex_unlock(&pl->lock);
 	return NULL;
-}
-
-/* ----------------------------------------------------------------- hasher */
-
-struct hasher {
-	struct pipeline *pl;
-	struct ovk_hash *h[MAX_HASHES];
-	int n;
-	pthread_t thread;
-	int started;
-	double seconds;
-};
-
-static int hash_all(void *arg, struct ovk_error *err)
-{
-	struct hasher *hs = arg;
-	struct ovk_blob *b = hs->pl->chain->top_blob;
-
-	(void)err;
-	for (uint64_t pos = 0; pos < b->size; pos += HASH_STEP) {
-		size_t n = (size_t)ovk_min_u64(HASH_STEP, b->size - pos);
-
-		if (hs->pl->stop)
-			break;
-		for (int i = 0; i < hs->n; i++)
-			ovk_hash_update(hs->h[i], b->data + pos, n);
-		/* The workers may still want these pages; they fault back in
-		 * from the page cache.  Dropping them keeps RSS flat. */
-		ovk_blob_release_range(b, pos, n);
-	}
-	return 0;
-}
-
-static void *hasher_main(void *arg)
-{
-	struct hasher *hs = arg;
-	struct ovk_error err = { 0 };
-	double t0 = now_seconds();
-
-	if (ovk_guarded(hash_all, hs, input_name(hs->pl), &err) < 0)
-		fail(hs->pl, &err);
-	hs->seconds = now_seconds() - t0;
-	return NULL;
-}
-
-static int hasher_start(struct pipeline *pl, struct hasher *hs, struct ovk_error *err)
-{
-	const enum ovk_hash_alg *algs = pl->opts->hash_algs;
-
-	memset(hs, 0, sizeof *hs);
-	hs->pl = pl;
-	if (!algs || algs[0] == OVK_HASH_NONE)
-		return 0;
-	if (!pl->chain->top_blob->data)
-		return ovk_error_set(err, ENOTSUP, "%s: hashing a stream input is not supported",
-				     pl->chain->top_blob->name);
-	for (; hs->n < MAX_HASHES && algs[hs->n] != OVK_HASH_NONE; hs->n++)
-		if (ovk_hash_new(algs[hs->n], &hs->h[hs->n], err) < 0)
-			return -1;
-	if (pthread_create(&hs->thread, NULL, hasher_main, hs) != 0)
-		return ovk_error_set(err, EAGAIN, "cannot start the hashing thread");
-	hs->started = 1;
-	return 0;
-}
-
-/* Join, and write the digests when the run succeeded. */
-static int hasher_finish(struct hasher *hs, int ok, struct ovk_error *err)
-{
-	int ret = 0;
-
-	if (hs->started)
-		pthread_join(hs->thread, NULL);
-	for (int i = 0; i < hs->n; i++) {
-		if (ok && hs->started && ret == 0 &&
-		    ovk_hash_final(hs->h[i], hs->pl->opts->hash_out[i], err) < 0)
-			ret = -1;
-		ovk_hash_free(hs->h[i]);
-	}
-	return ret;
 }
 
 /* --------------------------------------------------------------- producer */
@@ -736,20 +654,18 @@ static unsigned thread_count(unsigned asked)
 	return n > MAX_THREADS ? MAX_THREADS : (unsigned)n;
 }
 
-static void fill_stats(struct pipeline *pl, const struct hasher *hs, unsigned threads,
-		       double t0)
+static void fill_stats(struct pipeline *pl, unsigned threads, double t0)
 {
 	struct ovk_convert_stats *st = pl->opts->stats;
 
 	if (!st)
 		return;
-	st->bytes_in = pl->chain->top_blob->size;
+	st->bytes_in = pl->chain->top_blob ? pl->chain->top_blob->size : 0;
 	st->bytes_out = pl->size;
 	st->data_bytes = pl->data_bytes;
 	st->read_seconds = pl->t_read;
 	st->decode_seconds = pl->t_decode;
 	st->encode_seconds = pl->t_encode;
-	st->hash_seconds = hs->seconds;
 	st->write_seconds = pl->t_write;
 	st->wall_seconds = now_seconds() - t0;
 	st->threads = threads;
@@ -759,7 +675,6 @@ int ovk_pipeline_run(struct ovk_chain *chain, struct ovk_sink *sink,
 		     const struct ovk_pipeline_opts *opts, struct ovk_error *err)
 {
 	struct pipeline pl = { 0 };
-	struct hasher hs = { 0 };
 	pthread_t workers[MAX_THREADS], writer;
 	unsigned threads = thread_count(opts->threads), started = 0;
 	int writer_started = 0, ret = -1;
@@ -782,8 +697,9 @@ int ovk_pipeline_run(struct ovk_chain *chain, struct ovk_sink *sink,
 	}
 	pl.nblocks_max = OVK_CHUNK / pl.bs;
 	for (int i = 0; i < chain->depth; i++)
-		ovk_blob_advise_sequential(chain->blob[i]);
-	if (slots_new(&pl, err) < 0 || hasher_start(&pl, &hs, err) < 0)
+		if (chain->blob[i])
+			ovk_blob_advise_sequential(chain->blob[i]);
+	if (slots_new(&pl, err) < 0)
 		goto out;
 	if (pthread_create(&writer, NULL, writer_main, &pl) != 0) {
 		ovk_error_set(err, EAGAIN, "cannot start the writer thread");
@@ -817,12 +733,10 @@ out:
 			*err = pl.err;
 		ret = -1;
 	}
-	if (hasher_finish(&hs, ret == 0, err) < 0)
-		ret = -1;
 	if (ret == 0) {
 		if (opts->progress)
 			opts->progress(opts->progress_opaque, pl.size, pl.size);
-		fill_stats(&pl, &hs, threads, t0);
+		fill_stats(&pl, threads, t0);
 	}
 	slots_free(&pl);
 	pthread_cond_destroy(&pl.cond_work);

@@ -1,0 +1,127 @@
+/*
+ * appliance.c: the public appliance entry points: convert every disk of an
+ * OVA/OVF into a directory, and describe an appliance for --info.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/info.h"
+#include "ova/package.h"
+
+static const struct ovk_appliance_opts no_aopts;
+
+static struct ovk_package_opts package_opts(const struct ovk_appliance_opts *a, unsigned flags)
+{
+	struct ovk_package_opts p = {
+		.open_flags = flags,
+		.no_verify = a->no_verify,
+		.require_signature = a->require_signature,
+		.note = a->note,
+		.note_opaque = a->note_opaque,
+	};
+
+	return p;
+}
+
+static const char *extension(const char *format)
+{
+	return format ? format : "raw";
+}
+
+/* OUTDIR/<vm>-<disk>.<format>, with both names made safe. */
+static char *output_name(const char *outdir, const struct ovk_ova_job *job, const char *format)
+{
+	char *vm = ovk_safe_name(job->system ? job->system->name : "disk");
+	char *disk = ovk_safe_name(job->disk->id);
+	char *path = NULL;
+
+	if (vm && disk && asprintf(&path, "%s/%s-%s.%s", outdir, vm, disk, extension(format)) < 0)
+		path = NULL;
+	free(vm);
+	free(disk);
+	return path;
+}
+
+static int check_outdir(const char *outdir, struct ovk_error *err)
+{
+	struct stat st;
+
+	if (stat(outdir, &st) < 0)
+		return ovk_error_sys(err, errno, "%s", outdir);
+	if (!S_ISDIR(st.st_mode))
+		return ovk_error_set(err, ENOTDIR, "%s: an appliance converts into a directory",
+				     outdir);
+	return 0;
+}
+
+/* Every output name, checked before anything is written: distinct, and
+ * new unless --force. */
+static int plan_outputs(const struct ovk_package *pkg, const char *outdir,
+			const struct ovk_convert_opts *copts, unsigned disk, char **names,
+			struct ovk_error *err)
+{
+	for (size_t i = 0; i < pkg->plan->n_jobs; i++) {
+		if (disk && i + 1 != disk)
+			continue;
+		if (!(names[i] = output_name(outdir, &pkg->plan->jobs[i], copts->out_format)))
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		for (size_t j = 0; j < i; j++)
+			if (names[j] && strcmp(names[i], names[j]) == 0)
+				return ovk_error_set(err, EEXIST,
+						     "%s: two disks would get this name", names[i]);
+		if (!copts->force && access(names[i], F_OK) == 0)
+			return ovk_error_set(err, EEXIST,
+					     "%s: already exists (use --force to overwrite)",
+					     names[i]);
+	}
+	return 0;
+}
+
+int ovk_appliance_convert(const char *input, const char *outdir,
+			  const struct ovk_convert_opts *copts,
+			  const struct ovk_appliance_opts *aopts, struct ovk_error *err)
+{
+	struct ovk_package_opts popts;
+	struct ovk_package *pkg = NULL;
+	char **names = NULL;
+	size_t done = 0;
+	int ret = -1;
+
+	if (!aopts)
+		aopts = &no_aopts;
+	popts = package_opts(aopts, copts->open_flags);
+	if (check_outdir(outdir, err) < 0 || ovk_package_open(input, &popts, &pkg, err) < 0)
+		goto out;
+	if (aopts->disk > pkg->plan->n_jobs) {
+		ovk_error_set(err, EINVAL, "%s: --disk %u, but the appliance has %zu disks", input,
+			      aopts->disk, pkg->plan->n_jobs);
+		goto out;
+	}
+	if (!(names = calloc(pkg->plan->n_jobs + 1, sizeof *names))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (plan_outputs(pkg, outdir, copts, aopts->disk, names, err) < 0)
+		goto out;
+	for (; done < pkg->plan->n_jobs; done++) {
+		if (!names[done])
+			continue;
+		if (ovk_package_convert(pkg, &pkg->plan->jobs[done], names[done], copts, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	/* No half-converted appliance: drop the disks already written. */
+	for (size_t i = 0; names && ret < 0 && i < done; i++)
+		if (names[i])
+			unlink(names[i]);
+	for (size_t i = 0; names && pkg && i < pkg->plan->n_jobs; i++)
+		free(names[i]);
+	free(names);
+	ovk_package_free(pkg);
+	return ret;
+}

@@ -1,0 +1,177 @@
+/*
+ * appliance_info.c: `ova-convert --info` for an appliance: per VM its name,
+ * OS, firmware, CPUs and topology, memory, controllers, disks, NICs and
+ * networks, and the package's manifest and signature status.  Keys are
+ * snake_case and documented in the README.
+ */
+#include <errno.h>
+
+#include "core/info.h"
+#include "ova/package.h"
+
+static const char *kind_name(enum ovk_appliance_kind k)
+{
+	switch (k) {
+	case OVK_APPLIANCE_OVA: return "ova";
+	case OVK_APPLIANCE_OVA_STREAM: return "ova (compressed, streamed)";
+	case OVK_APPLIANCE_OVF: return "ovf";
+	}
+	return "?";
+}
+
+static const char *version_name(enum ovk_ovf_version v)
+{
+	switch (v) {
+	case OVK_OVF_V0_9: return "0.9";
+	case OVK_OVF_V1: return "1.x";
+	case OVK_OVF_V2: return "2.0";
+	}
+	return "?";
+}
+
+static void str_if(struct ovk_info *info, const char *key, const char *val)
+{
+	if (val)
+		ovk_info_str(info, key, val);
+}
+
+static void describe_controllers(struct ovk_info *info, const struct ovk_ovf_system *vs)
+{
+	ovk_info_begin_list(info, "controllers");
+	for (size_t i = 0; i < vs->n_controllers; i++) {
+		const struct ovk_ovf_controller *c = &vs->controllers[i];
+
+		ovk_info_begin_object(info, NULL);
+		ovk_info_str(info, "instance_id", c->instance_id);
+		ovk_info_str(info, "bus", ovk_ovf_bus_name(c->bus));
+		str_if(info, "subtype", c->subtype);
+		ovk_info_end(info);
+	}
+	ovk_info_end(info);
+}
+
+static const char *drive_type(enum ovk_ovf_drive_type t)
+{
+	switch (t) {
+	case OVK_OVF_DRIVE_DISK: return "disk";
+	case OVK_OVF_DRIVE_CDROM: return "cdrom";
+	case OVK_OVF_DRIVE_FLOPPY: return "floppy";
+	}
+	return "?";
+}
+
+static void describe_drive(struct ovk_info *info, const struct ovk_ovf_envelope *env,
+			   const struct ovk_ovf_system *vs, const struct ovk_ovf_drive *d)
+{
+	const struct ovk_ovf_disk *disk = d->disk_id ? ovk_ovf_find_disk(env, d->disk_id) : NULL;
+	const struct ovk_ovf_file *file =
+		disk && disk->file_ref ? ovk_ovf_find_file(env, disk->file_ref) : NULL;
+
+	ovk_info_begin_object(info, NULL);
+	ovk_info_str(info, "type", drive_type(d->type));
+	if (disk) {
+		ovk_info_str(info, "disk_id", disk->id);
+		str_if(info, "file", file ? file->href : NULL);
+		str_if(info, "format", disk->format);
+		ovk_info_u64(info, "capacity", disk->capacity);
+		if (disk->populated_size)
+			ovk_info_u64(info, "populated_size", disk->populated_size);
+		str_if(info, "parent", disk->parent_ref);
+	}
+	if (d->controller >= 0) {
+		const struct ovk_ovf_controller *c = &vs->controllers[d->controller];
+
+		ovk_info_str(info, "controller", c->instance_id);
+		ovk_info_str(info, "bus", ovk_ovf_bus_name(c->bus));
+	}
+	if (d->address_on_parent >= 0)
+		ovk_info_u64(info, "slot", (uint64_t)d->address_on_parent);
+	ovk_info_end(info);
+}
+
+static void describe_system(struct ovk_info *info, const struct ovk_ovf_envelope *env,
+			    const struct ovk_ovf_system *vs)
+{
+	ovk_info_begin_object(info, NULL);
+	ovk_info_str(info, "name", vs->name);
+	str_if(info, "collection", vs->collection);
+	if (vs->os_id >= 0)
+		ovk_info_u64(info, "os_id", (uint64_t)vs->os_id);
+	str_if(info, "os_type", vs->os_type);
+	str_if(info, "os_description", vs->os_description);
+	ovk_info_str(info, "firmware", ovk_ovf_firmware_name(vs->firmware));
+	ovk_info_bool(info, "secure_boot", vs->secure_boot);
+	ovk_info_u64(info, "cpus", vs->cpus);
+	if (vs->cores_per_socket)
+		ovk_info_u64(info, "cores_per_socket", vs->cores_per_socket);
+	ovk_info_u64(info, "memory", vs->memory);
+	describe_controllers(info, vs);
+	ovk_info_begin_list(info, "drives");
+	for (size_t i = 0; i < vs->n_drives; i++)
+		describe_drive(info, env, vs, &vs->drives[i]);
+	ovk_info_end(info);
+	ovk_info_begin_list(info, "nics");
+	for (size_t i = 0; i < vs->n_nics; i++) {
+		ovk_info_begin_object(info, NULL);
+		str_if(info, "model", vs->nics[i].model);
+		str_if(info, "mac", vs->nics[i].mac);
+		str_if(info, "network", vs->nics[i].network);
+		ovk_info_end(info);
+	}
+	ovk_info_end(info);
+	ovk_info_begin_list(info, "unknown");
+	for (size_t i = 0; i < vs->n_unknown; i++)
+		ovk_info_str(info, NULL, vs->unknown[i].what);
+	ovk_info_end(info);
+	ovk_info_end(info);
+}
+
+int ovk_appliance_info(const char *input, unsigned open_flags,
+		       const struct ovk_appliance_opts *aopts, struct ovk_info **out,
+		       struct ovk_error *err)
+{
+	static const struct ovk_appliance_opts none;
+	struct ovk_package_opts popts = { .open_flags = open_flags, .describe_only = 1 };
+	struct ovk_package *pkg = NULL;
+	struct ovk_info *info = NULL;
+	int ret = -1;
+
+	if (!aopts)
+		aopts = &none;
+	popts.no_verify = aopts->no_verify;
+	popts.require_signature = aopts->require_signature;
+	popts.note = aopts->note;
+	popts.note_opaque = aopts->note_opaque;
+	if (ovk_package_open(input, &popts, &pkg, err) < 0)
+		return -1;
+	if (!(info = ovk_info_new())) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ovk_info_str(info, "filename", input);
+	ovk_info_str(info, "format", kind_name(ovk_appliance_kind(pkg->app)));
+	ovk_info_str(info, "ovf_version", version_name(pkg->env->version));
+	ovk_info_str(info, "descriptor", ovk_appliance_ovf_name(pkg->app));
+	ovk_info_str(info, "manifest", pkg->manifest_status);
+	ovk_info_bool(info, "signed", pkg->cert.present);
+	if (pkg->cert.present) {
+		str_if(info, "signer", pkg->cert.subject);
+		ovk_info_bool(info, "signer_self_signed", pkg->cert.self_signed);
+		ovk_info_bool(info, "signer_expired", pkg->cert.expired);
+	}
+	ovk_info_begin_list(info, "networks");
+	for (size_t i = 0; i < pkg->env->n_networks; i++)
+		ovk_info_str(info, NULL, pkg->env->networks[i].name);
+	ovk_info_end(info);
+	ovk_info_begin_list(info, "virtual_systems");
+	for (size_t i = 0; i < pkg->env->n_systems; i++)
+		describe_system(info, pkg->env, &pkg->env->systems[i]);
+	ovk_info_end(info);
+	*out = info;
+	info = NULL;
+	ret = 0;
+out:
+	ovk_info_free(info);
+	ovk_package_free(pkg);
+	return ret;
+}

@@ -1,0 +1,214 @@
+/*
+ * cert.c: the .cert signature of a manifest, with OpenSSL's libcrypto (the
+ * only file of src/ova that includes it, STYLE.md #5).
+ *
+ * Layout of a .cert, as ovftool writes it:
+ *   SHA256(package.mf)= 3a5f...          <- signature of the .mf bytes, hex
+ *   -----BEGIN CERTIFICATE-----
+ *   ...                                   <- the signer, PEM X.509
+ *   -----END CERTIFICATE-----
+ * The signature is made over the manifest file's bytes with the digest the
+ * line names (RSA PKCS#1 v1.5 in practice; any key type libcrypto knows
+ * works through EVP_DigestVerify).  We check that signature, report the
+ * signer, and flag a self-signed or out-of-date certificate as a warning:
+ * there is no trust store here (the library reads no system state), so the
+ * caller decides what an unknown signer means.
+ */
+#include "manifest.h"
+
+#include <errno.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hash.h"
+
+/* The longest signature we accept: RSA-8192 gives 1024 bytes; no producer
+ * uses more. */
+#define CERT_MAX_SIG 1024
+
+static const EVP_MD *md_of(enum ovk_hash_alg alg)
+{
+	switch (alg) {
+	case OVK_HASH_MD5: return EVP_md5();
+	case OVK_HASH_SHA1: return EVP_sha1();
+	case OVK_HASH_SHA256: return EVP_sha256();
+	case OVK_HASH_SHA512: return EVP_sha512();
+	case OVK_HASH_NONE: break;
+	}
+	return NULL;
+}
+
+static char *name_string(const X509_NAME *name)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL, *s = NULL;
+	long n;
+
+	if (!b)
+		return NULL;
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
+		n = BIO_get_mem_data(b, &p);
+		if (n >= 0)
+			s = strndup(p, (size_t)n);
+	}
+	BIO_free(b);
+	return s;
+}
+
+/* The first line that is not blank: the signature line. */
+static int signature_line(const uint8_t *cert, size_t len, const char **line, size_t *llen)
+{
+	const char *p = (const char *)cert, *end = p + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t i = 0;
+
+		while (i < l && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+			i++;
+		if (i < l) {
+			*line = p;
+			*llen = l;
+			return 0;
+		}
+		p += l + (nl ? 1 : 0);
+	}
+	return -1;
+}
+
+struct sig {
+	enum ovk_hash_alg alg;
+	uint8_t bytes[CERT_MAX_SIG];
+	size_t len;
+};
+
+static int read_signature(const uint8_t *cert, size_t len, const char *cert_name,
+			  const char *mf_name, struct sig *sig, struct ovk_error *err)
+{
+	const char *line, *base = strrchr(mf_name, '/');
+	char *alg_s = NULL, *name = NULL;
+	size_t llen;
+	int r, ret = -1;
+
+	base = base ? base + 1 : mf_name;
+	if (signature_line(cert, len, &line, &llen) != 0) {
+		ovk_error_set(err, EINVAL, "%s: empty", cert_name);
+		goto out;
+	}
+	r = ovk_manifest_line(line, llen, &alg_s, &name, sig->bytes, sizeof sig->bytes,
+			      &sig->len);
+	if (r != 0) {
+		ovk_error_set(err, r == -2 ? ENOMEM : EINVAL, "%s: the first line is not "
+			      "'ALG(manifest.mf)= signature'", cert_name);
+		goto out;
+	}
+	sig->alg = ovk_hash_from_name(alg_s);
+	if (sig->alg == OVK_HASH_NONE) {
+		ovk_error_set(err, ENOTSUP, "%s: unknown digest algorithm '%s'", cert_name, alg_s);
+		goto out;
+	}
+	if (strcmp(name, base) != 0) {
+		ovk_error_set(err, EINVAL, "%s: signs '%s', not the package's manifest '%s'",
+			      cert_name, name, base);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(alg_s);
+	free(name);
+	return ret;
+}
+
+static int check_signature(X509 *x, const struct sig *sig, const uint8_t *mf, size_t mf_len,
+			   const char *cert_name, struct ovk_error *err)
+{
+	EVP_PKEY *key = X509_get0_pubkey(x);
+	EVP_MD_CTX *ctx = NULL;
+	int ret = -1;
+
+	if (!key) {
+		ovk_error_set(err, EINVAL, "%s: the certificate's public key cannot be read",
+			      cert_name);
+		goto out;
+	}
+	ctx = EVP_MD_CTX_new();
+	if (!ctx) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestVerifyInit(ctx, NULL, md_of(sig->alg), NULL, key) != 1 ||
+	    EVP_DigestVerify(ctx, sig->bytes, sig->len, mf, mf_len) != 1) {
+		ovk_error_set(err, EBADMSG, "%s: the %s signature does not match the manifest",
+			      cert_name, ovk_hash_name(sig->alg));
+		goto out;
+	}
+	ret = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return ret;
+}
+
+int ovk_cert_verify(const uint8_t *cert, size_t cert_len, const char *cert_name,
+		    const uint8_t *mf, size_t mf_len, const char *mf_name, unsigned flags,
+		    struct ovk_cert_result *res, struct ovk_error *err)
+{
+	struct sig sig = {0};
+	BIO *bio = NULL;
+	X509 *x = NULL;
+	int ret = -1;
+
+	memset(res, 0, sizeof *res);
+	if (!cert) {
+		if (flags & OVK_CERT_REQUIRED)
+			return ovk_error_set(err, EPERM, "%s: the package is not signed (no .cert), "
+					     "and a signature is required", mf_name);
+		return 0;
+	}
+	res->present = 1;
+	if (cert_len > OVK_CERT_MAX_BYTES || cert_len > INT32_MAX) {
+		ovk_error_set(err, EFBIG, "%s: %zu bytes, more than a .cert may have", cert_name,
+			      cert_len);
+		goto out;
+	}
+	if (read_signature(cert, cert_len, cert_name, mf_name, &sig, err) != 0)
+		goto out;
+	res->alg = sig.alg;
+	bio = BIO_new_mem_buf(cert, (int)cert_len);
+	x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	if (!x) {
+		ovk_error_set(err, EINVAL, "%s: no PEM X.509 certificate after the signature",
+			      cert_name);
+		goto out;
+	}
+	res->subject = name_string(X509_get_subject_name(x));
+	res->issuer = name_string(X509_get_issuer_name(x));
+	res->self_signed = X509_check_issued(x, x) == X509_V_OK;
+	res->expired = X509_cmp_current_time(X509_get0_notAfter(x)) < 0;
+	res->not_yet_valid = X509_cmp_current_time(X509_get0_notBefore(x)) > 0;
+	if (check_signature(x, &sig, mf, mf_len, cert_name, err) != 0)
+		goto out;
+	res->verified = 1;
+	ret = 0;
+out:
+	/* libcrypto's error queue is per thread; leave it clean for others. */
+	ERR_clear_error();
+	X509_free(x);
+	BIO_free(bio);
+	return ret;
+}
+
+void ovk_cert_result_clear(struct ovk_cert_result *res)
+{
+	if (!res)
+		return;
+	free(res->subject);
+	free(res->issuer);
+	memset(res, 0, sizeof *res);
+}

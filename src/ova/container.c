@@ -1,0 +1,783 @@
+/*
+ * container.c: opening an appliance (.ova, .ovf, or a directory), its
+ * metadata members, and member blobs with their resolvers.
+ *
+ * The three shapes share one entry point, ovk_appliance_open_member(), so
+ * that everything above (chunked Files, gzip, the plan, VMDK siblings) is
+ * written once:
+ *   OVA         index lookup, then a window of the mapping;
+ *   OVA_STREAM  skip forward to the member, then a stream blob reading
+ *               libarchive's data; metadata members met on the way are kept;
+ *   OVF         a file inside the descriptor's directory, mapped.
+ *
+ * Invariants of a streamed appliance: the tar is read once, forward; at
+ * most one member is MEMBER_OPEN, and a blob holds the `generation` it was
+ * opened in, so that reading it after the stream moved on fails instead of
+ * returning another member's bytes.
+ */
+#include "container_priv.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The head we look at to tell a tar from an OVF: one tar header. */
+#define PROBE_LEN 512
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+static const char *base_name(const char *s)
+{
+	const char *slash = strrchr(s, '/');
+
+	return slash ? slash + 1 : s;
+}
+
+void ovk_appliance_ref(struct ovk_appliance *app)
+{
+	app->refs++;
+}
+
+static void meta_clear(struct meta *m)
+{
+	free(m->name);
+	free(m->buf);
+	memset(m, 0, sizeof *m);
+}
+
+void ovk_appliance_free(struct ovk_appliance *app)
+{
+	if (!app || --app->refs > 0)
+		return;
+	meta_clear(&app->ovf);
+	meta_clear(&app->mf);
+	meta_clear(&app->cert);
+	ovk_tar_stream_free(app->ts);
+	if (app->fd >= 0)
+		close(app->fd);
+	ovk_tar_members_free(app->members, app->n_members);
+	ovk_blob_free(app->file);
+	free(app->cur_name);
+	free(app->path);
+	free(app->dir);
+	free(app);
+}
+
+/* ------------------------------------------------------------ resolver */
+
+/* Siblings of a member are members named relative to its directory. */
+struct member_resolver {
+	struct ovk_resolver base;
+	int refs;
+	struct ovk_appliance *app;
+	char *prefix;                  /* "" or "sub/" */
+};
+
+static int resolver_open(struct ovk_resolver *r, const char *name, unsigned flags,
+			 struct ovk_blob **out, struct ovk_error *err)
+{
+	struct member_resolver *m = (struct member_resolver *)r;
+	char *full = NULL;
+	int ret = -1;
+
+	if (!ovk_path_is_contained(name)) {
+		ovk_error_set(err, EPERM, "%s: '%s' is absolute or leaves the package",
+			      m->app->path, name);
+		goto out;
+	}
+	if (asprintf(&full, "%s%s", m->prefix, name) < 0) {
+		full = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = ovk_appliance_open_member(m->app, full, flags, out, err);
+out:
+	free(full);
+	return ret;
+}
+
+static void resolver_ref(struct ovk_resolver *r)
+{
+	((struct member_resolver *)r)->refs++;
+}
+
+static void resolver_unref(struct ovk_resolver *r)
+{
+	struct member_resolver *m = (struct member_resolver *)r;
+
+	if (--m->refs > 0)
+		return;
+	ovk_appliance_free(m->app);
+	free(m->prefix);
+	free(m);
+}
+
+/* A resolver for the siblings of member `name`, with one reference. */
+static struct ovk_resolver *resolver_new(struct ovk_appliance *app, const char *name)
+{
+	struct member_resolver *m = calloc(1, sizeof *m);
+	const char *base = base_name(name);
+
+	if (!m || !(m->prefix = strndup(name, (size_t)(base - name)))) {
+		free(m);
+		return NULL;
+	}
+	m->refs = 1;
+	m->app = app;
+	ovk_appliance_ref(app);
+	m->base.open = resolver_open;
+	m->base.ref = resolver_ref;
+	m->base.unref = resolver_unref;
+	return &m->base;
+}
+
+/* ------------------------------------------------------------ streams */
+
+struct member_stream {
+	struct ovk_appliance *app;
+	uint64_t generation;
+};
+
+static ssize_t member_stream_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
+{
+	struct member_stream *ms = opaque;
+	struct ovk_appliance *app = ms->app;
+
+	if (app->generation != ms->generation || app->cur_state != MEMBER_OPEN)
+		return ovk_error_set(err, EINVAL, "the stream has moved past this member "
+				     "(a streamed OVA is read once, in order)");
+	return ovk_tar_stream_read(app->ts, buf, len, err);
+}
+
+static void member_stream_close(void *opaque)
+{
+	struct member_stream *ms = opaque;
+
+	ovk_appliance_free(ms->app);
+	free(ms);
+}
+
+/* Read the pending member whole into m (metadata only). */
+static int stream_slurp(struct ovk_appliance *app, struct meta *m, struct ovk_error *err)
+{
+	size_t got = 0;
+
+	if (app->cur_size > OVK_APPLIANCE_MAX_META)
+		return ovk_error_set(err, EFBIG, "%s: member '%s' has %llu bytes; too large for "
+				     "metadata", app->path, app->cur_name,
+				     (unsigned long long)app->cur_size);
+	meta_clear(m);
+	m->name = strdup(app->cur_name);
+	m->buf = malloc(app->cur_size ? app->cur_size : 1);
+	if (!m->name || !m->buf)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	while (got < app->cur_size) {
+		ssize_t n = ovk_tar_stream_read(app->ts, m->buf + got, app->cur_size - got, err);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return ovk_error_set(err, EIO, "%s: member '%s' is truncated", app->path,
+					     m->name);
+		got += (size_t)n;
+	}
+	m->len = got;
+	app->cur_state = MEMBER_NONE;
+	return 0;
+}
+
+/* Where a metadata member goes, or NULL for data. */
+static struct meta *meta_slot(struct ovk_appliance *app, const char *name)
+{
+	if (ends_with(name, ".ovf"))
+		return &app->ovf;
+	if (ends_with(name, ".mf"))
+		return &app->mf;
+	if (ends_with(name, ".cert"))
+		return &app->cert;
+	return NULL;
+}
+
+/* Move to the next header; metadata members are read and kept on the way.
+ * 1 when a data member is pending, 0 at the end. */
+static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
+{
+	for (;;) {
+		const char *name;
+		uint64_t size;
+		struct meta *slot;
+		int r;
+
+		app->generation++;
+		app->cur_state = MEMBER_NONE;
+		r = ovk_tar_stream_next(app->ts, &name, &size, err);
+		if (r <= 0) {
+			app->at_end = r == 0;
+			return r;
+		}
+		free(app->cur_name);
+		app->cur_name = strdup(name);
+		if (!app->cur_name)
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		app->cur_size = size;
+		app->cur_state = MEMBER_PENDING;
+		slot = meta_slot(app, name);
+		if (!slot)
+			return 1;
+		if (slot == &app->ovf && app->ovf.buf)
+			return ovk_error_set(err, EINVAL, "%s: two descriptors, '%s' and '%s'",
+					     app->path, app->ovf.name, name);
+		if (stream_slurp(app, slot, err) != 0)
+			return -1;
+	}
+}
+
+static int stream_open_member(struct ovk_appliance *app, const char *name,
+			      struct ovk_blob **out, struct ovk_error *err)
+{
+	struct member_stream *ms;
+	struct ovk_resolver *res = NULL;
+	char *bname = NULL;
+	int ret = -1;
+
+	while (!(app->cur_state == MEMBER_PENDING && strcmp(app->cur_name, name) == 0)) {
+		int r;
+
+		if (app->at_end) {
+			ovk_error_set(err, ENOENT, "%s: no member '%s' ahead in the archive (a "
+				      "streamed OVA is read once, in order)", app->path, name);
+			goto out;
+		}
+		r = stream_advance(app, err);
+		if (r < 0)
+			goto out;
+	}
+	ms = calloc(1, sizeof *ms);
+	res = resolver_new(app, name);
+	if (!ms || !res || asprintf(&bname, "%s:%s", app->path, name) < 0) {
+		bname = NULL;
+		free(ms);
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ms->app = app;
+	ms->generation = app->generation;
+	ovk_appliance_ref(app);
+	if (ovk_blob_stream(bname, app->cur_size, member_stream_read, ms, member_stream_close,
+			    res, out, err) != 0) {
+		member_stream_close(ms);
+		goto out;
+	}
+	app->cur_state = MEMBER_OPEN;
+	ret = 0;
+out:
+	if (res)
+		res->unref(res);
+	free(bname);
+	return ret;
+}
+
+/* ------------------------------------------------------------ members */
+
+static const struct ovk_tar_member *find_member(const struct ovk_appliance *app,
+						const char *name)
+{
+	for (size_t i = 0; i < app->n_members; i++)
+		if (strcmp(app->members[i].name, name) == 0)
+			return &app->members[i];
+	return NULL;
+}
+
+static int ova_open_member(struct ovk_appliance *app, const char *name, struct ovk_blob **out,
+			   struct ovk_error *err)
+{
+	const struct ovk_tar_member *m = find_member(app, name);
+	struct ovk_resolver *res = NULL;
+	char *bname = NULL;
+	int ret = -1;
+
+	if (!m) {
+		ovk_error_set(err, ENOENT, "%s: no member '%s'", app->path, name);
+		goto out;
+	}
+	if (m->sparse) {
+		ovk_error_set(err, ENOTSUP, "%s: member '%s' is a sparse file; not supported",
+			      app->path, name);
+		goto out;
+	}
+	res = resolver_new(app, name);
+	if (!res || asprintf(&bname, "%s:%s", app->path, name) < 0) {
+		bname = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = ovk_blob_window(app->file, m->offset, m->size, bname, res, out, err);
+out:
+	if (res)
+		res->unref(res);
+	free(bname);
+	return ret;
+}
+
+/* A file inside the descriptor's directory, symlinks resolved. */
+static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
+			   struct ovk_blob **out, struct ovk_error *err)
+{
+	char *path = NULL, *real = NULL, *realdir = NULL;
+	size_t dl;
+	int ret = -1;
+
+	if (asprintf(&path, "%s/%s", app->dir, name) < 0) {
+		path = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(flags & OVK_OPEN_UNSAFE_PATHS)) {
+		real = realpath(path, NULL);
+		realdir = realpath(app->dir, NULL);
+		if (!real || !realdir) {
+			ovk_error_sys(err, errno, "%s", path);
+			goto out;
+		}
+		dl = strlen(realdir);
+		if (strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl > 1)) {
+			ovk_error_set(err, EPERM, "%s: resolves to '%s', outside the directory of "
+				      "the OVF", path, real);
+			goto out;
+		}
+	}
+	ret = ovk_blob_open_file(path, out, err);
+out:
+	free(path);
+	free(real);
+	free(realdir);
+	return ret;
+}
+
+int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
+			      struct ovk_blob **out, struct ovk_error *err)
+{
+	*out = NULL;
+	if (strstr(name, "://"))
+		return ovk_error_set(err, ENOTSUP, "%s: '%s' is a URL; only files inside the "
+				     "package are read", app->path, name);
+	if (!ovk_path_is_contained(name) &&
+	    (app->kind != OVK_APPLIANCE_OVF || !(flags & OVK_OPEN_UNSAFE_PATHS)))
+		return ovk_error_set(err, EPERM, "%s: '%s' is absolute or leaves the package",
+				     app->path, name);
+	switch (app->kind) {
+	case OVK_APPLIANCE_OVA:
+		return ova_open_member(app, name, out, err);
+	case OVK_APPLIANCE_OVA_STREAM:
+		return stream_open_member(app, name, out, err);
+	case OVK_APPLIANCE_OVF:
+		return dir_open_member(app, name, flags, out, err);
+	}
+	return ovk_error_set(err, EINVAL, "bad appliance");
+}
+
+int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
+			    unsigned flags, struct ovk_blob **out, struct ovk_error *err)
+{
+	struct ovk_blob *b = NULL;
+
+	*out = NULL;
+	if (file->chunk_size) {
+		if (ovk_appliance_open_chunked(app, file, flags, &b, err) != 0)
+			return -1;
+	} else {
+		if (ovk_appliance_open_member(app, file->href, flags, &b, err) != 0)
+			return -1;
+		if (file->has_size && b->size != UINT64_MAX && b->size != file->size) {
+			ovk_error_set(err, EIO, "%s: File '%s' has %llu bytes, but the OVF says "
+				      "ovf:size=%llu (truncated or altered?)", app->path,
+				      file->href, (unsigned long long)b->size,
+				      (unsigned long long)file->size);
+			ovk_blob_free(b);
+			return -1;
+		}
+	}
+	if (file->compression)
+		return ovk_ova_gunzip(b, b->name, out, err);
+	*out = b;
+	return 0;
+}
+
+/* ------------------------------------------------------------ opening */
+
+static int copy_meta(struct ovk_appliance *app, const struct ovk_tar_member *m,
+		     struct meta *slot, struct ovk_error *err)
+{
+	if (m->size > OVK_APPLIANCE_MAX_META)
+		return ovk_error_set(err, EFBIG, "%s: member '%s' has %llu bytes; too large for "
+				     "metadata", app->path, m->name, (unsigned long long)m->size);
+	slot->name = strdup(m->name);
+	slot->buf = malloc(m->size ? m->size : 1);
+	if (!slot->name || !slot->buf)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	memcpy(slot->buf, app->file->data + m->offset, m->size);
+	slot->len = m->size;
+	return 0;
+}
+
+/* Pick the .ovf (exactly one), and the .mf and .cert named after it (or
+ * the only ones there are). */
+static int ova_pick_meta(struct ovk_appliance *app, struct ovk_error *err)
+{
+	const struct ovk_tar_member *ovf = NULL, *mf = NULL, *cert = NULL;
+
+	for (size_t i = 0; i < app->n_members; i++) {
+		const struct ovk_tar_member *m = &app->members[i];
+
+		if (ends_with(m->name, ".ovf")) {
+			if (ovf)
+				return ovk_error_set(err, EINVAL, "%s: two descriptors, '%s' and "
+						     "'%s'", app->path, ovf->name, m->name);
+			ovf = m;
+		} else if (ends_with(m->name, ".mf") && !mf) {
+			mf = m;
+		} else if (ends_with(m->name, ".cert") && !cert) {
+			cert = m;
+		}
+	}
+	if (!ovf)
+		return ovk_error_set(err, ENOENT, "%s: no .ovf descriptor in the archive",
+				     app->path);
+	if (copy_meta(app, ovf, &app->ovf, err) != 0 ||
+	    (mf && copy_meta(app, mf, &app->mf, err) != 0) ||
+	    (cert && copy_meta(app, cert, &app->cert, err) != 0))
+		return -1;
+	return 0;
+}
+
+static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
+{
+	int compressed = 0;
+
+	if (!(app->flags & OVK_OPEN_STREAM)) {
+		if (ovk_blob_open_file(app->path, &app->file, err) != 0)
+			return -1;
+		if (ovk_tar_index(app->file->data, app->file->size, app->path, &app->members,
+				  &app->n_members, &compressed, err) != 0 && !compressed)
+			return -1;
+		if (!compressed) {
+			app->kind = OVK_APPLIANCE_OVA;
+			return ova_pick_meta(app, err);
+		}
+		if (ovk_tar_stream_open_memory(app->file->data, app->file->size, app->path,
+					       &app->ts, err) != 0)
+			return -1;
+	} else {
+		app->fd = open(app->path, O_RDONLY | O_CLOEXEC);
+		if (app->fd < 0)
+			return ovk_error_sys(err, errno, "%s", app->path);
+		if (ovk_tar_stream_open_fd(app->fd, app->path, &app->ts, err) != 0)
+			return -1;
+	}
+	app->kind = OVK_APPLIANCE_OVA_STREAM;
+	/* The descriptor must come before the disks: they cannot be read
+	 * again once passed. */
+	if (stream_advance(app, err) < 0)
+		return -1;
+	if (!app->ovf.buf)
+		return ovk_error_set(err, ENOENT, "%s: %s before any .ovf descriptor (in a "
+				     "streamed OVA the descriptor must come first)", app->path,
+				     app->at_end ? "end of archive" : app->cur_name);
+	return 0;
+}
+
+static int read_small_file(const char *path, struct meta *m, struct ovk_error *err)
+{
+	struct ovk_blob *b = NULL;
+	int ret = -1;
+
+	if (ovk_blob_open_file(path, &b, err) != 0)
+		goto out;
+	if (b->size > OVK_APPLIANCE_MAX_META) {
+		ovk_error_set(err, EFBIG, "%s: %llu bytes; too large for metadata", path,
+			      (unsigned long long)b->size);
+		goto out;
+	}
+	m->name = strdup(base_name(path));
+	m->buf = malloc(b->size ? b->size : 1);
+	if (!m->name || !m->buf) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(m->buf, b->data, b->size);
+	m->len = b->size;
+	ret = 0;
+out:
+	ovk_blob_free(b);
+	return ret;
+}
+
+/* An optional companion of the .ovf: same stem, other extension. */
+static int read_companion(const char *ovf_path, const char *ext, struct meta *m,
+			  struct ovk_error *err)
+{
+	size_t stem = strlen(ovf_path) - 4;
+	char *path = NULL;
+	int ret = -1;
+
+	if (asprintf(&path, "%.*s%s", (int)stem, ovf_path, ext) < 0) {
+		path = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = access(path, F_OK) == 0 ? read_small_file(path, m, err) : 0;
+out:
+	free(path);
+	return ret;
+}
+
+static int open_ovf_file(struct ovk_appliance *app, const char *ovf_path, struct ovk_error *err)
+{
+	const char *slash = strrchr(ovf_path, '/');
+
+	app->kind = OVK_APPLIANCE_OVF;
+	app->dir = slash ? strndup(ovf_path, (size_t)(slash - ovf_path) + (slash == ovf_path))
+			 : strdup(".");
+	if (!app->dir)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (read_small_file(ovf_path, &app->ovf, err) != 0)
+		return -1;
+	if (!ends_with(ovf_path, ".ovf"))
+		return 0;
+	if (read_companion(ovf_path, ".mf", &app->mf, err) != 0 ||
+	    read_companion(ovf_path, ".cert", &app->cert, err) != 0)
+		return -1;
+	return 0;
+}
+
+static int open_dir(struct ovk_appliance *app, struct ovk_error *err)
+{
+	DIR *d = opendir(app->path);
+	struct dirent *de;
+	char *found = NULL, *path = NULL;
+	int ret = -1;
+
+	if (!d)
+		return ovk_error_sys(err, errno, "%s", app->path);
+	while ((de = readdir(d))) {
+		if (!ends_with(de->d_name, ".ovf") || de->d_name[0] == '.')
+			continue;
+		if (found) {
+			ovk_error_set(err, EINVAL, "%s: several .ovf files ('%s', '%s'); give the "
+				      "one to use", app->path, found, de->d_name);
+			goto out;
+		}
+		found = strdup(de->d_name);
+		if (!found) {
+			ovk_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!found) {
+		ovk_error_set(err, ENOENT, "%s: no .ovf file in the directory", app->path);
+		goto out;
+	}
+	if (asprintf(&path, "%s/%s", app->path, found) < 0) {
+		path = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = open_ovf_file(app, path, err);
+out:
+	closedir(d);
+	free(found);
+	free(path);
+	return ret;
+}
+
+enum shape { SHAPE_TAR, SHAPE_XML, SHAPE_UNKNOWN };
+
+static enum shape probe(const uint8_t *h, size_t n)
+{
+	static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+	size_t i = 0;
+
+	if (n >= 262 && memcmp(h + 257, "ustar", 5) == 0)
+		return SHAPE_TAR;
+	if ((n >= 2 && h[0] == 0x1f && h[1] == 0x8b) || (n >= 6 && memcmp(h, xz, 6) == 0))
+		return SHAPE_TAR;
+	if (n >= 3 && h[0] == 0xef && h[1] == 0xbb && h[2] == 0xbf)
+		i = 3;  /* UTF-8 byte order mark */
+	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
+		i++;
+	return i < n && h[i] == '<' ? SHAPE_XML : SHAPE_UNKNOWN;
+}
+
+static int open_by_content(struct ovk_appliance *app, struct ovk_error *err)
+{
+	uint8_t head[PROBE_LEN];
+	ssize_t n;
+	int fd = open(app->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ovk_error_sys(err, errno, "%s", app->path);
+	n = read(fd, head, sizeof head);
+	close(fd);
+	if (n < 0)
+		return ovk_error_sys(err, errno, "%s", app->path);
+	switch (probe(head, (size_t)n)) {
+	case SHAPE_TAR:
+		return open_ova(app, err);
+	case SHAPE_XML:
+		return open_ovf_file(app, app->path, err);
+	case SHAPE_UNKNOWN:
+		break;
+	}
+	return ovk_error_set(err, EINVAL, "%s: neither an OVA (tar) nor an OVF (XML)", app->path);
+}
+
+int ovk_is_appliance(const char *path)
+{
+	uint8_t head[PROBE_LEN];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return 1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, head, sizeof head);
+	close(fd);
+	return n > 0 && probe(head, (size_t)n) != SHAPE_UNKNOWN;
+}
+
+int ovk_appliance_open(const char *path, unsigned flags, struct ovk_appliance **out,
+		       struct ovk_error *err)
+{
+	struct ovk_appliance *app = calloc(1, sizeof *app);
+	struct stat st;
+	int ret = -1;
+
+	*out = NULL;
+	if (!app || !(app->path = strdup(path))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	app->refs = 1;
+	app->fd = -1;
+	app->flags = flags;
+	if (stat(path, &st) != 0) {
+		ovk_error_sys(err, errno, "%s", path);
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode) ? open_dir(app, err) != 0 : open_by_content(app, err) != 0)
+		goto out;
+	*out = app;
+	app = NULL;
+	ret = 0;
+out:
+	ovk_appliance_free(app);
+	return ret;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+enum ovk_appliance_kind ovk_appliance_kind(const struct ovk_appliance *app)
+{
+	return app->kind;
+}
+
+const char *ovk_appliance_path(const struct ovk_appliance *app)
+{
+	return app->path;
+}
+
+const char *ovk_appliance_ovf_name(const struct ovk_appliance *app)
+{
+	return app->ovf.name;
+}
+
+void ovk_appliance_ovf(const struct ovk_appliance *app, const uint8_t **buf, size_t *len)
+{
+	*buf = app->ovf.buf;
+	*len = app->ovf.len;
+}
+
+static int get_meta(const struct meta *m, const char **name, const uint8_t **buf, size_t *len)
+{
+	if (!m->buf)
+		return 1;
+	*name = m->name;
+	*buf = m->buf;
+	*len = m->len;
+	return 0;
+}
+
+int ovk_appliance_manifest(const struct ovk_appliance *app, const char **name,
+			   const uint8_t **buf, size_t *len)
+{
+	return get_meta(&app->mf, name, buf, len);
+}
+
+int ovk_appliance_cert(const struct ovk_appliance *app, const char **name,
+		       const uint8_t **buf, size_t *len)
+{
+	return get_meta(&app->cert, name, buf, len);
+}
+
+int ovk_appliance_drain(struct ovk_appliance *app, struct ovk_error *err)
+{
+	if (app->kind != OVK_APPLIANCE_OVA_STREAM)
+		return 0;
+	while (!app->at_end)
+		if (stream_advance(app, err) < 0)
+			return -1;
+	return 0;
+}
+
+int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
+			     struct ovk_error *err)
+{
+	for (size_t i = 0; i < env->n_files; i++) {
+		const struct ovk_ovf_file *f = &env->files[i];
+		char *first = f->chunk_size ? ovk_appliance_chunk_name(f->href, 0) : NULL;
+		const char *name = first ? first : f->href;
+		int ok = 1;
+
+		if (f->chunk_size && !first)
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		if (strstr(f->href, "://") || (!ovk_path_is_contained(f->href) &&
+					       (app->kind != OVK_APPLIANCE_OVF ||
+						!(app->flags & OVK_OPEN_UNSAFE_PATHS)))) {
+			free(first);
+			return ovk_error_set(err, EPERM, "%s: File '%s': href '%s' is not inside "
+					     "the package", app->path, f->id, f->href);
+		}
+		if (app->kind == OVK_APPLIANCE_OVA) {
+			ok = find_member(app, name) != NULL;
+		} else if (app->kind == OVK_APPLIANCE_OVF) {
+			char *p = NULL;
+
+			ok = asprintf(&p, "%s/%s", app->dir, name) >= 0 && access(p, F_OK) == 0;
+			free(p);
+		}
+		if (!ok) {
+			ovk_error_set(err, ENOENT, "%s: File '%s': '%s' is missing from the package",
+				      app->path, f->id, name);
+			free(first);
+			return -1;
+		}
+		free(first);
+	}
+	return 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * container.h: an appliance on disk, whatever its packaging, and the blobs
+ * of its files.
+ *
+ * An appliance is
+ *   - an .ova: a tar.  Uncompressed, it is mapped once and indexed; each
+ *     member is a window of the mapping (ovk_blob_window), read in place.
+ *     gzip- or xz-compressed (or opened with OVK_OPEN_STREAM), it is read
+ *     forward once and members are stream blobs, handed out in archive
+ *     order;
+ *   - an .ovf file, with the files it names beside it;
+ *   - a directory holding exactly one .ovf.
+ * What it is comes from the content (tar or compressed magic, XML, a
+ * directory), never the file name.
+ *
+ * Every File href must name a member of the same OVA or a file inside the
+ * OVF's directory: absolute names, "..", URLs, links, and duplicate members
+ * are refused (OVK_OPEN_UNSAFE_PATHS lifts the path rule for directories).
+ * A File with ovf:chunkSize is read as one from href.000000000,
+ * href.000000001, ...; a File with compression="gzip" is inflated on the
+ * fly (a stream blob).
+ *
+ * Blobs opened here carry a resolver, so a VMDK descriptor member can open
+ * its extent members by name (ovk_blob_open_sibling) without knowing about
+ * containers.
+ *
+ * Ownership and threads: ovk_appliance_free() drops the caller's reference;
+ * blobs and resolvers opened from the appliance hold their own, so they
+ * may outlive it.  An appliance and its blobs are used from one thread at a
+ * time (mapped blobs' data may be read by many threads, as in blob.h).  In
+ * a streamed appliance only one member blob is live: opening the next one
+ * ends the previous (its reads then fail).
+ */
+#ifndef OVK_OVA_CONTAINER_H
+#define OVK_OVA_CONTAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/blob.h"
+#include "core/error.h"
+#include "ova/ovf.h"
+
+/* Metadata members (.ovf, .mf, .cert) are read whole into memory; none is
+ * legitimately near this (see OVK_XML_MAX_BYTES, OVK_MANIFEST_MAX_BYTES). */
+#define OVK_APPLIANCE_MAX_META ((size_t)16 << 20)
+/* Chunks of one File: 100000 is what 9-digit suffixes allow with room, and
+ * more than any real split (ovftool's smallest chunk is 1 MiB). */
+#define OVK_APPLIANCE_MAX_CHUNKS 100000
+
+enum ovk_appliance_kind {
+	OVK_APPLIANCE_OVA,          /* uncompressed tar, mapped */
+	OVK_APPLIANCE_OVA_STREAM,   /* compressed tar or OVK_OPEN_STREAM */
+	OVK_APPLIANCE_OVF,          /* an .ovf file, or a directory with one */
+};
+
+struct ovk_appliance;
+
+int ovk_appliance_open(const char *path, unsigned flags, struct ovk_appliance **out,
+		       struct ovk_error *err);
+void ovk_appliance_free(struct ovk_appliance *app);
+
+enum ovk_appliance_kind ovk_appliance_kind(const struct ovk_appliance *app);
+/* The path given to open, for messages. */
+const char *ovk_appliance_path(const struct ovk_appliance *app);
+
+/* The descriptor: its name (member or file name) and bytes. */
+const char *ovk_appliance_ovf_name(const struct ovk_appliance *app);
+void ovk_appliance_ovf(const struct ovk_appliance *app, const uint8_t **buf, size_t *len);
+
+/* The manifest and certificate seen so far: 0 with the bytes, or 1 when
+ * there is none (yet: in a stream, a manifest may follow the disks; call
+ * ovk_appliance_drain() after the last disk). */
+int ovk_appliance_manifest(const struct ovk_appliance *app, const char **name,
+			   const uint8_t **buf, size_t *len);
+int ovk_appliance_cert(const struct ovk_appliance *app, const char **name,
+		       const uint8_t **buf, size_t *len);
+
+/* Read a stream to its end, picking up any .mf and .cert on the way.  A
+ * no-op for mapped appliances and directories. */
+int ovk_appliance_drain(struct ovk_appliance *app, struct ovk_error *err);
+
+/* Check that every File of the envelope resolves (see above), without
+ * reading data.  For a stream, only the names are checked: members ahead
+ * are not known yet. */
+int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
+			     struct ovk_error *err);
+
+/* The stored bytes of one member or file beside the OVF, by name. */
+int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
+			      struct ovk_blob **out, struct ovk_error *err);
+
+/* The content of an OVF File: chunks joined, gzip inflated. */
+int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
+			    unsigned flags, struct ovk_blob **out, struct ovk_error *err);
+
+/* The name of chunk `i` of `href` ("disk.vmdk.000000003"); malloc'ed. */
+char *ovk_appliance_chunk_name(const char *href, uint64_t i);
+
+/* ------------------------------------------------------------ plan */
+
+/* One disk to convert, with what the manifest expects of its bytes. */
+struct ovk_ova_job {
+	const struct ovk_ovf_system *system;   /* the first system that attaches it */
+	const struct ovk_ovf_drive *drive;     /* its drive there, or NULL */
+	const struct ovk_ovf_disk *disk;
+	const struct ovk_ovf_file *file;       /* NULL: a blank disk of disk->capacity */
+	/* Expected digests of the blob's bytes, strongest first, ended by
+	 * OVK_HASH_NONE; pass the algs to ovk_convert_opts.hash_algs and
+	 * compare with ovk_manifest_verify(). */
+	enum ovk_hash_alg algs[5];
+	const uint8_t *digests[4];             /* into the manifest */
+	/* Why there are no digests although the manifest exists: the File is
+	 * chunked or compressed (its digests cover other bytes; verify those
+	 * members with a separate read), or the manifest does not list it. */
+	const char *no_digest_reason;
+};
+
+struct ovk_ova_plan {
+	struct ovk_ova_job *jobs;
+	size_t n_jobs;
+};
+
+struct ovk_manifest;
+
+/* The disks to convert, in the order their bytes come in the container
+ * (so a streamed OVA is read once).  `mf` may be NULL.  Open each job's
+ * blob with ovk_appliance_open_file(app, job->file, ...). */
+int ovk_ova_plan(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
+		 const struct ovk_manifest *mf, struct ovk_ova_plan **out, struct ovk_error *err);
+void ovk_ova_plan_free(struct ovk_ova_plan *plan);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * container_io.c: Files whose bytes are not one member as stored.
+ *
+ *   chunked  (ovf:chunkSize)  href.000000000, href.000000001, ... read one
+ *            after the other as one stream.  Chunks are opened lazily, so a
+ *            streamed OVA still reads each once, in order.  The count comes
+ *            from ovf:size when given, else chunks are read until the next
+ *            one is missing.
+ *   gzip     (ovf:compression="gzip")  inflated with zlib as a stream;
+ *            concatenated gzip members are inflated in turn, as gunzip does.
+ * Both produce stream blobs (blob.h): the formats read them forward.  The
+ * OVF spec applies compression first and chunking second, so a File that
+ * is both is joined first, then inflated.
+ */
+#include "container_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Input buffer for inflate: big enough to keep zlib's calls few. */
+#define GZ_IN_BUF ((size_t)256 << 10)
+
+char *ovk_appliance_chunk_name(const char *href, uint64_t i)
+{
+	char *s;
+
+	if (asprintf(&s, "%s.%09llu", href, (unsigned long long)i) < 0)
+		return NULL;
+	return s;
+}
+
+/* ------------------------------------------------------------ chunks */
+
+struct chunked {
+	struct ovk_appliance *app;
+	char *href;
+	unsigned flags;
+	uint64_t next;          /* index of the next chunk to open */
+	uint64_t count;         /* chunks, or UINT64_MAX when unknown */
+	uint64_t chunk_size;
+	uint64_t expect;        /* total bytes, or UINT64_MAX when unknown */
+	uint64_t done;
+	struct ovk_blob *cur;
+};
+
+static void chunked_close(void *opaque)
+{
+	struct chunked *c = opaque;
+
+	ovk_blob_free(c->cur);
+	ovk_appliance_free(c->app);
+	free(c->href);
+	free(c);
+}
+
+/* Open the next chunk: 1 when open, 0 when there are no more. */
+static int chunked_next(struct chunked *c, struct ovk_error *err)
+{
+	char *name;
+	int r;
+
+	if (c->next >= c->count)
+		return 0;
+	name = ovk_appliance_chunk_name(c->href, c->next);
+	if (!name)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	r = ovk_appliance_open_member(c->app, name, c->flags, &c->cur, err);
+	free(name);
+	if (r != 0) {
+		/* With no ovf:size, the first missing chunk after chunk 0 ends it. */
+		if (c->count == UINT64_MAX && c->next > 0 && err && err->errnum == ENOENT)
+			return 0;
+		return -1;
+	}
+	if (c->cur->size != UINT64_MAX && c->cur->size > c->chunk_size)
+		return ovk_error_set(err, EINVAL, "%s: chunk %llu has %llu bytes, more than "
+				     "ovf:chunkSize %llu", c->href, (unsigned long long)c->next,
+				     (unsigned long long)c->cur->size,
+				     (unsigned long long)c->chunk_size);
+	c->next++;
+	return 1;
+}
+
+static ssize_t chunked_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
+{
+	struct chunked *c = opaque;
+
+	for (;;) {
+		ssize_t n;
+		int r;
+
+		if (!c->cur) {
+			r = chunked_next(c, err);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+		}
+		n = ovk_blob_read(c->cur, buf, len, err);
+		if (n < 0)
+			return -1;
+		if (n > 0) {
+			c->done += (uint64_t)n;
+			return n;
+		}
+		ovk_blob_free(c->cur);
+		c->cur = NULL;
+	}
+	if (c->expect != UINT64_MAX && c->done != c->expect)
+		return ovk_error_set(err, EIO, "%s: the chunks hold %llu bytes, but ovf:size is "
+				     "%llu", c->href, (unsigned long long)c->done,
+				     (unsigned long long)c->expect);
+	return 0;
+}
+
+int ovk_appliance_open_chunked(struct ovk_appliance *app, const struct ovk_ovf_file *file,
+			       unsigned flags, struct ovk_blob **out, struct ovk_error *err)
+{
+	struct chunked *c = calloc(1, sizeof *c);
+	char *name = NULL;
+	int ret = -1;
+
+	if (!c || !(c->href = strdup(file->href))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	c->app = app;
+	ovk_appliance_ref(app);
+	c->flags = flags;
+	c->chunk_size = file->chunk_size;
+	c->count = UINT64_MAX;
+	c->expect = UINT64_MAX;
+	if (file->has_size) {
+		/* size / chunk rounded up, without overflow. */
+		c->count = file->size / file->chunk_size + (file->size % file->chunk_size != 0);
+		if (c->count > OVK_APPLIANCE_MAX_CHUNKS) {
+			ovk_error_set(err, E2BIG, "%s: File '%s' would have %llu chunks, more than "
+				      "%d", app->path, file->href, (unsigned long long)c->count,
+				      OVK_APPLIANCE_MAX_CHUNKS);
+			goto out;
+		}
+		c->expect = file->size;
+	}
+	if (asprintf(&name, "%s:%s", app->path, file->href) < 0) {
+		name = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ovk_blob_stream(name, c->expect, chunked_read, c, chunked_close, NULL, out, err) != 0)
+		goto out;
+	c = NULL;
+	ret = 0;
+out:
+	if (c)
+		chunked_close(c);
+	free(name);
+	return ret;
+}
+
+/* ------------------------------------------------------------ gzip */
+
+struct gunzip {
+	struct ovk_blob *base;
+	z_stream z;
+	int z_ready;
+	int ended;              /* the last gzip member ended with no input left */
+	uint8_t *in;
+};
+
+static void gunzip_close(void *opaque)
+{
+	struct gunzip *g = opaque;
+
+	if (g->z_ready)
+		inflateEnd(&g->z);
+	ovk_blob_free(g->base);
+	free(g->in);
+	free(g);
+}
+
+static int gunzip_fill(struct gunzip *g, struct ovk_error *err)
+{
+	ssize_t n = ovk_blob_read(g->base, g->in, GZ_IN_BUF, err);
+
+	if (n < 0)
+		return -1;
+	g->z.next_in = g->in;
+	g->z.avail_in = (uInt)n;
+	return n > 0;
+}
+
+static ssize_t gunzip_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
+{
+	struct gunzip *g = opaque;
+	int r;
+
+	if (g->ended || len == 0)
+		return 0;
+	g->z.next_out = buf;
+	g->z.avail_out = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
+	while (g->z.avail_out == (uInt)(len > UINT32_MAX ? UINT32_MAX : len)) {
+		if (g->z.avail_in == 0) {
+			r = gunzip_fill(g, err);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				return ovk_error_set(err, EIO, "%s: gzip data ends early",
+						     g->base->name);
+		}
+		r = inflate(&g->z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END) {
+			/* Another gzip member may follow. */
+			if (g->z.avail_in == 0 && gunzip_fill(g, err) <= 0) {
+				g->ended = 1;
+				break;
+			}
+			inflateReset(&g->z);
+			continue;
+		}
+		if (r != Z_OK && r != Z_BUF_ERROR)
+			return ovk_error_set(err, EIO, "%s: gzip: %s", g->base->name,
+					     g->z.msg ? g->z.msg : "corrupt data");
+	}
+	return (ssize_t)((uint8_t *)g->z.next_out - (uint8_t *)buf);
+}
+
+int ovk_ova_gunzip(struct ovk_blob *base, const char *name, struct ovk_blob **out,
+		   struct ovk_error *err)
+{
+	struct gunzip *g = calloc(1, sizeof *g);
+	char *bname = NULL;
+	int ret = -1;
+
+	if (!g || !(g->in = malloc(GZ_IN_BUF)) || asprintf(&bname, "%s (gunzip)", name) < 0) {
+		bname = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	g->base = base;
+	base = NULL;
+	/* 16 + MAX_WBITS: a gzip wrapper, not zlib or raw deflate. */
+	if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
+		ovk_error_set(err, ENOMEM, "%s: cannot start inflate", name);
+		goto out;
+	}
+	g->z_ready = 1;
+	if (ovk_blob_stream(bname, UINT64_MAX, gunzip_read, g, gunzip_close, g->base->resolver,
+			    out, err) != 0)
+		goto out;
+	g = NULL;
+	ret = 0;
+out:
+	if (g)
+		gunzip_close(g);
+	ovk_blob_free(base);
+	free(bname);
+	return ret;
+}

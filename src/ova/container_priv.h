@@ -1,0 +1,56 @@
+/*
+ * container_priv.h: shared by container.c (opening appliances, members,
+ * resolvers), container_io.c (chunked and gzip'ed Files as streams) and
+ * plan.c.  Not for use outside src/ova/container*.c and plan.c.
+ */
+#ifndef OVK_OVA_CONTAINER_PRIV_H
+#define OVK_OVA_CONTAINER_PRIV_H
+
+#include "container.h"
+#include "tar.h"
+
+struct meta {
+	char *name;
+	uint8_t *buf;
+	size_t len;
+};
+
+enum stream_state {
+	MEMBER_NONE,       /* no header read, or the member was passed */
+	MEMBER_PENDING,    /* header read, data untouched */
+	MEMBER_OPEN,       /* handed out as a stream blob */
+};
+
+struct ovk_appliance {
+	int refs;
+	enum ovk_appliance_kind kind;
+	unsigned flags;
+	char *path;
+	char *dir;                     /* OVF kind: the directory of the .ovf */
+	struct meta ovf, mf, cert;
+
+	/* OVA: the mapping (also the source of a compressed stream) */
+	struct ovk_blob *file;
+	struct ovk_tar_member *members;
+	size_t n_members;
+
+	/* OVA_STREAM */
+	int fd;
+	struct ovk_tar_stream *ts;
+	char *cur_name;
+	uint64_t cur_size;
+	enum stream_state cur_state;
+	uint64_t generation;           /* bumped when the stream moves on */
+	int at_end;
+};
+
+void ovk_appliance_ref(struct ovk_appliance *app);
+
+/* container_io.c */
+int ovk_appliance_open_chunked(struct ovk_appliance *app, const struct ovk_ovf_file *file,
+			       unsigned flags, struct ovk_blob **out, struct ovk_error *err);
+/* Inflate `base` (owned by the new blob, even on failure). */
+int ovk_ova_gunzip(struct ovk_blob *base, const char *name, struct ovk_blob **out,
+		   struct ovk_error *err);
+
+#endif

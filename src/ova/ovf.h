@@ -1,0 +1,234 @@
+/*
+ * ovf.h: the VM model read from an OVF descriptor, in host terms.
+ *
+ * ovk_ovf_parse() turns the XML of any dialect we meet (OVF 0.9 with odd
+ * prefixes, DMTF 1.x, DMTF 2.0 with StorageItem/EthernetPortItem, VMware
+ * and VirtualBox extensions) into plain structs: sizes in bytes, counts as
+ * integers, references as ids that are checked to exist.  Nothing in the
+ * model points back into the XML, so the document is freed after parsing.
+ *
+ * Invariants once ovk_ovf_parse() returns 0:
+ *   - every File id, Disk id and VirtualSystem id is unique;
+ *   - every disk's file_ref (when set) names a File, parent_ref a Disk;
+ *   - every drive's disk_id (when set) names a Disk, and its controller
+ *     index (when >= 0) names a controller of the same system;
+ *   - memory and capacity are exact byte counts within the named limits.
+ * Anything we do not model is listed in `unknown`, with its line, so the
+ * caller can report it: nothing is dropped silently.
+ *
+ * Ownership: the envelope owns every string and array; free it with
+ * ovk_ovf_free() (NULL-safe).  The model is immutable after parsing and may
+ * be read from many threads.
+ */
+#ifndef OVK_OVA_OVF_H
+#define OVK_OVA_OVF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+/* Per-document limits.  Hostile descriptors are refused, not trimmed. */
+/* VMware's largest VM has ~300 devices (4 SCSI x 64 disks, 10 NICs, ...),
+ * and VirtualBox fewer; 4096 items per hardware section is 10x that. */
+#define OVK_OVF_MAX_ITEMS 4096
+/* Files, disks and networks per package: bounded by the items that use
+ * them, so the same 4096. */
+#define OVK_OVF_MAX_REFS 4096
+/* Virtual systems in one package (collections included).  Real multi-VM
+ * vApps have tens. */
+#define OVK_OVF_MAX_SYSTEMS 1024
+/* vCPUs: QEMU/KVM's ceiling today is 4096 (x86 with x2APIC). */
+#define OVK_OVF_MAX_CPUS 4096
+/* Memory: 64 TiB, above vSphere 8's 24 TB per VM and any host we import to. */
+#define OVK_OVF_MAX_MEMORY ((uint64_t)1 << 46)
+/* Disk capacity: 64 PiB, above every hypervisor's disk limit (VMDK 62 TiB,
+ * VHDX 64 TiB) and 256x below 2^64, so offsets derived from it never wrap. */
+#define OVK_OVF_MAX_CAPACITY ((uint64_t)1 << 56)
+/* Text we keep (names, descriptions): longer values are refused. */
+#define OVK_OVF_MAX_TEXT 65536
+
+enum ovk_ovf_version {
+	OVK_OVF_V0_9,   /* http://www.vmware.com/schema/ovf/1/envelope */
+	OVK_OVF_V1,     /* http://schemas.dmtf.org/ovf/envelope/1 */
+	OVK_OVF_V2,     /* http://schemas.dmtf.org/ovf/envelope/2 */
+};
+
+struct ovk_ovf_file {
+	char *id;
+	char *href;              /* as written; checked by the container */
+	uint64_t size;           /* stored bytes (compressed, all chunks); 0 if unknown */
+	int has_size;
+	char *compression;       /* "gzip", or NULL */
+	uint64_t chunk_size;     /* 0: not chunked */
+};
+
+struct ovk_ovf_disk {
+	char *id;
+	uint64_t capacity;       /* bytes, exact */
+	uint64_t populated_size; /* bytes, 0 if unknown */
+	char *format;            /* URI, or NULL */
+	char *file_ref;          /* File id, or NULL for a blank disk */
+	char *parent_ref;        /* Disk id of the parent of a delta disk, or NULL */
+};
+
+struct ovk_ovf_network {
+	char *name;
+	char *description;
+};
+
+enum ovk_ovf_firmware {
+	OVK_OVF_FW_DEFAULT,      /* not said: BIOS in practice */
+	OVK_OVF_FW_BIOS,
+	OVK_OVF_FW_EFI,
+};
+
+enum ovk_ovf_bus {
+	OVK_OVF_BUS_IDE,         /* ResourceType 5 */
+	OVK_OVF_BUS_SCSI,        /* 6 */
+	OVK_OVF_BUS_SATA,        /* 20 with AHCI, vmware.sata.ahci, or unknown subtype */
+	OVK_OVF_BUS_NVME,        /* 20 with NVMe, vmware.nvme.controller */
+};
+
+struct ovk_ovf_controller {
+	char *instance_id;
+	enum ovk_ovf_bus bus;
+	char *subtype;           /* e.g. "lsilogic", "VirtualSCSI", "PIIX4"; may be NULL */
+	char *scsi_model;        /* SCSI: the recognised model, lower case
+				  * ("lsilogic", "lsilogicsas", "buslogic",
+				  * "virtualscsi"), or NULL */
+	int64_t address;         /* rasd:Address / BusNumber, or -1 */
+	char *name;              /* ElementName or Caption */
+};
+
+enum ovk_ovf_drive_type {
+	OVK_OVF_DRIVE_DISK,      /* 17 */
+	OVK_OVF_DRIVE_CDROM,     /* 15, 16 */
+	OVK_OVF_DRIVE_FLOPPY,    /* 14 */
+};
+
+struct ovk_ovf_drive {
+	enum ovk_ovf_drive_type type;
+	char *instance_id;
+	char *host_resource;     /* as written, or NULL */
+	char *disk_id;           /* for disks: the Disk it shows, or NULL */
+	char *file_ref;          /* HostResource ovf:/file/ID (an ISO), or NULL */
+	int controller;          /* index into the system's controllers, or -1 */
+	int64_t address_on_parent; /* -1 when not given */
+	char *name;
+};
+
+struct ovk_ovf_nic {
+	char *instance_id;
+	char *model;             /* ResourceSubType as written ("E1000", "VmxNet3"), or NULL */
+	char *mac;               /* "00:50:56:..", normalised to lower case with colons, or NULL */
+	char *network;           /* rasd:Connection, or NULL */
+	int64_t address_on_parent;
+	char *name;
+};
+
+enum ovk_ovf_device_type {
+	OVK_OVF_DEV_SERIAL,      /* 21 */
+	OVK_OVF_DEV_USB,         /* 23 */
+	OVK_OVF_DEV_VIDEO,       /* 24 */
+	OVK_OVF_DEV_SOUND,       /* 35 */
+};
+
+struct ovk_ovf_device {
+	enum ovk_ovf_device_type type;
+	char *instance_id;
+	char *subtype;
+	char *name;
+};
+
+/* One thing we read past without modelling it. */
+struct ovk_ovf_unknown {
+	char *what;              /* "Item 7 (ResourceType 1, vmware.vmci)" or an element */
+	long line;
+	int required;            /* ovf:required was not "false" */
+};
+
+/* vmw:Config / vmw:ExtraConfig key=value pairs of a hardware section. */
+struct ovk_ovf_config {
+	char *key;
+	char *value;
+};
+
+struct ovk_ovf_product {
+	char *product, *vendor, *version, *full_version, *product_url, *vendor_url;
+};
+
+struct ovk_ovf_system {
+	char *id;
+	char *name;              /* <Name>, else ovf:id */
+	char *info;
+	char *collection;        /* id of the enclosing VirtualSystemCollection, or NULL */
+	char *system_type;       /* vssd:VirtualSystemType ("vmx-08 vmx-09"), or NULL */
+	int64_t os_id;           /* CIM OS id, -1 if absent */
+	char *os_type;           /* vmw:osType or vbox:OSType, or NULL */
+	char *os_description;
+
+	enum ovk_ovf_firmware firmware;
+	int secure_boot;
+	char *nvram_file_ref;    /* File id of VMware's NVRAM file, or NULL */
+
+	uint32_t cpus;           /* 0 when the OVF gives none */
+	uint32_t cores_per_socket; /* 0 when not given */
+	uint64_t memory;         /* bytes, 0 when not given */
+
+	struct ovk_ovf_controller *controllers;
+	size_t n_controllers;
+	struct ovk_ovf_drive *drives;
+	size_t n_drives;
+	struct ovk_ovf_nic *nics;
+	size_t n_nics;
+	struct ovk_ovf_device *devices;
+	size_t n_devices;
+	struct ovk_ovf_config *config;
+	size_t n_config;
+	struct ovk_ovf_product *products;
+	size_t n_products;
+	struct ovk_ovf_unknown *unknown;
+	size_t n_unknown;
+};
+
+struct ovk_ovf_envelope {
+	enum ovk_ovf_version version;
+	struct ovk_ovf_file *files;
+	size_t n_files;
+	struct ovk_ovf_disk *disks;
+	size_t n_disks;
+	struct ovk_ovf_network *networks;
+	size_t n_networks;
+	struct ovk_ovf_system *systems;
+	size_t n_systems;
+	struct ovk_ovf_unknown *unknown;   /* envelope-level sections */
+	size_t n_unknown;
+};
+
+/* Parse an OVF descriptor.  `name` is used in messages ("x.ova:x.ovf"). */
+int ovk_ovf_parse(const uint8_t *buf, size_t len, const char *name,
+		  struct ovk_ovf_envelope **out, struct ovk_error *err);
+void ovk_ovf_free(struct ovk_ovf_envelope *env);
+
+const struct ovk_ovf_file *ovk_ovf_find_file(const struct ovk_ovf_envelope *env, const char *id);
+const struct ovk_ovf_disk *ovk_ovf_find_disk(const struct ovk_ovf_envelope *env, const char *id);
+
+/* Parse a byte count written as `value` in `units` (DSP0004 programmatic
+ * units such as "byte * 2^30", or "MegaBytes", "GB", ...).  NULL units
+ * means `default_shift` (0 for bytes, 20 for MiB).  Refuses overflow and
+ * anything above `limit`. */
+int ovk_ovf_bytes(const char *value, const char *units, unsigned default_shift, uint64_t limit,
+		  uint64_t *out, struct ovk_error *err);
+
+/* Strict decimal: digits only, no sign, no overflow. */
+int ovk_ovf_u64(const char *s, uint64_t *out);
+
+/* A MAC address as "00:50:56:AA:BB:CC", "00-50-56-aa-bb-cc" or
+ * "005056AABBCC", normalised to "00:50:56:aa:bb:cc".  -1 if it is not one. */
+int ovk_ovf_mac(const char *in, char out[18]);
+
+const char *ovk_ovf_bus_name(enum ovk_ovf_bus bus);
+const char *ovk_ovf_firmware_name(enum ovk_ovf_firmware fw);
+
+#endif

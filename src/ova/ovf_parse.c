@@ -1,0 +1,375 @@
+/*
+ * ovf_parse.c: from an OVF document to struct ovk_ovf_envelope.
+ *
+ * The walk is by section kind, not by element spelling: OVF 1.x and 2.0
+ * name sections by element (<DiskSection>), OVF 0.9 by type
+ * (<Section xsi:type="ovf:DiskSection_Type">, <Content xsi:type=
+ * "ovf:VirtualSystem_Type">), and prefixes are arbitrary in all of them
+ * (ovf-namespace:id).  ovk_ovf_kind() folds the two spellings together.
+ * Hardware items live in ovf_hw.c.
+ *
+ * Every value is checked where it is read; references between sections
+ * are checked once at the end (ovk_ovf_check), because a VirtualSystem may
+ * legally come before the DiskSection it uses.
+ */
+#include "ovf_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ References */
+
+static int parse_file(const struct ovf_ctx *c, const struct ovk_xml_node *n,
+		      struct ovk_ovf_envelope *env)
+{
+	struct ovk_ovf_file *f;
+	const char *id = ovk_ovf_attr(c, n, "id");
+	const char *href = ovk_ovf_attr(c, n, "href");
+	const char *size = ovk_ovf_attr(c, n, "size");
+	const char *comp = ovk_ovf_attr(c, n, "compression");
+	const char *chunk = ovk_ovf_attr(c, n, "chunkSize");
+
+	if (!id || !*id || !href || !*href)
+		return ovk_ovf_fail(c, n, EINVAL, "<File> without ovf:id or ovf:href");
+	f = ovk_ovf_grow(c, n, &env->files, &env->n_files, sizeof *f, OVK_OVF_MAX_REFS, "Files");
+	if (!f || ovk_ovf_dup(c, n, id, &f->id) != 0 || ovk_ovf_dup(c, n, href, &f->href) != 0)
+		return -1;
+	if (size) {
+		if (ovk_ovf_u64(size, &f->size) != 0)
+			return ovk_ovf_fail(c, n, EINVAL, "File '%s': bad ovf:size '%s'", id, size);
+		f->has_size = 1;
+	}
+	if (chunk && (ovk_ovf_u64(chunk, &f->chunk_size) != 0 || f->chunk_size == 0))
+		return ovk_ovf_fail(c, n, EINVAL, "File '%s': bad ovf:chunkSize '%s'", id, chunk);
+	if (comp && strcmp(comp, "identity") != 0) {
+		if (strcmp(comp, "gzip") != 0)
+			return ovk_ovf_fail(c, n, ENOTSUP, "File '%s': compression '%s' is not "
+					    "supported (only gzip)", id, comp);
+		if (ovk_ovf_dup(c, n, comp, &f->compression) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_references(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
+			    struct ovk_ovf_envelope *env)
+{
+	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n)) {
+		if (ovk_ovf_is(c, n, "File")) {
+			if (parse_file(c, n, env) != 0)
+				return -1;
+		} else if (ovk_ovf_add_unknown(c, n, &env->unknown, &env->n_unknown,
+					       ovk_xml_name(n)) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ DiskSection */
+
+static int parse_disk(const struct ovf_ctx *c, const struct ovk_xml_node *n,
+		      struct ovk_ovf_envelope *env)
+{
+	struct ovk_ovf_disk *d;
+	const char *id = ovk_ovf_attr(c, n, "diskId");
+	const char *cap = ovk_ovf_attr(c, n, "capacity");
+	const char *units = ovk_ovf_attr(c, n, "capacityAllocationUnits");
+	const char *pop = ovk_ovf_attr(c, n, "populatedSize");
+
+	if (!id || !*id || !cap)
+		return ovk_ovf_fail(c, n, EINVAL, "<Disk> without ovf:diskId or ovf:capacity");
+	d = ovk_ovf_grow(c, n, &env->disks, &env->n_disks, sizeof *d, OVK_OVF_MAX_REFS, "Disks");
+	if (!d || ovk_ovf_dup(c, n, id, &d->id) != 0)
+		return -1;
+	if (cap[0] == '$')
+		return ovk_ovf_fail(c, n, ENOTSUP, "disk '%s': capacity '%s' refers to a "
+				    "property, which is not supported", id, cap);
+	if (ovk_ovf_bytes(cap, units, 0, OVK_OVF_MAX_CAPACITY, &d->capacity, c->err) != 0)
+		return ovk_error_prefix(c->err, "%s:%ld: disk '%s': capacity", c->name,
+					ovk_xml_line(n), id);
+	if (pop && ovk_ovf_u64(pop, &d->populated_size) != 0)
+		return ovk_ovf_fail(c, n, EINVAL, "disk '%s': bad populatedSize '%s'", id, pop);
+	if (ovk_ovf_dup(c, n, ovk_ovf_attr(c, n, "format"), &d->format) != 0 ||
+	    ovk_ovf_dup(c, n, ovk_ovf_attr(c, n, "fileRef"), &d->file_ref) != 0 ||
+	    ovk_ovf_dup(c, n, ovk_ovf_attr(c, n, "parentRef"), &d->parent_ref) != 0)
+		return -1;
+	return 0;
+}
+
+static int parse_disks(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
+		       struct ovk_ovf_envelope *env)
+{
+	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n)) {
+		if (ovk_ovf_is(c, n, "Disk")) {
+			if (parse_disk(c, n, env) != 0)
+				return -1;
+		} else if (!ovk_ovf_is(c, n, "Info") &&
+			   ovk_ovf_add_unknown(c, n, &env->unknown, &env->n_unknown,
+					       ovk_xml_name(n)) != 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ NetworkSection */
+
+static int parse_networks(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
+			  struct ovk_ovf_envelope *env)
+{
+	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n)) {
+		struct ovk_ovf_network *net;
+		const char *name;
+
+		if (ovk_ovf_is(c, n, "Info"))
+			continue;
+		if (!ovk_ovf_is(c, n, "Network")) {
+			if (ovk_ovf_add_unknown(c, n, &env->unknown, &env->n_unknown,
+						ovk_xml_name(n)) != 0)
+				return -1;
+			continue;
+		}
+		name = ovk_ovf_attr(c, n, "name");
+		if (!name || !*name)
+			return ovk_ovf_fail(c, n, EINVAL, "<Network> without ovf:name");
+		net = ovk_ovf_grow(c, n, &env->networks, &env->n_networks, sizeof *net,
+				   OVK_OVF_MAX_REFS, "Networks");
+		if (!net || ovk_ovf_dup(c, n, name, &net->name) != 0)
+			return -1;
+		for (const struct ovk_xml_node *d = ovk_xml_first(n); d; d = ovk_xml_next(d))
+			if (ovk_ovf_is(c, d, "Description") && !net->description &&
+			    ovk_ovf_text(c, d, &net->description) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ VirtualSystem */
+
+static int parse_os(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
+		    struct ovk_ovf_system *vs)
+{
+	const char *id = ovk_ovf_attr(c, sec, "id");
+	uint64_t v;
+
+	if (id) {
+		/* CIM_OperatingSystem ids are 0..~200; anything else is not one. */
+		if (ovk_ovf_u64(id, &v) != 0 || v > INT32_MAX)
+			return ovk_ovf_fail(c, sec, EINVAL, "OperatingSystemSection: bad ovf:id '%s'",
+					    id);
+		vs->os_id = (int64_t)v;
+	}
+	if (ovk_ovf_dup(c, sec, ovk_xml_attr(sec, OVK_NS_VMW, "osType", 0), &vs->os_type) != 0)
+		return -1;
+	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n)) {
+		const char *ns = ovk_xml_ns(n);
+
+		if (ovk_ovf_is(c, n, "Description") && !vs->os_description) {
+			if (ovk_ovf_text(c, n, &vs->os_description) != 0)
+				return -1;
+		} else if (ns && strcmp(ns, OVK_NS_VBOX) == 0 &&
+			   strcmp(ovk_xml_name(n), "OSType") == 0 && !vs->os_type) {
+			if (ovk_ovf_text(c, n, &vs->os_type) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_product(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
+			 struct ovk_ovf_system *vs)
+{
+	struct ovk_ovf_product *p;
+	size_t properties = 0;
+
+	p = ovk_ovf_grow(c, sec, &vs->products, &vs->n_products, sizeof *p, OVK_OVF_MAX_REFS,
+			 "ProductSections");
+	if (!p)
+		return -1;
+	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n)) {
+		static const char *const names[] = {"Product", "Vendor", "Version",
+						    "FullVersion", "ProductUrl", "VendorUrl"};
+		char **slots[] = {&p->product, &p->vendor, &p->version,
+				  &p->full_version, &p->product_url, &p->vendor_url};
+		size_t i;
+
+		for (i = 0; i < 6; i++)
+			if (ovk_ovf_is(c, n, names[i]))
+				break;
+		if (i < 6) {
+			free(*slots[i]);
+			if (ovk_ovf_text(c, n, slots[i]) != 0)
+				return -1;
+		} else if (ovk_ovf_is(c, n, "Property")) {
+			properties++;
+		}
+	}
+	if (properties > 0 &&
+	    ovk_ovf_add_unknown(c, sec, &vs->unknown, &vs->n_unknown,
+				"ProductSection Property elements (not modelled)") != 0)
+		return -1;
+	return 0;
+}
+
+static int system_section(const struct ovf_ctx *c, const struct ovk_xml_node *n,
+			  struct ovk_ovf_system *vs, int *seen_hw)
+{
+	const char *ns = ovk_xml_ns(n);
+	char kbuf[64];
+	const char *kind = ovk_ovf_kind(c, n, kbuf, sizeof kbuf);
+
+	if (ns && strcmp(ns, OVK_NS_VBOX) == 0 && strcmp(kind, "Machine") == 0)
+		return ovk_ovf_parse_vbox_machine(c, n, vs);
+	if (ns && strcmp(ns, c->ns) != 0)
+		return ovk_ovf_add_unknown(c, n, &vs->unknown, &vs->n_unknown, kind);
+	if (strcmp(kind, "Info") == 0) {
+		free(vs->info);
+		return ovk_ovf_text(c, n, &vs->info);
+	}
+	if (strcmp(kind, "Name") == 0) {
+		free(vs->name);
+		return ovk_ovf_text(c, n, &vs->name);
+	}
+	if (strcmp(kind, "OperatingSystemSection") == 0)
+		return parse_os(c, n, vs);
+	if (strcmp(kind, "ProductSection") == 0)
+		return parse_product(c, n, vs);
+	if (strcmp(kind, "VirtualHardwareSection") == 0 && !*seen_hw) {
+		*seen_hw = 1;
+		return ovk_ovf_parse_hardware(c, n, vs);
+	}
+	/* A second VirtualHardwareSection is an alternative for another
+	 * platform (e.g. xen); we use the first and report the rest. */
+	return ovk_ovf_add_unknown(c, n, &vs->unknown, &vs->n_unknown, kind);
+}
+
+static int parse_system(const struct ovf_ctx *c, const struct ovk_xml_node *sys,
+			struct ovk_ovf_envelope *env, const char *collection)
+{
+	struct ovk_ovf_system *vs;
+	const char *id = ovk_ovf_attr(c, sys, "id");
+	int seen_hw = 0;
+
+	if (!id || !*id)
+		return ovk_ovf_fail(c, sys, EINVAL, "VirtualSystem without ovf:id");
+	vs = ovk_ovf_grow(c, sys, &env->systems, &env->n_systems, sizeof *vs, OVK_OVF_MAX_SYSTEMS,
+			  "VirtualSystems");
+	if (!vs)
+		return -1;
+	vs->os_id = -1;
+	if (ovk_ovf_dup(c, sys, id, &vs->id) != 0 ||
+	    ovk_ovf_dup(c, sys, collection, &vs->collection) != 0)
+		return -1;
+	for (const struct ovk_xml_node *n = ovk_xml_first(sys); n; n = ovk_xml_next(n))
+		if (system_section(c, n, vs, &seen_hw) != 0)
+			return -1;
+	if (!vs->name && ovk_ovf_dup(c, sys, id, &vs->name) != 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------ Envelope */
+
+static int parse_content(const struct ovf_ctx *c, const struct ovk_xml_node *n,
+			 struct ovk_ovf_envelope *env, const char *collection);
+
+static int parse_collection(const struct ovf_ctx *c, const struct ovk_xml_node *coll,
+			    struct ovk_ovf_envelope *env)
+{
+	const char *id = ovk_ovf_attr(c, coll, "id");
+
+	if (!id || !*id)
+		return ovk_ovf_fail(c, coll, EINVAL, "VirtualSystemCollection without ovf:id");
+	/* Recursion depth is bounded by OVK_XML_MAX_DEPTH. */
+	for (const struct ovk_xml_node *n = ovk_xml_first(coll); n; n = ovk_xml_next(n))
+		if (parse_content(c, n, env, id) != 0)
+			return -1;
+	return 0;
+}
+
+/* One child of the Envelope or of a collection. */
+static int parse_content(const struct ovf_ctx *c, const struct ovk_xml_node *n,
+			 struct ovk_ovf_envelope *env, const char *collection)
+{
+	char kbuf[64];
+	const char *kind = ovk_ovf_kind(c, n, kbuf, sizeof kbuf);
+	const char *ns = ovk_xml_ns(n);
+
+	if (ns && strcmp(ns, c->ns) != 0)
+		return ovk_ovf_add_unknown(c, n, &env->unknown, &env->n_unknown, kind);
+	if (strcmp(kind, "VirtualSystem") == 0)
+		return parse_system(c, n, env, collection);
+	if (strcmp(kind, "VirtualSystemCollection") == 0)
+		return parse_collection(c, n, env);
+	if (!collection && strcmp(kind, "References") == 0)
+		return parse_references(c, n, env);
+	if (!collection && strcmp(kind, "DiskSection") == 0)
+		return parse_disks(c, n, env);
+	if (!collection && strcmp(kind, "NetworkSection") == 0)
+		return parse_networks(c, n, env);
+	if (strcmp(kind, "Info") == 0 || strcmp(kind, "Name") == 0)
+		return 0;
+	return ovk_ovf_add_unknown(c, n, &env->unknown, &env->n_unknown, kind);
+}
+
+static int envelope_version(const struct ovk_xml_node *root, enum ovk_ovf_version *v)
+{
+	const char *ns = ovk_xml_ns(root);
+
+	if (strcmp(ovk_xml_name(root), "Envelope") != 0 || !ns)
+		return -1;
+	if (strcmp(ns, OVK_NS_OVF09) == 0)
+		*v = OVK_OVF_V0_9;
+	else if (strcmp(ns, OVK_NS_OVF1) == 0)
+		*v = OVK_OVF_V1;
+	else if (strcmp(ns, OVK_NS_OVF2) == 0)
+		*v = OVK_OVF_V2;
+	else
+		return -1;
+	return 0;
+}
+
+int ovk_ovf_parse(const uint8_t *buf, size_t len, const char *name,
+		  struct ovk_ovf_envelope **out, struct ovk_error *err)
+{
+	struct ovk_xml_doc *doc = NULL;
+	struct ovk_ovf_envelope *env = NULL;
+	const struct ovk_xml_node *root;
+	struct ovf_ctx c = {.name = name, .err = err};
+	int ret = -1;
+
+	*out = NULL;
+	if (ovk_xml_parse(buf, len, name, &doc, err) != 0)
+		goto out;
+	root = ovk_xml_root(doc);
+	env = calloc(1, sizeof *env);
+	if (!env) {
+		ovk_error_set(err, ENOMEM, "%s: out of memory", name);
+		goto out;
+	}
+	if (envelope_version(root, &env->version) != 0) {
+		ovk_ovf_fail(&c, root, EINVAL, "the root is <%s> in namespace '%s', not an OVF "
+			     "Envelope (0.9, 1.x or 2.0)", ovk_xml_name(root),
+			     ovk_xml_ns(root) ? ovk_xml_ns(root) : "");
+		goto out;
+	}
+	c.ns = ovk_xml_ns(root);
+	for (const struct ovk_xml_node *n = ovk_xml_first(root); n; n = ovk_xml_next(n))
+		if (parse_content(&c, n, env, NULL) != 0)
+			goto out;
+	if (env->n_systems == 0) {
+		ovk_ovf_fail(&c, NULL, EINVAL, "no VirtualSystem in the envelope");
+		goto out;
+	}
+	if (ovk_ovf_check(&c, env) != 0)
+		goto out;
+	*out = env;
+	env = NULL;
+	ret = 0;
+out:
+	ovk_ovf_free(env);
+	ovk_xml_free(doc);
+	return ret;
+}

@@ -1,0 +1,193 @@
+/*
+ * package.c: open, parse, verify and plan an appliance; convert its disks
+ * with their digests checked in the same pass (see package.h).
+ */
+#include "package.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine.h"
+
+static void note(const struct ovk_package_opts *o, int warning, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void note(const struct ovk_package_opts *o, int warning, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!o->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->note(o->note_opaque, warning, msg);
+}
+
+/* The descriptor against the manifest, the manifest against the .cert. */
+static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
+		  struct ovk_error *err)
+{
+	const uint8_t *mfb = NULL, *certb = NULL, *ovf;
+	const char *mfname = NULL, *certname = NULL;
+	size_t mflen = 0, certlen = 0, ovflen;
+	int r;
+
+	if (o->no_verify) {
+		pkg->manifest_status = "skipped";
+		note(o, 1, "manifest not checked (--no-verify)");
+		return 0;
+	}
+	if ((r = ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen)) < 0)
+		return -1;
+	if (r == 1) {
+		pkg->manifest_status = "absent";
+		if (o->require_signature)
+			return ovk_error_set(err, EPERM, "%s: no manifest, so no signature "
+					     "(--require-signature)", ovk_appliance_path(pkg->app));
+		note(o, 1, "no manifest: the contents are not verified");
+		return 0;
+	}
+	if (ovk_manifest_parse(mfb, mflen, mfname, &pkg->mf, err) < 0)
+		return -1;
+	ovk_appliance_ovf(pkg->app, &ovf, &ovflen);
+	if (ovk_manifest_verify_buffer(pkg->mf, ovk_appliance_ovf_name(pkg->app), ovf, ovflen,
+				       err) < 0)
+		return -1;
+	if (ovk_appliance_cert(pkg->app, &certname, &certb, &certlen) != 0)
+		certb = NULL;
+	if (ovk_cert_verify(certb, certlen, certname, mfb, mflen, mfname,
+			    o->require_signature ? OVK_CERT_REQUIRED : 0, &pkg->cert, err) < 0)
+		return -1;
+	pkg->manifest_status = "verified";
+	note(o, 0, "manifest %s: descriptor verified; disks are verified as they convert",
+	     mfname);
+	if (pkg->cert.present)
+		note(o, pkg->cert.self_signed || pkg->cert.expired || pkg->cert.not_yet_valid,
+		     "signed by %s%s%s%s", pkg->cert.subject ? pkg->cert.subject : "(no subject)",
+		     pkg->cert.self_signed ? " (self-signed)" : "",
+		     pkg->cert.expired ? " (expired)" : "",
+		     pkg->cert.not_yet_valid ? " (not yet valid)" : "");
+	return 0;
+}
+
+int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
+		     struct ovk_package **out, struct ovk_error *err)
+{
+	struct ovk_package *pkg = calloc(1, sizeof *pkg);
+	const uint8_t *ovf;
+	size_t len;
+	int ret = -1;
+
+	if (!pkg)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (ovk_appliance_open(input, opts->open_flags, &pkg->app, err) < 0)
+		goto out;
+	ovk_appliance_ovf(pkg->app, &ovf, &len);
+	if (ovk_ovf_parse(ovf, len, ovk_appliance_ovf_name(pkg->app), &pkg->env, err) < 0 ||
+	    verify(pkg, opts, err) < 0)
+		goto out;
+	if (opts->describe_only) {
+		if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0)
+			note(opts, 1, "%s", err->msg);
+		*out = pkg;
+		return 0;
+	}
+	if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0 ||
+	    ovk_ova_plan(pkg->app, pkg->env, pkg->mf, &pkg->plan, err) < 0)
+		goto out;
+	for (size_t i = 0; i < pkg->plan->n_jobs; i++)
+		if (pkg->mf && pkg->plan->jobs[i].no_digest_reason)
+			note(opts, 1, "disk %s: not verified: %s", pkg->plan->jobs[i].disk->id,
+			     pkg->plan->jobs[i].no_digest_reason);
+	*out = pkg;
+	pkg = NULL;
+	ret = 0;
+out:
+	if (ret < 0 && err && !strstr(err->msg, input))
+		ovk_error_prefix(err, "%s", input);
+	ovk_package_free(pkg);
+	return ret;
+}
+
+void ovk_package_free(struct ovk_package *pkg)
+{
+	if (!pkg)
+		return;
+	ovk_ova_plan_free(pkg->plan);
+	ovk_cert_result_clear(&pkg->cert);
+	ovk_manifest_free(pkg->mf);
+	ovk_ovf_free(pkg->env);
+	ovk_appliance_free(pkg->app);
+	free(pkg);
+}
+
+struct digest_check {
+	const struct ovk_package *pkg;
+	const struct ovk_ova_job *job;
+};
+
+static int check_digests(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
+			 struct ovk_error *err)
+{
+	const struct digest_check *dc = opaque;
+
+	for (int i = 0; dc->job->algs[i] != OVK_HASH_NONE; i++)
+		if (ovk_manifest_verify(dc->pkg->mf, dc->job->file->href, dc->job->algs[i],
+					digests[i], ovk_hash_size(dc->job->algs[i]), err) < 0)
+			return -1;
+	return 0;
+}
+
+int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,
+			const char *output, const struct ovk_convert_opts *copts,
+			struct ovk_error *err)
+{
+	uint8_t digests[4][OVK_HASH_MAX_DIGEST];
+	struct digest_check dc = { pkg, job };
+	struct ovk_convert_opts o = *copts;
+	struct ovk_blob *blob = NULL;
+
+	if (!job->file)
+		return ovk_convert_blank(job->disk->capacity, output, copts, err);
+	/* The OVF says what the File is; content that is not that format must
+	 * not slip through as raw (glance's 4-byte "ABCD" disk). */
+	if (!o.in_format && job->disk->format && strcasestr(job->disk->format, "vmdk"))
+		o.in_format = "vmdk";
+	if (ovk_appliance_open_file(pkg->app, job->file, copts->open_flags, &blob, err) < 0)
+		return -1;
+	if (pkg->mf && job->algs[0] != OVK_HASH_NONE) {
+		o.hash_algs = job->algs;
+		o.hash_out = digests;
+		o.hash_check = check_digests;
+		o.hash_check_opaque = &dc;
+	}
+	return ovk_convert_blob(blob, output, &o, err);
+}
+
+char *ovk_safe_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	char *s = malloc(n + 2);
+	size_t j = 0;
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+
+		if (j == 0 && c == '.')
+			continue;
+		s[j++] = ok ? c : '_';
+	}
+	if (j == 0)
+		s[j++] = '_';
+	s[j] = '\0';
+	return s;
+}

@@ -1,0 +1,58 @@
+/*
+ * package.h: an appliance opened, parsed and checked, ready to convert.
+ *
+ * This is the one place that strings the OVA pieces together, for both
+ * ova-convert and ova-import: open the container, parse the OVF, check the
+ * descriptor against the manifest and the manifest against its signature,
+ * check every File reference, and plan the disks.  Each disk is then
+ * converted with its manifest digests taken and compared in the same pass:
+ * a mismatch fails the conversion before its output is committed.
+ *
+ * Notes (what was verified, what was not, the signer) go to a callback, as
+ * the library prints nothing.
+ */
+#ifndef OVK_OVA_PACKAGE_H
+#define OVK_OVA_PACKAGE_H
+
+#include "ova/container.h"
+#include "ova/manifest.h"
+#include "ova/ovf.h"
+
+struct ovk_package_opts {
+	unsigned open_flags;       /* OVK_OPEN_* */
+	int no_verify;             /* skip the manifest and the signature */
+	int require_signature;     /* a missing or bad signature is an error */
+	/* Only describe (--info, --print-xml): a missing File is a note, not
+	 * an error, and no disks are planned. */
+	int describe_only;
+	/* warning != 0 for things the user should look at. */
+	void (*note)(void *opaque, int warning, const char *msg);
+	void *note_opaque;
+};
+
+struct ovk_package {
+	struct ovk_appliance *app;
+	struct ovk_ovf_envelope *env;
+	struct ovk_manifest *mf;           /* NULL: none, or not checked */
+	struct ovk_cert_result cert;
+	struct ovk_ova_plan *plan;         /* NULL when describe_only */
+	const char *manifest_status;       /* "verified", "absent", "skipped" */
+};
+
+int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
+		     struct ovk_package **out, struct ovk_error *err);
+void ovk_package_free(struct ovk_package *pkg);
+
+/* Convert the disk of `job` to `output` (format and options from copts;
+ * its hash fields are filled here), verifying the member's digests in the
+ * same pass.  A blank disk (no File) becomes an empty image of its
+ * capacity. */
+int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,
+			const char *output, const struct ovk_convert_opts *copts,
+			struct ovk_error *err);
+
+/* A name from the OVF made safe for file and domain names: only
+ * [A-Za-z0-9._-], no leading dot, never empty.  malloc'ed. */
+char *ovk_safe_name(const char *name);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * tar.c: OVA tar members through libarchive (see tar.h).
+ *
+ * Where a member's data is: libarchive consumes the header blocks (and any
+ * pax extended header or GNU long-name blocks, 1-3 extra blocks) before
+ * archive_read_next_header() returns, so archive_filter_bytes(a, 0) read
+ * right then is the offset of the member's data in the uncompressed tar.
+ * We do not trust that alone: reading from memory, libarchive hands back
+ * the data block as a pointer into our buffer, so the index also checks
+ * that the first block starts exactly at data + offset and holds the whole
+ * member.  A member that fails this (sparse, truncated) is not windowed.
+ */
+#include "tar.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/blob.h"
+
+/* libarchive's read block size for file descriptors: large enough that a
+ * forward stream costs few syscalls. */
+#define TAR_FD_BLOCK ((size_t)1 << 20)
+/* Buckets of the duplicate-name set: 65536 names in 4096 chains of ~16. */
+#define NAMESET_BUCKETS 4096
+
+struct name_node {
+	struct name_node *next;
+	char name[];
+};
+
+struct nameset {
+	struct name_node *b[NAMESET_BUCKETS];
+	size_t count;
+};
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % NAMESET_BUCKETS;
+}
+
+/* 1 if added, 0 if already there, -1 on allocation failure. */
+static int nameset_add(struct nameset *set, const char *name)
+{
+	size_t h = name_hash(name), len = strlen(name);
+	struct name_node *n;
+
+	for (n = set->b[h]; n; n = n->next)
+		if (strcmp(n->name, name) == 0)
+			return 0;
+	n = malloc(sizeof *n + len + 1);
+	if (!n)
+		return -1;
+	memcpy(n->name, name, len + 1);
+	n->next = set->b[h];
+	set->b[h] = n;
+	set->count++;
+	return 1;
+}
+
+static void nameset_clear(struct nameset *set)
+{
+	for (size_t i = 0; i < NAMESET_BUCKETS; i++) {
+		while (set->b[i]) {
+			struct name_node *n = set->b[i];
+
+			set->b[i] = n->next;
+			free(n);
+		}
+	}
+	set->count = 0;
+}
+
+int ovk_tar_check_name(const char *archive, const char *name, const char **norm,
+		       struct ovk_error *err)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	*norm = name;
+	if (!ovk_path_is_contained(name))
+		return ovk_error_set(err, EPERM, "%s: member '%s': absolute names and '..' are "
+				     "refused", archive, name);
+	return 0;
+}
+
+/* The rules every member obeys, indexed or streamed: 0 to use the member,
+ * 1 to pass over it (a directory entry, as `tar -C dir .` writes "./"),
+ * -1 to refuse the archive. */
+static int check_entry(const char *archive, struct archive_entry *e, struct nameset *seen,
+		       const char **norm, struct ovk_error *err)
+{
+	const char *name = archive_entry_pathname(e);
+	int r;
+
+	if (!name)
+		return ovk_error_set(err, EINVAL, "%s: a member without a name", archive);
+	if (archive_entry_hardlink(e) || archive_entry_symlink(e) ||
+	    archive_entry_filetype(e) == AE_IFLNK)
+		return ovk_error_set(err, EPERM, "%s: member '%s' is a link; links are refused",
+				     archive, name);
+	if (archive_entry_filetype(e) == AE_IFDIR)
+		return 1;
+	if (ovk_tar_check_name(archive, name, norm, err) != 0)
+		return -1;
+	if (archive_entry_filetype(e) != AE_IFREG)
+		return ovk_error_set(err, EPERM, "%s: member '%s' is not a regular file", archive,
+				     name);
+	if (seen->count >= OVK_TAR_MAX_MEMBERS)
+		return ovk_error_set(err, E2BIG, "%s: more than %d members", archive,
+				     OVK_TAR_MAX_MEMBERS);
+	r = nameset_add(seen, *norm);
+	if (r < 0)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (r == 0)
+		return ovk_error_set(err, EINVAL, "%s: member '%s' appears twice", archive, *norm);
+	if (archive_entry_size(e) < 0)
+		return ovk_error_set(err, EINVAL, "%s: member '%s' has a negative size", archive,
+				     *norm);
+	return 0;
+}
+
+static struct archive *new_reader(void)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		return NULL;
+	/* An OVA is a tar (ustar, pax or GNU), possibly gzip'ed or xz'ed
+	 * whole; nothing else is bid for. */
+	archive_read_support_format_tar(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	return a;
+}
+
+static int arch_error(struct archive *a, const char *name, struct ovk_error *err)
+{
+	int e = archive_errno(a);
+
+	return ovk_error_set(err, e > 0 ? e : EIO, "%s: %s", name,
+			     archive_error_string(a) ? archive_error_string(a) : "tar error");
+}
+
+/* Is the member's data one run at data + off of its full size? */
+static int contiguous(struct archive *a, const uint8_t *data, uint64_t off, uint64_t size)
+{
+	const void *buf;
+	size_t len;
+	la_int64_t boff;
+	int r;
+
+	if (size == 0)
+		return 1;
+	r = archive_read_data_block(a, &buf, &len, &boff);
+	return r == ARCHIVE_OK && boff == 0 && buf == data + off && len == size;
+}
+
+static int index_entry(struct archive *a, struct archive_entry *e, const uint8_t *data,
+		       size_t size, const char *name, struct nameset *seen,
+		       struct ovk_tar_member **arr, size_t *n, struct ovk_error *err)
+{
+	struct ovk_tar_member *m;
+	const char *norm;
+	la_int64_t off = archive_filter_bytes(a, 0);
+	int r = check_entry(name, e, seen, &norm, err);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	/* n < OVK_TAR_MAX_MEMBERS (checked above), so no overflow. */
+	m = realloc(*arr, (*n + 1) * sizeof *m);
+	if (!m)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	*arr = m;
+	m = &m[*n];
+	memset(m, 0, sizeof *m);
+	m->name = strdup(norm);
+	if (!m->name)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	(*n)++;
+	m->size = (uint64_t)archive_entry_size(e);
+	m->offset = off < 0 ? 0 : (uint64_t)off;
+	m->sparse = archive_entry_sparse_count(e) > 0;
+	if (off < 0 || m->offset > size || m->size > size - m->offset)
+		return ovk_error_set(err, EIO, "%s: member '%s' (%llu bytes at %lld) runs past the "
+				     "end of the file (truncated?)", name, m->name,
+				     (unsigned long long)m->size, (long long)off);
+	if (!m->sparse && !contiguous(a, data, m->offset, m->size))
+		return ovk_error_set(err, EIO, "%s: member '%s': data is not one run at offset "
+				     "%llu", name, m->name, (unsigned long long)m->offset);
+	return 0;
+}
+
+int ovk_tar_index(const uint8_t *data, size_t size, const char *name,
+		  struct ovk_tar_member **out, size_t *n_out, int *compressed,
+		  struct ovk_error *err)
+{
+	struct archive *a = new_reader();
+	struct archive_entry *e;
+	struct ovk_tar_member *arr = NULL;
+	struct nameset *seen = calloc(1, sizeof *seen);
+	size_t n = 0;
+	int r, ret = -1;
+
+	*out = NULL;
+	*n_out = 0;
+	*compressed = 0;
+	if (!a || !seen) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (archive_read_open_memory(a, data, size) != ARCHIVE_OK) {
+		arch_error(a, name, err);
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		if (archive_filter_count(a) > 1) {
+			*compressed = 1;
+			goto out;
+		}
+		if (index_entry(a, e, data, size, name, seen, &arr, &n, err) != 0)
+			goto out;
+	}
+	if (r != ARCHIVE_EOF) {
+		arch_error(a, name, err);
+		goto out;
+	}
+	*out = arr;
+	*n_out = n;
+	arr = NULL;
+	ret = 0;
+out:
+	ovk_tar_members_free(arr, n);
+	if (seen)
+		nameset_clear(seen);
+	free(seen);
+	archive_read_free(a);
+	return ret;
+}
+
+void ovk_tar_members_free(struct ovk_tar_member *m, size_t n)
+{
+	for (size_t i = 0; m && i < n; i++)
+		free(m[i].name);
+	free(m);
+}
+
+/* ------------------------------------------------------------ streams */
+
+struct ovk_tar_stream {
+	struct archive *a;
+	char *name;
+	struct nameset seen;
+	int in_member;
+};
+
+static int stream_new(const char *name, struct ovk_tar_stream **out, struct ovk_error *err)
+{
+	struct ovk_tar_stream *s = calloc(1, sizeof *s);
+
+	if (!s || !(s->name = strdup(name)) || !(s->a = new_reader())) {
+		ovk_tar_stream_free(s);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	*out = s;
+	return 0;
+}
+
+int ovk_tar_stream_open_fd(int fd, const char *name, struct ovk_tar_stream **out,
+			   struct ovk_error *err)
+{
+	struct ovk_tar_stream *s;
+
+	if (stream_new(name, &s, err) != 0)
+		return -1;
+	if (archive_read_open_fd(s->a, fd, TAR_FD_BLOCK) != ARCHIVE_OK) {
+		arch_error(s->a, name, err);
+		ovk_tar_stream_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int ovk_tar_stream_open_memory(const uint8_t *data, size_t size, const char *name,
+			       struct ovk_tar_stream **out, struct ovk_error *err)
+{
+	struct ovk_tar_stream *s;
+
+	if (stream_new(name, &s, err) != 0)
+		return -1;
+	if (archive_read_open_memory(s->a, data, size) != ARCHIVE_OK) {
+		arch_error(s->a, name, err);
+		ovk_tar_stream_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int ovk_tar_stream_next(struct ovk_tar_stream *s, const char **name, uint64_t *size,
+			struct ovk_error *err)
+{
+	struct archive_entry *e;
+	int r;
+
+	s->in_member = 0;
+	do {
+		r = archive_read_next_header(s->a, &e);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return arch_error(s->a, s->name, err);
+		r = check_entry(s->name, e, &s->seen, name, err);
+		if (r < 0)
+			return -1;
+	} while (r == 1);
+	if (archive_entry_sparse_count(e) > 0)
+		return ovk_error_set(err, ENOTSUP, "%s: member '%s' is a sparse file; not "
+				     "supported", s->name, *name);
+	*size = (uint64_t)archive_entry_size(e);
+	s->in_member = 1;
+	return 1;
+}
+
+ssize_t ovk_tar_stream_read(struct ovk_tar_stream *s, void *buf, size_t len,
+			    struct ovk_error *err)
+{
+	la_ssize_t n;
+
+	if (!s->in_member)
+		return 0;
+	n = archive_read_data(s->a, buf, len);
+	if (n < 0)
+		return arch_error(s->a, s->name, err);
+	return (ssize_t)n;
+}
+
+int ovk_tar_stream_compressed(const struct ovk_tar_stream *s)
+{
+	return archive_filter_count(s->a) > 1;
+}
+
+void ovk_tar_stream_free(struct ovk_tar_stream *s)
+{
+	if (!s)
+		return;
+	archive_read_free(s->a);
+	nameset_clear(&s->seen);
+	free(s->name);
+	free(s);
+}

@@ -1,0 +1,66 @@
+/*
+ * xml.h: the only door to libxml2 (STYLE.md #5).
+ *
+ * The OVF reader sees a parsed document as opaque nodes and asks for local
+ * names, namespace URIs, attributes, text and line numbers.  Parsing is
+ * hardened once, here: no network, no DTD loading, no entity substitution,
+ * a document that declares any entity is refused before the entity could be
+ * read, and size and depth are bounded.  Producers disagree on prefixes, so
+ * every lookup is by namespace URI and local name, never by prefix.
+ */
+#ifndef OVK_OVA_XML_H
+#define OVK_OVA_XML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+/* The largest descriptor we parse.  Real OVFs are 3-200 KB; the largest
+ * parts are ProductSection EULAs (tens of KB each) and VirtualBox's
+ * vbox:Machine.  16 MiB leaves two orders of magnitude and still bounds the
+ * tree libxml2 builds (about 10x the text). */
+#define OVK_XML_MAX_BYTES ((size_t)16 << 20)
+
+/* The deepest element nesting we accept.  OVF needs about 8 levels
+ * (Envelope/VirtualSystemCollection/VirtualSystem/VirtualHardwareSection/
+ * Item/vmw:Config, vbox:Machine/Hardware/Network/Adapter/DisabledModes/NAT/
+ * DNS); collections may nest a few times.  64 is far above that and far
+ * below stack trouble in a recursive walk. */
+#define OVK_XML_MAX_DEPTH 64
+
+struct ovk_xml_doc;
+struct ovk_xml_node;
+
+/* Parse `len` bytes named `name` (for messages).  Errors read
+ * "NAME:LINE: what". */
+int ovk_xml_parse(const uint8_t *buf, size_t len, const char *name, struct ovk_xml_doc **out,
+		  struct ovk_error *err);
+void ovk_xml_free(struct ovk_xml_doc *doc);
+
+const struct ovk_xml_node *ovk_xml_root(const struct ovk_xml_doc *doc);
+
+/* Element children only, in document order; NULL at the end. */
+const struct ovk_xml_node *ovk_xml_first(const struct ovk_xml_node *n);
+const struct ovk_xml_node *ovk_xml_next(const struct ovk_xml_node *n);
+
+const char *ovk_xml_name(const struct ovk_xml_node *n);  /* local name */
+const char *ovk_xml_ns(const struct ovk_xml_node *n);    /* URI or NULL */
+long ovk_xml_line(const struct ovk_xml_node *n);
+
+/* Attribute `local` whose namespace is `ns`; when `also_bare`, an
+ * attribute without a namespace matches too (OVF attributes are written
+ * both as ovf:id and id).  NULL when absent.  The string is the document's. */
+const char *ovk_xml_attr(const struct ovk_xml_node *n, const char *ns, const char *local,
+			 int also_bare);
+
+/* The text content of an element, trimmed of surrounding white space, as a
+ * new string (NULL on allocation failure). */
+char *ovk_xml_text(const struct ovk_xml_node *n);
+
+/* Resolve a QName value such as xsi:type="ovf:DiskSection_Type" in the
+ * scope of `n`: *ns gets the prefix's URI (NULL if none), and the return is
+ * the local part (pointing into `qname`). */
+const char *ovk_xml_qname(const struct ovk_xml_node *n, const char *qname, const char **ns);
+
+#endif

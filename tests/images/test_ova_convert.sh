@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# ova-convert on appliances: every disk of an OVA to OUTDIR/<vm>-<disk>.qcow2
+# with the manifest checked in the same pass, judged by qemu-img; tampered,
+# missing and hostile members refused with nothing left behind; compressed
+# OVAs read as a stream; the real samples refused or described as expected.
+. "$(dirname "$0")/lib.sh"
+need tar python3 sha256sum as ld
+
+app=$OVK_SRC/tests/images/appliance/make_appliance.sh
+mkdir -p "$T/src" "$T/out"
+bash "$app" "$T/src" tiny >/dev/null || die "cannot build the test appliance"
+ova=$T/src/tiny.ova
+raw=$T/src/tiny-disk1.raw
+
+# 1. The plain OVA: converted, identical, clean, manifest verified.
+run "$OVA_CONVERT" "$ova" "$T/out"
+out=$T/out/tiny-vmdisk1.qcow2
+if [ "$RC" -eq 0 ] && [ -f "$out" ]; then ok "OVA converts ($ERR)"; else not_ok "OVA converts" "rc=$RC" "$ERR"; fi
+check "output is identical to the guest disk" compare_images "$raw" "$out" raw qcow2
+check "qemu-img check is clean" qemu-img check -q "$out"
+[[ $ERR == *"manifest tiny.mf"* ]] && ok "the manifest is reported as checked" ||
+	not_ok "the manifest is reported as checked" "$ERR"
+expect_fail_clean "an existing output is refused" "$T/out" "tiny-vmdisk1.qcow2" \
+	"$OVA_CONVERT" "$ova" "$T/out"
+run "$OVA_CONVERT" --force -O raw "$ova" "$T/out"
+check "-O raw writes <vm>-<disk>.raw" compare_raw "$raw" "$T/out/tiny-vmdisk1.raw"
+rm -f "$T/out"/*
+
+# 2. --info --json: the model as the OVF gives it.
+run "$OVA_CONVERT" --info --json "$ova"
+if [ "$RC" -eq 0 ] && python3 - "$OUT" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+vm = d["virtual_systems"][0]
+assert d["manifest"] == "verified", d["manifest"]
+assert vm["cpus"] == 2 and vm["memory"] == 64 << 20, vm
+assert [c["bus"] for c in vm["controllers"]].count("scsi") == 1, vm["controllers"]
+assert any(x["type"] == "disk" and x["capacity"] == 1 << 20 for x in vm["drives"]), vm["drives"]
+assert len(vm["nics"]) == 1 and vm["nics"][0]["model"] == "E1000", vm["nics"]
+PY
+then ok "--info --json describes the VM"; else not_ok "--info --json describes the VM" "$OUT" "$ERR"; fi
+
+# Unpack once to build the broken variants from the same members.
+mkdir -p "$T/m" && tar -C "$T/m" -xf "$ova"
+members=(tiny.ovf tiny.mf tiny-disk1.vmdk)
+pack() {  # pack OVA FILES...: a ustar OVA of the given members of $T/m
+	local o=$1
+	shift
+	tar -C "$T/m" --format=ustar -cf "$o" "$@"
+}
+
+# 3. One byte changed in the disk member: SHA256 mismatch, nothing left.
+cp -r "$T/m" "$T/m.orig"
+size=$(stat -c %s "$T/m/tiny-disk1.vmdk")
+printf '\xff' | dd of="$T/m/tiny-disk1.vmdk" bs=1 seek=$((size - 600)) conv=notrunc status=none
+pack "$T/src/tampered.ova" "${members[@]}"
+expect_fail_clean "a tampered disk member is refused" "$T/out" "SHA256" \
+	"$OVA_CONVERT" "$T/src/tampered.ova" "$T/out"
+rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
+
+# 4. A changed descriptor: refused before any disk is read.
+sed -i 's/<Info>/<Info> /' "$T/m/tiny.ovf"
+pack "$T/src/badovf.ova" "${members[@]}"
+expect_fail_clean "a tampered descriptor is refused" "$T/out" "tiny.ovf" \
+	"$OVA_CONVERT" "$T/src/badovf.ova" "$T/out"
+rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
+
+# 5. The disk member missing.
+pack "$T/src/missing.ova" tiny.ovf tiny.mf
+expect_fail_clean "a missing disk member is refused" "$T/out" "tiny-disk1.vmdk" \
+	"$OVA_CONVERT" "$T/src/missing.ova" "$T/out"
+
+# 6. A member named ../x (written by Python's tarfile: GNU tar refuses to).
+python3 - "$T/m" "$T/src/dotdot.ova" <<'PY'
+import io, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(dst, "w", format=tarfile.USTAR_FORMAT) as t:
+    for n in ("tiny.ovf", "tiny.mf", "tiny-disk1.vmdk"):
+        t.add(f"{src}/{n}", arcname=n)
+    data = b"evil"
+    info = tarfile.TarInfo("../x")
+    info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+PY
+expect_fail_clean "a member named ../x is refused" "$T/out" "../x" \
+	"$OVA_CONVERT" "$T/src/dotdot.ova" "$T/out"
+[ ! -e "$T/x" ] && ok "nothing was written outside the output directory" ||
+	not_ok "nothing was written outside the output directory"
+
+# 7. A gzip-compressed OVA is read as a forward stream, manifest included.
+tar -C "$T/m" --format=ustar -czf "$T/src/tiny.ova.gz" "${members[@]}"
+run "$OVA_CONVERT" "$T/src/tiny.ova.gz" "$T/out"
+if [ "$RC" -eq 0 ] && compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2; then
+	ok "a gzip-compressed OVA converts through the stream ($ERR)"
+else
+	not_ok "a gzip-compressed OVA converts through the stream" "rc=$RC" "$ERR"
+fi
+rm -f "$T/out"/*
+printf '\xff' | dd of="$T/m/tiny-disk1.vmdk" bs=1 seek=$((size - 600)) conv=notrunc status=none
+tar -C "$T/m" --format=ustar -czf "$T/src/tampered.ova.gz" "${members[@]}"
+expect_fail_clean "a tampered member of a compressed OVA is refused" "$T/out" "SHA256" \
+	"$OVA_CONVERT" "$T/src/tampered.ova.gz" "$T/out"
+rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
+
+# 8. The directory form: the unpacked OVA.
+run "$OVA_CONVERT" "$T/m" "$T/out"
+check "a directory with one .ovf converts" compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2
+rm -f "$T/out"/*
+
+# 9. Real samples: refused with the reason SOURCES.md gives.
+if [ -d "$OVK_REAL" ]; then
+	real_samples_required
+	expect_fail_clean "ttylinux OVA: truncated disk refused" "$T/out" "ttylinux" \
+		"$OVA_CONVERT" "$OVK_REAL/govmomi/ttylinux-pc_i486-16.1.ova" "$T/out"
+	real_sample_checked
+	expect_fail_clean "glance OVA: its 4-byte fake disk is refused" "$T/out" "testserver" \
+		"$OVA_CONVERT" "$OVK_REAL/glance/testserver.ova" "$T/out"
+	real_sample_checked
+	expect_fail_clean "glance bad OVF: ill-formed XML" "$T/out" "ill-formed XML" \
+		"$OVA_CONVERT" "$OVK_REAL/glance/testserver-bad-ovf.ova" "$T/out"
+	real_sample_checked
+fi
+finish

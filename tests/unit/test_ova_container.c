@@ -1,0 +1,514 @@
+/*
+ * test_ova_container.c: opening appliances built at test time.
+ *
+ * Tars come from two independent writers: GNU tar (ustar, pax and GNU
+ * formats with long names, gzip, xz) and libarchive's writer, which can make
+ * the hostile ones (../x, links, duplicate names) tar refuses to.  Member
+ * windows are checked against the bytes we put in, so a wrong data offset
+ * fails.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/blob.h"
+#include "ova/container.h"
+#include "ova/manifest.h"
+#include "ova/ovf.h"
+
+static char tmpdir[4096];
+
+static const char ovf_text[] =
+	"<?xml version=\"1.0\"?>\n"
+	"<Envelope xmlns=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+	"xmlns:ovf=\"http://schemas.dmtf.org/ovf/envelope/1\" "
+	"xmlns:rasd=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+	"CIM_ResourceAllocationSettingData\">\n"
+	"<References><File ovf:id=\"f1\" ovf:href=\"%s\"/></References>\n"
+	"<DiskSection><Info>d</Info><Disk ovf:diskId=\"d1\" ovf:fileRef=\"f1\" "
+	"ovf:capacity=\"1\" ovf:capacityAllocationUnits=\"byte * 2^20\"/></DiskSection>\n"
+	"<VirtualSystem ovf:id=\"vm\"><Info>x</Info><VirtualHardwareSection><Info>h</Info>"
+	"<Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType>"
+	"<rasd:HostResource>ovf:/disk/d1</rasd:HostResource></Item>"
+	"</VirtualHardwareSection></VirtualSystem></Envelope>\n";
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Deterministic, position-dependent bytes: a window at the wrong offset
+ * cannot match. */
+static uint8_t *pattern(size_t len, unsigned seed)
+{
+	uint8_t *p = malloc(len ? len : 1);
+
+	assert_non_null(p);
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)((i * 2654435761u + seed) >> 7);
+	return p;
+}
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static int setup(void **state)
+{
+	const char *base = getenv("OVK_TMP");
+
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "%s/ova-container-XXXXXX", base ? base : "/tmp");
+	if (base)
+		mkdir(base, 0755);
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return run("rm -rf '%s'", tmpdir);
+}
+
+/* Make src/ with an .ovf naming `disk`, and the disk with `len` bytes. */
+static uint8_t *make_tree(const char *sub, const char *disk, size_t len)
+{
+	char path[8192], ovf[4096];
+	uint8_t *data = pattern(len, (unsigned)len);
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, sub);
+	mkdir(path, 0755);
+	snprintf(ovf, sizeof ovf, ovf_text, disk);
+	snprintf(path, sizeof path, "%s/%s/a.ovf", tmpdir, sub);
+	write_file(path, ovf, strlen(ovf));
+	snprintf(path, sizeof path, "%s/%s/%s", tmpdir, sub, disk);
+	write_file(path, data, len);
+	return data;
+}
+
+static void check_appliance(const char *path, const char *disk, const uint8_t *data, size_t len,
+			    enum ovk_appliance_kind kind)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	struct ovk_ovf_envelope *env = NULL;
+	struct ovk_blob *b = NULL;
+	const uint8_t *ovf;
+	size_t ovf_len;
+
+	if (ovk_appliance_open(path, 0, &app, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	assert_int_equal(ovk_appliance_kind(app), kind);
+	ovk_appliance_ovf(app, &ovf, &ovf_len);
+	assert_int_equal(ovk_ovf_parse(ovf, ovf_len, "a.ovf", &env, &err), 0);
+	if (ovk_appliance_check_refs(app, env, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (ovk_appliance_open_file(app, &env->files[0], 0, &b, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	if (b->data) {
+		/* A window: same bytes, in place, at the right offset. */
+		assert_int_equal(b->size, len);
+		assert_memory_equal(b->data, data, len);
+	} else {
+		uint8_t *got = malloc(len + 1);
+
+		assert_non_null(got);
+		assert_int_equal(ovk_blob_read(b, got, len + 1, &err), (ssize_t)len);
+		assert_memory_equal(got, data, len);
+		free(got);
+	}
+	if (kind == OVK_APPLIANCE_OVA) {
+		/* The window really is into the OVA file: check at fd_offset. */
+		uint8_t *again = malloc(len ? len : 1);
+
+		assert_non_null(again);
+		assert_int_equal(pread(b->fd, again, len, (off_t)b->fd_offset), (ssize_t)len);
+		assert_memory_equal(again, data, len);
+		free(again);
+	}
+	(void)disk;
+	ovk_blob_free(b);
+	ovk_ovf_free(env);
+	ovk_appliance_free(app);
+}
+
+static void test_tar_formats(void **state)
+{
+	static const char *const formats[] = {"ustar", "pax", "gnu"};
+	/* A name longer than ustar's 100-byte field (pax/GNU long names), and
+	 * one that fits in ustar's prefix+name split. */
+	static const char *const longname =
+		"a-very-long-disk-name-that-does-not-fit-in-the-hundred-byte-ustar-name-field-"
+		"of-a-tar-header-disk1.vmdk";
+	char path[8192];
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		const char *disk = i == 0 ? "disk1.vmdk" : longname;
+		size_t len = 100000 + i * 777;
+		char sub[32];
+		uint8_t *data;
+
+		snprintf(sub, sizeof sub, "fmt%zu", i);
+		data = make_tree(sub, disk, len);
+		snprintf(path, sizeof path, "%s/%s.ova", tmpdir, sub);
+		assert_int_equal(run("tar --format=%s -C '%s/%s' -cf '%s' a.ovf '%s'", formats[i],
+				     tmpdir, sub, path, disk), 0);
+		check_appliance(path, disk, data, len, OVK_APPLIANCE_OVA);
+		/* The same package as an .ovf with its files beside it, and as
+		 * a directory. */
+		snprintf(path, sizeof path, "%s/%s/a.ovf", tmpdir, sub);
+		check_appliance(path, disk, data, len, OVK_APPLIANCE_OVF);
+		snprintf(path, sizeof path, "%s/%s", tmpdir, sub);
+		check_appliance(path, disk, data, len, OVK_APPLIANCE_OVF);
+		free(data);
+	}
+}
+
+static void test_compressed(void **state)
+{
+	static const char *const flags[] = {"z", "J"};
+	char path[8192];
+	uint8_t *data = make_tree("gz", "disk1.vmdk", 300000);
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/c%zu.ova", tmpdir, i);
+		assert_int_equal(run("tar -C '%s/gz' -c%sf '%s' a.ovf disk1.vmdk", tmpdir, flags[i],
+				     path), 0);
+		check_appliance(path, "disk1.vmdk", data, 300000, OVK_APPLIANCE_OVA_STREAM);
+	}
+	free(data);
+}
+
+static void test_stream_flag_and_order(void **state)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	struct ovk_blob *b = NULL;
+	char path[8192];
+	uint8_t buf[16];
+	uint8_t *data = make_tree("order", "disk1.vmdk", 5000);
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/order/disk2.vmdk", tmpdir);
+	write_file(path, "second", 6);
+	snprintf(path, sizeof path, "%s/order.ova", tmpdir);
+	assert_int_equal(run("tar -C '%s/order' -cf '%s' a.ovf disk1.vmdk disk2.vmdk", tmpdir,
+			     path), 0);
+	/* OVK_OPEN_STREAM: an uncompressed tar read forward, no mapping. */
+	assert_int_equal(ovk_appliance_open(path, OVK_OPEN_STREAM, &app, &err), 0);
+	assert_int_equal(ovk_appliance_kind(app), OVK_APPLIANCE_OVA_STREAM);
+	assert_int_equal(ovk_appliance_open_member(app, "disk2.vmdk", 0, &b, &err), 0);
+	assert_null(b->data);
+	assert_int_equal(ovk_blob_read(b, buf, sizeof buf, &err), 6);
+	assert_memory_equal(buf, "second", 6);
+	ovk_blob_free(b);
+	/* disk1 was passed on the way: it cannot be read any more. */
+	assert_int_equal(ovk_appliance_open_member(app, "disk1.vmdk", 0, &b, &err), -1);
+	assert_non_null(strstr(err.msg, "read once, in order"));
+	ovk_appliance_free(app);
+	free(data);
+}
+
+/* Build a tar with libarchive: entries of (name, type, link target). */
+struct entry {
+	const char *name;
+	int type;              /* AE_IFREG, AE_IFLNK; hardlink when `link` and type 0 */
+	const char *link;
+	const char *data;
+};
+
+static void write_tar(const char *path, const struct entry *e, size_t n)
+{
+	struct archive *a = archive_write_new();
+
+	assert_non_null(a);
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *ae = archive_entry_new();
+		size_t len = e[i].data ? strlen(e[i].data) : 0;
+
+		archive_entry_set_pathname(ae, e[i].name);
+		archive_entry_set_perm(ae, 0644);
+		if (e[i].type == AE_IFLNK) {
+			archive_entry_set_filetype(ae, AE_IFLNK);
+			archive_entry_set_symlink(ae, e[i].link);
+		} else {
+			archive_entry_set_filetype(ae, AE_IFREG);
+			if (e[i].link)
+				archive_entry_set_hardlink(ae, e[i].link);
+			archive_entry_set_size(ae, (la_int64_t)len);
+		}
+		assert_int_equal(archive_write_header(a, ae), ARCHIVE_OK);
+		if (len)
+			assert_int_equal(archive_write_data(a, e[i].data, len), (la_ssize_t)len);
+		archive_entry_free(ae);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+}
+
+static void expect_refused(const char *tarname, const struct entry *e, size_t n,
+			   const char *needle)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	char path[8192];
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, tarname);
+	write_tar(path, e, n);
+	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), -1);
+	assert_null(app);
+	if (!strstr(err.msg, needle))
+		fail_msg("%s: expected '%s' in '%s'", tarname, needle, err.msg);
+	/* The streamed reader applies the same rules, when it gets there: open
+	 * reads up to the first disk, the rest is read by drain. */
+	if (ovk_appliance_open(path, OVK_OPEN_STREAM, &app, &err) == 0) {
+		assert_int_equal(ovk_appliance_drain(app, &err), -1);
+		ovk_appliance_free(app);
+	}
+	if (!strstr(err.msg, needle))
+		fail_msg("%s (stream): expected '%s' in '%s'", tarname, needle, err.msg);
+}
+
+static void test_hostile_members(void **state)
+{
+	const struct entry dotdot[] = {{"a.ovf", AE_IFREG, NULL, "<x/>"},
+				       {"../x", AE_IFREG, NULL, "evil"}};
+	const struct entry absolute[] = {{"a.ovf", AE_IFREG, NULL, "<x/>"},
+					 {"/etc/x", AE_IFREG, NULL, "evil"}};
+	const struct entry symlink[] = {{"a.ovf", AE_IFREG, NULL, "<x/>"},
+					{"disk.vmdk", AE_IFLNK, "/etc/passwd", NULL}};
+	const struct entry hardlink[] = {{"a.ovf", AE_IFREG, NULL, "<x/>"},
+					 {"disk.vmdk", 0, "a.ovf", NULL}};
+	const struct entry dup[] = {{"a.ovf", AE_IFREG, NULL, "<x/>"},
+				    {"disk.vmdk", AE_IFREG, NULL, "one"},
+				    {"disk.vmdk", AE_IFREG, NULL, "two"}};
+	const struct entry two_ovf[] = {{"a.ovf", AE_IFREG, NULL, "<x/>"},
+					{"b.ovf", AE_IFREG, NULL, "<y/>"}};
+
+	(void)state;
+	expect_refused("dotdot.ova", dotdot, 2, "'..' are refused");
+	expect_refused("abs.ova", absolute, 2, "absolute names");
+	expect_refused("symlink.ova", symlink, 2, "is a link");
+	expect_refused("hardlink.ova", hardlink, 2, "is a link");
+	expect_refused("dup.ova", dup, 3, "appears twice");
+	expect_refused("twoovf.ova", two_ovf, 2, "two descriptors");
+}
+
+static void test_href_outside(void **state)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	struct ovk_ovf_envelope *env = NULL;
+	struct ovk_blob *b = NULL;
+	char path[8192], ovf[4096];
+
+	(void)state;
+	/* An OVF beside its files whose href climbs out of the directory. */
+	snprintf(path, sizeof path, "%s/out", tmpdir);
+	mkdir(path, 0755);
+	snprintf(ovf, sizeof ovf, ovf_text, "../secret.vmdk");
+	snprintf(path, sizeof path, "%s/out/a.ovf", tmpdir);
+	write_file(path, ovf, strlen(ovf));
+	snprintf(path, sizeof path, "%s/secret.vmdk", tmpdir);
+	write_file(path, "secret", 6);
+	snprintf(path, sizeof path, "%s/out/a.ovf", tmpdir);
+	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
+	{
+		const uint8_t *buf;
+		size_t len;
+
+		ovk_appliance_ovf(app, &buf, &len);
+		assert_int_equal(ovk_ovf_parse(buf, len, "a.ovf", &env, &err), 0);
+	}
+	assert_int_equal(ovk_appliance_check_refs(app, env, &err), -1);
+	assert_non_null(strstr(err.msg, "not inside the package"));
+	assert_int_equal(ovk_appliance_open_file(app, &env->files[0], 0, &b, &err), -1);
+	/* A symlink inside the directory pointing out is refused as well. */
+	snprintf(path, sizeof path, "%s/out/link.vmdk", tmpdir);
+	assert_int_equal(symlink("../secret.vmdk", path), 0);
+	assert_int_equal(ovk_appliance_open_member(app, "link.vmdk", 0, &b, &err), -1);
+	assert_non_null(strstr(err.msg, "outside the directory"));
+	ovk_ovf_free(env);
+	ovk_appliance_free(app);
+}
+
+static void test_missing_member(void **state)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	struct ovk_ovf_envelope *env = NULL;
+	char path[8192];
+	const uint8_t *buf;
+	size_t len;
+	uint8_t *data = make_tree("miss", "disk1.vmdk", 10);
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/miss.ova", tmpdir);
+	assert_int_equal(run("tar -C '%s/miss' -cf '%s' a.ovf", tmpdir, path), 0);
+	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
+	ovk_appliance_ovf(app, &buf, &len);
+	assert_int_equal(ovk_ovf_parse(buf, len, "a.ovf", &env, &err), 0);
+	assert_int_equal(ovk_appliance_check_refs(app, env, &err), -1);
+	assert_non_null(strstr(err.msg, "'disk1.vmdk' is missing"));
+	ovk_ovf_free(env);
+	ovk_appliance_free(app);
+	free(data);
+}
+
+static void test_dir_needs_one_ovf(void **state)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	char path[8192];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/two", tmpdir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/two/a.ovf", tmpdir);
+	write_file(path, "<a/>", 4);
+	snprintf(path, sizeof path, "%s/two/b.ovf", tmpdir);
+	write_file(path, "<b/>", 4);
+	snprintf(path, sizeof path, "%s/two", tmpdir);
+	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), -1);
+	assert_non_null(strstr(err.msg, "several .ovf files"));
+	snprintf(path, sizeof path, "%s/none", tmpdir);
+	mkdir(path, 0755);
+	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), -1);
+	assert_non_null(strstr(err.msg, "no .ovf file"));
+}
+
+/* A resolver hands a descriptor member its sibling members. */
+static void test_sibling_resolver(void **state)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	struct ovk_blob *desc = NULL, *ext = NULL;
+	char path[8192];
+	uint8_t *data = make_tree("sib", "disk1.vmdk", 4096);
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/sib/disk1-flat.vmdk", tmpdir);
+	write_file(path, "flat-bytes", 10);
+	snprintf(path, sizeof path, "%s/sib.ova", tmpdir);
+	assert_int_equal(run("tar -C '%s/sib' -cf '%s' a.ovf disk1.vmdk disk1-flat.vmdk", tmpdir,
+			     path), 0);
+	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
+	assert_int_equal(ovk_appliance_open_member(app, "disk1.vmdk", 0, &desc, &err), 0);
+	/* The appliance may go first: blobs keep it alive. */
+	ovk_appliance_free(app);
+	assert_int_equal(ovk_blob_open_sibling(desc, "disk1-flat.vmdk", 0, &ext, &err), 0);
+	assert_int_equal(ext->size, 10);
+	assert_memory_equal(ext->data, "flat-bytes", 10);
+	ovk_blob_free(ext);
+	assert_int_equal(ovk_blob_open_sibling(desc, "../disk1-flat.vmdk", 0, &ext, &err), -1);
+	assert_int_equal(ovk_blob_open_sibling(desc, "nope.vmdk", 0, &ext, &err), -1);
+	assert_non_null(strstr(err.msg, "no member 'nope.vmdk'"));
+	ovk_blob_free(desc);
+	free(data);
+}
+
+/* Chunked and gzip'ed Files, checked against gzip(1) and split(1). */
+static void test_chunked_gzip(void **state)
+{
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	struct ovk_ovf_file f = {0};
+	struct ovk_blob *b = NULL;
+	char path[8192];
+	size_t len = 1000000;
+	uint8_t *data = make_tree("chunk", "disk1.vmdk", len);
+	uint8_t *got = malloc(len + 1);
+	ssize_t n;
+
+	(void)state;
+	assert_non_null(got);
+	assert_int_equal(run("cd '%s/chunk' && gzip -c disk1.vmdk > d.gz && "
+			     "split -a 9 -d -b 300000 disk1.vmdk disk1.vmdk. && "
+			     "split -a 9 -d -b 100000 d.gz dz.gz.", tmpdir), 0);
+	snprintf(path, sizeof path, "%s/chunk/a.ovf", tmpdir);
+	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
+	for (int mode = 0; mode < 3; mode++) {
+		struct stat st;
+
+		f.href = mode == 0 ? "disk1.vmdk" : mode == 1 ? "d.gz" : "dz.gz";
+		f.chunk_size = mode == 1 ? 0 : mode == 0 ? 300000 : 100000;
+		f.compression = mode == 0 ? NULL : "gzip";
+		snprintf(path, sizeof path, "%s/chunk/d.gz", tmpdir);
+		assert_int_equal(stat(path, &st), 0);
+		f.has_size = 1;
+		f.size = mode == 0 ? len : (uint64_t)st.st_size;
+		if (ovk_appliance_open_file(app, &f, 0, &b, &err) != 0)
+			fail_msg("mode %d: %s", mode, err.msg);
+		n = 0;
+		for (;;) {
+			ssize_t r = ovk_blob_read(b, got + n, len + 1 - (size_t)n, &err);
+
+			if (r < 0)
+				fail_msg("mode %d: %s", mode, err.msg);
+			if (r == 0)
+				break;
+			n += r;
+		}
+		assert_int_equal(n, (ssize_t)len);
+		assert_memory_equal(got, data, len);
+		ovk_blob_free(b);
+	}
+	/* A corrupt gzip stream fails with zlib's reason. */
+	snprintf(path, sizeof path, "%s/chunk/bad.gz", tmpdir);
+	write_file(path, "\x1f\x8b\x08\x00garbage-garbage-garbage", 27);
+	f.href = "bad.gz";
+	f.chunk_size = 0;
+	f.has_size = 0;
+	f.compression = "gzip";
+	assert_int_equal(ovk_appliance_open_file(app, &f, 0, &b, &err), 0);
+	assert_true(ovk_blob_read(b, got, len, &err) < 0);
+	assert_non_null(strstr(err.msg, "gzip"));
+	ovk_blob_free(b);
+	ovk_appliance_free(app);
+	free(got);
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tar_formats),
+		cmocka_unit_test(test_compressed),
+		cmocka_unit_test(test_stream_flag_and_order),
+		cmocka_unit_test(test_hostile_members),
+		cmocka_unit_test(test_href_outside),
+		cmocka_unit_test(test_missing_member),
+		cmocka_unit_test(test_dir_needs_one_ovf),
+		cmocka_unit_test(test_sibling_resolver),
+		cmocka_unit_test(test_chunked_gzip),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
