@@ -94,7 +94,9 @@ int ovk_appliance_convert(const char *input, const char *outdir,
 	if (!aopts)
 		aopts = &no_aopts;
 	popts = package_opts(aopts, copts->open_flags);
-	if (check_outdir(outdir, err) < 0 || ovk_package_open(input, &popts, &pkg, err) < 0)
+	/* The input's faults first: a directory without an .ovf is named as
+	 * such, whatever the output. */
+	if (ovk_package_open(input, &popts, &pkg, err) < 0 || check_outdir(outdir, err) < 0)
 		goto out;
 	if (aopts->disk > pkg->plan->n_jobs) {
 		ovk_error_set(err, EINVAL, "%s: --disk %u, but the appliance has %zu disks", input,

@@ -126,68 +126,76 @@ void ovk_package_free(struct ovk_package *pkg)
 	free(pkg);
 }
 
-struct digest_check {
-	const struct ovk_package *pkg;
-	const struct ovk_ova_job *job;
-};
-
 static int check_digests(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
 			 struct ovk_error *err)
 {
-	const struct digest_check *dc = opaque;
+	const struct ovk_package_check *c = opaque;
 
-	for (int i = 0; dc->job->algs[i] != OVK_HASH_NONE; i++)
-		if (ovk_manifest_verify(dc->pkg->mf, dc->job->file->href, dc->job->algs[i],
-					digests[i], ovk_hash_size(dc->job->algs[i]), err) < 0)
+	for (int i = 0; c->job->algs[i] != OVK_HASH_NONE; i++)
+		if (ovk_manifest_verify(c->pkg->mf, c->job->file->href, c->job->algs[i],
+					digests[i], ovk_hash_size(c->job->algs[i]), err) < 0)
 			return -1;
 	return 0;
+}
+
+int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
+			struct ovk_convert_opts *o, struct ovk_package_check *check,
+			struct ovk_blob **blob, struct ovk_error *err)
+{
+	*blob = NULL;
+	check->pkg = pkg;
+	check->job = job;
+	if (!job->file)
+		return 0;
+	/* The OVF says what the File is; content that is not that format must
+	 * not slip through as raw (glance's 4-byte "ABCD" disk). */
+	if (!o->in_format && job->disk->format && strcasestr(job->disk->format, "vmdk"))
+		o->in_format = "vmdk";
+	if (pkg->mf && job->algs[0] != OVK_HASH_NONE) {
+		o->hash_algs = job->algs;
+		o->hash_out = check->digests;
+		o->hash_check = check_digests;
+		o->hash_check_opaque = check;
+	}
+	return ovk_appliance_open_file(pkg->app, job->file, o->open_flags, blob, err);
 }
 
 int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,
 			const char *output, const struct ovk_convert_opts *copts,
 			struct ovk_error *err)
 {
-	uint8_t digests[4][OVK_HASH_MAX_DIGEST];
-	struct digest_check dc = { pkg, job };
+	struct ovk_package_check check;
 	struct ovk_convert_opts o = *copts;
-	struct ovk_blob *blob = NULL;
+	struct ovk_blob *blob;
 
-	if (!job->file)
-		return ovk_convert_blank(job->disk->capacity, output, copts, err);
-	/* The OVF says what the File is; content that is not that format must
-	 * not slip through as raw (glance's 4-byte "ABCD" disk). */
-	if (!o.in_format && job->disk->format && strcasestr(job->disk->format, "vmdk"))
-		o.in_format = "vmdk";
-	if (ovk_appliance_open_file(pkg->app, job->file, copts->open_flags, &blob, err) < 0)
+	if (ovk_package_prepare(pkg, job, &o, &check, &blob, err) < 0)
 		return -1;
-	if (pkg->mf && job->algs[0] != OVK_HASH_NONE) {
-		o.hash_algs = job->algs;
-		o.hash_out = digests;
-		o.hash_check = check_digests;
-		o.hash_check_opaque = &dc;
-	}
+	if (!blob)
+		return ovk_convert_blank(job->disk->capacity, output, copts, err);
 	return ovk_convert_blob(blob, output, &o, err);
 }
 
 char *ovk_safe_name(const char *name)
 {
-	size_t n = name ? strlen(name) : 0;
-	char *s = malloc(n + 2);
-	size_t j = 0;
+	size_t len = name ? strlen(name) : 0;
+	char *s;
 
-	if (!s)
+	if (len > OVK_SAFE_NAME_MAX)
+		len = OVK_SAFE_NAME_MAX;
+	if (!(s = malloc(len + 2)))
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		int okc = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 
-		if (j == 0 && c == '.')
-			continue;
-		s[j++] = ok ? c : '_';
+		s[i] = okc ? (char)c : '_';
 	}
-	if (j == 0)
-		s[j++] = '_';
-	s[j] = '\0';
+	s[len] = '\0';
+	/* No leading dot (hidden files, "." and ".."), and never empty. */
+	if (len == 0 || s[0] == '.')
+		s[0] = '_';
+	if (len == 0)
+		s[1] = '\0';
 	return s;
 }

@@ -43,6 +43,22 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 		     struct ovk_package **out, struct ovk_error *err);
 void ovk_package_free(struct ovk_package *pkg);
 
+/* What a job's conversion needs to check its digests; lives as long as
+ * the conversion. */
+struct ovk_package_check {
+	const struct ovk_package *pkg;
+	const struct ovk_ova_job *job;
+	uint8_t digests[4][OVK_HASH_MAX_DIGEST];
+};
+
+/* Prepare the conversion of `job` for any destination: open its blob (NULL
+ * for a blank disk) and wire the digest check into *o (a copy of the
+ * caller's options), so that a mismatch fails before the output is
+ * committed. */
+int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
+			struct ovk_convert_opts *o, struct ovk_package_check *check,
+			struct ovk_blob **blob, struct ovk_error *err);
+
 /* Convert the disk of `job` to `output` (format and options from copts;
  * its hash fields are filled here), verifying the member's digests in the
  * same pass.  A blank disk (no File) becomes an empty image of its
@@ -52,7 +68,10 @@ int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,
 			struct ovk_error *err);
 
 /* A name from the OVF made safe for file and domain names: only
- * [A-Za-z0-9._-], no leading dot, never empty.  malloc'ed. */
+ * [A-Za-z0-9._-] (others become '_'), no leading dot, never empty, at most
+ * OVK_SAFE_NAME_MAX bytes (file names stop at 255; room for a suffix).
+ * malloc'ed; NULL when out of memory. */
+#define OVK_SAFE_NAME_MAX 200
 char *ovk_safe_name(const char *name);
 
 #endif

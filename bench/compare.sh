@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# bench/compare.sh: the performance targets of issue 5, measured against
+# qemu-img on the reference disk, each as a ratio from one run that alternates
+# the tools (median of REPEAT, default 3; timed through a final `sync` unless
+# the target says otherwise).
+#
+#   bench/compare.sh [TARGET...]      TARGET: perf nosync sparse compress rss bench
+#                                     (default: all of them, in that order)
+#
+#   perf      streamOptimized -> qcow2: qemu-img, ours and `cp` of our output
+#             (the I/O floor), exactly as ../shared/acceptance/perf does it;
+#             also checks the output with qemu-img compare and check
+#   nosync    the same without the final sync, ours with --no-sync: the
+#             engine's own speed against qemu-img's, page cache only
+#   sparse    monolithicSparse -> qcow2 against qemu-img, and cp of the input
+#   compress  -c (compressed qcow2) against qemu-img -c: wall and file size
+#   rss       peak RSS of ours on the 2 GiB reference and on a 16 GiB disk
+#             (mkdisk.py 16384, streamOptimized; about 15 min to make once)
+#   bench     ova-bench --threads 1,2 --qemu-img on the reference: the
+#             per-stage rates and the 1 -> 2 threads inflate speedup; writes
+#             $OVK_WORK/bench.json and $OVK_WORK/bench.svg
+#
+# Environment: OVK_BUILD (a build dir; default build-bench, made with
+# -DCMAKE_BUILD_TYPE=Release when absent), OVK_WORK (where the generated
+# disks are cached; default /tmp/ovk-accept, shared with the acceptance
+# scripts), REPEAT.  The disks come from bench/mkdisk.py, written as VMDK by
+# qemu-img (the reference writer).  Nothing here asserts: it prints figures
+# and the goals next to them.  Benchmarks are never ctest assertions.
+set -u -o pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+W=${OVK_WORK:-/tmp/ovk-accept}
+REPEAT=${REPEAT:-3}
+BUILD=${OVK_BUILD:-$ROOT/build-bench}
+T="$W/compare.$$"
+SUMMARY=()
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+note() { echo "compare.sh: $*" >&2; }
+
+cleanup() { rm -rf "$T"; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+for c in qemu-img python3 bc /usr/bin/time; do
+	command -v "$c" >/dev/null || die "$c is required"
+done
+if [ ! -x "$BUILD/src/cli/ova-convert" ]; then
+	note "building $BUILD (Release)"
+	{ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release &&
+		cmake --build "$BUILD" -j"$(nproc)"; } >/dev/null || die "build failed"
+fi
+CONVERT="$BUILD/src/cli/ova-convert"
+BENCH="$BUILD/src/cli/ova-bench"
+mkdir -p "$W" "$T"
+
+# ------------------------------------------------------------------ disks
+
+# make_vmdk SIZE_MIB SUBFORMAT OUT: mkdisk.py, then qemu-img; cached in $W.
+make_vmdk() {
+	local mib=$1 sf=$2 out=$3 raw="$W/mkdisk-$1.raw"
+	[ -f "$out" ] && return 0
+	note "making $out (mkdisk.py $mib, $sf by qemu-img; once)"
+	if [ ! -f "$raw" ]; then
+		python3 "$ROOT/bench/mkdisk.py" "$mib" "$raw.tmp" && mv "$raw.tmp" "$raw" || return 1
+	fi
+	qemu-img convert -f raw -O vmdk -o "subformat=$sf" "$raw" "$out.tmp" && mv "$out.tmp" "$out"
+}
+
+# The names the acceptance scripts use, so the caches are shared.
+REF="$W/ref-so.vmdk"
+REF_MS="$W/ref-ms.vmdk"
+REF16="$W/ref16-so.vmdk"
+
+# ----------------------------------------------------------------- timing
+
+# timed WALL-VAR CPU-VAR SYNC CMD...: wall seconds (through a final sync when
+# SYNC is 1) and user + sys seconds; RSS_KB is the peak resident set.
+timed() {
+	local __w=$1 __c=$2 dosync=$3 s
+	shift 3
+	sync
+	s=$(date +%s.%N)
+	/usr/bin/time -f '%U %S %M' -o "$T/time" "$@" >/dev/null 2>"$T/err" ||
+		{ note "failed: $* ($(tail -1 "$T/err"))"; return 1; }
+	[ "$dosync" = 1 ] && sync
+	printf -v "$__w" '%.2f' "$(echo "$(date +%s.%N) - $s" | bc)"
+	printf -v "$__c" '%s' "$(awk '{print $1 + $2}' "$T/time")"
+	RSS_KB=$(awk '{print $3}' "$T/time")
+}
+
+med() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+div() { echo "scale=2; $1 / $2" | bc; }
+mbs() { echo "scale=1; $1 / $2 / 1000000" | bc; }
+size_of() { stat -c %s "$1"; }
+vsize() { qemu-img info --output=json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])'; }
+summary() { SUMMARY+=("$*"); echo "$*"; }
+
+# ---------------------------------------------------------------- targets
+
+target_perf() {
+	local q=() o=() f=() qc=() oc=() rss=0 w c i Q O F QC OC
+	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
+	for i in $(seq "$REPEAT"); do
+		timed w c 1 qemu-img convert -f vmdk -O qcow2 "$REF" "$T/q.qcow2" || return 1
+		q+=("$w"); qc+=("$c"); rm -f "$T/q.qcow2"
+		timed w c 1 "$CONVERT" -O qcow2 "$REF" "$T/o.qcow2" || return 1
+		o+=("$w"); oc+=("$c"); [ "$RSS_KB" -gt "$rss" ] && rss=$RSS_KB
+		if [ "$i" = 1 ]; then
+			if ! { qemu-img compare -q -f vmdk -F qcow2 "$REF" "$T/o.qcow2" &&
+				qemu-img check -q "$T/o.qcow2"; }; then
+				summary "perf: OUTPUT WRONG: qemu-img compare/check failed"
+			fi
+		fi
+		timed w c 1 cp "$T/o.qcow2" "$T/floor.bin"
+		f+=("$w"); rm -f "$T/o.qcow2" "$T/floor.bin"
+	done
+	Q=$(med "${q[@]}"); O=$(med "${o[@]}"); F=$(med "${f[@]}")
+	QC=$(med "${qc[@]}"); OC=$(med "${oc[@]}")
+	echo "perf runs: qemu-img ${q[*]} | ours ${o[*]} | floor ${f[*]}"
+	summary "| streamOptimized -> qcow2, through sync | ours $O s | qemu-img $Q s | qemu-img/ours $(div "$Q" "$O") (goal >= 1.5) |"
+	summary "| ... ratio to the I/O floor (cp + sync $F s) | ours/floor $(div "$O" "$F") | | goal <= 1.25 |"
+	summary "| ... CPU user+sys | ours $OC s | qemu-img $QC s | qemu-img/ours $(div "$QC" "$OC") (goal >= 2) |"
+	summary "| ... peak RSS, 2 GiB | ours $((rss / 1024)) MiB | | goal <= 64 MiB |"
+}
+
+target_nosync() {
+	local q=() o=() w c Q O
+	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
+	for _ in $(seq "$REPEAT"); do
+		timed w c 0 qemu-img convert -f vmdk -O qcow2 "$REF" "$T/q.qcow2" || return 1
+		q+=("$w"); rm -f "$T/q.qcow2"
+		timed w c 0 "$CONVERT" --no-sync -O qcow2 "$REF" "$T/o.qcow2" || return 1
+		o+=("$w"); rm -f "$T/o.qcow2"
+	done
+	Q=$(med "${q[@]}"); O=$(med "${o[@]}")
+	echo "nosync runs: qemu-img ${q[*]} | ours ${o[*]}"
+	summary "| streamOptimized -> qcow2, no sync (page cache) | ours $O s | qemu-img $Q s | qemu-img/ours $(div "$Q" "$O") (goal >= 3.5) |"
+}
+
+target_sparse() {
+	local q=() o=() f=() w c Q O F vs
+	make_vmdk 2048 monolithicSparse "$REF_MS" || die "cannot make $REF_MS"
+	vs=$(vsize "$REF_MS")
+	for _ in $(seq "$REPEAT"); do
+		timed w c 1 qemu-img convert -f vmdk -O qcow2 "$REF_MS" "$T/q.qcow2" || return 1
+		q+=("$w"); rm -f "$T/q.qcow2"
+		timed w c 1 "$CONVERT" -O qcow2 "$REF_MS" "$T/o.qcow2" || return 1
+		o+=("$w")
+		timed w c 1 cp "$REF_MS" "$T/floor.bin"
+		f+=("$w"); rm -f "$T/o.qcow2" "$T/floor.bin"
+	done
+	Q=$(med "${q[@]}"); O=$(med "${o[@]}"); F=$(med "${f[@]}")
+	echo "sparse runs: qemu-img ${q[*]} | ours ${o[*]} | cp ${f[*]}"
+	summary "| monolithicSparse -> qcow2, through sync | ours $O s ($(mbs "$vs" "$O") MB/s guest, $(mbs "$(size_of "$REF_MS")" "$O") MB/s input) | qemu-img $Q s ($(mbs "$vs" "$Q") MB/s) | ours/qemu-img $(div "$O" "$Q") (goal <= 0.8); cp+sync $F s |"
+}
+
+target_compress() {
+	local q=() o=() w c Q O qs os
+	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
+	for i in $(seq "$REPEAT"); do
+		timed w c 1 qemu-img convert -c -f vmdk -O qcow2 "$REF" "$T/q.qcow2" || return 1
+		q+=("$w"); qs=$(size_of "$T/q.qcow2"); rm -f "$T/q.qcow2"
+		timed w c 1 "$CONVERT" -c -O qcow2 "$REF" "$T/o.qcow2" || return 1
+		o+=("$w"); os=$(size_of "$T/o.qcow2")
+		if [ "$i" = 1 ]; then
+			if ! { qemu-img compare -q -f vmdk -F qcow2 "$REF" "$T/o.qcow2" &&
+				qemu-img check -q "$T/o.qcow2"; }; then
+				summary "compress: OUTPUT WRONG: qemu-img compare/check failed"
+			fi
+		fi
+		rm -f "$T/o.qcow2"
+	done
+	Q=$(med "${q[@]}"); O=$(med "${o[@]}")
+	echo "compress runs: qemu-img ${q[*]} | ours ${o[*]}"
+	summary "| -c compressed qcow2, through sync | ours $O s | qemu-img -c $Q s | ours/qemu-img $(div "$O" "$Q") (goal <= 0.5) |"
+	summary "| ... file size | ours $os B | qemu-img $qs B | ours/qemu-img $(echo "scale=4; $os / $qs" | bc) (goal <= 1.02) |"
+}
+
+target_rss() {
+	local w c r2 r16
+	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
+	timed w c 1 "$CONVERT" -O qcow2 "$REF" "$T/o.qcow2" || return 1
+	r2=$RSS_KB; rm -f "$T/o.qcow2"
+	make_vmdk 16384 streamOptimized "$REF16" || die "cannot make $REF16"
+	timed w c 1 "$CONVERT" -O qcow2 "$REF16" "$T/o.qcow2" || return 1
+	r16=$RSS_KB; rm -f "$T/o.qcow2"
+	summary "| peak RSS, streamOptimized -> qcow2 | 2 GiB: $((r2 / 1024)) MiB, 16 GiB: $((r16 / 1024)) MiB ($w s) | | goal <= 64 MiB |"
+}
+
+target_bench() {
+	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
+	"$BENCH" --threads 1,2 --repeat "$REPEAT" --qemu-img --json --plot "$W/bench.svg" "$REF" \
+		>"$W/bench.json" || return 1
+	summary "$(python3 - "$W/bench.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r, q = d["runs"], d["qemu_img"]
+for x in r:
+    print("ova-bench %d thread(s): read %.0f, inflate %.0f (guest) / %.0f (input), hash %.0f, "
+          "write %.0f, end-to-end %.0f MB/s" % (x["threads"], x["read_mbs"], x["inflate_mbs"],
+          x["inflate_input_mbs"], x["hash_mbs"], x["write_mbs"], x["end_to_end_mbs"]),
+          file=sys.stderr)
+print("| inflate 1 -> %d threads (ova-bench) | %.0f -> %.0f MB/s guest: %.2fx | | goal >= 1.7x |"
+      % (r[-1]["threads"], r[0]["inflate_mbs"], r[-1]["inflate_mbs"],
+         r[-1]["inflate_mbs"] / r[0]["inflate_mbs"]))
+print("| ova-bench --qemu-img (%d threads, through sync) | ours %.2f s | qemu-img %.2f s | "
+      "%.2fx; no sync %.2fx; CPU %.2fx |" % (q["ours_threads"], q["ours_wall_seconds"],
+      q["qemu_wall_seconds"], q["wall_ratio"], q["nosync_wall_ratio"], q["cpu_ratio"]))
+PY
+)"
+}
+
+# ------------------------------------------------------------------- main
+
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(perf nosync sparse compress rss bench)
+echo "compare.sh: $(nproc) CPUs, $(uname -r), $(qemu-img --version | head -1), REPEAT=$REPEAT," \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)"
+for t in "${targets[@]}"; do
+	case $t in
+	perf | nosync | sparse | compress | rss | bench) "target_$t" || die "$t failed" ;;
+	*) die "unknown target '$t' (perf nosync sparse compress rss bench)" ;;
+	esac
+done
+echo
+echo "| target | ours | qemu-img | ratio / goal |"
+echo "|---|---|---|---|"
+printf '%s\n' "${SUMMARY[@]}"
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,48 @@
+# scripts/lib/deps.sh: the Debian 12 packages ovakit needs to build and test,
+# and the one function that installs whichever of them are missing.
+# Sourced by scripts/test.sh, scripts/demo.sh and scripts/fuzz.sh.
+#
+# clang and libclang-rt-14-dev are listed explicitly: Debian 12's clang only
+# *recommends* the sanitizer and libFuzzer runtimes, so a minimal install
+# cannot link -fsanitize=fuzzer without them.
+
+OVK_DEPS=(
+	build-essential cmake pkg-config
+	zlib1g-dev libdeflate-dev libzstd-dev libssl-dev
+	libxml2-dev libarchive-dev libvirt-dev
+	libcmocka-dev
+	qemu-utils            # qemu-img: the oracle of every image test
+	clang libclang-rt-14-dev
+	python3 bc time util-linux
+)
+
+# ovk_install_deps [EXTRA-PACKAGE...]: install what is missing; apt-get update
+# only when something is.  Needs root (or sudo) only in that case.
+ovk_install_deps() {
+	local missing=() p sudo=()
+
+	for p in "${OVK_DEPS[@]}" "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "==> installing missing packages: ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || {
+			echo "error: missing packages (${missing[*]}) and not root; install them first" >&2
+			return 1
+		}
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Where the scripts build: PREFIX/, PREFIX-asan/ and PREFIX-fuzz/.
+OVK_BUILD_PREFIX=${OVK_BUILD_PREFIX:-build}
+
+# ovk_repo_root: the checkout this script lives in, whatever the cwd.
+ovk_repo_root() {
+	cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd
+}

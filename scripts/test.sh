@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# scripts/test.sh: the project's whole test run, as CI does it (.ci/run).
+#
+#   1. install the missing Debian packages (scripts/lib/deps.sh);
+#   2. build/       RelWithDebInfo, -Werror, then ctest;
+#   3. build-asan/  ASan + UBSan, -Werror, then ctest again;
+#   4. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
+#
+# Environment: OVK_FUZZ_SECONDS (per target, default 20), OVK_FUZZ_BUDGET
+# (seconds for all targets together, default 240), OVK_SKIP_FUZZ=1 to skip
+# step 4 while iterating locally, OVK_BUILD_PREFIX (default "build") to put
+# the trees elsewhere (PREFIX/, PREFIX-asan/, PREFIX-fuzz/).  Exits non-zero
+# if anything failed.
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
+root=$(ovk_repo_root)
+cd "$root"
+jobs=$(nproc)
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/ovk-test.XXXXXX")
+trap 'rm -rf "$logdir"' EXIT
+
+ovk_install_deps
+
+summary=()
+failed=0
+n_pass=0 n_fail=0 n_skip=0   # ctest tests over both builds
+
+# run_suite NAME BUILD-DIR CMAKE-ARGS...: configure, build and ctest one tree.
+run_suite() {
+	local name=$1 dir=$2 rc=0
+	shift 2
+	echo "==> [$name] configure + build in $dir/"
+	if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVK_WERROR=ON "$@" \
+		>"$logdir/$name.cmake.log" 2>&1; then
+		cat "$logdir/$name.cmake.log"
+		summary+=("$name: CONFIGURE FAILED")
+		failed=1
+		return 0
+	fi
+	if ! cmake --build "$dir" -j"$jobs"; then
+		summary+=("$name: BUILD FAILED")
+		failed=1
+		return 0
+	fi
+	echo "==> [$name] ctest"
+	# Image tests are I/O bound and each checks its own RSS, so they can
+	# share the cores; the per-test TIMEOUT guards against hangs.
+	(cd "$dir" && ctest --output-on-failure -j"$jobs") 2>&1 | tee "$logdir/$name.log" || rc=$?
+	local line total nfail skipped nskip
+	line=$(grep -E 'tests passed, .* tests failed out of' "$logdir/$name.log" | tail -1 || true)
+	summary+=("$name: ${line:-no ctest summary}")
+	total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"${line:-out of 0}")
+	nfail=$(sed -E 's/.*, ([0-9]+) tests? failed.*/\1/' <<<"${line:-, 0 tests failed}")
+	# A skipped test is not a failure, but name them so nobody mistakes a
+	# skip for a pass.
+	skipped=$(grep -E '\*\*\*(Skipped|Not Run)' "$logdir/$name.log" |
+		sed -E 's/.*Test +#[0-9]+: ([^ ]+) .*/\1/' | tr '\n' ' ' || true)
+	nskip=$(wc -w <<<"$skipped")
+	[ -n "$skipped" ] && summary+=("$name: skipped: $skipped")
+	[ "$total" -gt 0 ] || { summary+=("$name: ctest ran no test"); rc=1; }
+	n_pass=$((n_pass + total - nfail - nskip))
+	n_fail=$((n_fail + nfail))
+	n_skip=$((n_skip + nskip))
+	[ "$rc" -eq 0 ] || failed=1
+}
+
+run_suite release "$OVK_BUILD_PREFIX"
+run_suite asan "$OVK_BUILD_PREFIX-asan" -DOVK_SANITIZE=ON
+
+if [ "${OVK_SKIP_FUZZ:-0}" = 1 ]; then
+	summary+=("fuzz: skipped (OVK_SKIP_FUZZ=1)")
+else
+	echo "==> [fuzz] every target, bounded"
+	if scripts/fuzz.sh --budget "${OVK_FUZZ_BUDGET:-240}" "" "${OVK_FUZZ_SECONDS:-20}" 2>&1 |
+		tee "$logdir/fuzz.log"; then
+		summary+=("fuzz: $(grep -E '^fuzz: ' "$logdir/fuzz.log" | tail -1 | sed 's/^fuzz: //')")
+	else
+		summary+=("fuzz: FAILED ($(grep -E '^fuzz: ' "$logdir/fuzz.log" | tail -1 | sed 's/^fuzz: //'))")
+		failed=1
+	fi
+fi
+
+echo
+echo "==================== summary ===================="
+printf '%s\n' "${summary[@]}"
+echo "ctest: $n_pass passed, $n_fail failed, $n_skip skipped"
+if [ "$failed" -ne 0 ]; then
+	echo "scripts/test.sh: FAILED"
+	exit 1
+fi
+echo "scripts/test.sh: all passed"

@@ -1,0 +1,98 @@
+/*
+ * bench.h: what ova-bench's three files share.
+ *
+ *   ova-bench.c     arguments, the scratch directory, the measurements
+ *   bench_gen.c     the reference workload (a C port of mkdisk.py) and the
+ *                   child processes (qemu-img) with their wall and CPU time
+ *   bench_report.c  the text table, the JSON document and the SVG plot
+ *
+ * Units: sizes in bytes, times in seconds, rates in MB/s (10^6 bytes per
+ * second, as qemu-img and dd print them).  A rate that was not measured is
+ * a negative number; the reports print it as "-" or null.
+ */
+#ifndef OVK_CLI_BENCH_H
+#define OVK_CLI_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ovakit.h"
+
+/* At most this many thread counts in --threads: more would not fit a line. */
+#define BENCH_MAX_RUNS 16
+
+/* One thread count's figures (medians over the repetitions). */
+struct bench_run {
+	unsigned threads;
+	double read_mbs;        /* input bytes / wall, striped pread over N threads */
+	double inflate_mbs;     /* guest bytes / wall, discard_output */
+	double inflate_in_mbs;  /* the same run, input bytes / wall */
+	double hash_mbs;        /* input bytes / the hashing thread's time */
+	double write_mbs;       /* data bytes / the sink's time (no fsync) */
+	double e2e_mbs;         /* guest bytes / wall of a qcow2 conversion with fsync */
+	double e2e_seconds;
+	double e2e_cpu_seconds;
+	struct ovk_convert_stats inflate_stats, e2e_stats;  /* of the median run */
+};
+
+/* The --qemu-img comparison: medians of alternating runs. */
+struct bench_qemu {
+	int done;
+	unsigned runs;
+	unsigned threads;               /* ours ran with this many workers */
+	double qemu_wall, ours_wall;    /* through a final sync() */
+	double qemu_cpu, ours_cpu;      /* user + system */
+	double qemu_nosync_wall, ours_nosync_wall;  /* page cache only */
+};
+
+struct bench_report {
+	const char *image;
+	const char *format;           /* as ovakit probed it */
+	const char *workload;         /* what made the image, or NULL for IMAGE */
+	uint64_t virtual_size, input_size;
+	unsigned repeat;
+	/* The 1-minute load average before and after: other work on the
+	 * machine is the first suspect when a figure moves. */
+	double load_before, load_after;
+	unsigned nruns;
+	struct bench_run runs[BENCH_MAX_RUNS];
+	struct bench_qemu qemu;
+};
+
+/* ------------------------------------------------------------ bench_gen.c */
+
+/* Write the reference disk of size_mib MiB to path (a new file): per 1 MiB
+ * block 40% holes, 25% text-like, 15% structured binary, 20% incompressible,
+ * from a fixed seed.  Returns 0, or -1 with *err filled (ECANCELED when
+ * *cancel became non-zero). */
+int bench_make_raw(const char *path, uint64_t size_mib, volatile sig_atomic_t *cancel,
+		   struct ovk_error *err);
+
+/* The path of an executable named name on PATH, or NULL; malloc'ed. */
+char *bench_which(const char *name);
+
+/* Run argv (argv[0] looked up on PATH) with stdin and stdout on /dev/null
+ * and stderr into errlog (or /dev/null when NULL).  Fills *wall and *cpu
+ * (user + system of the child) when not NULL.  Returns the exit status, 128
+ * + signal when the child died of one, or -1 with *err filled when it could
+ * not run or *cancel was set (the child is then terminated and reaped). */
+int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *cancel,
+		double *wall, double *cpu, struct ovk_error *err);
+
+/* The first line of a file, for error messages ("" when unreadable). */
+void bench_first_line(const char *path, char *buf, size_t size);
+
+double bench_now(void);
+/* The 1-minute load average, or -1 when /proc/loadavg is unreadable. */
+double bench_loadavg(void);
+/* User + system seconds of this process so far (all threads). */
+double bench_cpu_self(void);
+
+/* --------------------------------------------------------- bench_report.c */
+
+void bench_print_table(FILE *f, const struct bench_report *r);
+void bench_print_json(FILE *f, const struct bench_report *r);
+/* Write the SVG plot to path; -1 with *err filled when it cannot. */
+int bench_write_svg(const char *path, const struct bench_report *r, struct ovk_error *err);
+
+#endif

@@ -1,0 +1,427 @@
+/*
+ * bench_report.c: ova-bench's three outputs from one struct bench_report:
+ * a table for people, JSON for scripts (every figure, with the engine's
+ * per-stage seconds), and a hand-written SVG of throughput against threads.
+ *
+ * The SVG is plain: one <polyline> per stage, a dashed line for qemu-img,
+ * axes with round ticks.  No plotting library, so it renders the same in a
+ * browser, in a README and in a CI artifact.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#define MB 1e6
+
+static double ratio(double a, double b)
+{
+	return a > 0 && b > 0 ? a / b : -1;
+}
+
+/* ------------------------------------------------------------------ table */
+
+static void cell(FILE *f, double v, int width, int prec)
+{
+	if (v < 0)
+		fprintf(f, " %*s", width, "-");
+	else
+		fprintf(f, " %*.*f", width, prec, v);
+}
+
+static void print_qemu(FILE *f, const struct bench_report *r)
+{
+	const struct bench_qemu *q = &r->qemu;
+
+	fprintf(f, "\nqemu-img convert -f %s -O qcow2, alternating with ours (%u thread%s), "
+		"median of %u:\n", r->format, q->threads, q->threads == 1 ? "" : "s", q->runs);
+	fprintf(f, "                        qemu-img       ours   qemu-img/ours\n");
+	fprintf(f, "  wall, through sync  %8.2f s %8.2f s %10.2fx\n", q->qemu_wall, q->ours_wall,
+		ratio(q->qemu_wall, q->ours_wall));
+	fprintf(f, "  CPU (user + sys)    %8.2f s %8.2f s %10.2fx\n", q->qemu_cpu, q->ours_cpu,
+		ratio(q->qemu_cpu, q->ours_cpu));
+	fprintf(f, "  wall, no sync       %8.2f s %8.2f s %10.2fx\n", q->qemu_nosync_wall,
+		q->ours_nosync_wall, ratio(q->qemu_nosync_wall, q->ours_nosync_wall));
+	fprintf(f, "  guest MB/s, sync    %8.1f   %8.1f\n",
+		(double)r->virtual_size / q->qemu_wall / MB,
+		(double)r->virtual_size / q->ours_wall / MB);
+}
+
+void bench_print_table(FILE *f, const struct bench_report *r)
+{
+	fprintf(f, "ova-bench %s: %s\n", ovk_version(), r->image);
+	fprintf(f, "  %s, %.0f MiB virtual, %.1f MiB stored%s%s%s\n", r->format,
+		(double)r->virtual_size / (1 << 20), (double)r->input_size / (1 << 20),
+		r->workload ? " (" : "", r->workload ? r->workload : "", r->workload ? ")" : "");
+	fprintf(f, "  median of %u run%s, input in the page cache, MB/s = 10^6 bytes/s\n",
+		r->repeat, r->repeat == 1 ? "" : "s");
+	fprintf(f, "  load average %.2f before, %.2f after (other work skews every figure)\n\n",
+		r->load_before, r->load_after);
+	fprintf(f, "threads     read  inflate  inflate     hash    write  end-to-end"
+		"   e2e wall    e2e CPU\n");
+	fprintf(f, "              in    guest       in       in     data       guest"
+		"          s          s\n");
+	for (unsigned i = 0; i < r->nruns; i++) {
+		const struct bench_run *run = &r->runs[i];
+
+		fprintf(f, "%7u", run->threads);
+		cell(f, run->read_mbs, 8, 1);
+		cell(f, run->inflate_mbs, 8, 1);
+		cell(f, run->inflate_in_mbs, 8, 1);
+		cell(f, run->hash_mbs, 8, 1);
+		cell(f, run->write_mbs, 8, 1);
+		cell(f, run->e2e_mbs, 11, 1);
+		cell(f, run->e2e_seconds, 10, 2);
+		cell(f, run->e2e_cpu_seconds, 10, 2);
+		fputc('\n', f);
+	}
+	for (unsigned i = 1; i < r->nruns; i++)
+		fprintf(f, "%s%u -> %u threads: inflate %.2fx, end-to-end %.2fx\n",
+			i == 1 ? "\nspeedup " : "        ", r->runs[0].threads, r->runs[i].threads,
+			ratio(r->runs[i].inflate_mbs, r->runs[0].inflate_mbs),
+			ratio(r->runs[i].e2e_mbs, r->runs[0].e2e_mbs));
+	fprintf(f, "\nread: pread of the file in 4 MiB stripes over the threads; inflate: "
+		"decode and zero\ndetection, nothing written; hash: SHA-256 thread alongside "
+		"inflate; write: the qcow2\nsink's own rate (no fsync); end-to-end: a qcow2 "
+		"conversion through its fsync.\n");
+	if (r->qemu.done)
+		print_qemu(f, r);
+}
+
+/* ------------------------------------------------------------------- JSON */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (v < 0 || !isfinite(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.4f", v);
+}
+
+static void json_stats(FILE *f, const char *key, const struct ovk_convert_stats *st)
+{
+	fprintf(f, ",\n      \"%s\": {\"bytes_in\": %llu, \"bytes_out\": %llu, "
+		"\"data_bytes\": %llu, ", key, (unsigned long long)st->bytes_in,
+		(unsigned long long)st->bytes_out, (unsigned long long)st->data_bytes);
+	fputs("\"read_seconds\": ", f);
+	json_num(f, st->read_seconds);
+	fputs(", \"decode_seconds\": ", f);
+	json_num(f, st->decode_seconds);
+	fputs(", \"encode_seconds\": ", f);
+	json_num(f, st->encode_seconds);
+	fputs(", \"hash_seconds\": ", f);
+	json_num(f, st->hash_seconds);
+	fputs(", \"write_seconds\": ", f);
+	json_num(f, st->write_seconds);
+	fputs(", \"wall_seconds\": ", f);
+	json_num(f, st->wall_seconds);
+	fprintf(f, ", \"threads\": %u}", st->threads);
+}
+
+static void json_field(FILE *f, const char *key, double v, int last)
+{
+	fprintf(f, "\"%s\": ", key);
+	json_num(f, v);
+	fputs(last ? "" : ", ", f);
+}
+
+static void json_run(FILE *f, const struct bench_run *run, int last)
+{
+	fprintf(f, "    {\"threads\": %u, ", run->threads);
+	json_field(f, "read_mbs", run->read_mbs, 0);
+	json_field(f, "inflate_mbs", run->inflate_mbs, 0);
+	json_field(f, "inflate_input_mbs", run->inflate_in_mbs, 0);
+	json_field(f, "hash_mbs", run->hash_mbs, 0);
+	json_field(f, "write_mbs", run->write_mbs, 0);
+	json_field(f, "end_to_end_mbs", run->e2e_mbs, 0);
+	json_field(f, "end_to_end_seconds", run->e2e_seconds, 0);
+	json_field(f, "end_to_end_cpu_seconds", run->e2e_cpu_seconds, 1);
+	json_stats(f, "inflate_stats", &run->inflate_stats);
+	json_stats(f, "end_to_end_stats", &run->e2e_stats);
+	fprintf(f, "}%s\n", last ? "" : ",");
+}
+
+static void json_qemu(FILE *f, const struct bench_report *r)
+{
+	const struct bench_qemu *q = &r->qemu;
+
+	if (!q->done) {
+		fputs("  \"qemu_img\": null\n", f);
+		return;
+	}
+	fprintf(f, "  \"qemu_img\": {\"runs\": %u, \"ours_threads\": %u,\n    ", q->runs,
+		q->threads);
+	json_field(f, "qemu_wall_seconds", q->qemu_wall, 0);
+	json_field(f, "ours_wall_seconds", q->ours_wall, 0);
+	json_field(f, "wall_ratio", ratio(q->qemu_wall, q->ours_wall), 0);
+	fputs("\n    ", f);
+	json_field(f, "qemu_cpu_seconds", q->qemu_cpu, 0);
+	json_field(f, "ours_cpu_seconds", q->ours_cpu, 0);
+	json_field(f, "cpu_ratio", ratio(q->qemu_cpu, q->ours_cpu), 0);
+	fputs("\n    ", f);
+	json_field(f, "qemu_nosync_wall_seconds", q->qemu_nosync_wall, 0);
+	json_field(f, "ours_nosync_wall_seconds", q->ours_nosync_wall, 0);
+	json_field(f, "nosync_wall_ratio", ratio(q->qemu_nosync_wall, q->ours_nosync_wall), 0);
+	fputs("\n    ", f);
+	json_field(f, "qemu_mbs", ratio((double)r->virtual_size / MB, q->qemu_wall), 0);
+	json_field(f, "ours_mbs", ratio((double)r->virtual_size / MB, q->ours_wall), 1);
+	fputs("}\n", f);
+}
+
+void bench_print_json(FILE *f, const struct bench_report *r)
+{
+	fprintf(f, "{\n  \"program\": \"ova-bench\", \"version\": ");
+	json_str(f, ovk_version());
+	fputs(",\n  \"image\": ", f);
+	json_str(f, r->image);
+	fputs(", \"format\": ", f);
+	json_str(f, r->format);
+	fputs(",\n  \"workload\": ", f);
+	if (r->workload)
+		json_str(f, r->workload);
+	else
+		fputs("null", f);
+	fprintf(f, ",\n  \"virtual_size\": %llu, \"input_size\": %llu, \"repeat\": %u,\n  ",
+		(unsigned long long)r->virtual_size, (unsigned long long)r->input_size, r->repeat);
+	json_field(f, "load_before", r->load_before, 0);
+	json_field(f, "load_after", r->load_after, 1);
+	fputs(",\n", f);
+	fputs("  \"units\": {\"rates\": \"MB/s, 10^6 bytes per second, median of repeat runs\", "
+	      "\"read_mbs\": \"input bytes\", \"inflate_mbs\": \"guest bytes\", "
+	      "\"inflate_input_mbs\": \"input bytes\", \"hash_mbs\": \"input bytes\", "
+	      "\"write_mbs\": \"data bytes written, without fsync\", "
+	      "\"end_to_end_mbs\": \"guest bytes, through fsync\"},\n", f);
+	fputs("  \"runs\": [\n", f);
+	for (unsigned i = 0; i < r->nruns; i++)
+		json_run(f, &r->runs[i], i + 1 == r->nruns);
+	fputs("  ],\n", f);
+	json_qemu(f, r);
+	fputs("}\n", f);
+}
+
+/* -------------------------------------------------------------------- SVG */
+
+/* Plot geometry, in SVG user units (pixels at 100%). */
+#define SVG_W 780
+#define SVG_H 440
+#define PLOT_X0 70
+#define PLOT_X1 570
+#define PLOT_Y0 50
+#define PLOT_Y1 390
+#define Y_TICKS 5
+
+struct series {
+	const char *name, *color;
+	size_t field;    /* offsetof in struct bench_run */
+};
+
+static const struct series series[] = {
+	{ "read", "#1f77b4", offsetof(struct bench_run, read_mbs) },
+	{ "inflate (guest)", "#d62728", offsetof(struct bench_run, inflate_mbs) },
+	{ "hash SHA-256", "#2ca02c", offsetof(struct bench_run, hash_mbs) },
+	{ "write (qcow2 sink)", "#9467bd", offsetof(struct bench_run, write_mbs) },
+	{ "end-to-end (guest)", "#000000", offsetof(struct bench_run, e2e_mbs) },
+};
+
+static double field_of(const struct bench_run *run, size_t off)
+{
+	double v;
+
+	memcpy(&v, (const char *)run + off, sizeof v);
+	return v;
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* 1, 2 or 5 times a power of ten, at least raw. */
+static double nice_step(double raw)
+{
+	double p = pow(10, floor(log10(raw))), m = raw / p;
+
+	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+struct axes {
+	double tmin, tmax, ymax;
+};
+
+static double px(const struct axes *ax, double threads)
+{
+	if (ax->tmax <= ax->tmin)
+		return (PLOT_X0 + PLOT_X1) / 2.0;
+	return PLOT_X0 + (threads - ax->tmin) / (ax->tmax - ax->tmin) * (PLOT_X1 - PLOT_X0);
+}
+
+static double py(const struct axes *ax, double mbs)
+{
+	return PLOT_Y1 - mbs / ax->ymax * (PLOT_Y1 - PLOT_Y0);
+}
+
+static double qemu_mbs(const struct bench_report *r)
+{
+	return r->qemu.done ? ratio((double)r->virtual_size / MB, r->qemu.qemu_wall) : -1;
+}
+
+static void svg_axes(FILE *f, const struct bench_report *r, const struct axes *ax)
+{
+	double step = ax->ymax / Y_TICKS;
+
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", PLOT_X0,
+		PLOT_Y1, PLOT_X1, PLOT_Y1);
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", PLOT_X0,
+		PLOT_Y0, PLOT_X0, PLOT_Y1);
+	for (int i = 0; i <= Y_TICKS; i++) {
+		double y = py(ax, step * i);
+
+		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+			PLOT_X0, y, PLOT_X1, y);
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+			PLOT_X0 - 6, y + 4, step * i);
+	}
+	for (unsigned i = 0; i < r->nruns; i++) {
+		double x = px(ax, r->runs[i].threads);
+
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#000\"/>\n",
+			x, PLOT_Y1, x, PLOT_Y1 + 5);
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%u</text>\n", x,
+			PLOT_Y1 + 20, r->runs[i].threads);
+	}
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">threads</text>\n",
+		(PLOT_X0 + PLOT_X1) / 2, PLOT_Y1 + 40);
+	fprintf(f, "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" "
+		"transform=\"rotate(-90 18 %d)\">MB/s</text>\n", (PLOT_Y0 + PLOT_Y1) / 2,
+		(PLOT_Y0 + PLOT_Y1) / 2);
+}
+
+static void svg_legend(FILE *f, int row, const char *name, const char *color, int dashed)
+{
+	int y = PLOT_Y0 + 10 + row * 22;
+
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
+		"stroke-width=\"2\"%s/>\n", PLOT_X1 + 20, y, PLOT_X1 + 45, y, color,
+		dashed ? " stroke-dasharray=\"6 4\"" : "");
+	fprintf(f, "<text x=\"%d\" y=\"%d\">", PLOT_X1 + 52, y + 4);
+	xml_text(f, name);
+	fputs("</text>\n", f);
+}
+
+static void svg_series(FILE *f, const struct bench_report *r, const struct axes *ax)
+{
+	int row = 0;
+
+	for (size_t s = 0; s < sizeof series / sizeof series[0]; s++, row++) {
+		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+			series[s].color);
+		for (unsigned i = 0; i < r->nruns; i++) {
+			double v = field_of(&r->runs[i], series[s].field);
+
+			if (v >= 0)
+				fprintf(f, "%.1f,%.1f ", px(ax, r->runs[i].threads), py(ax, v));
+		}
+		fputs("\"/>\n", f);
+		for (unsigned i = 0; i < r->nruns; i++) {
+			double v = field_of(&r->runs[i], series[s].field);
+
+			if (v >= 0)
+				fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">"
+					"<title>%s, %u threads: %.1f MB/s</title></circle>\n",
+					px(ax, r->runs[i].threads), py(ax, v), series[s].color,
+					series[s].name, r->runs[i].threads, v);
+		}
+		svg_legend(f, row, series[s].name, series[s].color, 0);
+	}
+	if (qemu_mbs(r) > 0) {
+		double y = py(ax, qemu_mbs(r));
+
+		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#888\" "
+			"stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n", PLOT_X0, y, PLOT_X1, y);
+		svg_legend(f, row, "qemu-img (guest, sync)", "#888", 1);
+	}
+}
+
+static struct axes svg_scale(const struct bench_report *r)
+{
+	struct axes ax = { r->runs[0].threads, r->runs[0].threads, 0 };
+	double top = qemu_mbs(r);
+
+	for (unsigned i = 0; i < r->nruns; i++) {
+		if (r->runs[i].threads < ax.tmin)
+			ax.tmin = r->runs[i].threads;
+		if (r->runs[i].threads > ax.tmax)
+			ax.tmax = r->runs[i].threads;
+		for (size_t s = 0; s < sizeof series / sizeof series[0]; s++)
+			if (field_of(&r->runs[i], series[s].field) > top)
+				top = field_of(&r->runs[i], series[s].field);
+	}
+	if (top <= 0)
+		top = 1;
+	ax.ymax = nice_step(top / Y_TICKS) * Y_TICKS;
+	while (ax.ymax < top)
+		ax.ymax += ax.ymax / Y_TICKS;
+	return ax;
+}
+
+int bench_write_svg(const char *path, const struct bench_report *r, struct ovk_error *err)
+{
+	FILE *f;
+	struct axes ax;
+
+	if (r->nruns == 0) {
+		err->errnum = EINVAL;
+		snprintf(err->msg, sizeof err->msg, "%s: nothing to plot", path);
+		return -1;
+	}
+	if (!(f = fopen(path, "w"))) {
+		err->errnum = errno;
+		snprintf(err->msg, sizeof err->msg, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ax = svg_scale(r);
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
+		SVG_W, SVG_H, SVG_W, SVG_H);
+	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", SVG_W, SVG_H);
+	fprintf(f, "<text x=\"%d\" y=\"24\" font-size=\"14\">ova-bench %s: ", PLOT_X0,
+		ovk_version());
+	xml_text(f, r->workload ? r->workload : r->image);
+	fputs("</text>\n", f);
+	svg_axes(f, r, &ax);
+	svg_series(f, r, &ax);
+	fputs("</svg>\n", f);
+	if (fclose(f) != 0) {
+		err->errnum = errno;
+		snprintf(err->msg, sizeof err->msg, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

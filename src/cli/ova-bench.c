@@ -1,0 +1,698 @@
+/*
+ * ova-bench: disk throughput of the conversion engine (issue 5).
+ *
+ *   ova-bench [--size 2G] [--threads 1,2,...] [--repeat N] [--qemu-img]
+ *             [--json] [--plot FILE.svg] [--keep] [--workdir DIR] [IMAGE]
+ *
+ * Without IMAGE it makes the reference workload (bench_gen.c) in a scratch
+ * directory and has qemu-img write it as a streamOptimized VMDK, the shape
+ * appliances ship in.  Then, per thread count, it measures these stages
+ * (medians of --repeat runs, alternating the stages inside each repetition
+ * so that a slow minute of the shared disk hurts them all alike; the input
+ * is in the page cache, as it is after a download):
+ *
+ *   read        the input file read with pread, 4 MiB stripes over N threads
+ *   inflate     ovk_convert(discard_output): decoding and zero detection
+ *   hash        the same with SHA-256 of the input; the hashing thread's rate
+ *   write       the sink's rate in a real qcow2 conversion (no fsync)
+ *   end-to-end  a real conversion to qcow2 in the scratch directory,
+ *               through its fsync; the output is removed after each run
+ *
+ * --qemu-img runs `qemu-img convert -O qcow2` on the same image alternately
+ * with ours, each followed by sync(), and again both without syncing.
+ *
+ * Only the public API (ovakit.h) is used: this is also a test that the API
+ * is enough to write a benchmark with.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "clicommon.h"
+
+#define MIB ((uint64_t)1 << 20)
+/* --size: whole MiB (the generator's block), at most 1 TiB, which is more
+ * than any scratch disk we run on and keeps the byte count far from
+ * overflowing. */
+#define MAX_SIZE_MIB ((uint64_t)1 << 20)
+#define DEFAULT_SIZE_MIB 2048
+#define DEFAULT_REPEAT 3
+/* The qemu-img comparison is a median: it needs three runs to have one. */
+#define MIN_QEMU_RUNS 3
+#define MAX_REPEAT 100
+/* The read stage's stripe: large enough that syscalls do not count. */
+#define READ_STRIPE ((size_t)4 << 20)
+/* More readers than this only measure the scheduler. */
+#define MAX_READERS 64
+
+struct args {
+	uint64_t size_mib;
+	unsigned threads[BENCH_MAX_RUNS];
+	unsigned nthreads;
+	unsigned repeat;
+	int qemu, json, keep;
+	const char *plot, *workdir, *image;
+};
+
+struct bench {
+	struct args a;
+	char *dir;          /* our scratch directory */
+	char *image;        /* what we measure */
+	char *keep;         /* a file in dir to leave behind, or NULL */
+	char *qemu_img;     /* its path, or NULL */
+	char *out_ours, *out_qemu, *errlog;
+	char format[32];
+	char workload[128];
+	struct bench_report rep;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ova-bench [OPTIONS] [IMAGE]\n"
+		"\n"
+		"Measure the conversion engine: read, inflate, hash, write and end-to-end\n"
+		"throughput per thread count.  Without IMAGE, make the reference workload\n"
+		"(a streamOptimized VMDK made by qemu-img from a generated disk).\n"
+		"\n"
+		"Options:\n"
+		"      --size SIZE       size of the generated disk (default 2G; K, M, G, T)\n"
+		"      --threads LIST    thread counts, e.g. 1,2,4 (default 1,2,4.. up to the CPUs)\n"
+		"      --repeat N        runs per figure, the median is reported (default 3)\n"
+		"      --qemu-img        also time `qemu-img convert -O qcow2` alternately with ours\n"
+		"      --json            print the figures as JSON instead of a table\n"
+		"      --plot FILE.svg   draw throughput against threads\n"
+		"      --keep            keep the generated image (its path goes to stderr)\n"
+		"      --workdir DIR     where to make the scratch directory\n"
+		"                        (default $TMPDIR, else /var/tmp)\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version\n"
+		"\n"
+		"Rates are MB/s (10^6 bytes/s): read, hash and 'inflate in' of input bytes,\n"
+		"inflate and end-to-end of guest bytes, write of data bytes written.\n"
+		"Exit status: 0 ok, 1 failure, 2 usage error, 130/143 interrupted.\n");
+}
+
+static int set_err(struct ovk_error *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int set_err(struct ovk_error *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->errnum = errnum;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ------------------------------------------------------------- arguments */
+
+static int parse_size_mib(const char *s, uint64_t *mib)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': mult = (uint64_t)1 << 10; end++; break;
+	case 'm': case 'M': mult = MIB; end++; break;
+	case 'g': case 'G': mult = (uint64_t)1 << 30; end++; break;
+	case 't': case 'T': mult = (uint64_t)1 << 40; end++; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	/* A bare number is MiB, like mkdisk.py's argument. */
+	if (mult == 1)
+		mult = MIB;
+	if (*end || v == 0 || v > MAX_SIZE_MIB * MIB / mult || (v * mult) % MIB)
+		return -1;
+	*mib = v * mult / MIB;
+	return 0;
+}
+
+static int parse_thread_list(const char *s, struct args *a)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	a->nthreads = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int n = cli_parse_threads(tok);
+
+		if (n < 0 || a->nthreads == BENCH_MAX_RUNS)
+			return -1;
+		a->threads[a->nthreads++] = (unsigned)n;
+	}
+	return a->nthreads ? 0 : -1;
+}
+
+static void default_threads(struct args *a)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n;
+
+	if (cpus < 1)
+		cpus = 1;
+	a->nthreads = 0;
+	for (n = 1; n < (unsigned)cpus && a->nthreads < BENCH_MAX_RUNS - 1; n *= 2)
+		a->threads[a->nthreads++] = n;
+	a->threads[a->nthreads++] = (unsigned)cpus;
+}
+
+enum { OPT_SIZE = 256, OPT_THREADS, OPT_REPEAT, OPT_QEMU, OPT_JSON, OPT_PLOT, OPT_KEEP,
+       OPT_WORKDIR };
+
+/* Returns an exit code to leave with, or -1 to go on. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "repeat", required_argument, NULL, OPT_REPEAT },
+		{ "qemu-img", no_argument, NULL, OPT_QEMU },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "plot", required_argument, NULL, OPT_PLOT },
+		{ "keep", no_argument, NULL, OPT_KEEP },
+		{ "workdir", required_argument, NULL, OPT_WORKDIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, n, size_given = 0;
+
+	a->size_mib = DEFAULT_SIZE_MIB;
+	a->repeat = DEFAULT_REPEAT;
+	default_threads(a);
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SIZE:
+			size_given = 1;
+			if (parse_size_mib(optarg, &a->size_mib) < 0) {
+				cli_error("--size: '%s' is not a whole number of MiB (1M to 1T)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_THREADS:
+			if (parse_thread_list(optarg, a) < 0) {
+				cli_error("--threads: '%s' is not a list of up to %d thread counts "
+					  "(1-1024)", optarg, BENCH_MAX_RUNS);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_REPEAT:
+			n = cli_parse_threads(optarg);
+			if (n < 1 || n > MAX_REPEAT) {
+				cli_error("--repeat: '%s' is not a count (1-%d)", optarg, MAX_REPEAT);
+				return EXIT_USAGE;
+			}
+			a->repeat = (unsigned)n;
+			break;
+		case OPT_QEMU: a->qemu = 1; break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_PLOT: a->plot = optarg; break;
+		case OPT_KEEP: a->keep = 1; break;
+		case OPT_WORKDIR: a->workdir = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("ova-bench (ovakit) %s\n", ovk_version()); return 0;
+		default:
+			fprintf(stderr, "Try 'ova-bench --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		cli_error("at most one IMAGE (see --help)");
+		return EXIT_USAGE;
+	}
+	a->image = optind < argc ? argv[optind] : NULL;
+	if (a->image && (size_given || a->keep)) {
+		cli_error("--size and --keep are for the generated image, not for IMAGE");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------- scratch and cleanup */
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
+static int make_scratch(struct bench *b, struct ovk_error *err)
+{
+	const char *base = b->a.workdir;
+	char *tmpl = NULL;
+
+	if (!base)
+		base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	if (asprintf(&tmpl, "%s/ova-bench.XXXXXX", base) < 0)
+		goto nomem;
+	if (!mkdtemp(tmpl)) {
+		set_err(err, errno, "%s: cannot make a scratch directory: %s", base,
+			strerror(errno));
+		free(tmpl);
+		return -1;
+	}
+	b->dir = tmpl;
+	b->out_ours = path_in(b->dir, "ours.qcow2");
+	b->out_qemu = path_in(b->dir, "qemu-img.qcow2");
+	b->errlog = path_in(b->dir, "stderr.log");
+	if (b->out_ours && b->out_qemu && b->errlog)
+		return 0;
+nomem:
+	return set_err(err, ENOMEM, "out of memory");
+}
+
+/* The scratch directory holds only flat files we made. */
+static void remove_scratch(struct bench *b)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (!b->dir || !(d = opendir(b->dir)))
+		return;
+	while ((de = readdir(d))) {
+		char *p;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!(p = path_in(b->dir, de->d_name)))
+			continue;
+		if (!b->keep || strcmp(p, b->keep) != 0)
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+	if (!b->keep)
+		rmdir(b->dir);
+}
+
+/* ---------------------------------------------------------- the workload */
+
+static int run_qemu_img(struct bench *b, char *const argv[], double *wall, double *cpu,
+			struct ovk_error *err)
+{
+	char line[512];
+	int rc = bench_spawn(argv, b->errlog, &cli_cancel, wall, cpu, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc != 0) {
+		bench_first_line(b->errlog, line, sizeof line);
+		err->errnum = EIO;
+		snprintf(err->msg, sizeof err->msg, "qemu-img %s failed (exit %d): %s", argv[1],
+			 rc, line[0] ? line : "no message");
+		return -1;
+	}
+	return 0;
+}
+
+static int make_workload(struct bench *b, struct ovk_error *err)
+{
+	char name[64];
+	char *raw = NULL, *vmdk = NULL;
+	int ret = -1;
+
+	snprintf(name, sizeof name, "ref-%lluM.raw", (unsigned long long)b->a.size_mib);
+	if (!(raw = path_in(b->dir, name)))
+		goto out;
+	snprintf(name, sizeof name, "ref-%lluM.vmdk", (unsigned long long)b->a.size_mib);
+	if (!(vmdk = path_in(b->dir, name)))
+		goto out;
+	fprintf(stderr, "ova-bench: making the reference workload (%llu MiB) in %s\n",
+		(unsigned long long)b->a.size_mib, b->dir);
+	if (bench_make_raw(raw, b->a.size_mib, &cli_cancel, err) < 0)
+		goto out;
+	if (!b->qemu_img) {
+		cli_warn("qemu-img is not installed: it is needed to make the streamOptimized "
+			 "VMDK, so this measures the raw image (no inflate work)");
+		snprintf(b->workload, sizeof b->workload, "reference mix, %llu MiB, raw",
+			 (unsigned long long)b->a.size_mib);
+		b->image = raw;
+		raw = NULL;
+	} else {
+		char *argv[] = { b->qemu_img, "convert", "-f", "raw", "-O", "vmdk", "-o",
+				 "subformat=streamOptimized", raw, vmdk, NULL };
+
+		if (run_qemu_img(b, argv, NULL, NULL, err) < 0)
+			goto out;
+		unlink(raw);
+		snprintf(b->workload, sizeof b->workload,
+			 "reference mix, %llu MiB, streamOptimized VMDK by qemu-img",
+			 (unsigned long long)b->a.size_mib);
+		b->image = vmdk;
+		vmdk = NULL;
+	}
+	if (b->a.keep)
+		b->keep = b->image;
+	ret = 0;
+out:
+	if (ret < 0 && !err->msg[0])
+		set_err(err, ENOMEM, "out of memory");
+	free(raw);
+	free(vmdk);
+	return ret;
+}
+
+/* The format and size as ovakit sees them, from the --info JSON. */
+static int describe_image(struct bench *b, struct ovk_error *err)
+{
+	struct ovk_info *info = NULL;
+	char *json = NULL, *p;
+	struct stat st;
+	int ret = -1;
+
+	if (stat(b->image, &st) < 0) {
+		set_err(err, errno, "%s: %s", b->image, strerror(errno));
+		goto out;
+	}
+	if (ovk_info_open(b->image, NULL, 0, &info, err) < 0 ||
+	    ovk_info_render(info, 1, &json, err) < 0)
+		goto out;
+	if ((p = strstr(json, "\"format\"")) && (p = strchr(p + 8, '"')))
+		snprintf(b->format, sizeof b->format, "%.*s", (int)strcspn(p + 1, "\""), p + 1);
+	if ((p = strstr(json, "\"virtual_size\"")) && (p = strchr(p, ':')))
+		b->rep.virtual_size = strtoull(p + 1, NULL, 10);
+	if (!b->format[0] || !b->rep.virtual_size) {
+		set_err(err, EINVAL, "%s: cannot tell its format and size", b->image);
+		goto out;
+	}
+	b->rep.input_size = (uint64_t)st.st_size;
+	ret = 0;
+out:
+	free(json);
+	ovk_info_free(info);
+	return ret;
+}
+
+/* ------------------------------------------------------------- the stages */
+
+struct reader {
+	int fd;
+	unsigned index, stride;
+	uint64_t size;
+	int failed;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	uint8_t *buf = malloc(READ_STRIPE);
+	uint64_t off = (uint64_t)r->index * READ_STRIPE;
+
+	if (!buf) {
+		r->failed = ENOMEM;
+		return NULL;
+	}
+	for (; off < r->size && !cli_cancel; off += (uint64_t)r->stride * READ_STRIPE) {
+		if (pread(r->fd, buf, READ_STRIPE, (off_t)off) < 0 && errno != EINTR) {
+			r->failed = errno;
+			break;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+static int stage_read(struct bench *b, unsigned threads, double *mbs, struct ovk_error *err)
+{
+	struct reader rd[MAX_READERS];
+	pthread_t th[MAX_READERS];
+	unsigned n = threads < MAX_READERS ? threads : MAX_READERS;
+	unsigned started = 0;
+	int fd = open(b->image, O_RDONLY | O_CLOEXEC), failed = 0;
+	double t0;
+
+	if (fd < 0)
+		return set_err(err, errno, "%s: %s", b->image, strerror(errno));
+	t0 = bench_now();
+	for (; started < n; started++) {
+		rd[started] = (struct reader){ .fd = fd, .index = started, .stride = n,
+					       .size = b->rep.input_size };
+		if (pthread_create(&th[started], NULL, reader_main, &rd[started]) != 0)
+			break;
+	}
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		if (rd[i].failed)
+			failed = rd[i].failed;
+	}
+	*mbs = (double)b->rep.input_size / (bench_now() - t0) / 1e6;
+	close(fd);
+	if (cli_cancel)
+		return set_err(err, ECANCELED, "%s: interrupted", b->image);
+	if (started < n)
+		return set_err(err, EAGAIN, "cannot start reader threads");
+	if (failed)
+		return set_err(err, failed, "%s: %s", b->image, strerror(failed));
+	return 0;
+}
+
+enum mode { MODE_DISCARD, MODE_HASH, MODE_QCOW2 };
+
+/* One ovk_convert; wall and CPU seconds of the call, plus sync() when asked
+ * (the --qemu-img comparison times both tools through a final sync). */
+static int run_ours(struct bench *b, enum mode mode, unsigned threads, int no_sync,
+		    int with_sync, struct ovk_convert_stats *st, double *wall, double *cpu,
+		    struct ovk_error *err)
+{
+	static const enum ovk_hash_alg sha256[] = { OVK_HASH_SHA256, OVK_HASH_NONE };
+	uint8_t digest[1][OVK_HASH_MAX_DIGEST];
+	struct ovk_convert_opts o = { 0 };
+	double t0, c0;
+	int r;
+
+	o.out_format = "qcow2";
+	o.threads = threads;
+	o.cancel = &cli_cancel;
+	o.stats = st;
+	o.no_sync = no_sync;
+	o.discard_output = mode != MODE_QCOW2;
+	if (mode == MODE_HASH) {
+		o.hash_algs = sha256;
+		o.hash_out = digest;
+	}
+	unlink(b->out_ours);
+	sync();
+	c0 = bench_cpu_self();
+	t0 = bench_now();
+	r = ovk_convert(b->image, b->out_ours, &o, err);
+	if (r == 0 && with_sync)
+		sync();
+	*wall = bench_now() - t0;
+	if (cpu)
+		*cpu = bench_cpu_self() - c0;
+	unlink(b->out_ours);
+	return r;
+}
+
+static double median(double *v, unsigned n, unsigned *at)
+{
+	unsigned best = 0;
+
+	/* n is small: pick the element with as many below as above it. */
+	for (unsigned i = 0; i < n; i++) {
+		unsigned below = 0, equal_before = 0;
+
+		for (unsigned j = 0; j < n; j++) {
+			below += v[j] < v[i];
+			equal_before += j < i && v[j] == v[i];
+		}
+		if (below + equal_before == n / 2)
+			best = i;
+	}
+	if (at)
+		*at = best;
+	return v[best];
+}
+
+static double rate(uint64_t bytes, double seconds)
+{
+	return seconds > 0 ? (double)bytes / seconds / 1e6 : -1;
+}
+
+struct samples {
+	double read[MAX_REPEAT], inflate[MAX_REPEAT], hash[MAX_REPEAT];
+	double e2e[MAX_REPEAT], cpu[MAX_REPEAT];
+	struct ovk_convert_stats inflate_st[MAX_REPEAT], e2e_st[MAX_REPEAT];
+};
+
+static int measure_threads(struct bench *b, unsigned threads, struct bench_run *run,
+			   struct ovk_error *err)
+{
+	struct samples *s = calloc(1, sizeof *s);
+	struct ovk_convert_stats hst;
+	double wall, v[MAX_REPEAT] = { 0 };
+	unsigned n = b->a.repeat, at;
+	int ret = -1;
+
+	if (!s)
+		return set_err(err, ENOMEM, "out of memory");
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(stderr, "ova-bench: %u thread%s, run %u of %u\n", threads,
+			threads == 1 ? "" : "s", i + 1, n);
+		if (stage_read(b, threads, &s->read[i], err) < 0 ||
+		    run_ours(b, MODE_DISCARD, threads, 0, 0, &s->inflate_st[i], &s->inflate[i],
+			     NULL, err) < 0 ||
+		    run_ours(b, MODE_HASH, threads, 0, 0, &hst, &wall, NULL, err) < 0 ||
+		    run_ours(b, MODE_QCOW2, threads, 0, 0, &s->e2e_st[i], &s->e2e[i],
+			     &s->cpu[i], err) < 0)
+			goto out;
+		s->hash[i] = rate(hst.bytes_in, hst.hash_seconds);
+	}
+	run->threads = threads;
+	run->read_mbs = median(s->read, n, NULL);
+	median(s->inflate, n, &at);
+	run->inflate_stats = s->inflate_st[at];
+	run->inflate_mbs = rate(b->rep.virtual_size, s->inflate[at]);
+	run->inflate_in_mbs = rate(b->rep.input_size, s->inflate[at]);
+	run->hash_mbs = median(s->hash, n, NULL);
+	for (unsigned i = 0; i < n; i++)
+		v[i] = rate(s->e2e_st[i].data_bytes, s->e2e_st[i].write_seconds);
+	run->write_mbs = median(v, n, NULL);
+	run->e2e_seconds = median(s->e2e, n, &at);
+	run->e2e_stats = s->e2e_st[at];
+	run->e2e_cpu_seconds = s->cpu[at];
+	run->e2e_mbs = rate(b->rep.virtual_size, run->e2e_seconds);
+	ret = 0;
+out:
+	free(s);
+	return ret;
+}
+
+/* ------------------------------------------------------------- qemu-img */
+
+static int time_qemu(struct bench *b, int with_sync, double *wall, double *cpu,
+		     struct ovk_error *err)
+{
+	char *argv[] = { b->qemu_img, "convert", "-f", b->format, "-O", "qcow2", b->image,
+			 b->out_qemu, NULL };
+	double t0;
+	int r;
+
+	unlink(b->out_qemu);
+	sync();
+	t0 = bench_now();
+	r = run_qemu_img(b, argv, NULL, cpu, err);
+	if (r == 0 && with_sync)
+		sync();
+	*wall = bench_now() - t0;
+	unlink(b->out_qemu);
+	return r;
+}
+
+static int compare_qemu(struct bench *b, struct ovk_error *err)
+{
+	struct bench_qemu *q = &b->rep.qemu;
+	unsigned n = b->a.repeat < MIN_QEMU_RUNS ? MIN_QEMU_RUNS : b->a.repeat;
+	double qw[MAX_REPEAT], qc[MAX_REPEAT], ow[MAX_REPEAT], oc[MAX_REPEAT];
+	double qn[MAX_REPEAT], on[MAX_REPEAT];
+	struct ovk_convert_stats st;
+
+	q->threads = b->a.threads[b->a.nthreads - 1];
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(stderr, "ova-bench: qemu-img and ours, run %u of %u\n", i + 1, n);
+		if (time_qemu(b, 1, &qw[i], &qc[i], err) < 0 ||
+		    run_ours(b, MODE_QCOW2, q->threads, 0, 1, &st, &ow[i], &oc[i], err) < 0 ||
+		    time_qemu(b, 0, &qn[i], NULL, err) < 0 ||
+		    run_ours(b, MODE_QCOW2, q->threads, 1, 0, &st, &on[i], NULL, err) < 0)
+			return -1;
+	}
+	q->runs = n;
+	q->qemu_wall = median(qw, n, NULL);
+	q->qemu_cpu = median(qc, n, NULL);
+	q->ours_wall = median(ow, n, NULL);
+	q->ours_cpu = median(oc, n, NULL);
+	q->qemu_nosync_wall = median(qn, n, NULL);
+	q->ours_nosync_wall = median(on, n, NULL);
+	q->done = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int bench_main(struct bench *b, struct ovk_error *err)
+{
+	if (make_scratch(b, err) < 0)
+		return -1;
+	b->qemu_img = bench_which("qemu-img");
+	if (b->a.qemu && !b->qemu_img)
+		return set_err(err, ENOENT, "--qemu-img: qemu-img is not installed");
+	if (b->a.image) {
+		if (!(b->image = strdup(b->a.image)))
+			return set_err(err, ENOMEM, "out of memory");
+	} else if (make_workload(b, err) < 0) {
+		return -1;
+	}
+	if (describe_image(b, err) < 0)
+		return -1;
+	b->rep.image = b->image;
+	b->rep.format = b->format;
+	b->rep.workload = b->a.image ? NULL : b->workload;
+	b->rep.repeat = b->a.repeat;
+	b->rep.load_before = bench_loadavg();
+	for (unsigned i = 0; i < b->a.nthreads; i++) {
+		if (measure_threads(b, b->a.threads[i], &b->rep.runs[i], err) < 0)
+			return -1;
+		b->rep.nruns = i + 1;
+	}
+	if (b->a.qemu && compare_qemu(b, err) < 0)
+		return -1;
+	b->rep.load_after = bench_loadavg();
+	if (b->a.plot && bench_write_svg(b->a.plot, &b->rep, err) < 0)
+		return -1;
+	if (b->a.json)
+		bench_print_json(stdout, &b->rep);
+	else
+		bench_print_table(stdout, &b->rep);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return set_err(err, errno, "standard output: %s", strerror(errno));
+	if (b->keep)
+		fprintf(stderr, "ova-bench: kept %s\n", b->keep);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b;
+	struct ovk_error err = { 0 };
+	int rc;
+
+	cli_program = "ova-bench";
+	memset(&b, 0, sizeof b);
+	rc = parse_args(argc, argv, &b.a);
+	if (rc >= 0)
+		return rc;
+	cli_catch_signals();
+	rc = bench_main(&b, &err) < 0 ? cli_fail(&err) : 0;
+	remove_scratch(&b);
+	free(b.dir);
+	free(b.image);
+	free(b.qemu_img);
+	free(b.out_ours);
+	free(b.out_qemu);
+	free(b.errlog);
+	return rc;
+}

@@ -1,0 +1,249 @@
+/*
+ * ova-import: an appliance (OVA, OVF) to defined, bootable libvirt domains.
+ * A thin shell over ovk_import() (ovakit.h): options in, summary out.
+ *
+ * The URI: --connect when given, else NULL, so that libvirt itself applies
+ * LIBVIRT_DEFAULT_URI and then its configured default; reading the
+ * variable here would only duplicate (and could diverge from) libvirt's
+ * own rules.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clicommon.h"
+#include "ovakit.h"
+
+/* --network may be repeated once per OVF network. */
+#define MAX_NETWORKS 256
+
+struct args {
+	struct ovk_import_opts opts;
+	const char *networks[MAX_NETWORKS + 1];
+	size_t n_networks;
+	const char *input;
+	int json, progress;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ova-import [-c|--connect URI] [--name NAME] [--pool POOL | --dir DIR]\n"
+		"                  [--format qcow2|raw] [--network NET | --network SRC=DST ... |\n"
+		"                  --bridge BR] [--bus keep|virtio] [--firmware auto|bios|efi]\n"
+		"                  [--start] [--print-xml] [--json] [--replace] [--no-verify]\n"
+		"                  [--require-signature] [--serial-log PATH] [-j N] [-p] INPUT\n"
+		"\n"
+		"Import an appliance (.ova, .ovf, or a directory with one .ovf) into libvirt:\n"
+		"one domain per virtual system, disks converted into the storage pool\n"
+		"(default: the pool named 'default') or into DIR.  The guest is not modified:\n"
+		"its controllers and NICs are kept wherever the host can provide them.\n"
+		"\n"
+		"  -c, --connect URI     libvirt URI (default: LIBVIRT_DEFAULT_URI, then libvirt's)\n"
+		"      --name NAME       domain name (one virtual system only)\n"
+		"      --pool POOL       storage pool for the disks (uploaded through libvirt)\n"
+		"      --dir DIR         write the disks as files in DIR instead\n"
+		"      --format FMT      qcow2 or raw (default: qcow2, raw on block pools)\n"
+		"      --network NET     connect every NIC to libvirt network NET\n"
+		"      --network SRC=DST connect NICs on OVF network SRC to libvirt network DST\n"
+		"      --bridge BR       connect every NIC to host bridge BR\n"
+		"      --bus keep        keep the OVF's controllers even where EFI cannot boot\n"
+		"      --bus virtio      virtio disks and NICs (the guest needs the drivers)\n"
+		"      --firmware FW     auto (as the OVF says), bios or efi\n"
+		"      --start           start the domains once defined\n"
+		"      --print-xml       print the domain XML; create nothing\n"
+		"      --json            print the summary as JSON\n"
+		"      --replace         replace a domain, volume or file of the same name\n"
+		"      --no-verify       do not check the manifest\n"
+		"      --require-signature  refuse an appliance without a valid signature\n"
+		"      --serial-log PATH log the first serial port to PATH on the host\n"
+		"  -j N                  conversion threads (default: online CPUs)\n"
+		"  -p                    show progress\n"
+		"\n"
+		"Exit status: 0 ok, 1 failure (nothing is left behind), 2 usage error\n"
+		"(including no --pool/--dir on a host without a 'default' pool),\n"
+		"130/143 interrupted.\n");
+}
+
+enum {
+	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
+	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
+	OPT_REQUIRE_SIG, OPT_SERIAL_LOG,
+};
+
+static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	cli_error("%s: '%s' is not one of the choices (see --help)", opt, v);
+	return -1;
+}
+
+static int parse_opt(int c, struct args *a)
+{
+	static const char *const buses[] = { "auto", "keep", "virtio", NULL };
+	static const char *const fws[] = { "auto", "bios", "efi", NULL };
+	int n;
+
+	switch (c) {
+	case 'c': a->opts.uri = optarg; break;
+	case OPT_NAME: a->opts.name = optarg; break;
+	case OPT_POOL: a->opts.pool = optarg; break;
+	case OPT_DIR: a->opts.dir = optarg; break;
+	case OPT_FORMAT: a->opts.format = optarg; break;
+	case OPT_BRIDGE: a->opts.bridge = optarg; break;
+	case OPT_START: a->opts.start = 1; break;
+	case OPT_PRINT_XML: a->opts.print_xml = 1; break;
+	case OPT_JSON: a->json = 1; break;
+	case OPT_REPLACE: a->opts.replace = 1; break;
+	case OPT_NO_VERIFY: a->opts.no_verify = 1; break;
+	case OPT_REQUIRE_SIG: a->opts.require_signature = 1; break;
+	case OPT_SERIAL_LOG: a->opts.serial_log = optarg; break;
+	case 'p': a->progress = 1; break;
+	case OPT_NETWORK:
+		if (a->n_networks >= MAX_NETWORKS) {
+			cli_error("--network: more than %d", MAX_NETWORKS);
+			return -1;
+		}
+		a->networks[a->n_networks++] = optarg;
+		break;
+	case OPT_BUS:
+		if (parse_choice("--bus", optarg, buses, &n) < 0)
+			return -1;
+		a->opts.bus = (enum ovk_import_bus)n;
+		break;
+	case OPT_FIRMWARE:
+		if (parse_choice("--firmware", optarg, fws, &n) < 0)
+			return -1;
+		a->opts.firmware = (enum ovk_import_firmware)n;
+		break;
+	case 'j':
+		if ((n = cli_parse_threads(optarg)) < 0) {
+			cli_error("-j: '%s' is not a thread count (1-1024)", optarg);
+			return -1;
+		}
+		a->opts.threads = (unsigned)n;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 parsed, -1 usage error, 1 --help/--version printed. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option longopts[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "pool", required_argument, NULL, OPT_POOL },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "network", required_argument, NULL, OPT_NETWORK },
+		{ "bridge", required_argument, NULL, OPT_BRIDGE },
+		{ "bus", required_argument, NULL, OPT_BUS },
+		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
+		{ "start", no_argument, NULL, OPT_START },
+		{ "print-xml", no_argument, NULL, OPT_PRINT_XML },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "replace", no_argument, NULL, OPT_REPLACE },
+		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIG },
+		{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:j:phV", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == 'V') {
+			printf("ova-import %s\n", ovk_version());
+			return 1;
+		}
+		if (c == '?' || parse_opt(c, a) < 0)
+			return -1;
+	}
+	if (a->opts.pool && a->opts.dir) {
+		cli_error("--pool and --dir exclude each other");
+		return -1;
+	}
+	if (a->opts.bridge && a->n_networks) {
+		cli_error("--bridge and --network exclude each other");
+		return -1;
+	}
+	if (a->opts.format && strcmp(a->opts.format, "qcow2") != 0 &&
+	    strcmp(a->opts.format, "raw") != 0) {
+		cli_error("--format: '%s' is not qcow2 or raw", a->opts.format);
+		return -1;
+	}
+	if (optind + 1 != argc) {
+		cli_error("need exactly one INPUT (see --help)");
+		return -1;
+	}
+	a->input = argv[optind];
+	a->opts.networks = a->n_networks ? a->networks : NULL;
+	return 0;
+}
+
+static int print_outcome(const struct args *a, const struct ovk_import_result *res)
+{
+	struct ovk_error err = { 0 };
+	char *summary = NULL;
+
+	if (a->opts.print_xml) {
+		for (size_t i = 0; i < ovk_import_result_count(res); i++)
+			if (ovk_import_result_xml(res, i))
+				fputs(ovk_import_result_xml(res, i), stdout);
+	}
+	if (ovk_import_result_render(res, a->json, &summary, &err) < 0)
+		return cli_fail(&err);
+	/* With --print-xml stdout is the XML; the summary goes to stderr. */
+	fputs(summary, a->opts.print_xml ? stderr : stdout);
+	free(summary);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct ovk_error err = { 0 };
+	struct ovk_import_result *res = NULL;
+	struct cli_progress progress;
+	int rc;
+
+	cli_program = "ova-import";
+	if ((rc = parse_args(argc, argv, &a)) != 0)
+		return rc < 0 ? EXIT_USAGE : 0;
+	if (!(res = ovk_import_result_new())) {
+		cli_error("out of memory");
+		return 1;
+	}
+	cli_catch_signals();
+	a.opts.cancel = &cli_cancel;
+	if (a.progress) {
+		cli_progress_init(&progress, a.input);
+		a.opts.progress = cli_progress_cb;
+		a.opts.progress_opaque = &progress;
+	}
+	rc = ovk_import(a.input, &a.opts, res, &err);
+	if (a.progress)
+		cli_progress_end(&progress);
+	if (rc < 0) {
+		rc = err.errnum == EDESTADDRREQ ? (cli_error("%s", err.msg), EXIT_USAGE) :
+			cli_fail(&err);
+	} else {
+		rc = print_outcome(&a, res);
+	}
+	ovk_import_result_free(res);
+	return rc;
+}

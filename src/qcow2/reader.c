@@ -1,0 +1,399 @@
+/*
+ * reader.c: the qcow2 source.  Walks the active L1/L2 tables of a mapped
+ * image in guest order and yields
+ *   - DATA, direct: standard clusters, pointers into the mapping; clusters
+ *     that follow each other in the file become one extent;
+ *   - DATA, deferred: one per compressed cluster (loc = host byte offset,
+ *     loc_len = bytes to read), inflated by read() on the workers;
+ *   - ZERO: clusters with the zero flag (v3);
+ *   - UNALLOCATED: no L2 table or an empty entry (the engine reads the
+ *     backing file there).
+ * Snapshots and refcounts are not needed to read the active image and are
+ * not walked.  Every table entry is checked when it is used: reserved bits
+ * clear, offsets aligned and inside the file (layout in qcow2.h).
+ */
+#include "qcow2/qcow2.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/endian.h"
+#include "core/format.h"
+
+/* Input ranges handed out and not yet released (ops->release); when more
+ * are in flight the oldest are forgotten, which only costs resident pages. */
+#define QCOW2_RELEASE_RING 512u
+
+struct release_slot {
+	uint64_t guest_end, off, len;
+};
+
+struct qcow2_source {
+	struct ovk_blob *blob;
+	struct ovk_qcow2_header h;
+	uint64_t cs;
+	uint32_t l2_bits;
+	uint64_t pos;                  /* next guest byte */
+	struct ovk_qcow2_codecs *codecs;
+
+	pthread_mutex_t lock;          /* the release ring */
+	struct release_slot ring[QCOW2_RELEASE_RING];
+	unsigned ring_head, ring_len;
+	uint64_t l2_noted;             /* last L2 table put in the ring */
+};
+
+/* What one guest cluster maps to. */
+struct mapping {
+	enum ovk_extent_type type;
+	int compressed;
+	uint64_t host;                 /* data: host byte offset */
+	uint64_t host_len;             /* compressed: bytes to read */
+	uint64_t run_end;              /* unallocated L2 range: guest byte it ends at */
+};
+
+static void ring_push(struct qcow2_source *s, uint64_t guest_end, uint64_t off, uint64_t len)
+{
+	struct release_slot *slot;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->ring_len == QCOW2_RELEASE_RING) {
+		s->ring_head = (s->ring_head + 1) % QCOW2_RELEASE_RING;
+		s->ring_len--;
+	}
+	slot = &s->ring[(s->ring_head + s->ring_len) % QCOW2_RELEASE_RING];
+	slot->guest_end = guest_end;
+	slot->off = off;
+	slot->len = len;
+	s->ring_len++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void qcow2_release(struct ovk_source *src, uint64_t done)
+{
+	struct qcow2_source *s = src->priv;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->ring_len && s->ring[s->ring_head].guest_end <= done) {
+		struct release_slot *slot = &s->ring[s->ring_head];
+
+		ovk_blob_release_range(s->blob, slot->off, slot->len);
+		s->ring_head = (s->ring_head + 1) % QCOW2_RELEASE_RING;
+		s->ring_len--;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static uint64_t cluster_len(const struct qcow2_source *s, uint64_t gc)
+{
+	return ovk_min_u64(s->cs, s->h.size - gc * s->cs);
+}
+
+/* The L2 table of L1 index i: *l2 NULL when unallocated. */
+static int l2_table(struct qcow2_source *s, uint64_t i, const uint8_t **l2, struct ovk_error *err)
+{
+	const struct ovk_blob *b = s->blob;
+	uint64_t e = be64_load(b->data + s->h.l1_table_offset + 8 * i);
+	uint64_t off = e & QCOW2_OFFSET_MASK;
+
+	*l2 = NULL;
+	if (e & QCOW2_L1_RESERVED)
+		return ovk_error_set(err, EINVAL, "L1 entry %llu (0x%016llx): reserved bits set",
+				     (unsigned long long)i, (unsigned long long)e);
+	if (off == 0)
+		return 0;
+	if (off & (s->cs - 1))
+		return ovk_error_set(err, EINVAL, "L1 entry %llu: L2 table at 0x%llx not cluster aligned",
+				     (unsigned long long)i, (unsigned long long)off);
+	if (!ovk_range_ok(off, s->cs, b->size))
+		return ovk_error_set(err, EINVAL,
+				     "L1 entry %llu: L2 table at 0x%llx beyond end of file (size %llu)",
+				     (unsigned long long)i, (unsigned long long)off,
+				     (unsigned long long)b->size);
+	*l2 = b->data + off;
+	if (off != s->l2_noted) {
+		uint64_t range_end = ovk_min_u64(s->h.size, (i + 1) << (s->l2_bits + s->h.cluster_bits));
+
+		ring_push(s, range_end, off, s->cs);
+		s->l2_noted = off;
+	}
+	return 0;
+}
+
+static int map_compressed(struct qcow2_source *s, uint64_t gc, uint64_t e, struct mapping *m,
+			  struct ovk_error *err)
+{
+	uint32_t shift = ovk_qcow2_csize_shift(s->h.cluster_bits);
+	uint64_t host = e & (((uint64_t)1 << shift) - 1);
+	uint64_t sectors = ((e & ~(QCOW2_OFLAG_COMPRESSED | QCOW2_OFLAG_COPIED)) >> shift) + 1;
+	uint64_t len = sectors * QCOW2_SECTOR - (host & (QCOW2_SECTOR - 1));
+
+	if (e & QCOW2_OFLAG_COPIED)
+		return ovk_error_set(err, EINVAL, "cluster %llu: compressed entry with COPIED set",
+				     (unsigned long long)gc);
+	if (host < s->cs || host >= s->blob->size)
+		return ovk_error_set(err, EINVAL,
+				     "cluster %llu: compressed data at 0x%llx outside the file (size %llu)",
+				     (unsigned long long)gc, (unsigned long long)host,
+				     (unsigned long long)s->blob->size);
+	/* The last sector of the last compressed cluster may pass the end of
+	 * the file: qemu does not pad it. */
+	m->type = OVK_EXTENT_DATA;
+	m->compressed = 1;
+	m->host = host;
+	m->host_len = ovk_min_u64(len, s->blob->size - host);
+	return 0;
+}
+
+static int map_standard(struct qcow2_source *s, uint64_t gc, uint64_t e, struct mapping *m,
+			struct ovk_error *err)
+{
+	uint64_t host = e & QCOW2_OFFSET_MASK;
+
+	if (e & QCOW2_L2_RESERVED)
+		return ovk_error_set(err, EINVAL, "cluster %llu: L2 entry 0x%016llx has reserved bits set",
+				     (unsigned long long)gc, (unsigned long long)e);
+	if (e & QCOW2_OFLAG_ZERO) {
+		if (s->h.version < 3)
+			return ovk_error_set(err, EINVAL, "cluster %llu: zero flag in a version 2 image",
+					     (unsigned long long)gc);
+		m->type = OVK_EXTENT_ZERO;
+		return 0;
+	}
+	if (host == 0) {
+		if (e & QCOW2_OFLAG_COPIED)
+			return ovk_error_set(err, EINVAL,
+					     "cluster %llu: host offset 0 (the header) without an external data file",
+					     (unsigned long long)gc);
+		m->type = OVK_EXTENT_UNALLOCATED;
+		return 0;
+	}
+	if (host & (s->cs - 1))
+		return ovk_error_set(err, EINVAL, "cluster %llu: data at 0x%llx not cluster aligned",
+				     (unsigned long long)gc, (unsigned long long)host);
+	if (!ovk_range_ok(host, cluster_len(s, gc), s->blob->size))
+		return ovk_error_set(err, EINVAL,
+				     "cluster %llu: data at 0x%llx beyond end of file (size %llu)",
+				     (unsigned long long)gc, (unsigned long long)host,
+				     (unsigned long long)s->blob->size);
+	m->type = OVK_EXTENT_DATA;
+	m->host = host;
+	return 0;
+}
+
+static int map_cluster(struct qcow2_source *s, uint64_t gc, struct mapping *m,
+		       struct ovk_error *err)
+{
+	uint64_t l1i = gc >> s->l2_bits, e;
+	const uint8_t *l2;
+
+	memset(m, 0, sizeof *m);
+	if (l2_table(s, l1i, &l2, err) < 0)
+		return -1;
+	if (!l2) {
+		m->type = OVK_EXTENT_UNALLOCATED;
+		m->run_end = ovk_min_u64(s->h.size, (l1i + 1) << (s->l2_bits + s->h.cluster_bits));
+		return 0;
+	}
+	e = be64_load(l2 + 8 * (gc & (((uint64_t)1 << s->l2_bits) - 1)));
+	if (e & QCOW2_OFLAG_COMPRESSED)
+		return map_compressed(s, gc, e, m, err);
+	return map_standard(s, gc, e, m, err);
+}
+
+static int qcow2_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk_error *err)
+{
+	struct qcow2_source *s = src->priv;
+	struct mapping first, m;
+	uint64_t gc, end;
+
+	if (s->pos >= s->h.size)
+		return 0;
+	gc = s->pos / s->cs;
+	if (map_cluster(s, gc, &first, err) < 0)
+		return ovk_error_prefix(err, "%s", s->blob->name);
+	if (first.compressed) {
+		ovk_extent_set(ext, s->pos, cluster_len(s, gc), OVK_EXTENT_DATA, NULL);
+		ext->loc = first.host;
+		ext->loc_len = first.host_len;
+		ring_push(s, s->pos + ext->length, first.host, first.host_len);
+		s->pos += ext->length;
+		return 1;
+	}
+	/* Extend over clusters of the same kind (data: contiguous in the file). */
+	end = first.run_end ? first.run_end : s->pos + cluster_len(s, gc);
+	while (end < s->h.size) {
+		uint64_t ngc = end / s->cs;
+
+		if (map_cluster(s, ngc, &m, err) < 0)
+			return ovk_error_prefix(err, "%s", s->blob->name);
+		if (m.compressed || m.type != first.type ||
+		    (m.type == OVK_EXTENT_DATA && m.host != first.host + (end - s->pos)))
+			break;
+		end = m.run_end ? m.run_end : end + cluster_len(s, ngc);
+	}
+	ovk_extent_set(ext, s->pos, end - s->pos, first.type,
+		       first.type == OVK_EXTENT_DATA ? s->blob->data + first.host : NULL);
+	if (first.type == OVK_EXTENT_DATA)
+		ring_push(s, end, first.host, end - s->pos);
+	s->pos = end;
+	return 1;
+}
+
+static int qcow2_read(struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
+		      struct ovk_error *err)
+{
+	struct qcow2_source *s = src->priv;
+	uint8_t *tmp = NULL;
+	int ret = -1;
+
+	if (!ovk_range_ok(ext->loc, ext->loc_len, s->blob->size) || ext->length > s->cs) {
+		ovk_error_set(err, EINVAL, "%s: bad compressed extent at %llu", s->blob->name,
+			      (unsigned long long)ext->offset);
+		goto out;
+	}
+	/* Compressed clusters always inflate to a whole cluster. */
+	if (ext->length < s->cs && !(tmp = malloc(s->cs))) {
+		ovk_error_sys(err, ENOMEM, "%s: cluster buffer", s->blob->name);
+		goto out;
+	}
+	if (ovk_qcow2_decompress(s->codecs, s->blob->data + ext->loc, ext->loc_len,
+				 tmp ? tmp : dst, s->cs, err) < 0) {
+		ovk_error_prefix(err, "%s: cluster at guest offset %llu", s->blob->name,
+				 (unsigned long long)ext->offset);
+		goto out;
+	}
+	if (tmp)
+		memcpy(dst, tmp, ext->length);
+	ret = 0;
+out:
+	free(tmp);
+	return ret;
+}
+
+static int qcow2_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)
+{
+	struct qcow2_source *s = src->priv;
+	const struct ovk_qcow2_header *h = &s->h;
+
+	(void)err;
+	ovk_info_u64(info, "version", h->version);
+	ovk_info_str(info, "compat", h->version == 2 ? "0.10" : "1.1");
+	ovk_info_u64(info, "cluster_size", s->cs);
+	ovk_info_str(info, "compression_type", ovk_qcow2_compression_name(h->compression_type));
+	ovk_info_u64(info, "refcount_bits", (uint64_t)1 << h->refcount_order);
+	if (src->backing_name)
+		ovk_info_str(info, "backing_file", src->backing_name);
+	if (src->backing_format)
+		ovk_info_str(info, "backing_format", src->backing_format);
+	ovk_info_u64(info, "l1_size", h->l1_size);
+	ovk_info_u64(info, "snapshots", h->nb_snapshots);
+	ovk_info_bool(info, "lazy_refcounts", !!(h->compatible & QCOW2_COMPAT_LAZY_REFCOUNTS));
+	ovk_info_bool(info, "dirty", !!(h->incompatible & QCOW2_INCOMPAT_DIRTY));
+	ovk_info_bool(info, "corrupt", !!(h->incompatible & QCOW2_INCOMPAT_CORRUPT));
+	ovk_info_bool(info, "extended_l2", !!(h->incompatible & QCOW2_INCOMPAT_EXTL2));
+	return 0;
+}
+
+static void qcow2_close(struct ovk_source *src)
+{
+	struct qcow2_source *s;
+
+	if (!src)
+		return;
+	s = src->priv;
+	if (s) {
+		ovk_blob_free(s->blob);
+		ovk_qcow2_codecs_free(s->codecs);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+	}
+	free(src->backing_name);
+	free(src->backing_format);
+	free(src);
+}
+
+static const struct ovk_source_ops qcow2_source_ops = {
+	.next = qcow2_next,
+	.read = qcow2_read,
+	.release = qcow2_release,
+	.info = qcow2_info,
+	.close = qcow2_close,
+};
+
+/* The backing file name: a hostile path like any other. */
+static int backing_load(struct ovk_source *src, const struct qcow2_source *s,
+			const struct ovk_blob *blob, unsigned flags, struct ovk_error *err)
+{
+	const struct ovk_qcow2_header *h = &s->h;
+	char *name;
+
+	if (!h->backing_file_offset)
+		return 0;
+	name = malloc(h->backing_file_size + 1);
+	if (!name)
+		return ovk_error_sys(err, ENOMEM, "backing file name");
+	memcpy(name, blob->data + h->backing_file_offset, h->backing_file_size);
+	name[h->backing_file_size] = '\0';
+	src->backing_name = name;
+	if (strlen(name) != h->backing_file_size)
+		return ovk_error_set(err, EINVAL, "backing file name contains NUL");
+	if (!(flags & OVK_OPEN_UNSAFE_PATHS) && !ovk_path_is_contained(name))
+		return ovk_error_set(err, EPERM,
+				     "backing file '%s': absolute or '..' paths are refused (allow unsafe paths to follow it)",
+				     name);
+	if (h->backing_format[0] && !(src->backing_format = strdup(h->backing_format)))
+		return ovk_error_sys(err, ENOMEM, "backing format");
+	return 0;
+}
+
+static int source_init(struct ovk_source *src, struct qcow2_source *s, struct ovk_blob *blob,
+		       unsigned flags, struct ovk_error *err)
+{
+	if (!blob->data)
+		return ovk_error_set(err, ENOTSUP,
+				     "qcow2 needs random access; it cannot be read as a stream");
+	if (ovk_qcow2_header_decode(blob->data, (size_t)ovk_min_u64(blob->size, SIZE_MAX),
+				    blob->size, &s->h, err) < 0)
+		return -1;
+	if (s->h.incompatible & QCOW2_INCOMPAT_EXTL2)
+		return ovk_error_set(err, ENOTSUP, "extended L2 entries (subclusters) are not supported");
+	s->cs = (uint64_t)1 << s->h.cluster_bits;
+	s->l2_bits = ovk_qcow2_l2_bits(&s->h);
+	if (backing_load(src, s, blob, flags, err) < 0)
+		return -1;
+	if (ovk_qcow2_codecs_new(s->h.compression_type, &s->codecs, err) < 0)
+		return -1;
+	src->ops = &qcow2_source_ops;
+	src->format = "qcow2";
+	src->size = s->h.size;
+	return 0;
+}
+
+int ovk_qcow2_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
+			  struct ovk_error *err)
+{
+	struct ovk_source *src = calloc(1, sizeof *src);
+	struct qcow2_source *s = calloc(1, sizeof *s);
+	int ret = -1;
+
+	if (!src || !s) {
+		free(src);
+		free(s);
+		return ovk_error_sys(err, ENOMEM, "qcow2 reader");
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	src->priv = s;
+	if (source_init(src, s, blob, flags, err) < 0)
+		goto out;
+	s->blob = blob;   /* owned from here on */
+	ovk_blob_advise_sequential(blob);
+	*out = src;
+	src = NULL;
+	ret = 0;
+out:
+	qcow2_close(src);   /* on failure; the blob stays the caller's */
+	return ret;
+}

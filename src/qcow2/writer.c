@@ -1,0 +1,519 @@
+/*
+ * writer.c: the qcow2 sink's data path.  Extents arrive in ascending guest
+ * order (one thread); each guest cluster becomes
+ *   - nothing, when it is ZERO, UNALLOCATED, or assembled from pieces that
+ *     are all zero (a new image without a backing file reads as zero);
+ *   - a packed run of compressed bytes, when encode() shrank it;
+ *   - a whole host cluster otherwise, allocated right after the previous
+ *     one, so consecutive data clusters become one large write.
+ * An L2 table is written as soon as the guest cursor leaves its range, the
+ * header at the very end (writer_meta.c has the rest; writer.h the layout).
+ *
+ * The engine's extents are normally whole clusters (block_size is the
+ * cluster size), but nothing here depends on it: a cluster covered by
+ * several pieces is assembled in w->part first.
+ */
+#include "qcow2/writer.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/checked.h"
+#include "core/endian.h"
+#include "core/format.h"
+
+/* Small writes are gathered into one buffer of this size; larger extents
+ * go out directly (with whatever is gathered, in one pwritev). */
+#define QCOW2_STAGE_CAP ((size_t)4 << 20)
+#define QCOW2_DIRECT_MIN ((size_t)256 << 10)
+
+static struct qcow2_writer *writer_of(struct ovk_sink *sink)
+{
+	return sink->priv;
+}
+
+static int stage_flush(struct qcow2_writer *w, struct ovk_error *err)
+{
+	int ret = 0;
+
+	if (w->stage_len)
+		ret = ovk_qcow2_w_pwrite(w, w->stage_off, w->stage, w->stage_len, err);
+	w->stage_len = 0;
+	return ret;
+}
+
+/* pwritev of the staged bytes and `p`, which follow them on the host. */
+static int stage_flush_with(struct qcow2_writer *w, const uint8_t *p, size_t len,
+			    struct ovk_error *err)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = w->stage, .iov_len = w->stage_len },
+		{ .iov_base = (void *)p, .iov_len = len },
+	};
+	uint64_t off = w->stage_off;
+	size_t total = w->stage_len + len;
+
+	while (total) {
+		ssize_t n = pwritev(w->fd, iov[0].iov_len ? iov : iov + 1, iov[0].iov_len ? 2 : 1,
+				    (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ovk_error_sys(err, n < 0 ? errno : ENOSPC,
+					     "%s: write of %zu bytes at %llu", w->name, total,
+					     (unsigned long long)off);
+		off += (uint64_t)n;
+		total -= (size_t)n;
+		for (int i = 0; i < 2 && n > 0; i++) {
+			size_t take = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
+
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + take;
+			iov[i].iov_len -= take;
+			n -= (ssize_t)take;
+		}
+	}
+	w->stage_len = 0;
+	return 0;
+}
+
+/* Queue `len` bytes for host offset `off`.  `p` is valid only during this
+ * write() call, so it is either copied or written now. */
+static int emit(struct qcow2_writer *w, uint64_t off, const uint8_t *p, size_t len,
+		struct ovk_error *err)
+{
+	if (w->stage_len && off != w->stage_off + w->stage_len && stage_flush(w, err) < 0)
+		return -1;
+	if (w->stage_len == 0)
+		w->stage_off = off;
+	if (len >= QCOW2_DIRECT_MIN)
+		return stage_flush_with(w, p, len, err);
+	if (w->stage_len + len > w->stage_cap && stage_flush(w, err) < 0)
+		return -1;
+	if (w->stage_len == 0)
+		w->stage_off = off;
+	memcpy(w->stage + w->stage_len, p, len);
+	w->stage_len += len;
+	return 0;
+}
+
+/* Write the L2 table being filled, if it maps anything. */
+static int l2_flush(struct qcow2_writer *w, struct ovk_error *err)
+{
+	uint64_t host, entries = ovk_qcow2_l2_entries(w->cluster_bits);
+
+	if (w->l2_index == UINT64_MAX || !w->l2_used)
+		return 0;
+	if (ovk_qcow2_w_alloc(w, 1, &host, err) < 0)
+		return -1;
+	for (uint64_t i = 0; i < entries; i++)
+		be64_store(w->table_buf + 8 * i, w->l2[i]);
+	if (ovk_qcow2_w_write_sparse(w, host * w->cs, w->table_buf, w->cs, err) < 0)
+		return -1;
+	w->l1[w->l2_index] = host * w->cs;
+	w->l2_used = 0;
+	return 0;
+}
+
+/* The L2 slot of guest cluster `gc`, switching tables when it changes. */
+static int l2_slot(struct qcow2_writer *w, uint64_t gc, uint64_t **slot, struct ovk_error *err)
+{
+	uint32_t l2_bits = w->cluster_bits - 3;
+	uint64_t idx = gc >> l2_bits;
+
+	if (idx != w->l2_index) {
+		if (l2_flush(w, err) < 0)
+			return -1;
+		memset(w->l2, 0, ovk_qcow2_l2_entries(w->cluster_bits) * sizeof *w->l2);
+		w->l2_index = idx;
+	}
+	*slot = &w->l2[gc & (((uint64_t)1 << l2_bits) - 1)];
+	return 0;
+}
+
+/* qemu sees a disk in whole sectors, so the virtual size is rounded up to
+ * one, and the tail of the last sector written as zeros (a block device
+ * holds old bytes there). */
+static const uint8_t zero_pad[QCOW2_SECTOR];
+
+/* Store `n` whole guest clusters from guest cluster gc (`bytes` of data,
+ * the last cluster short at the end of the disk). */
+static int put_clusters(struct qcow2_writer *w, uint64_t gc, uint64_t n, const uint8_t *p,
+			uint64_t bytes, struct ovk_error *err)
+{
+	uint64_t per_l2 = ovk_qcow2_l2_entries(w->cluster_bits);
+
+	while (n) {
+		uint64_t in_table = per_l2 - (gc & (per_l2 - 1));
+		uint64_t k = n < in_table ? n : in_table, host, *slot;
+		size_t len = (size_t)ovk_min_u64(bytes, k * w->cs);
+
+		if (l2_slot(w, gc, &slot, err) < 0 || ovk_qcow2_w_alloc(w, k, &host, err) < 0)
+			return -1;
+		if (emit(w, host * w->cs, p, len, err) < 0)
+			return -1;
+		if (gc + k == w->clusters && (w->size & (QCOW2_SECTOR - 1)) &&
+		    emit(w, host * w->cs + len, zero_pad, QCOW2_SECTOR - (w->size & (QCOW2_SECTOR - 1)),
+			 err) < 0)
+			return -1;
+		for (uint64_t i = 0; i < k; i++)
+			slot[i] = ((host + i) * w->cs) | QCOW2_OFLAG_COPIED;
+		w->l2_used = 1;
+		gc += k;
+		n -= k;
+		p += len;
+		bytes -= len;
+	}
+	return 0;
+}
+
+static int put_compressed(struct qcow2_writer *w, uint64_t gc, const uint8_t *enc, size_t len,
+			  struct ovk_error *err)
+{
+	uint32_t shift = ovk_qcow2_csize_shift(w->cluster_bits);
+	uint64_t host, sectors, *slot;
+
+	if (l2_slot(w, gc, &slot, err) < 0 || ovk_qcow2_w_place_compressed(w, len, &host, err) < 0)
+		return -1;
+	if (host >= (uint64_t)1 << shift)
+		return ovk_error_set(err, EFBIG, "%s: compressed cluster at %llu: beyond the %u-bit offset field",
+				     w->name, (unsigned long long)host, shift);
+	sectors = ((host + len - 1) / QCOW2_SECTOR) - host / QCOW2_SECTOR;
+	*slot = QCOW2_OFLAG_COMPRESSED | sectors << shift | host;
+	w->l2_used = 1;
+	return emit(w, host, enc, len, err);
+}
+
+static uint64_t cluster_len(const struct qcow2_writer *w, uint64_t gc)
+{
+	return ovk_min_u64(w->cs, w->size - gc * w->cs);
+}
+
+static int all_zero(const uint8_t *p, size_t len)
+{
+	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
+}
+
+/* Add a piece of a cluster to w->part; store the cluster once complete. */
+static int put_piece(struct qcow2_writer *w, const struct ovk_extent *e, uint64_t off,
+		     uint64_t len, struct ovk_error *err)
+{
+	uint64_t gc = w->pos / w->cs, clen = cluster_len(w, gc);
+	int has_data;
+
+	if (e->type == OVK_EXTENT_DATA) {
+		memcpy(w->part + w->part_fill, e->data + (off - e->offset), (size_t)len);
+		w->part_data = 1;
+	} else {
+		memset(w->part + w->part_fill, 0, (size_t)len);
+	}
+	w->part_fill += len;
+	if (w->part_fill < clen)
+		return 0;
+	w->part_fill = 0;
+	has_data = w->part_data;
+	w->part_data = 0;
+	if (!has_data || all_zero(w->part, (size_t)clen))
+		return 0;
+	return put_clusters(w, gc, 1, w->part, clen, err);
+}
+
+/* Whole clusters of one extent, from w->pos, n of them. */
+static int put_whole(struct qcow2_writer *w, const struct ovk_extent *e, uint64_t n,
+		     uint64_t bytes, struct ovk_error *err)
+{
+	uint64_t gc = w->pos / w->cs;
+
+	if (e->type != OVK_EXTENT_DATA)
+		return 0;   /* unallocated: reads as zero without a backing file */
+	return put_clusters(w, gc, n, e->data + (w->pos - e->offset), bytes, err);
+}
+
+static int write_plain(struct qcow2_writer *w, const struct ovk_extent *e, struct ovk_error *err)
+{
+	uint64_t end = e->offset + e->length;
+
+	while (w->pos < end) {
+		uint64_t gc = w->pos / w->cs, clen = cluster_len(w, gc);
+		uint64_t in = w->pos - gc * w->cs, left = end - w->pos;
+
+		if (in == 0 && w->part_fill == 0 && left >= clen) {
+			/* whole clusters: all but a short tail of the extent */
+			uint64_t n = ovk_max_u64(left / w->cs, 1), bytes;
+
+			bytes = ovk_min_u64(n * w->cs, w->size - w->pos);
+			if (put_whole(w, e, n, bytes, err) < 0)
+				return -1;
+			w->pos += bytes;
+		} else {
+			uint64_t take = ovk_min_u64(left, clen - in);
+
+			if (put_piece(w, e, w->pos, take, err) < 0)
+				return -1;
+			w->pos += take;
+		}
+	}
+	return 0;
+}
+
+static int qcow2_write(struct ovk_sink *sink, const struct ovk_extent *e, const uint8_t *enc,
+		       size_t enc_len, struct ovk_error *err)
+{
+	struct qcow2_writer *w = writer_of(sink);
+	uint64_t end;
+
+	if (e->offset != w->pos || e->length == 0 || ovk_add_overflow(e->offset, e->length, &end) ||
+	    end > w->size)
+		return ovk_error_set(err, EINVAL, "%s: extent [%llu, +%llu) out of order (expected %llu)",
+				     w->name, (unsigned long long)e->offset,
+				     (unsigned long long)e->length, (unsigned long long)w->pos);
+	if (e->type == OVK_EXTENT_DATA && !e->data)
+		return ovk_error_set(err, EINVAL, "%s: deferred extent handed to the sink", w->name);
+	if (w->backing_name)
+		return ovk_error_set(err, ENOTSUP, "%s: an overlay is created empty", w->name);
+	/* An encoding counts only for exactly one whole guest cluster. */
+	if (enc && enc_len && e->type == OVK_EXTENT_DATA && w->part_fill == 0 &&
+	    (e->offset & (w->cs - 1)) == 0 && e->length == cluster_len(w, e->offset / w->cs)) {
+		if (put_compressed(w, e->offset / w->cs, enc, enc_len, err) < 0)
+			return -1;
+		w->pos = end;
+		return 0;
+	}
+	return write_plain(w, e, err);
+}
+
+static int qcow2_encode(struct ovk_sink *sink, const uint8_t *block, size_t len, uint8_t *out,
+			size_t out_cap, size_t *out_len, struct ovk_error *err)
+{
+	struct qcow2_writer *w = writer_of(sink);
+	uint8_t *padded = NULL;
+	int ret = -1;
+
+	*out_len = 0;
+	if (len > w->cs)
+		return 0;
+	/* qemu inflates every compressed cluster to a whole cluster, so the
+	 * short last cluster of a disk is compressed zero-padded. */
+	if (len < w->cs) {
+		padded = calloc(1, w->cs);
+		if (!padded) {
+			ovk_error_sys(err, ENOMEM, "%s: cluster buffer", w->name);
+			goto out;
+		}
+		memcpy(padded, block, len);
+		block = padded;
+	}
+	ret = ovk_qcow2_compress(w->codecs, block, w->cs, out, out_cap, out_len, err);
+out:
+	free(padded);
+	return ret;
+}
+
+static void writer_free(struct qcow2_writer *w)
+{
+	if (!w)
+		return;
+	ovk_qcow2_w_meta_free(w);
+	ovk_qcow2_codecs_free(w->codecs);
+	free(w->l1);
+	free(w->l2);
+	free(w->part);
+	free(w->stage);
+	free(w->backing_name);
+	free(w->name);
+	free(w);
+}
+
+static int write_header(struct qcow2_writer *w, struct ovk_error *err)
+{
+	uint8_t *buf = calloc(1, w->cs);
+	size_t used;
+	int ret = -1;
+
+	if (!buf) {
+		ovk_error_sys(err, ENOMEM, "%s: header buffer", w->name);
+		goto out;
+	}
+	if (ovk_qcow2_header_encode(&w->hdr, w->backing_name, buf, w->cs, &used, err) < 0)
+		goto out;
+	ret = ovk_qcow2_w_pwrite(w, 0, buf, w->is_block_device ? w->cs : used, err);
+out:
+	free(buf);
+	return ret;
+}
+
+static int qcow2_finish(struct ovk_sink *sink, struct ovk_error *err)
+{
+	struct qcow2_writer *w = writer_of(sink);
+	int ret = -1;
+
+	if (w->pos != w->size && !(w->backing_name && w->pos == 0)) {
+		ovk_error_set(err, EIO, "%s: finished at byte %llu of %llu", w->name,
+			      (unsigned long long)w->pos, (unsigned long long)w->size);
+		goto out;
+	}
+	if (l2_flush(w, err) < 0 || stage_flush(w, err) < 0 ||
+	    ovk_qcow2_w_meta_finish(w, err) < 0 || write_header(w, err) < 0)
+		goto out;
+	if (w->sync && fsync(w->fd) < 0) {
+		ovk_error_sys(err, errno, "%s: fsync", w->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	writer_free(w);
+	free(sink);
+	return ret;
+}
+
+static void qcow2_abort(struct ovk_sink *sink)
+{
+	writer_free(writer_of(sink));
+	free(sink);
+}
+
+static const struct ovk_sink_ops qcow2_sink_ops = {
+	.write = qcow2_write,
+	.encode = qcow2_encode,
+	.finish = qcow2_finish,
+	.abort = qcow2_abort,
+};
+
+static const struct ovk_sink_ops qcow2_sink_ops_plain = {
+	.write = qcow2_write,
+	.finish = qcow2_finish,
+	.abort = qcow2_abort,
+};
+
+const char *const ovk_qcow2_sink_options[] = { "cluster_size", "compression_type", NULL };
+
+/* -o cluster_size=N (suffixes allowed) and compression_type=zlib|zstd. */
+static int parse_options(const struct ovk_sink_params *p, uint64_t *cs, unsigned *ctype,
+			 struct ovk_error *err)
+{
+	char val[64];
+	int r;
+
+	*cs = QCOW2_DEFAULT_CLUSTER_SIZE;
+	*ctype = QCOW2_COMPRESSION_ZLIB;
+	if (ovk_options_check(p->options, ovk_qcow2_sink_options, "qcow2", err) < 0)
+		return -1;
+	r = ovk_option_get(p->options, "cluster_size", val, sizeof val);
+	if (r != 0 && (r < 0 || ovk_parse_size(val, cs) < 0 || !ovk_is_pow2(*cs) ||
+		       *cs < ((uint64_t)1 << QCOW2_MIN_CLUSTER_BITS) ||
+		       *cs > ((uint64_t)1 << QCOW2_MAX_CLUSTER_BITS)))
+		return ovk_error_set(err, EINVAL,
+				     "cluster_size '%s': not a power of two from 512 to 2M", val);
+	r = ovk_option_get(p->options, "compression_type", val, sizeof val);
+	if (r != 0) {
+		if (r > 0 && strcmp(val, "zlib") == 0)
+			*ctype = QCOW2_COMPRESSION_ZLIB;
+		else if (r > 0 && strcmp(val, "zstd") == 0)
+			*ctype = QCOW2_COMPRESSION_ZSTD;
+		else
+			return ovk_error_set(err, EINVAL, "compression_type '%s': not zlib or zstd",
+					     r > 0 ? val : "(too long)");
+	}
+	return 0;
+}
+
+static int writer_init(struct qcow2_writer *w, const struct ovk_sink_params *p, uint64_t cs,
+		       unsigned ctype, struct ovk_error *err)
+{
+	w->fd = p->fd;
+	w->is_block_device = p->is_block_device;
+	w->sync = p->sync;
+	w->size = p->size;
+	w->cs = cs;
+	w->clusters = (p->size + cs - 1) / cs;
+	w->cluster_bits = (uint32_t)__builtin_ctzll(cs);
+	w->l2_index = UINT64_MAX;
+	w->l1_size = ovk_qcow2_l1_entries_for(p->size, w->cluster_bits, w->cluster_bits - 3);
+	if (ovk_align_up_overflow(p->size, QCOW2_SECTOR, &w->hdr.size))
+		return ovk_error_set(err, EFBIG, "virtual size %llu: too large",
+				     (unsigned long long)p->size);
+	if (p->size && w->l1_size == 0)
+		return ovk_error_set(err, EFBIG,
+				     "virtual size %llu: too large for %llu-byte clusters (L1 table above %llu MiB)",
+				     (unsigned long long)p->size, (unsigned long long)cs,
+				     (unsigned long long)(QCOW2_MAX_L1_BYTES >> 20));
+	w->hdr.version = 3;
+	w->hdr.cluster_bits = w->cluster_bits;
+	w->hdr.refcount_order = QCOW2_REFCOUNT_ORDER;
+	w->hdr.compression_type = (uint8_t)ctype;
+	if (ctype != QCOW2_COMPRESSION_ZLIB)
+		w->hdr.incompatible |= QCOW2_INCOMPAT_COMPRESSION;
+	if (p->backing_format) {
+		if (strlen(p->backing_format) > QCOW2_MAX_FORMAT_NAME)
+			return ovk_error_set(err, EINVAL, "backing format '%s': too long",
+					     p->backing_format);
+		strcpy(w->hdr.backing_format, p->backing_format);
+	}
+	w->stage_cap = QCOW2_STAGE_CAP;
+	w->name = strdup(p->name ? p->name : "qcow2 output");
+	w->l1 = calloc(w->l1_size ? w->l1_size : 1, sizeof *w->l1);
+	w->l2 = calloc(ovk_qcow2_l2_entries(w->cluster_bits), sizeof *w->l2);
+	w->part = malloc(cs);
+	w->stage = malloc(w->stage_cap);
+	if (p->backing_name)
+		w->backing_name = strdup(p->backing_name);
+	if (!w->name || !w->l1 || !w->l2 || !w->part || !w->stage ||
+	    (p->backing_name && !w->backing_name))
+		return ovk_error_sys(err, ENOMEM, "qcow2 writer");
+	if (p->compress && ovk_qcow2_codecs_new(ctype, &w->codecs, err) < 0)
+		return -1;
+	return ovk_qcow2_w_meta_init(w, err);
+}
+
+int ovk_qcow2_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
+			struct ovk_error *err)
+{
+	struct ovk_sink *sink = NULL;
+	struct qcow2_writer *w = NULL;
+	uint64_t cs;
+	unsigned ctype;
+	int ret = -1;
+
+	if (parse_options(p, &cs, &ctype, err) < 0)
+		goto out;
+	sink = calloc(1, sizeof *sink);
+	w = calloc(1, sizeof *w);
+	if (!sink || !w) {
+		ovk_error_sys(err, ENOMEM, "qcow2 writer");
+		goto out;
+	}
+	if (writer_init(w, p, cs, ctype, err) < 0)
+		goto out;
+	if (p->backing_name) {
+		/* cluster 0 must hold the name; check now, not after the copy */
+		size_t used;
+		uint8_t *probe = calloc(1, cs);
+
+		if (!probe) {
+			ovk_error_sys(err, ENOMEM, "qcow2 writer");
+			goto out;
+		}
+		ret = ovk_qcow2_header_encode(&w->hdr, w->backing_name, probe, cs, &used, err);
+		free(probe);
+		if (ret < 0)
+			goto out;
+		ret = -1;
+	}
+	sink->ops = w->codecs ? &qcow2_sink_ops : &qcow2_sink_ops_plain;
+	sink->format = "qcow2";
+	sink->size = p->size;
+	sink->block_size = (uint32_t)cs;
+	sink->encode_cap = w->codecs ? cs : 0;
+	sink->priv = w;
+	*out = sink;
+	sink = NULL;
+	w = NULL;
+	ret = 0;
+out:
+	writer_free(w);
+	free(sink);
+	return ret;
+}

@@ -1,0 +1,327 @@
+/*
+ * import.c: ovk_import(), the whole of ova-import as one transaction.
+ *
+ *   1. read the appliance: OVF, manifest and signature, disk jobs (src/ova);
+ *   2. per VirtualSystem: host capabilities -> plan -> storage names -> XML;
+ *      --print-xml stops here, having created nothing;
+ *   3. preflight, before anything is created: name collisions (or their
+ *      removal with --replace), networks (missing/inactive: a warning, an
+ *      error with --start);
+ *   4. convert every disk into its volume or file, verifying its manifest
+ *      digest in the same pass;
+ *   5. define every domain (VIR_DOMAIN_DEFINE_VALIDATE), then start them.
+ * A failure in 4 or 5 undoes 4 and 5: domains are undefined, volumes and
+ * files deleted (issue 7: "no half-done imports").
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import_priv.h"
+#include "lv.h"
+#include "ova/package.h"
+#include "storage.h"
+
+/* Networks given as SRC=DST: as many as an OVF can have. */
+#define IMPORT_MAX_NETMAP OVK_OVF_MAX_REFS
+
+struct imp {
+	const struct ovk_import_opts *o;
+	struct ovk_import_result *res;
+	struct ovk_package *pkg;
+	const struct ovk_ovf_envelope *env;   /* pkg->env */
+	struct ovk_lv *lv;
+	struct ovk_store *st;
+	struct ovk_plan_opts popts;
+	const char **net_src, **net_dst;
+};
+
+static int parse_networks(struct imp *im, struct ovk_error *err)
+{
+	const char *const *nets = im->o->networks;
+	size_t n = 0;
+
+	im->popts.bridge = im->o->bridge;
+	for (size_t i = 0; nets && nets[i]; i++)
+		n++;
+	if (n > IMPORT_MAX_NETMAP)
+		return ovk_error_set(err, E2BIG, "more than %d --network options", IMPORT_MAX_NETMAP);
+	if (n && (!(im->net_src = calloc(n, sizeof(char *))) ||
+		  !(im->net_dst = calloc(n, sizeof(char *)))))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(nets[i], '=');
+
+		if (!eq) {
+			if (im->popts.network)
+				return ovk_error_set(err, EINVAL, "--network %s: only one network "
+						     "may be given for all (use SRC=DST)", nets[i]);
+			im->popts.network = nets[i];
+			continue;
+		}
+		if (eq == nets[i] || !eq[1])
+			return ovk_error_set(err, EINVAL, "--network %s: expected SRC=DST", nets[i]);
+		/* Point the pair into the caller's string: SRC is cut at '='
+		 * by comparing lengths, so keep a copy. */
+		if (!(im->net_src[im->popts.n_netmap] = strndup(nets[i], (size_t)(eq - nets[i]))))
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		im->net_dst[im->popts.n_netmap++] = eq + 1;
+	}
+	im->popts.net_src = im->net_src;
+	im->popts.net_dst = im->net_dst;
+	return 0;
+}
+
+static void keep_note(void *opaque, int warning, const char *msg)
+{
+	struct imp *im = opaque;
+
+	ovk_plan_note(&im->res->notes, warning, "%s", msg);
+}
+
+static int load_appliance(struct imp *im, const char *input, struct ovk_error *err)
+{
+	struct ovk_package_opts po = {
+		.open_flags = im->o->open_flags,
+		.no_verify = im->o->no_verify,
+		.require_signature = im->o->require_signature,
+		/* --print-xml reads no disk: an OVF whose files are elsewhere is
+		 * still mapped. */
+		.describe_only = im->o->print_xml,
+		.note = keep_note,
+		.note_opaque = im,
+	};
+
+	if (ovk_package_open(input, &po, &im->pkg, err) < 0)
+		return -1;
+	im->env = im->pkg->env;
+	if (im->env->n_systems == 0)
+		return ovk_error_set(err, EINVAL, "%s: the OVF describes no virtual system", input);
+	if (im->o->name && im->env->n_systems > 1)
+		return ovk_error_set(err, EINVAL, "--name: the appliance has %zu virtual systems",
+				     im->env->n_systems);
+	return 0;
+}
+
+/* Host facts for one system: capabilities, then domain capabilities for the
+ * machine its firmware needs. */
+static int host_caps(struct imp *im, const struct ovk_ovf_system *vs, struct ovk_caps *caps,
+		     struct ovk_error *err)
+{
+	char *xml = NULL;
+	int efi = ovk_plan_wants_efi(vs, im->popts.firmware), r, ret = -1;
+
+	if (ovk_lv_capabilities(im->lv, &xml, err) < 0 ||
+	    ovk_caps_parse_host(xml, NULL, caps, err) < 0)
+		goto out;
+	free(xml);
+	xml = NULL;
+	if ((r = ovk_lv_domcaps(im->lv, caps->arch, ovk_plan_machine(efi),
+				ovk_caps_domain_type(caps), &xml, err)) < 0)
+		goto out;
+	if (r == 0 && ovk_caps_parse_domain(xml, caps, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(xml);
+	return ret;
+}
+
+static int plan_systems(struct imp *im, struct ovk_error *err)
+{
+	struct ovk_import_result *res = im->res;
+
+	if (!(res->doms = calloc(im->env->n_systems, sizeof(*res->doms))))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < im->env->n_systems; i++) {
+		const struct ovk_ovf_system *vs = &im->env->systems[i];
+		struct ovk_import_dom *d = &res->doms[res->n_doms];
+		struct ovk_caps caps;
+
+		if (host_caps(im, vs, &caps, err) < 0 ||
+		    ovk_plan_build(im->env, vs, &caps, &im->popts, &d->plan, err) < 0)
+			return ovk_error_prefix(err, "virtual system %s", vs->id);
+		res->n_doms++;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(res->doms[j].plan->name, d->plan->name) == 0)
+				return ovk_error_set(err, EEXIST, "two virtual systems are named "
+						     "'%s'", d->plan->name);
+		if (ovk_store_assign(im->st, d->plan, err) < 0 ||
+		    ovk_plan_xml(d->plan, &d->xml, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Networks: missing or inactive is a warning, unless the domain is to be
+ * started now, when it would fail half-way. */
+static int check_networks(struct imp *im, const struct ovk_plan *p, struct ovk_error *err)
+{
+	for (size_t i = 0; i < p->n_nics; i++) {
+		const char *net = p->nics[i].source;
+		int s;
+
+		if (p->nics[i].bridge)
+			continue;
+		if ((s = ovk_lv_network_state(im->lv, net, err)) == -1)
+			return -1;
+		if (s == 1)
+			continue;
+		if (im->o->start)
+			return ovk_error_set(err, ENONET, "network %s is %s: the domain cannot "
+					     "start (--network NET or --bridge BR)", net,
+					     s == 0 ? "not active" : "not defined");
+		ovk_plan_note(&im->res->notes, 1, "network %s is %s: start it before the "
+			      "domain", net, s == 0 ? "not active" : "not defined");
+	}
+	return 0;
+}
+
+static int preflight(struct imp *im, struct ovk_error *err)
+{
+	for (size_t i = 0; i < im->res->n_doms; i++) {
+		const struct ovk_plan *p = im->res->doms[i].plan;
+		int r;
+
+		if (check_networks(im, p, err) < 0)
+			return -1;
+		if ((r = ovk_lv_domain_exists(im->lv, p->name, err)) < 0)
+			return -1;
+		if (r && !im->o->replace)
+			return ovk_error_set(err, EEXIST, "domain %s exists (--replace replaces "
+					     "it, or --name NAME)", p->name);
+		if (r && ovk_lv_domain_remove(im->lv, p->name, err) < 0)
+			return -1;
+		if (ovk_store_check(im->st, p, im->o->replace, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct ovk_plan_drive *drive_for(const struct imp *im, const struct ovk_ova_job *j)
+{
+	for (size_t i = 0; i < im->res->n_doms; i++) {
+		const struct ovk_plan *p = im->res->doms[i].plan;
+
+		if (p->vs != j->system)
+			continue;
+		for (size_t k = 0; k < p->n_drives; k++)
+			if (p->drives[k].disk == j->disk)
+				return &p->drives[k];
+	}
+	return NULL;
+}
+
+static int convert_one(struct imp *im, const struct ovk_ova_job *j, struct ovk_error *err)
+{
+	const struct ovk_plan_drive *d = drive_for(im, j);
+	struct ovk_package_check check;
+	struct ovk_convert_opts co = {
+		.threads = im->o->threads,
+		.open_flags = im->o->open_flags,
+		.progress = im->o->progress,
+		.progress_opaque = im->o->progress_opaque,
+		.cancel = im->o->cancel,
+	};
+	struct ovk_blob *blob;
+
+	if (!d)
+		return 0;   /* a disk no system attaches: nothing to import it into */
+	/* The digests are checked inside the conversion, before its output
+	 * is committed or its upload finished. */
+	if (ovk_package_prepare(im->pkg, j, &co, &check, &blob, err) < 0)
+		return -1;
+	return ovk_store_write(im->st, d, blob, j->disk->capacity, &co, err);
+}
+
+static int create_all(struct imp *im, struct ovk_error *err)
+{
+	for (size_t i = 0; i < im->pkg->plan->n_jobs; i++)
+		if (convert_one(im, &im->pkg->plan->jobs[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < im->res->n_doms; i++) {
+		struct ovk_import_dom *d = &im->res->doms[i];
+
+		if (ovk_lv_domain_define(im->lv, d->xml, err) < 0)
+			return ovk_error_prefix(err, "domain %s", d->plan->name);
+		d->defined = 1;
+	}
+	for (size_t i = 0; im->o->start && i < im->res->n_doms; i++) {
+		struct ovk_import_dom *d = &im->res->doms[i];
+
+		if (ovk_lv_domain_start(im->lv, d->plan->name, err) < 0)
+			return -1;
+		d->started = 1;
+	}
+	return 0;
+}
+
+static void rollback(struct imp *im)
+{
+	struct ovk_error ignored;
+
+	for (size_t i = 0; i < im->res->n_doms; i++) {
+		struct ovk_import_dom *d = &im->res->doms[i];
+
+		if (d->defined && ovk_lv_domain_remove(im->lv, d->plan->name, &ignored) == 0)
+			d->defined = d->started = 0;
+	}
+	ovk_store_rollback(im->st);
+}
+
+static int set_str(char **dst, const char *s, struct ovk_error *err)
+{
+	if (!(*dst = strdup(s)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+int ovk_import(const char *input, const struct ovk_import_opts *opts,
+	       struct ovk_import_result *res, struct ovk_error *err)
+{
+	struct imp im = { .o = opts, .res = res };
+	int ret = -1, created = 0;
+
+	im.popts.name = opts->name;
+	im.popts.bus = (enum ovk_plan_bus_choice)opts->bus;
+	im.popts.firmware = (enum ovk_plan_fw_choice)opts->firmware;
+	im.popts.serial_log = opts->serial_log;
+	if (parse_networks(&im, err) < 0 || load_appliance(&im, input, err) < 0)
+		goto out;
+	if (ovk_lv_open(opts->uri, &im.lv, err) < 0 || set_str(&res->uri, ovk_lv_uri(im.lv), err) < 0)
+		goto out;
+	if (ovk_store_open(im.lv, opts->dir, opts->pool, opts->format, opts->print_xml, &im.st,
+			   err) < 0 ||
+	    set_str(&res->storage, ovk_store_describe(im.st), err) < 0)
+		goto out;
+	if (plan_systems(&im, err) < 0)
+		goto out;
+	if (opts->print_xml) {
+		ret = 0;
+		goto out;
+	}
+	if (preflight(&im, err) < 0)
+		goto out;
+	created = 1;
+	if (create_all(&im, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (ret < 0 && created)
+		rollback(&im);
+	/* The plans outlive the OVF model they borrowed from. */
+	for (size_t i = 0; i < res->n_doms; i++) {
+		res->doms[i].plan->vs = NULL;
+		for (size_t k = 0; k < res->doms[i].plan->n_drives; k++)
+			res->doms[i].plan->drives[k].disk = NULL;
+	}
+	ovk_store_free(im.st);
+	ovk_lv_close(im.lv);
+	ovk_package_free(im.pkg);
+	for (size_t i = 0; i < im.popts.n_netmap; i++)
+		free((char *)im.net_src[i]);
+	free(im.net_src);
+	free(im.net_dst);
+	return ret;
+}

@@ -1,0 +1,25 @@
+/*
+ * import_priv.h: the result of an import, shared by import.c (which fills
+ * it) and result.c (which renders it).  Not for use outside src/virt.
+ */
+#ifndef OVK_VIRT_IMPORT_PRIV_H
+#define OVK_VIRT_IMPORT_PRIV_H
+
+#include "plan.h"
+
+struct ovk_import_dom {
+	struct ovk_plan *plan;
+	char *xml;
+	int defined, started;
+};
+
+struct ovk_import_result {
+	char *uri;
+	char *storage;              /* ovk_store_describe() */
+	struct ovk_import_dom *doms;
+	size_t n_doms;
+	/* Package-level notes (manifest, signature, networks). */
+	struct ovk_plan notes;
+};
+
+#endif

@@ -1,0 +1,429 @@
+/*
+ * lv.c: libvirt behind lv.h.  Every libvirt failure becomes a struct
+ * ovk_error carrying libvirt's own last message; libvirt's default error
+ * printer is replaced by a silent one, because the library never prints.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "lv.h"
+
+struct ovk_lv {
+	virConnectPtr conn;
+	char *uri;
+};
+
+struct ovk_lv_upload {
+	virStreamPtr st;
+	virStorageVolPtr vol;
+	char *name;
+};
+
+static void silent(void *opaque, virErrorPtr e)
+{
+	(void)opaque;
+	(void)e;
+}
+
+/* "what: libvirt's message". */
+static int lv_fail(struct ovk_error *err, const char *fmt, const char *arg)
+{
+	const char *m = virGetLastErrorMessage();
+
+	ovk_error_set(err, EIO, "%s", m ? m : "unknown libvirt error");
+	if (arg)
+		return ovk_error_prefix(err, fmt, arg);
+	return ovk_error_prefix(err, "%s", fmt);
+}
+
+static int last_code(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	return e ? e->code : VIR_ERR_OK;
+}
+
+int ovk_lv_open(const char *uri, struct ovk_lv **out, struct ovk_error *err)
+{
+	struct ovk_lv *lv = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (virInitialize() < 0)
+		return ovk_error_set(err, EIO, "cannot initialize libvirt");
+	virSetErrorFunc(NULL, silent);
+	if (!(lv = calloc(1, sizeof(*lv)))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(lv->conn = virConnectOpen(uri))) {
+		lv_fail(err, "cannot connect to %s", uri ? uri : "the default libvirt URI");
+		goto out;
+	}
+	virConnSetErrorFunc(lv->conn, NULL, silent);
+	if (!(lv->uri = virConnectGetURI(lv->conn))) {
+		lv_fail(err, "cannot read the connection URI", NULL);
+		goto out;
+	}
+	*out = lv;
+	lv = NULL;
+	ret = 0;
+out:
+	ovk_lv_close(lv);
+	return ret;
+}
+
+void ovk_lv_close(struct ovk_lv *lv)
+{
+	if (!lv)
+		return;
+	if (lv->conn)
+		virConnectClose(lv->conn);
+	free(lv->uri);
+	free(lv);
+}
+
+const char *ovk_lv_uri(const struct ovk_lv *lv)
+{
+	return lv->uri;
+}
+
+int ovk_lv_capabilities(struct ovk_lv *lv, char **xml, struct ovk_error *err)
+{
+	if (!(*xml = virConnectGetCapabilities(lv->conn)))
+		return lv_fail(err, "cannot read the host capabilities", NULL);
+	return 0;
+}
+
+int ovk_lv_domcaps(struct ovk_lv *lv, const char *arch, const char *machine,
+		   const char *virttype, char **xml, struct ovk_error *err)
+{
+	*xml = virConnectGetDomainCapabilities(lv->conn, NULL, arch, machine, virttype, 0);
+	if (*xml)
+		return 0;
+	if (last_code() == VIR_ERR_NO_SUPPORT)
+		return 1;
+	return lv_fail(err, "cannot read the domain capabilities for machine %s", machine);
+}
+
+/* ------------------------------------------------------------ domains */
+
+int ovk_lv_domain_exists(struct ovk_lv *lv, const char *name, struct ovk_error *err)
+{
+	virDomainPtr d = virDomainLookupByName(lv->conn, name);
+
+	if (d) {
+		virDomainFree(d);
+		return 1;
+	}
+	if (last_code() == VIR_ERR_NO_DOMAIN)
+		return 0;
+	return lv_fail(err, "domain %s: lookup failed", name);
+}
+
+int ovk_lv_domain_define(struct ovk_lv *lv, const char *xml, struct ovk_error *err)
+{
+	virDomainPtr d = virDomainDefineXMLFlags(lv->conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
+
+	if (!d)
+		return lv_fail(err, "libvirt refused the domain", NULL);
+	virDomainFree(d);
+	return 0;
+}
+
+int ovk_lv_domain_start(struct ovk_lv *lv, const char *name, struct ovk_error *err)
+{
+	virDomainPtr d = virDomainLookupByName(lv->conn, name);
+	int ret = -1;
+
+	if (!d)
+		return lv_fail(err, "domain %s: lookup failed", name);
+	if (virDomainCreate(d) < 0) {
+		lv_fail(err, "domain %s: cannot start", name);
+		goto out;
+	}
+	ret = 0;
+out:
+	virDomainFree(d);
+	return ret;
+}
+
+int ovk_lv_domain_remove(struct ovk_lv *lv, const char *name, struct ovk_error *err)
+{
+	virDomainPtr d = virDomainLookupByName(lv->conn, name);
+	int ret = -1;
+
+	if (!d)
+		return last_code() == VIR_ERR_NO_DOMAIN ? 0 :
+			lv_fail(err, "domain %s: lookup failed", name);
+	if (virDomainIsActive(d) == 1 && virDomainDestroy(d) < 0) {
+		lv_fail(err, "domain %s: cannot stop", name);
+		goto out;
+	}
+	/* NVRAM: libvirt made fresh OVMF variables for an EFI guest, and they
+	 * go with the domain. */
+	if (virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_NVRAM |
+				   VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0 &&
+	    virDomainUndefine(d) < 0) {
+		lv_fail(err, "domain %s: cannot undefine", name);
+		goto out;
+	}
+	ret = 0;
+out:
+	virDomainFree(d);
+	return ret;
+}
+
+/* ----------------------------------------------------------- networks */
+
+int ovk_lv_network_state(struct ovk_lv *lv, const char *name, struct ovk_error *err)
+{
+	virNetworkPtr n = virNetworkLookupByName(lv->conn, name);
+	int active;
+
+	if (!n) {
+		if (last_code() == VIR_ERR_NO_NETWORK || last_code() == VIR_ERR_NO_SUPPORT)
+			return -2;
+		return lv_fail(err, "network %s: lookup failed", name);
+	}
+	active = virNetworkIsActive(n);
+	virNetworkFree(n);
+	if (active < 0)
+		return lv_fail(err, "network %s: cannot read its state", name);
+	return active;
+}
+
+/* ------------------------------------------------------------ storage */
+
+static virStoragePoolPtr pool_get(struct ovk_lv *lv, const char *pool, struct ovk_error *err)
+{
+	virStoragePoolPtr p = virStoragePoolLookupByName(lv->conn, pool);
+
+	if (!p)
+		lv_fail(err, "storage pool %s", pool);
+	return p;
+}
+
+int ovk_lv_pool_exists(struct ovk_lv *lv, const char *pool, struct ovk_error *err)
+{
+	virStoragePoolPtr p = virStoragePoolLookupByName(lv->conn, pool);
+
+	if (p) {
+		virStoragePoolFree(p);
+		return 1;
+	}
+	if (last_code() == VIR_ERR_NO_STORAGE_POOL)
+		return 0;
+	return lv_fail(err, "storage pool %s: lookup failed", pool);
+}
+
+int ovk_lv_pool_xml(struct ovk_lv *lv, const char *pool, char **xml, int *active,
+		    struct ovk_error *err)
+{
+	virStoragePoolPtr p = pool_get(lv, pool, err);
+	int ret = -1;
+
+	*xml = NULL;
+	if (!p)
+		return -1;
+	if ((*active = virStoragePoolIsActive(p)) < 0) {
+		lv_fail(err, "storage pool %s: cannot read its state", pool);
+		goto out;
+	}
+	if (!(*xml = virStoragePoolGetXMLDesc(p, 0))) {
+		lv_fail(err, "storage pool %s: cannot read its XML", pool);
+		goto out;
+	}
+	ret = 0;
+out:
+	virStoragePoolFree(p);
+	return ret;
+}
+
+int ovk_lv_vol_exists(struct ovk_lv *lv, const char *pool, const char *vol,
+		      struct ovk_error *err)
+{
+	virStoragePoolPtr p = pool_get(lv, pool, err);
+	virStorageVolPtr v;
+	int ret;
+
+	if (!p)
+		return -1;
+	/* Read the error before any other call: a Free resets it. */
+	if ((v = virStorageVolLookupByName(p, vol)))
+		ret = 1;
+	else
+		ret = last_code() == VIR_ERR_NO_STORAGE_VOL ? 0 :
+			lv_fail(err, "volume %s: lookup failed", vol);
+	if (v)
+		virStorageVolFree(v);
+	virStoragePoolFree(p);
+	return ret;
+}
+
+/* The volume XML.  Callers pass names already kept to [A-Za-z0-9._-]
+ * (ovk_safe_name) and a format of ours, so nothing needs escaping. */
+static char *vol_xml(const char *vol, const char *format, uint64_t capacity, uint64_t allocation)
+{
+	char *xml = NULL;
+
+	if (asprintf(&xml,
+		     "<volume><name>%s</name>"
+		     "<capacity unit='bytes'>%llu</capacity>"
+		     "<allocation unit='bytes'>%llu</allocation>"
+		     "<target><format type='%s'/></target></volume>",
+		     vol, (unsigned long long)capacity, (unsigned long long)allocation,
+		     format) < 0)
+		return NULL;
+	return xml;
+}
+
+int ovk_lv_vol_create(struct ovk_lv *lv, const char *pool, const char *vol, const char *format,
+		      uint64_t capacity, uint64_t allocation, struct ovk_error *err)
+{
+	virStoragePoolPtr p = pool_get(lv, pool, err);
+	virStorageVolPtr v = NULL;
+	char *xml = NULL;
+	int ret = -1;
+
+	if (!p)
+		return -1;
+	if (!(xml = vol_xml(vol, format, capacity, allocation))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(v = virStorageVolCreateXML(p, xml, 0))) {
+		lv_fail(err, "volume %s: cannot create", vol);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (v)
+		virStorageVolFree(v);
+	virStoragePoolFree(p);
+	free(xml);
+	return ret;
+}
+
+int ovk_lv_vol_delete(struct ovk_lv *lv, const char *pool, const char *vol,
+		      struct ovk_error *err)
+{
+	virStoragePoolPtr p = pool_get(lv, pool, err);
+	virStorageVolPtr v;
+	int ret = -1;
+
+	if (!p)
+		return -1;
+	if (!(v = virStorageVolLookupByName(p, vol))) {
+		ret = last_code() == VIR_ERR_NO_STORAGE_VOL ? 0 :
+			lv_fail(err, "volume %s: lookup failed", vol);
+		goto out;
+	}
+	if (virStorageVolDelete(v, 0) < 0) {
+		lv_fail(err, "volume %s: cannot delete", vol);
+		virStorageVolFree(v);
+		goto out;
+	}
+	virStorageVolFree(v);
+	ret = 0;
+out:
+	virStoragePoolFree(p);
+	return ret;
+}
+
+/* ------------------------------------------------------------- upload */
+
+int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, uint64_t length,
+			int sparse, struct ovk_lv_upload **out, struct ovk_error *err)
+{
+	struct ovk_lv_upload *up = NULL;
+	virStoragePoolPtr p = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (!(up = calloc(1, sizeof(*up))) || !(up->name = strdup(vol))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(p = pool_get(lv, pool, err)))
+		goto out;
+	if (!(up->vol = virStorageVolLookupByName(p, vol))) {
+		lv_fail(err, "volume %s: lookup failed", vol);
+		goto out;
+	}
+	if (!(up->st = virStreamNew(lv->conn, 0))) {
+		lv_fail(err, "volume %s: cannot open a stream", vol);
+		goto out;
+	}
+	if (virStorageVolUpload(up->vol, up->st, 0, length,
+				sparse ? VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0) < 0) {
+		lv_fail(err, "volume %s: cannot start the upload", vol);
+		goto out;
+	}
+	*out = up;
+	up = NULL;
+	ret = 0;
+out:
+	if (p)
+		virStoragePoolFree(p);
+	ovk_lv_upload_abort(up);
+	return ret;
+}
+
+int ovk_lv_upload_send(struct ovk_lv_upload *up, const void *buf, size_t len,
+		       struct ovk_error *err)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		int n = virStreamSend(up->st, p, len > INT32_MAX ? INT32_MAX : len);
+
+		if (n <= 0)
+			return lv_fail(err, "volume %s: upload failed", up->name);
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ovk_lv_upload_hole(struct ovk_lv_upload *up, uint64_t len, struct ovk_error *err)
+{
+	if (len > INT64_MAX || virStreamSendHole(up->st, (long long)len, 0) < 0)
+		return lv_fail(err, "volume %s: upload failed", up->name);
+	return 0;
+}
+
+int ovk_lv_upload_finish(struct ovk_lv_upload *up, struct ovk_error *err)
+{
+	int ret = -1;
+
+	if (virStreamFinish(up->st) < 0) {
+		lv_fail(err, "volume %s: upload failed at the end", up->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	virStreamFree(up->st);
+	up->st = NULL;
+	ovk_lv_upload_abort(up);
+	return ret;
+}
+
+void ovk_lv_upload_abort(struct ovk_lv_upload *up)
+{
+	if (!up)
+		return;
+	if (up->st) {
+		virStreamAbort(up->st);
+		virStreamFree(up->st);
+	}
+	if (up->vol)
+		virStorageVolFree(up->vol);
+	free(up->name);
+	free(up);
+}

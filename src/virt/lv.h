@@ -1,0 +1,82 @@
+/*
+ * lv.h: the only door to libvirt (STYLE.md #5).
+ *
+ * The importer needs a dozen libvirt calls: read the capabilities, look
+ * names up, define and undefine a domain, start it, and create, upload
+ * and delete storage volumes.  They are wrapped here so that the rest of
+ * src/virt sees plain C types and struct ovk_error, and so that libvirt's
+ * habit of printing errors to stderr is switched off in one place (the
+ * library never prints).
+ *
+ * Lookups return 1 (exists), 0 (does not) or -1 (the call failed: a
+ * connection error is not "absent").
+ *
+ * Ownership: a connection is opened by ovk_lv_open() and freed by
+ * ovk_lv_close() (NULL-safe).  Strings returned through char ** are
+ * malloc'ed.  A connection is used from one thread at a time.
+ */
+#ifndef OVK_VIRT_LV_H
+#define OVK_VIRT_LV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+struct ovk_lv;
+
+/* uri NULL: libvirt's default, which honours LIBVIRT_DEFAULT_URI and its
+ * config files: that lookup is libvirt's own, not ours. */
+int ovk_lv_open(const char *uri, struct ovk_lv **out, struct ovk_error *err);
+void ovk_lv_close(struct ovk_lv *lv);
+/* The URI actually connected to (for the summary). */
+const char *ovk_lv_uri(const struct ovk_lv *lv);
+
+int ovk_lv_capabilities(struct ovk_lv *lv, char **xml, struct ovk_error *err);
+/* Domain capabilities for arch/machine/virttype: 0 with *xml, 1 when the
+ * driver does not implement them (the test driver), -1 on error. */
+int ovk_lv_domcaps(struct ovk_lv *lv, const char *arch, const char *machine,
+		   const char *virttype, char **xml, struct ovk_error *err);
+
+/* ---- domains */
+int ovk_lv_domain_exists(struct ovk_lv *lv, const char *name, struct ovk_error *err);
+/* Define with VIR_DOMAIN_DEFINE_VALIDATE (schema check by libvirt). */
+int ovk_lv_domain_define(struct ovk_lv *lv, const char *xml, struct ovk_error *err);
+int ovk_lv_domain_start(struct ovk_lv *lv, const char *name, struct ovk_error *err);
+/* Stop (if running) and undefine, with its NVRAM; absent is success. */
+int ovk_lv_domain_remove(struct ovk_lv *lv, const char *name, struct ovk_error *err);
+
+/* ---- networks: 1 active, 0 defined but inactive, -2 absent, -1 error */
+int ovk_lv_network_state(struct ovk_lv *lv, const char *name, struct ovk_error *err);
+
+/* ---- storage */
+int ovk_lv_pool_exists(struct ovk_lv *lv, const char *pool, struct ovk_error *err);
+/* The pool's XML (for its type) and whether it is active. */
+int ovk_lv_pool_xml(struct ovk_lv *lv, const char *pool, char **xml, int *active,
+		    struct ovk_error *err);
+int ovk_lv_vol_exists(struct ovk_lv *lv, const char *pool, const char *vol,
+		      struct ovk_error *err);
+/* Create a volume of `capacity` bytes in `format` ("qcow2", "raw"), with
+ * `allocation` bytes allocated up front (0: sparse). */
+int ovk_lv_vol_create(struct ovk_lv *lv, const char *pool, const char *vol, const char *format,
+		      uint64_t capacity, uint64_t allocation, struct ovk_error *err);
+/* Delete; absent is success. */
+int ovk_lv_vol_delete(struct ovk_lv *lv, const char *pool, const char *vol,
+		      struct ovk_error *err);
+
+/* An upload into a volume through a libvirt stream (virStorageVolUpload),
+ * which works over remote connections.  `sparse`: holes are sent as holes
+ * (VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM); only for file-backed volumes,
+ * where a hole reads as zeros. */
+struct ovk_lv_upload;
+int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, uint64_t length,
+			int sparse, struct ovk_lv_upload **out, struct ovk_error *err);
+int ovk_lv_upload_send(struct ovk_lv_upload *up, const void *buf, size_t len,
+		       struct ovk_error *err);
+int ovk_lv_upload_hole(struct ovk_lv_upload *up, uint64_t len, struct ovk_error *err);
+/* Finish (the daemon confirms the write) and free. */
+int ovk_lv_upload_finish(struct ovk_lv_upload *up, struct ovk_error *err);
+/* Abort and free; NULL-safe. */
+void ovk_lv_upload_abort(struct ovk_lv_upload *up);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * plan.c: the whole-machine part of the mapping (plan.h): name, domain
+ * type, machine and firmware, CPUs and memory, guest OS quirks, NICs and
+ * video.  Disks and controllers are in plan_disk.c.
+ *
+ * Every choice that is not a 1:1 copy of the OVF is written down as a note,
+ * and every departure from what the OVF asks is a warning, so the summary
+ * explains the XML.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "plan.h"
+#include "plan_priv.h"
+
+/* When the OVF says nothing: one vCPU and 1 GiB, the smallest sizes any
+ * producer writes for a real appliance. */
+#define PLAN_DEFAULT_MEMORY_KIB ((uint64_t)1 << 20)
+
+int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
+{
+	struct ovk_plan_note *n;
+	va_list ap;
+	char *text;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	if (!(n = realloc(p->notes, (p->n_notes + 1) * sizeof(*n)))) {
+		free(text);
+		return -1;
+	}
+	p->notes = n;
+	p->notes[p->n_notes].warning = warning;
+	p->notes[p->n_notes++].text = text;
+	return 0;
+}
+
+int ovk_plan_wants_efi(const struct ovk_ovf_system *vs, enum ovk_plan_fw_choice choice)
+{
+	if (choice == OVK_PLAN_FW_EFI)
+		return 1;
+	if (choice == OVK_PLAN_FW_BIOS)
+		return 0;
+	return vs->firmware == OVK_OVF_FW_EFI;
+}
+
+const char *ovk_plan_machine(int efi)
+{
+	return efi ? "q35" : "pc";
+}
+
+/* CIM operating system ids (DSP1043 / CIM_OperatingSystem.OSType) of
+ * Microsoft Windows: 16-19 Win95/98/NT/CE, 58 2000, 63 Me, 67-77 XP
+ * through Server 2008 64-bit, 103 2008 R2, 105 Windows 7, 113-116 Server
+ * 2012 and Windows 8. */
+static int cim_is_windows(int64_t id)
+{
+	return (id >= 16 && id <= 19) || id == 58 || id == 63 || (id >= 67 && id <= 77) ||
+	       id == 103 || id == 105 || (id >= 113 && id <= 116);
+}
+
+static int is_windows(const struct ovk_ovf_system *vs)
+{
+	if (vs->os_type && strncasecmp(vs->os_type, "win", 3) == 0)
+		return 1;
+	if (vs->os_description && strcasestr(vs->os_description, "windows"))
+		return 1;
+	return cim_is_windows(vs->os_id);
+}
+
+static int plan_firmware(struct ovk_plan *p, const struct ovk_caps *caps,
+			 const struct ovk_plan_opts *o, struct ovk_error *err)
+{
+	const struct ovk_ovf_system *vs = p->vs;
+
+	p->efi = ovk_plan_wants_efi(vs, o->firmware);
+	snprintf(p->machine, sizeof(p->machine), "%s", ovk_plan_machine(p->efi));
+	if (o->firmware != OVK_PLAN_FW_AUTO)
+		ovk_plan_note(p, (o->firmware == OVK_PLAN_FW_EFI) != (vs->firmware == OVK_OVF_FW_EFI),
+			      "firmware %s as asked (the OVF says %s)", p->efi ? "efi" : "bios",
+			      ovk_ovf_firmware_name(vs->firmware));
+	else
+		ovk_plan_note(p, 0, "firmware %s (the OVF says %s), machine %s",
+			      p->efi ? "efi" : "bios", ovk_ovf_firmware_name(vs->firmware),
+			      p->machine);
+	if (!p->efi)
+		return 0;
+	if (caps->have_domcaps && !ovk_caps_enum_has(&caps->firmware, "efi"))
+		return ovk_error_set(err, ENOTSUP,
+				     "the host offers no EFI firmware for machine %s "
+				     "(install OVMF, or use --firmware bios)", p->machine);
+	if (vs->nvram_file_ref)
+		ovk_plan_note(p, 0, "the appliance's NVRAM file is not used: libvirt "
+			      "creates fresh EFI variables");
+	if (vs->secure_boot) {
+		if (caps->have_domcaps && !ovk_caps_enum_has(&caps->secure, "yes")) {
+			ovk_plan_note(p, 1, "the OVF asks for secure boot, which this host's "
+				      "firmware cannot do: booting without it");
+		} else {
+			p->secure_boot = 1;
+			ovk_plan_note(p, 0, "secure boot on, as the OVF asks");
+		}
+	}
+	return 0;
+}
+
+static void plan_cpu_memory(struct ovk_plan *p)
+{
+	const struct ovk_ovf_system *vs = p->vs;
+
+	p->vcpus = vs->cpus ? vs->cpus : 1;
+	if (!vs->cpus)
+		ovk_plan_note(p, 1, "the OVF gives no CPU count: 1 vCPU");
+	p->cores = 1;
+	if (vs->cores_per_socket && p->vcpus % vs->cores_per_socket == 0)
+		p->cores = vs->cores_per_socket;
+	else if (vs->cores_per_socket)
+		ovk_plan_note(p, 1, "%u cores per socket does not divide %u vCPUs: one core "
+			      "per socket", vs->cores_per_socket, p->vcpus);
+	p->sockets = p->vcpus / p->cores;
+	ovk_plan_note(p, 0, "%u vCPUs: %u sockets x %u cores", p->vcpus, p->sockets, p->cores);
+
+	if (!vs->memory) {
+		p->memory_kib = PLAN_DEFAULT_MEMORY_KIB;
+		ovk_plan_note(p, 1, "the OVF gives no memory size: 1 GiB");
+		return;
+	}
+	/* libvirt counts in KiB; OVF sizes are MiB in practice, so this is
+	 * exact, and a size that is not is rounded up (never less memory). */
+	p->memory_kib = vs->memory / 1024 + (vs->memory % 1024 != 0);
+	if (vs->memory % 1024)
+		ovk_plan_note(p, 1, "memory %llu bytes rounded up to %llu KiB",
+			      (unsigned long long)vs->memory, (unsigned long long)p->memory_kib);
+	else
+		ovk_plan_note(p, 0, "memory %llu KiB", (unsigned long long)p->memory_kib);
+}
+
+static void plan_guest_os(struct ovk_plan *p, const struct ovk_caps *caps)
+{
+	if (!(p->windows = is_windows(p->vs)))
+		return;
+	p->hyperv = !caps->have_domcaps || caps->hyperv;
+	ovk_plan_note(p, 0, "Windows guest (%s): clock localtime%s",
+		      p->vs->os_type ? p->vs->os_type : "OS id", 
+		      p->hyperv ? ", Hyper-V enlightenments" : "");
+}
+
+/* A VMware SVGA adapter: VMware's video item, or any video device of a
+ * VMware virtual hardware version ("vmx-NN"). */
+static int is_vmware_svga(const struct ovk_ovf_system *vs, const struct ovk_ovf_device *d)
+{
+	const char *s = d->subtype ? d->subtype : d->name;
+
+	if (s && (strcasestr(s, "svga") || strcasestr(s, "vmware")))
+		return 1;
+	return vs->system_type && strstr(vs->system_type, "vmx-");
+}
+
+static void plan_video(struct ovk_plan *p, const struct ovk_caps *caps)
+{
+	const struct ovk_ovf_system *vs = p->vs;
+	int svga = 0;
+
+	for (size_t i = 0; i < vs->n_devices; i++)
+		if (vs->devices[i].type == OVK_OVF_DEV_VIDEO && is_vmware_svga(vs, &vs->devices[i]))
+			svga = 1;
+	snprintf(p->video, sizeof(p->video), "vga");
+	if (!svga)
+		return;
+	if (caps->have_domcaps && !ovk_caps_enum_has(&caps->video_models, "vmvga")) {
+		ovk_plan_note(p, 1, "VMware SVGA video: the host has no vmvga, using vga");
+		return;
+	}
+	snprintf(p->video, sizeof(p->video), "vmvga");
+	ovk_plan_note(p, 0, "VMware SVGA video: vmvga");
+}
+
+int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_system *vs,
+		   const struct ovk_caps *caps, const struct ovk_plan_opts *opts,
+		   struct ovk_plan **out, struct ovk_error *err)
+{
+	struct ovk_plan *p;
+	const char *type = ovk_caps_domain_type(caps);
+	int ret = -1;
+
+	*out = NULL;
+	if (!type)
+		return ovk_error_set(err, ENOTSUP, "the host offers no domain type");
+	if (!(p = calloc(1, sizeof(*p))))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	p->vs = vs;
+	if (!(p->name = ovk_safe_name(opts->name ? opts->name : vs->name)) ||
+	    (opts->serial_log && !(p->serial_log = strdup(opts->serial_log)))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (strcmp(p->name, opts->name ? opts->name : vs->name) != 0)
+		ovk_plan_note(p, 1, "name '%s' kept to safe characters: '%s'",
+			      opts->name ? opts->name : vs->name, p->name);
+	snprintf(p->type, sizeof(p->type), "%s", type);
+	snprintf(p->arch, sizeof(p->arch), "%s", caps->arch);
+	ovk_plan_note(p, 0, "domain type %s (%s offered)", p->type,
+		      ovk_caps_enum_has(&caps->domain_types, "kvm") ? "kvm" : "no kvm");
+	if (!caps->have_domcaps)
+		ovk_plan_note(p, 1, "the driver has no domain capabilities: assuming QEMU's "
+			      "usual x86 devices");
+	if (plan_firmware(p, caps, opts, err) < 0)
+		goto out;
+	plan_cpu_memory(p);
+	plan_guest_os(p, caps);
+	if (ovk_plan_drives(p, env, caps, opts, err) < 0 || ovk_plan_nics(p, opts, err) < 0)
+		goto out;
+	plan_video(p, caps);
+	for (size_t i = 0; i < vs->n_unknown; i++)
+		ovk_plan_note(p, vs->unknown[i].required, "not mapped: %s (line %ld)",
+			      vs->unknown[i].what, vs->unknown[i].line);
+	*out = p;
+	p = NULL;
+	ret = 0;
+out:
+	ovk_plan_free(p);
+	return ret;
+}
+
+void ovk_plan_free(struct ovk_plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_drives; i++) {
+		free(p->drives[i].vol);
+		free(p->drives[i].path);
+		free(p->drives[i].pool);
+		free(p->drives[i].format);
+	}
+	for (size_t i = 0; i < p->n_nics; i++) {
+		free(p->nics[i].source);
+		free(p->nics[i].ovf_network);
+	}
+	for (size_t i = 0; i < p->n_notes; i++)
+		free(p->notes[i].text);
+	free(p->drives);
+	free(p->nics);
+	free(p->notes);
+	free(p->ctls);
+	free(p->serial_log);
+	free(p->name);
+	free(p);
+}

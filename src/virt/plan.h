@@ -1,0 +1,131 @@
+/*
+ * plan.h: one VirtualSystem of an OVF, mapped to the devices of a libvirt
+ * domain, and the notes (decisions and warnings) that explain the mapping.
+ *
+ *   ovf model + host caps + options --ovk_plan_build--> plan --ovk_plan_xml--> XML
+ *
+ * Building a plan is pure: no libvirt call, no I/O; that keeps the mapping
+ * testable from captured capability documents (tests/golden).  The storage
+ * step later fills each drive's source (a file path or a pool volume).
+ *
+ * The guest is never modified, so the mapping keeps devices the guest
+ * already has drivers for, and moves a device only when the host cannot
+ * provide it or the firmware cannot boot from it; every move is a warning.
+ *
+ * Ownership: ovk_plan_free() (NULL-safe) frees everything.  The plan
+ * borrows the OVF model (`vs`, each drive's `disk`): keep the envelope alive
+ * while the plan is used.
+ */
+#ifndef OVK_VIRT_PLAN_H
+#define OVK_VIRT_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caps.h"
+#include "core/error.h"
+#include "ova/ovf.h"
+#include "ova/package.h"  /* ovk_safe_name */
+
+enum ovk_plan_bus_choice {
+	OVK_PLAN_BUS_AUTO,      /* the OVF's controllers, moved only when needed */
+	OVK_PLAN_BUS_KEEP,      /* the OVF's controllers even where EFI cannot boot */
+	OVK_PLAN_BUS_VIRTIO,    /* disks on virtio-blk, NICs virtio-net */
+};
+
+enum ovk_plan_fw_choice {
+	OVK_PLAN_FW_AUTO,       /* what the OVF says (BIOS when it says nothing) */
+	OVK_PLAN_FW_BIOS,
+	OVK_PLAN_FW_EFI,
+};
+
+struct ovk_plan_opts {
+	const char *name;                /* domain name; NULL: from the OVF */
+	enum ovk_plan_bus_choice bus;
+	enum ovk_plan_fw_choice firmware;
+	/* Networks: `bridge` wins; else SRC=DST pairs, then `network` for
+	 * the rest, then "default". */
+	const char *bridge;
+	const char *network;
+	const char *const *net_src;
+	const char *const *net_dst;
+	size_t n_netmap;
+	const char *serial_log;          /* path on the hypervisor, or NULL */
+};
+
+/* Per controller kind, libvirt numbers its own indexes. */
+struct ovk_plan_ctl {
+	char type[8];                    /* "ide", "scsi", "sata", "nvme" */
+	char model[16];                  /* scsi: "lsilogic", ...; else "" */
+	unsigned index;
+	unsigned used;                   /* units taken (bit mask) */
+};
+
+struct ovk_plan_drive {
+	enum ovk_ovf_drive_type type;
+	const struct ovk_ovf_disk *disk; /* DISK drives: the OVF disk; else NULL */
+	char bus[8];                     /* "ide", "scsi", "sata", "virtio", "fdc" */
+	char dev[8];                     /* "sda", "hdb", "vda", "fda" */
+	int ctl;                         /* index in plan->ctls, or -1 */
+	unsigned unit;                   /* ide: bus * 2 + unit; others: unit */
+	unsigned boot;                   /* boot order, 0: none */
+	char *vol;                       /* volume / file name, DISK drives */
+	/* filled by the storage step */
+	char *path;                      /* --dir: the file */
+	char *pool;                      /* --pool: pool and volume name */
+	char *format;                    /* "qcow2" or "raw" */
+};
+
+struct ovk_plan_nic {
+	char model[16];
+	char mac[18];                    /* "" when the OVF gives none */
+	int bridge;                      /* source is a bridge, not a network */
+	char *source;
+	char *ovf_network;               /* the OVF's Connection, or NULL */
+};
+
+struct ovk_plan_note {
+	int warning;
+	char *text;
+};
+
+struct ovk_plan {
+	char *name;
+	const struct ovk_ovf_system *vs;
+	char type[OVK_CAPS_VALUE_LEN];   /* "kvm", "qemu" */
+	char arch[OVK_CAPS_VALUE_LEN];
+	char machine[8];                 /* "pc", "q35" */
+	int efi, secure_boot, windows, hyperv;
+	uint32_t vcpus, sockets, cores;
+	uint64_t memory_kib;
+	char video[16];
+	char *serial_log;
+	struct ovk_plan_ctl *ctls;
+	size_t n_ctls;
+	struct ovk_plan_drive *drives;
+	size_t n_drives;
+	struct ovk_plan_nic *nics;
+	size_t n_nics;
+	struct ovk_plan_note *notes;
+	size_t n_notes;
+};
+
+/* Whether the system boots with EFI under `choice`. */
+int ovk_plan_wants_efi(const struct ovk_ovf_system *vs, enum ovk_plan_fw_choice choice);
+/* The machine type for a firmware: q35 for EFI, pc for BIOS. */
+const char *ovk_plan_machine(int efi);
+
+int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_system *vs,
+		   const struct ovk_caps *caps, const struct ovk_plan_opts *opts,
+		   struct ovk_plan **out, struct ovk_error *err);
+void ovk_plan_free(struct ovk_plan *p);
+
+/* Append a note; -1 only when out of memory. */
+int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The domain XML (libxml2, in domxml.c); *xml is malloc'ed. */
+int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err);
+
+
+#endif

@@ -1,0 +1,373 @@
+/*
+ * plan_disk.c: controllers and drives.
+ *
+ * Each OVF controller first gets a "kind" (what libvirt controller it
+ * becomes, or "moved to sata"), then each drive, in OVF order, is placed on
+ * its controller's kind at its AddressOnParent when that slot is free and
+ * valid, else at the first free slot.  libvirt controllers are created when
+ * the first drive lands on them, so nothing empty is emitted.
+ *
+ * Moves, all with a warning:
+ *   - q35 has no IDE: IDE drives go on sata;
+ *   - OVMF cannot boot from lsilogic, lsisas1068 or vmpvscsi (tested with
+ *     Debian 12's OVMF 2022.11, issue 7): an EFI boot disk's controller of
+ *     those models goes on sata, unless --bus keep;
+ *   - NVMe goes on sata (libvirt 9 has no emulated NVMe bus);
+ *   - BusLogic becomes lsilogic (QEMU has no BusLogic).
+ * Invariants: every drive has a unique (controller, unit) and a unique dev
+ * name; boot orders are 1..n over the hard disks, in OVF order.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "plan_priv.h"
+
+/* Slots per controller, as QEMU's devices have them: PIIX IDE has two
+ * buses of two units (one libvirt controller for both OVF IDE
+ * controllers); AHCI has six ports; LSI53C895A has seven targets (id 7 is
+ * the adapter), and we keep to seven for every SCSI model so a disk never
+ * lands on an id some model lacks; the floppy controller has two drives. */
+#define SLOTS_IDE 4
+#define SLOTS_SATA 6
+#define SLOTS_SCSI 7
+#define SLOTS_FDC 2
+/* Controllers of one type: far beyond the 4 SCSI + 4 SATA VMware allows. */
+#define MAX_CTLS_PER_TYPE 32
+
+struct kind {
+	char type[8];          /* "ide", "scsi", "sata"; "" for none */
+	char model[16];
+	int ide_bus;           /* ide: which PIIX bus (0, 1) */
+	int ctl;               /* plan->ctls index once created, else -1 */
+};
+
+static unsigned slots(const char *type)
+{
+	if (strcmp(type, "ide") == 0)
+		return SLOTS_IDE;
+	if (strcmp(type, "scsi") == 0)
+		return SLOTS_SCSI;
+	return SLOTS_SATA;
+}
+
+static const char *ctl_label(const struct ovk_ovf_controller *c)
+{
+	return c->name ? c->name : c->instance_id ? c->instance_id : "?";
+}
+
+/* The OVF SCSI model -> libvirt's. */
+static void scsi_kind(struct ovk_plan *p, const struct ovk_ovf_controller *c, struct kind *k)
+{
+	const char *m = c->scsi_model ? c->scsi_model : "";
+
+	snprintf(k->type, sizeof(k->type), "scsi");
+	if (strcmp(m, "lsilogic") == 0) {
+		snprintf(k->model, sizeof(k->model), "lsilogic");
+	} else if (strcmp(m, "lsilogicsas") == 0) {
+		snprintf(k->model, sizeof(k->model), "lsisas1068");
+	} else if (strcmp(m, "virtualscsi") == 0) {
+		snprintf(k->model, sizeof(k->model), "vmpvscsi");
+	} else if (strcmp(m, "buslogic") == 0) {
+		snprintf(k->model, sizeof(k->model), "lsilogic");
+		ovk_plan_note(p, 1, "controller %s: QEMU has no BusLogic, using lsilogic "
+			      "(the guest needs its LSI driver)", ctl_label(c));
+	} else {
+		snprintf(k->model, sizeof(k->model), "lsilogic");
+		ovk_plan_note(p, 1, "controller %s: SCSI model '%s' unknown, using lsilogic",
+			      ctl_label(c), c->subtype ? c->subtype : "(none)");
+	}
+}
+
+static int ovmf_cannot_boot(const char *model)
+{
+	return strcmp(model, "lsilogic") == 0 || strcmp(model, "lsisas1068") == 0 ||
+	       strcmp(model, "vmpvscsi") == 0;
+}
+
+static void to_sata(struct kind *k)
+{
+	snprintf(k->type, sizeof(k->type), "sata");
+	k->model[0] = '\0';
+}
+
+/* The kind of OVF controller i; `boot` is the boot disk's controller. */
+static void controller_kind(struct ovk_plan *p, const struct ovk_caps *caps,
+			    const struct ovk_plan_opts *o, size_t i, int boot, int *ide_seen,
+			    struct kind *k)
+{
+	const struct ovk_ovf_controller *c = &p->vs->controllers[i];
+
+	k->ctl = -1;
+	switch (c->bus) {
+	case OVK_OVF_BUS_IDE:
+		snprintf(k->type, sizeof(k->type), "ide");
+		/* VMware's "IDE 1" has Address 1: the secondary channel. */
+		k->ide_bus = (c->address == 0 || c->address == 1) && !(*ide_seen & (1 << c->address)) ?
+			     (int)c->address : (*ide_seen & 1) ? ((*ide_seen & 2) ? 2 : 1) : 0;
+		*ide_seen |= k->ide_bus < 2 ? 1 << k->ide_bus : 0;
+		if (caps->have_domcaps ? !ovk_caps_enum_has(&caps->disk_buses, "ide") :
+		    strcmp(p->machine, "q35") == 0) {
+			to_sata(k);
+			ovk_plan_note(p, 1, "controller %s: machine %s has no IDE, its drives go "
+				      "on sata", ctl_label(c), p->machine);
+		} else if (k->ide_bus > 1) {
+			to_sata(k);
+			ovk_plan_note(p, 1, "controller %s: a third IDE channel does not exist, "
+				      "its drives go on sata", ctl_label(c));
+		}
+		break;
+	case OVK_OVF_BUS_SCSI:
+		scsi_kind(p, c, k);
+		if (p->efi && (int)i == boot && ovmf_cannot_boot(k->model)) {
+			if (o->bus == OVK_PLAN_BUS_KEEP) {
+				ovk_plan_note(p, 1, "controller %s: kept on %s as asked, but OVMF "
+					      "cannot boot from it", ctl_label(c), k->model);
+			} else {
+				ovk_plan_note(p, 1, "controller %s: OVMF cannot boot from %s, the "
+					      "boot disk's drives go on sata (--bus keep keeps it)",
+					      ctl_label(c), k->model);
+				to_sata(k);
+			}
+		}
+		break;
+	case OVK_OVF_BUS_SATA:
+		to_sata(k);
+		break;
+	case OVK_OVF_BUS_NVME:
+		to_sata(k);
+		ovk_plan_note(p, 1, "controller %s: NVMe goes on sata (%s)", ctl_label(c),
+			      ovk_caps_enum_has(&caps->disk_buses, "nvme") ?
+			      "emulated NVMe is not mapped yet" :
+			      "this libvirt has no emulated NVMe bus");
+		break;
+	}
+}
+
+static int add_ctl(struct ovk_plan *p, const char *type, const char *model,
+		   struct ovk_error *err)
+{
+	struct ovk_plan_ctl *c;
+	unsigned index = 0;
+
+	for (size_t i = 0; i < p->n_ctls; i++)
+		if (strcmp(p->ctls[i].type, type) == 0)
+			index++;
+	if (index >= MAX_CTLS_PER_TYPE)
+		return ovk_error_set(err, E2BIG, "more than %d %s controllers", MAX_CTLS_PER_TYPE,
+				     type);
+	if (!(c = realloc(p->ctls, (p->n_ctls + 1) * sizeof(*c))))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	p->ctls = c;
+	c = &p->ctls[p->n_ctls];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->type, sizeof(c->type), "%s", type);
+	snprintf(c->model, sizeof(c->model), "%s", model);
+	c->index = index;
+	return (int)p->n_ctls++;
+}
+
+static int find_ctl_of_type(const struct ovk_plan *p, const char *type)
+{
+	for (size_t i = 0; i < p->n_ctls; i++)
+		if (strcmp(p->ctls[i].type, type) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A free unit on controller ctl: `want` when valid and free, else the
+ * first free one; -1 when full. */
+static int take_unit(struct ovk_plan_ctl *c, int64_t want)
+{
+	unsigned n = slots(c->type);
+
+	if (want >= 0 && want < n && !(c->used & (1u << want))) {
+		c->used |= 1u << want;
+		return (int)want;
+	}
+	for (unsigned u = 0; u < n; u++)
+		if (!(c->used & (1u << u))) {
+			c->used |= 1u << u;
+			return (int)u;
+		}
+	return -1;
+}
+
+/* Place a drive on kind k (creating controllers as needed): ctl and unit. */
+static int place(struct ovk_plan *p, struct kind *k, int64_t want, struct ovk_plan_drive *d,
+		 struct ovk_error *err)
+{
+	int unit;
+
+	if (strcmp(k->type, "ide") == 0 && want >= 0)
+		want = k->ide_bus * 2 + (want < 2 ? want : 2);
+	for (;;) {
+		/* Both OVF IDE controllers are channels of the one PIIX. */
+		if (k->ctl < 0 && strcmp(k->type, "ide") == 0)
+			k->ctl = find_ctl_of_type(p, "ide");
+		if (k->ctl < 0 && (k->ctl = add_ctl(p, k->type, k->model, err)) < 0)
+			return -1;
+		if ((unit = take_unit(&p->ctls[k->ctl], want)) >= 0)
+			break;
+		if (strcmp(k->type, "ide") == 0)
+			to_sata(k);
+		k->ctl = -1;
+		want = -1;
+	}
+	d->ctl = k->ctl;
+	d->unit = (unsigned)unit;
+	snprintf(d->bus, sizeof(d->bus), "%s", k->type);
+	return 0;
+}
+
+/* "a".."z", "aa".."zz": the libvirt target dev suffix for index i. */
+static void dev_name(char *out, size_t len, const char *prefix, unsigned i)
+{
+	if (i < 26)
+		snprintf(out, len, "%s%c", prefix, 'a' + i);
+	else
+		snprintf(out, len, "%s%c%c", prefix, 'a' + (i / 26 - 1) % 26, 'a' + i % 26);
+}
+
+/* The kind for a drive: its controller's, or the machine's default bus. */
+static struct kind *drive_kind(struct ovk_plan *p, const struct ovk_ovf_drive *dr,
+			       struct kind *kinds, struct kind *fallback)
+{
+	if (dr->controller >= 0)
+		return &kinds[dr->controller];
+	if (fallback->type[0] == '\0') {
+		fallback->ctl = -1;
+		if (strcmp(p->machine, "q35") == 0) {
+			to_sata(fallback);
+		} else {
+			snprintf(fallback->type, sizeof(fallback->type), "ide");
+			fallback->ide_bus = 0;
+		}
+	}
+	return fallback;
+}
+
+static int place_drive(struct ovk_plan *p, const struct ovk_ovf_drive *dr, struct kind *kinds,
+		       struct kind *fallback, const struct ovk_plan_opts *o, unsigned *fdc,
+		       struct ovk_error *err)
+{
+	struct ovk_plan_drive *d = &p->drives[p->n_drives];
+
+	d->type = dr->type;
+	d->ctl = -1;
+	if (dr->type == OVK_OVF_DRIVE_FLOPPY) {
+		if (*fdc >= SLOTS_FDC)
+			return ovk_error_set(err, E2BIG, "more than %d floppy drives", SLOTS_FDC);
+		snprintf(d->bus, sizeof(d->bus), "fdc");
+		d->unit = (*fdc)++;
+	} else if (dr->type == OVK_OVF_DRIVE_DISK && o->bus == OVK_PLAN_BUS_VIRTIO) {
+		snprintf(d->bus, sizeof(d->bus), "virtio");
+	} else {
+		if (place(p, drive_kind(p, dr, kinds, fallback), dr->address_on_parent, d,
+			  err) < 0)
+			return -1;
+	}
+	p->n_drives++;
+	return 0;
+}
+
+/* Dev names per prefix, in drive order, once every bus is final. */
+static void name_drives(struct ovk_plan *p)
+{
+	unsigned hd = 0, sd = 0, vd = 0, fd = 0;
+
+	for (size_t i = 0; i < p->n_drives; i++) {
+		struct ovk_plan_drive *d = &p->drives[i];
+
+		if (strcmp(d->bus, "ide") == 0)
+			dev_name(d->dev, sizeof(d->dev), "hd", hd++);
+		else if (strcmp(d->bus, "virtio") == 0)
+			dev_name(d->dev, sizeof(d->dev), "vd", vd++);
+		else if (strcmp(d->bus, "fdc") == 0)
+			dev_name(d->dev, sizeof(d->dev), "fd", fd++);
+		else
+			dev_name(d->dev, sizeof(d->dev), "sd", sd++);
+	}
+}
+
+static int first_boot_controller(const struct ovk_ovf_system *vs)
+{
+	for (size_t i = 0; i < vs->n_drives; i++)
+		if (vs->drives[i].type == OVK_OVF_DRIVE_DISK && vs->drives[i].disk_id)
+			return vs->drives[i].controller;
+	return -1;
+}
+
+/* Disk names, boot order and notes, once placed. */
+static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
+			struct ovk_error *err)
+{
+	unsigned boot = 0;
+
+	for (size_t i = 0, j = 0; i < p->vs->n_drives; i++) {
+		const struct ovk_ovf_drive *dr = &p->vs->drives[i];
+		struct ovk_plan_drive *d = &p->drives[j++];
+		char *id = NULL;
+
+		if (dr->type != OVK_OVF_DRIVE_DISK || !dr->disk_id) {
+			ovk_plan_note(p, 0, "%s: empty drive %s on %s",
+				      dr->type == OVK_OVF_DRIVE_FLOPPY ? "floppy" :
+				      dr->type == OVK_OVF_DRIVE_CDROM ? "CD/DVD" : "disk",
+				      d->dev, d->bus);
+			continue;
+		}
+		d->disk = ovk_ovf_find_disk(env, dr->disk_id);
+		if (d->disk && d->disk->parent_ref)
+			return ovk_error_set(err, ENOTSUP, "disk %s is a delta of %s: "
+					     "delta disks are not supported", d->disk->id,
+					     d->disk->parent_ref);
+		d->boot = ++boot;
+		if (!(id = ovk_safe_name(dr->disk_id)) ||
+		    asprintf(&d->vol, "%s-%s", p->name, id) < 0) {
+			d->vol = NULL;
+			free(id);
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		}
+		free(id);
+		ovk_plan_note(p, 0, "disk %s: %s on %s%s%s, boot order %u", dr->disk_id, d->dev,
+			      d->bus, d->ctl >= 0 && p->ctls[d->ctl].model[0] ? " " : "",
+			      d->ctl >= 0 ? p->ctls[d->ctl].model : "", d->boot);
+	}
+	return 0;
+}
+
+int ovk_plan_drives(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
+		    const struct ovk_caps *caps, const struct ovk_plan_opts *o,
+		    struct ovk_error *err)
+{
+	const struct ovk_ovf_system *vs = p->vs;
+	struct kind *kinds = NULL, fallback = { .ctl = -1 };
+	int boot = first_boot_controller(vs), ide_seen = 0, ret = -1;
+	unsigned fdc = 0;
+
+	if ((vs->n_controllers && !(kinds = calloc(vs->n_controllers, sizeof(*kinds)))) ||
+	    (vs->n_drives && !(p->drives = calloc(vs->n_drives, sizeof(*p->drives))))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < vs->n_controllers; i++)
+		controller_kind(p, caps, o, i, boot, &ide_seen, &kinds[i]);
+	for (size_t i = 0; i < vs->n_drives; i++) {
+		const struct ovk_ovf_drive *dr = &vs->drives[i];
+
+		if (place_drive(p, dr, kinds, &fallback, o, &fdc, err) < 0)
+			goto out;
+	}
+	if (o->bus == OVK_PLAN_BUS_VIRTIO)
+		ovk_plan_note(p, 0, "--bus virtio: disks on virtio-blk (the guest needs "
+			      "virtio drivers)");
+	name_drives(p);
+	if (finish_disks(p, env, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(kinds);
+	return ret;
+}

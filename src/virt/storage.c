@@ -1,0 +1,333 @@
+/*
+ * storage.c: the import's disk targets (storage.h): choosing the pool or
+ * directory, naming, collision checks, writing, and rollback.  The raw
+ * upload sink, which streams a conversion into a volume, is in upload.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "ova/xml.h"
+#include "storage.h"
+#include "upload.h"
+
+/* Block pools hold volumes that are devices or LUNs: no qcow2 there, and
+ * an upload's holes would leave old data (issue 7). */
+static const char *const block_pools[] = {
+	"logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd", "sheepdog",
+	"gluster", "zfs", "vstorage", NULL,
+};
+
+struct ovk_store {
+	struct ovk_lv *lv;
+	char *dir;               /* directory target, or NULL */
+	char *pool;              /* pool target, or NULL */
+	char *format;
+	int block;               /* a block pool */
+	char desc[512];
+	char **files;            /* created, for rollback */
+	size_t n_files;
+	char **vols;
+	size_t n_vols;
+};
+
+static int remember(char ***arr, size_t *n, const char *s)
+{
+	char **a = realloc(*arr, (*n + 1) * sizeof(**arr));
+
+	if (!a)
+		return -1;
+	*arr = a;
+	if (!(a[*n] = strdup(s)))
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+static int pool_type(struct ovk_lv *lv, const char *pool, char *type, size_t len,
+		     struct ovk_error *err)
+{
+	struct ovk_xml_doc *doc = NULL;
+	char *xml = NULL;
+	const char *t;
+	int active, ret = -1;
+
+	if (ovk_lv_pool_xml(lv, pool, &xml, &active, err) < 0)
+		goto out;
+	if (!active) {
+		ovk_error_set(err, ENODEV, "storage pool %s is not active (virsh pool-start %s)",
+			      pool, pool);
+		goto out;
+	}
+	if (ovk_xml_parse((const uint8_t *)xml, strlen(xml), pool, &doc, err) < 0)
+		goto out;
+	t = ovk_xml_attr(ovk_xml_root(doc), NULL, "type", 1);
+	snprintf(type, len, "%s", t ? t : "");
+	ret = 0;
+out:
+	ovk_xml_free(doc);
+	free(xml);
+	return ret;
+}
+
+static int pick_pool(struct ovk_store *st, const char *pool, const char *format, int dry_run,
+		     struct ovk_error *err)
+{
+	char type[64] = "";
+	int r;
+
+	if (!pool) {
+		if ((r = ovk_lv_pool_exists(st->lv, "default", err)) < 0)
+			return -1;
+		if (r == 0 && !dry_run)
+			return ovk_error_set(err, EDESTADDRREQ,
+					     "no storage pool named 'default' on %s: choose "
+					     "one with --pool POOL, or a directory with --dir DIR",
+					     ovk_lv_uri(st->lv));
+		pool = "default";
+		if (r == 0)
+			snprintf(type, sizeof(type), "dir");
+	}
+	if (!(st->pool = strdup(pool)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (!type[0] && pool_type(st->lv, pool, type, sizeof(type), err) < 0)
+		return -1;
+	for (size_t i = 0; block_pools[i]; i++)
+		if (strcmp(type, block_pools[i]) == 0)
+			st->block = 1;
+	if (st->block && format && strcmp(format, "qcow2") == 0)
+		return ovk_error_set(err, EINVAL, "storage pool %s is a %s pool: its volumes "
+				     "are raw (--format raw)", pool, type);
+	if (!(st->format = strdup(format ? format : st->block ? "raw" : "qcow2")))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	snprintf(st->desc, sizeof(st->desc), "pool %s (%s), %s volumes", pool, type, st->format);
+	return 0;
+}
+
+int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const char *format,
+		   int dry_run, struct ovk_store **out, struct ovk_error *err)
+{
+	struct ovk_store *st = calloc(1, sizeof(*st));
+	struct stat sb;
+	int ret = -1;
+
+	*out = NULL;
+	if (!st)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	st->lv = lv;
+	if (format && strcmp(format, "qcow2") != 0 && strcmp(format, "raw") != 0) {
+		ovk_error_set(err, EINVAL, "format %s: only qcow2 and raw are imported", format);
+		goto out;
+	}
+	if (dir) {
+		if (!dry_run && (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))) {
+			ovk_error_sys(err, errno ? errno : ENOTDIR, "%s: not a directory", dir);
+			goto out;
+		}
+		if (!(st->dir = strdup(dir)) || !(st->format = strdup(format ? format : "qcow2"))) {
+			ovk_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(st->desc, sizeof(st->desc), "directory %s, %s files", dir, st->format);
+	} else if (pick_pool(st, pool, format, dry_run, err) < 0) {
+		goto out;
+	}
+	*out = st;
+	st = NULL;
+	ret = 0;
+out:
+	ovk_store_free(st);
+	return ret;
+}
+
+void ovk_store_free(struct ovk_store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n_files; i++)
+		free(st->files[i]);
+	for (size_t i = 0; i < st->n_vols; i++)
+		free(st->vols[i]);
+	free(st->files);
+	free(st->vols);
+	free(st->dir);
+	free(st->pool);
+	free(st->format);
+	free(st);
+}
+
+const char *ovk_store_describe(const struct ovk_store *st)
+{
+	return st->desc;
+}
+
+int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error *err)
+{
+	const char *ext = strcmp(st->format, "qcow2") == 0 ? "qcow2" : "img";
+
+	for (size_t i = 0; i < p->n_drives; i++) {
+		struct ovk_plan_drive *d = &p->drives[i];
+		char *name = NULL;
+
+		if (!d->vol)
+			continue;
+		if (asprintf(&name, "%s.%s", d->vol, ext) < 0)
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		free(d->vol);
+		d->vol = name;
+		if (!(d->format = strdup(st->format)) ||
+		    (st->dir && asprintf(&d->path, "%s/%s", st->dir, d->vol) < 0) ||
+		    (st->pool && !(d->pool = strdup(st->pool))))
+			return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int check_one(struct ovk_store *st, const struct ovk_plan_drive *d, int replace,
+		     struct ovk_error *err)
+{
+	int r;
+
+	if (st->dir) {
+		if (access(d->path, F_OK) != 0)
+			return 0;
+		if (!replace)
+			return ovk_error_set(err, EEXIST, "%s exists (--replace overwrites it)",
+					     d->path);
+		if (unlink(d->path) < 0)
+			return ovk_error_sys(err, errno, "%s: cannot remove", d->path);
+		return 0;
+	}
+	if ((r = ovk_lv_vol_exists(st->lv, st->pool, d->vol, err)) <= 0)
+		return r;
+	if (!replace)
+		return ovk_error_set(err, EEXIST, "volume %s exists in pool %s (--replace "
+				     "overwrites it)", d->vol, st->pool);
+	return ovk_lv_vol_delete(st->lv, st->pool, d->vol, err);
+}
+
+int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
+		    struct ovk_error *err)
+{
+	for (size_t i = 0; i < p->n_drives; i++)
+		if (p->drives[i].vol && check_one(st, &p->drives[i], replace, err) < 0)
+			return -1;
+	return 0;
+}
+
+/* A blank disk as a sparse raw file, or converted from one to qcow2. */
+static int blank_file(const char *path, const char *format, uint64_t capacity,
+		      const struct ovk_convert_opts *copts, struct ovk_error *err)
+{
+	struct ovk_convert_opts o = *copts;
+	char *tmp = NULL;
+	int fd = -1, ret = -1;
+
+	if (asprintf(&tmp, "%s.blank", path) < 0)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0 ||
+	    ftruncate(fd, (off_t)capacity) < 0) {
+		ovk_error_sys(err, errno, "%s", tmp);
+		goto out;
+	}
+	o.hash_algs = NULL;
+	o.in_format = "raw";
+	o.out_format = format;
+	ret = ovk_convert(tmp, path, &o, err);
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
+}
+
+static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
+		     uint64_t capacity, const struct ovk_convert_opts *copts,
+		     struct ovk_error *err)
+{
+	struct ovk_convert_opts o = *copts;
+
+	o.out_format = st->format;
+	o.force = 0;
+	if (remember(&st->files, &st->n_files, d->path) < 0) {
+		ovk_blob_free(blob);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	if (!blob)
+		return blank_file(d->path, st->format, capacity, copts, err);
+	return ovk_convert_blob(blob, d->path, &o, err);
+}
+
+/* qcow2 into a pool: a temp file, then its bytes through the stream. */
+static int upload_qcow2(struct ovk_store *st, const struct ovk_plan_drive *d,
+			struct ovk_blob *blob, uint64_t capacity,
+			const struct ovk_convert_opts *copts, struct ovk_error *err)
+{
+	struct ovk_convert_opts o = *copts;
+	char *tmp = NULL;
+	int ret = -1, made = 0;
+
+	if (asprintf(&tmp, "%s/.ovk-upload-%ld-%s", OVK_STORE_TMP_DIR, (long)getpid(),
+		     d->vol) < 0) {
+		ovk_blob_free(blob);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	o.out_format = "qcow2";
+	o.force = 0;
+	if (blob) {
+		if (ovk_convert_blob(blob, tmp, &o, err) < 0)
+			goto out;
+	} else if (blank_file(tmp, "qcow2", capacity, copts, err) < 0) {
+		goto out;
+	}
+	made = 1;
+	if (ovk_lv_vol_create(st->lv, st->pool, d->vol, "qcow2", capacity, 0, err) < 0)
+		goto out;
+	if (remember(&st->vols, &st->n_vols, d->vol) < 0) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = ovk_upload_file(st->lv, st->pool, d->vol, tmp, copts->cancel, err);
+out:
+	if (made)
+		unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
+		    uint64_t capacity, const struct ovk_convert_opts *copts,
+		    struct ovk_error *err)
+{
+	int ret;
+
+	if (st->dir)
+		ret = write_dir(st, d, blob, capacity, copts, err);
+	else if (strcmp(st->format, "qcow2") == 0)
+		ret = upload_qcow2(st, d, blob, capacity, copts, err);
+	else
+		ret = ovk_upload_raw(st->lv, st->pool, d->vol, st->block, blob, capacity, copts,
+				     &st->vols, &st->n_vols, err);
+	if (ret < 0)
+		ovk_error_prefix(err, "%s", d->vol);
+	return ret;
+}
+
+void ovk_store_rollback(struct ovk_store *st)
+{
+	struct ovk_error ignored;
+
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n_files; i++)
+		unlink(st->files[i]);
+	for (size_t i = 0; i < st->n_vols; i++)
+		ovk_lv_vol_delete(st->lv, st->pool, st->vols[i], &ignored);
+}

@@ -1,0 +1,101 @@
+/*
+ * fuzz_qcow2.c: libFuzzer target for the qcow2 reader (src/qcow2): the
+ * header and its extensions, the L1/L2 walk, compressed-cluster
+ * descriptors and their inflation (zlib and zstd).
+ *
+ * Input: the bytes of an image.  The header decoder runs on them directly;
+ * then the image is opened as a source on a memfd and walked.  Besides not
+ * crashing, the walk must keep the source contract: extents ascending,
+ * tiling [0, size) with no gap, direct pointers inside the file, deferred
+ * extents never across a 2 MiB chunk, and a header that decoded must name
+ * an L1 table (when it has entries) that lies inside the file.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/blob.h"
+#include "core/checked.h"
+#include "core/extent.h"
+#include "core/format.h"
+#include "qcow2/qcow2.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Enough extents to reach deep into any table, few enough to stay fast on
+ * an image that claims an exabyte of tiny unallocated runs. */
+#define FUZZ_MAX_EXTENTS 4096
+
+static void check_header(const uint8_t *data, size_t size)
+{
+	struct ovk_qcow2_header h;
+	struct ovk_error err;
+
+	if (ovk_qcow2_header_decode(data, size, size, &h, &err) < 0)
+		return;
+	if ((h.l1_size && !ovk_range_ok(h.l1_table_offset, (uint64_t)h.l1_size * 8, size)) ||
+	    h.cluster_bits < QCOW2_MIN_CLUSTER_BITS || h.cluster_bits > QCOW2_MAX_CLUSTER_BITS)
+		abort();
+}
+
+static void walk(struct ovk_source *src, const struct ovk_blob *blob)
+{
+	struct ovk_error err;
+	struct ovk_extent e;
+	uint64_t pos = 0;
+	uint8_t *buf = malloc(OVK_CHUNK);
+
+	if (!buf)
+		return;
+	for (int n = 0; n < FUZZ_MAX_EXTENTS; n++) {
+		int r = src->ops->next(src, &e, &err);
+
+		if (r <= 0)
+			break;
+		if (e.offset != pos || e.length == 0 || e.offset + e.length > src->size)
+			abort();
+		if (e.type == OVK_EXTENT_DATA && e.data) {
+			if (e.data < blob->data || (uint64_t)(e.data - blob->data) + e.length > blob->size)
+				abort();
+		} else if (e.type == OVK_EXTENT_DATA) {
+			if (e.offset / OVK_CHUNK != (e.offset + e.length - 1) / OVK_CHUNK)
+				abort();
+			src->ops->read(src, &e, buf, &err);
+		}
+		pos += e.length;
+		src->ops->release(src, pos);
+	}
+	free(buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ovk_blob *blob = NULL;
+	struct ovk_source *src = NULL;
+	struct ovk_error err;
+	char path[64];
+	int fd;
+
+	check_header(data, size);
+	fd = memfd_create("fuzz_qcow2", MFD_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (size && write(fd, data, size) != (ssize_t)size)
+		goto out;
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if (ovk_blob_open_file(path, &blob, &err) < 0)
+		goto out;
+	if (ovk_format_qcow2.open_source(blob, 0, &src, &err) < 0) {
+		ovk_blob_free(blob);
+		goto out;
+	}
+	walk(src, blob);
+	ovk_source_close(src);
+out:
+	close(fd);
+	return 0;
+}

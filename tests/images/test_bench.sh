@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# test_bench.sh: ova-bench runs end to end on a tiny workload (issue 5).
+#
+# A smoke test, never a timing assertion: the figures depend on the machine.
+# It checks that the generated workload is the VMDK qemu-img made and reads
+# back as the reference mix, that --json is valid JSON with every stage for
+# every thread count, that --plot writes well-formed SVG, that --keep keeps
+# exactly the image, that usage errors exit 2 and failures exit 1 with one
+# line, and that SIGINT exits 130 and leaves no scratch files.
+. "$(dirname "$0")/lib.sh"
+need python3
+
+BENCH=${OVA_BENCH:-${OVK_BIN:-$(dirname "$OVA_CONVERT")}/ova-bench}
+[ -x "$BENCH" ] || die "ova-bench not found at $BENCH"
+
+W="$T/work"
+mkdir -p "$W"
+
+# --- JSON on the generated workload, two thread counts, with qemu-img ----
+run "$BENCH" --size 8M --threads 1,2 --repeat 1 --qemu-img --json --plot "$T/plot.svg" \
+	--workdir "$W"
+if [ "$RC" -eq 0 ]; then
+	ok "ova-bench --json on an 8 MiB generated workload"
+else
+	not_ok "ova-bench --json on an 8 MiB generated workload" "exit $RC" "stderr: $ERR"
+fi
+printf '%s\n' "$OUT" >"$T/bench.json"
+check "--json output parses with python3 -m json.tool" \
+	python3 -m json.tool "$T/bench.json" /dev/null
+check "--json has every stage for threads 1 and 2, and the qemu-img ratios" \
+	python3 - "$T/bench.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "vmdk", d["format"]
+assert d["virtual_size"] == 8 << 20, d["virtual_size"]
+assert [r["threads"] for r in d["runs"]] == [1, 2]
+for r in d["runs"]:
+    for k in ("read_mbs", "inflate_mbs", "inflate_input_mbs", "hash_mbs", "write_mbs",
+              "end_to_end_mbs", "end_to_end_seconds"):
+        assert isinstance(r[k], (int, float)) and r[k] > 0, (k, r[k])
+    assert r["inflate_stats"]["bytes_out"] == 8 << 20
+    assert r["end_to_end_stats"]["data_bytes"] > 0
+q = d["qemu_img"]
+assert q["runs"] >= 3 and q["wall_ratio"] > 0 and q["nosync_wall_ratio"] > 0, q
+PY
+check "--plot writes a well-formed SVG with one line per stage and qemu-img" \
+	python3 - "$T/plot.svg" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns = "{http://www.w3.org/2000/svg}"
+assert root.tag == ns + "svg"
+assert len(root.findall(ns + "polyline")) == 5
+assert any(l.get("stroke-dasharray") for l in root.findall(ns + "line"))
+PY
+left=$(ls -A "$W")
+if [ -z "$left" ]; then
+	ok "the scratch directory is gone after the run"
+else
+	not_ok "the scratch directory is gone after the run" "left: $left"
+fi
+
+# --- the generator: same mix as mkdisk.py (40% holes, 20% incompressible) -
+run "$BENCH" --size 64M --threads 1 --repeat 1 --keep --workdir "$W"
+kept=$(printf '%s\n' "$ERR" | sed -n 's/^ova-bench: kept //p')
+if [ "$RC" -eq 0 ] && [ -f "$kept" ]; then
+	ok "--keep leaves the generated image ($kept)"
+	check "qemu-img check accepts the kept VMDK" qemu-img check -q -f vmdk "$kept"
+	check "the kept image is streamOptimized" \
+		sh -c "qemu-img info '$kept' | grep -q 'create type: streamOptimized'"
+	check "ova-convert turns it into what qemu-img reads from it" \
+		sh -c "'$OVA_CONVERT' -O raw '$kept' '$T/k.raw' && qemu-img compare -q -f vmdk -F raw '$kept' '$T/k.raw'"
+	check "its content is the reference mix (holes, text, binary, random)" \
+		python3 - "$T/k.raw" <<'PY'
+import sys, zlib
+data = open(sys.argv[1], "rb").read()
+assert len(data) == 64 << 20
+kinds = {"hole": 0, "text": 0, "random": 0, "binary": 0}
+for i in range(0, len(data), 1 << 20):
+    b = data[i:i + (1 << 20)]
+    if b.count(0) == len(b):
+        kinds["hole"] += 1
+    elif all(c in b" \nabcdefghijklmnopqrstuvwxyz" for c in set(b)):
+        kinds["text"] += 1
+    elif len(zlib.compress(b, 1)) > len(b) * 0.99:
+        kinds["random"] += 1
+    else:
+        kinds["binary"] += 1
+# 64 draws of the 40/25/15/20 mix: each kind well away from zero.
+assert all(kinds[k] >= 3 for k in kinds), kinds
+assert 10 <= kinds["hole"] <= 40, kinds
+PY
+	rm -f "$T/k.raw"
+	left=$(ls -A "$(dirname "$kept")")
+	if [ "$left" = "$(basename "$kept")" ]; then
+		ok "--keep keeps only the image"
+	else
+		not_ok "--keep keeps only the image" "left: $left"
+	fi
+else
+	not_ok "--keep leaves the generated image" "exit $RC, stderr: $ERR"
+fi
+rm -rf "${W:?}"/*
+
+# --- a given IMAGE (raw), text output --------------------------------------
+make_sparse "$T/in.raw" 6M 0:2 4:1
+run "$BENCH" --threads 2 --repeat 1 --workdir "$W" "$T/in.raw"
+if [ "$RC" -eq 0 ] && [[ $OUT == *"end-to-end"* ]] && [[ $OUT == *"raw, 6 MiB virtual"* ]]; then
+	ok "text table for a raw IMAGE"
+else
+	not_ok "text table for a raw IMAGE" "exit $RC" "stdout: $OUT" "stderr: $ERR"
+fi
+
+# --- errors ----------------------------------------------------------------
+for bad in "--size 1.5G" "--size 0" "--threads 0" "--threads 1,x" "--repeat 0" "--bogus" \
+	"--size 8M $T/in.raw" "a b"; do
+	# shellcheck disable=SC2086  # split on purpose
+	run "$BENCH" $bad
+	if [ "$RC" -eq 2 ]; then
+		ok "usage error exits 2: $bad"
+	else
+		not_ok "usage error exits 2: $bad" "exit $RC, stderr: $ERR"
+	fi
+done
+run "$BENCH" --repeat 1 --workdir "$W" "$T/missing.vmdk"
+lines=$(printf '%s' "$ERR" | grep -c '')
+if [ "$RC" -eq 1 ] && [ "$lines" -eq 1 ] && [[ $ERR == "ova-bench: "*missing.vmdk* ]]; then
+	ok "a missing IMAGE fails with one line naming it ($ERR)"
+else
+	not_ok "a missing IMAGE fails with one line naming it" "exit $RC, stderr: $ERR"
+fi
+run "$BENCH" --repeat 1 --workdir "$T/nonexistent/dir" "$T/in.raw"
+if [ "$RC" -eq 1 ] && [[ $ERR == "ova-bench: "*nonexistent* ]]; then
+	ok "an unusable --workdir fails with exit 1 ($ERR)"
+else
+	not_ok "an unusable --workdir fails with exit 1" "exit $RC, stderr: $ERR"
+fi
+
+# --- SIGINT: exit 130, no scratch left --------------------------------------
+# While the generator or qemu-img runs (a 4 GiB workload takes many
+# seconds), interrupt once the scratch directory has appeared.
+"$BENCH" --size 4G --repeat 1 --workdir "$W" >/dev/null 2>"$T/int.err" &
+pid=$!
+for _ in $(seq 200); do
+	[ -n "$(ls -A "$W")" ] && break
+	sleep 0.05
+done
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+left=$(ls -A "$W")
+if [ "$rc" -eq 130 ] && [ -z "$left" ]; then
+	ok "SIGINT exits 130 and removes the scratch directory"
+else
+	not_ok "SIGINT exits 130 and removes the scratch directory" "exit $rc, left: $left" \
+		"stderr: $(cat "$T/int.err")"
+fi
+
+finish

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# test_import.sh: ova-import's transaction logic against libvirt's test
+# driver (test:///default, in-process, fresh per run: it has a domain
+# "test", a network "default" and a pool "default-pool", but no pool
+# "default").  Checks --print-xml writes nothing, --dir output equals the
+# source disk (qemu-img compare), exit 2 without a pool, name collisions,
+# --replace, and that a failing define or a tampered manifest leaves
+# nothing behind.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+IMPORT=${OVK_BIN:-$(dirname "$OVA_CONVERT")}/ova-import
+[ -x "$IMPORT" ] || die "ova-import not found at $IMPORT"
+need as ld tar sha256sum python3
+URI=test:///default
+
+app=$T/app
+mkdir -p "$app"
+"$OVK_SRC/tests/images/appliance/make_appliance.sh" "$app" tiny >/dev/null ||
+	die "cannot build the test appliance"
+ova=$app/tiny.ova
+
+# --print-xml: XML on stdout, nothing written.
+mkdir -p "$T/out"
+run "$IMPORT" -c "$URI" --dir "$T/out" --print-xml "$ova"
+check "--print-xml exits 0" [ "$RC" -eq 0 ]
+check "--print-xml prints a domain" grep -q "<domain type=\"test\">" <<<"$OUT"
+check "--print-xml keeps the lsilogic controller" grep -q 'model="lsilogic"' <<<"$OUT"
+check "--print-xml writes nothing" [ -z "$(ls -A "$T/out")" ]
+
+# No --pool/--dir and no pool named default: a usage error.
+run "$IMPORT" -c "$URI" "$ova"
+check "no default pool: exit 2" [ "$RC" -eq 2 ]
+check "no default pool: suggests --pool and --dir" grep -q -- "--pool POOL.*--dir DIR" <<<"$ERR"
+
+# A real import into a directory.
+run "$IMPORT" -c "$URI" --dir "$T/out" --json "$ova"
+check "import --dir exits 0" [ "$RC" -eq 0 ]
+check "disk written as <vm>-<disk>.qcow2" [ -f "$T/out/tiny-vmdisk1.qcow2" ]
+check "converted disk equals the source (qemu-img compare)" \
+	compare_images "$app/tiny-disk1.raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2
+check "qemu-img check passes" qemu-img check -q "$T/out/tiny-vmdisk1.qcow2"
+check "JSON summary: defined" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])["domains"][0]
+assert d["name"] == "tiny" and d["defined"] and not d["started"], d
+assert any("lsilogic" in x for x in d["decisions"]), d' "$OUT"
+
+# The file exists now: refused, then replaced.
+run "$IMPORT" -c "$URI" --dir "$T/out" "$ova"
+check "existing file refused (exit 1)" [ "$RC" -eq 1 ]
+check "existing file: message names it" grep -q "tiny-vmdisk1.qcow2 exists" <<<"$ERR"
+run "$IMPORT" -c "$URI" --dir "$T/out" --replace "$ova"
+check "--replace overwrites (exit 0)" [ "$RC" -eq 0 ]
+rm -f "$T/out"/*
+
+# Name collision with the test driver's own domain "test".
+run "$IMPORT" -c "$URI" --dir "$T/out" --name test "$ova"
+check "domain collision refused (exit 1)" [ "$RC" -eq 1 ]
+check "domain collision: message" grep -q "domain test exists" <<<"$ERR"
+check "domain collision: nothing written" [ -z "$(ls -A "$T/out")" ]
+
+# Injected failure after the disk is written: libvirt refuses a multicast
+# MAC at define time, so the converted disk must be rolled back.
+bad=$T/bad
+mkdir -p "$bad"
+(cd "$bad" && tar xf "$ova" &&
+	sed -i 's/00:50:56:aa:bb:01/01:00:5e:00:00:01/' tiny.ovf &&
+	for f in tiny.ovf tiny-disk1.vmdk; do
+		echo "SHA256($f)= $(sha256sum "$f" | cut -d' ' -f1)"
+	done >tiny.mf && tar --format=ustar -cf bad.ova tiny.ovf tiny.mf tiny-disk1.vmdk)
+run "$IMPORT" -c "$URI" --dir "$T/out" "$bad/bad.ova"
+check "failing define: exit 1" [ "$RC" -eq 1 ]
+check "failing define: libvirt's reason shown" grep -q "refused the domain" <<<"$ERR"
+check "failing define: converted disk rolled back" [ -z "$(ls -A "$T/out")" ]
+
+# A tampered disk: the manifest check fails in the conversion pass.
+(cd "$bad" && tar xf "$ova" && printf 'X' |
+	dd of=tiny-disk1.vmdk bs=1 seek=70000 conv=notrunc status=none &&
+	tar --format=ustar -cf tampered.ova tiny.ovf tiny.mf tiny-disk1.vmdk)
+run "$IMPORT" -c "$URI" --dir "$T/out" "$bad/tampered.ova"
+check "tampered disk: exit 1" [ "$RC" -eq 1 ]
+check "tampered disk: names file and algorithm" grep -q "tiny-disk1.vmdk.*SHA256" <<<"$ERR"
+check "tampered disk: nothing left" [ -z "$(ls -A "$T/out")" ]
+
+# Usage errors.
+run "$IMPORT" --pool a --dir b "$ova"
+check "--pool with --dir: exit 2" [ "$RC" -eq 2 ]
+run "$IMPORT" --bus sideways "$ova"
+check "bad --bus: exit 2" [ "$RC" -eq 2 ]
+
+finish

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# test_qcow2.sh: qcow2 output and input (issue 4), judged by qemu-img.
+#
+#   - raw and VMDK inputs (random data, text, zero runs inside data clusters,
+#     odd sizes, 1 TiB and 8 TiB sparse disks whose L1 table spans several
+#     clusters) convert to qcow2 at cluster sizes 4 KiB, 64 KiB and 2 MiB,
+#     plain and with -c (zlib and zstd); every output must pass
+#     `qemu-img check` (no errors, no leaks), be identical to its source per
+#     `qemu-img compare`, and allocate no more (du) than `qemu-img convert`
+#     with the same options;
+#   - qcow2 images written by qemu-img (plain, zlib, zstd, 512-byte clusters,
+#     version 2, zero clusters, a backing chain) convert back byte-exactly;
+#   - --overlay writes an empty qcow2 over a VMDK that qemu reads through;
+#   - --info describes a qcow2; an absolute backing path is refused.
+. "$(dirname "$0")/lib.sh"
+need python3 truncate dd du qemu-io
+
+# A disk with every kind of cluster: random, text (compressible), zero
+# runs of 4 KiB inside data clusters, whole zero clusters, odd tail.
+python3 - "$T/mix.raw" <<'PY'
+import random, sys
+r = random.Random(42)
+text = b"ovakit writes qcow2 clusters that qemu-img check calls clean. " * 64
+out = bytearray()
+for i in range(200):
+    kind = i % 5
+    if kind == 0:
+        blk = bytearray(r.randbytes(65536))
+        blk[8192:12288] = bytes(4096)            # zero run inside a data cluster
+    elif kind == 1:
+        blk = bytearray((text * 20)[:65536])
+    elif kind == 2:
+        blk = bytearray(65536)                   # a whole zero cluster
+    elif kind == 3:
+        blk = bytearray(r.randbytes(30000)) + bytearray(35536)
+    else:
+        blk = bytearray(text[:4096]) * 16
+    out += blk
+out += r.randbytes(512 * 3)                      # not a whole cluster at the end
+open(sys.argv[1], "wb").write(out)
+PY
+make_sparse "$T/tera.raw" 1T 0:1 400000:1 1048575:1 || die "cannot make tera.raw"
+make_sparse "$T/peta.raw" 8T 0:1 3000000:2 8388607:1 || die "cannot make peta.raw"
+qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$T/mix.raw" "$T/mix-so.vmdk" ||
+	die "qemu-img could not make the VMDK input"
+
+# qcow2_ok DESC SRC-RAW INPUT [ARGS...]: convert INPUT to qcow2 with ARGS;
+# check clean, identical to SRC-RAW, no larger than qemu-img's.
+qcow2_ok() {
+	local desc=$1 ref=$2 in=$3 ours theirs chk
+	shift 3
+	rm -f "$T/o.qcow2" "$T/q.qcow2"
+	run "$OVA_CONVERT" -O qcow2 "$@" "$in" "$T/o.qcow2"
+	if [ "$RC" -ne 0 ]; then
+		not_ok "$desc" "exit $RC" "stderr: $ERR"
+		return
+	fi
+	if ! chk=$(qemu-img check "$T/o.qcow2" 2>&1) || ! grep -q "No errors were found" <<<"$chk"; then
+		not_ok "$desc: qemu-img check" "$(head -5 <<<"$chk")"
+		return
+	fi
+	if ! compare_images "$ref" "$T/o.qcow2" raw qcow2 >/dev/null 2>&1; then
+		not_ok "$desc: differs from the source per qemu-img compare"
+		return
+	fi
+	qemu-img convert -O qcow2 "$@" "$in" "$T/q.qcow2" || die "qemu-img convert $*"
+	ours=$(du -B1 "$T/o.qcow2" | cut -f1)
+	theirs=$(du -B1 "$T/q.qcow2" | cut -f1)
+	if [ "$ours" -le "$theirs" ]; then
+		ok "$desc: clean, identical, $ours <= qemu-img's $theirs bytes"
+	else
+		not_ok "$desc: $ours bytes allocated, qemu-img's $theirs"
+	fi
+}
+
+for cs in 4096 65536 2M; do
+	qcow2_ok "raw mix, cluster $cs" "$T/mix.raw" "$T/mix.raw" -f raw -o cluster_size=$cs
+	qcow2_ok "raw mix, cluster $cs, zlib" "$T/mix.raw" "$T/mix.raw" -f raw -c -o cluster_size=$cs
+	qcow2_ok "raw mix, cluster $cs, zstd" "$T/mix.raw" "$T/mix.raw" -f raw -c \
+		-o cluster_size=$cs,compression_type=zstd
+	qcow2_ok "vmdk mix, cluster $cs" "$T/mix.raw" "$T/mix-so.vmdk" -o cluster_size=$cs
+	qcow2_ok "vmdk mix, cluster $cs, zstd" "$T/mix.raw" "$T/mix-so.vmdk" -c \
+		-o cluster_size=$cs,compression_type=zstd
+done
+qcow2_ok "raw mix, cluster 512" "$T/mix.raw" "$T/mix.raw" -f raw -o cluster_size=512
+qcow2_ok "raw mix, cluster 512, zlib" "$T/mix.raw" "$T/mix.raw" -f raw -c -o cluster_size=512
+qcow2_ok "1 TiB sparse, cluster 4k" "$T/tera.raw" "$T/tera.raw" -f raw -o cluster_size=4k
+qcow2_ok "1 TiB sparse, cluster 4k, zlib" "$T/tera.raw" "$T/tera.raw" -f raw -c -o cluster_size=4k
+qcow2_ok "8 TiB sparse, cluster 64k" "$T/peta.raw" "$T/peta.raw" -f raw
+qcow2_ok "8 TiB sparse, cluster 64k, zstd" "$T/peta.raw" "$T/peta.raw" -f raw -c \
+	-o compression_type=zstd
+qcow2_ok "8 TiB sparse, cluster 2M" "$T/peta.raw" "$T/peta.raw" -f raw -o cluster_size=2M
+
+# qcow2 written by qemu-img, read back.
+for opts in "" "-c" "-c -o compression_type=zstd" "-o cluster_size=512" \
+	"-c -o cluster_size=2M,compression_type=zstd" "-o compat=0.10" "-c -o compat=0.10"; do
+	rm -f "$T/in.qcow2" "$T/back.raw"
+	# shellcheck disable=SC2086
+	qemu-img convert -f raw -O qcow2 $opts "$T/mix.raw" "$T/in.qcow2" || die "qemu-img convert $opts"
+	run "$OVA_CONVERT" -O raw "$T/in.qcow2" "$T/back.raw"
+	if [ "$RC" -eq 0 ] && cmp -s "$T/mix.raw" "$T/back.raw"; then
+		ok "qemu-img qcow2 ($opts) reads byte-exactly"
+	else
+		not_ok "qemu-img qcow2 ($opts) reads byte-exactly" "exit $RC" "stderr: $ERR"
+	fi
+done
+
+# A chain with zero clusters and data at every level.
+(
+	cd "$T" || exit 1
+	qemu-img convert -f raw -O qcow2 -c mix.raw base.qcow2 &&
+		qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 mid.qcow2 &&
+		qemu-io -c "write -P 0xaa 1M 64k" -c "write -z 2M 128k" -c "write -P 0x11 3000k 5k" \
+			mid.qcow2 >/dev/null &&
+		qemu-img create -q -f qcow2 -b mid.qcow2 -F qcow2 top.qcow2 &&
+		qemu-io -c "write -P 0xbb 4M 1M" -c "write -z -u 6M 1M" top.qcow2 >/dev/null &&
+		qemu-img convert -O raw top.qcow2 top-ref.raw
+) || die "could not build the backing chain"
+run "$OVA_CONVERT" -O raw "$T/top.qcow2" "$T/top.raw"
+if [ "$RC" -eq 0 ] && cmp -s "$T/top-ref.raw" "$T/top.raw"; then
+	ok "backing chain of three qcow2s with zero clusters reads byte-exactly"
+else
+	not_ok "backing chain of three qcow2s reads byte-exactly" "exit $RC" "stderr: $ERR"
+fi
+qcow2_ok "backing chain to qcow2" "$T/top-ref.raw" "$T/top.qcow2"
+
+# --overlay over a VMDK, relative name resolved from the output directory.
+mkdir -p "$T/ov"
+rm -f "$T/ov/over.qcow2"
+run "$OVA_CONVERT" --overlay ../mix-so.vmdk -F vmdk "$T/ov/over.qcow2"
+if [ "$RC" -eq 0 ] && qemu-img check -q "$T/ov/over.qcow2" &&
+	compare_images "$T/mix.raw" "$T/ov/over.qcow2" raw qcow2 >/dev/null 2>&1 &&
+	qemu-img info "$T/ov/over.qcow2" | grep -q "backing file format: vmdk"; then
+	ok "--overlay over a VMDK: clean, reads as the VMDK, format recorded"
+else
+	not_ok "--overlay over a VMDK" "exit $RC" "stderr: $ERR"
+fi
+
+# --info on a qcow2.
+qemu-img convert -f raw -O qcow2 -c -o compression_type=zstd,cluster_size=4k "$T/mix.raw" "$T/in.qcow2"
+run "$OVA_CONVERT" --info --json "$T/in.qcow2"
+if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" cluster_size)" = 4096 ] &&
+	[ "$(json_get "$OUT" compression_type)" = zstd ] && [ "$(json_get "$OUT" format)" = qcow2 ]; then
+	ok "--info --json: cluster_size 4096, compression_type zstd"
+else
+	not_ok "--info --json on a qcow2" "exit $RC" "$OUT" "$ERR"
+fi
+
+# An absolute backing path is refused (it could name any file).
+qemu-img create -q -f qcow2 -b "$T/mix.raw" -F raw "$T/abs.qcow2" 1>/dev/null
+expect_fail_clean "absolute backing path refused" "$T/out" abs.qcow2 \
+	"$OVA_CONVERT" -O raw "$T/abs.qcow2" "$T/out/x.raw"
+
+finish
