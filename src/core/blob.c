@@ -42,7 +42,7 @@ static void map_unref(struct ovk_blob_map *m)
 	free(m);
 }
 
-static char *dir_of(const char *path)
+char *ovk_path_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -107,7 +107,7 @@ static struct ovk_resolver *dir_resolver_new(const char *path)
 
 	if (!d)
 		return NULL;
-	d->dir = dir_of(path);
+	d->dir = ovk_path_dir(path);
 	if (!d->dir) {
 		free(d);
 		return NULL;
@@ -197,6 +197,36 @@ out:
 	if (fd >= 0)
 		close(fd);
 	ovk_blob_free(b);
+	return ret;
+}
+
+int ovk_blob_from_memory(const char *name, const void *data, size_t size,
+			 struct ovk_blob **out, struct ovk_error *err)
+{
+	struct ovk_blob *b = NULL;
+	char path[64];
+	int fd, ret = -1;
+
+	fd = memfd_create("ovk_blob", MFD_CLOEXEC);
+	if (fd < 0)
+		return ovk_error_sys(err, errno, "%s: memfd", name);
+	if (size && write(fd, data, size) != (ssize_t)size) {
+		ovk_error_sys(err, errno, "%s: memfd write", name);
+		goto out;
+	}
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if (ovk_blob_open_file(path, &b, err) < 0)
+		goto out;
+	free(b->name);
+	if (!(b->name = strdup(name))) {
+		ovk_blob_free(b);
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = b;
+	ret = 0;
+out:
+	close(fd);   /* the blob holds its own descriptor */
 	return ret;
 }
 

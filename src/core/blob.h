@@ -71,6 +71,11 @@ struct ovk_blob {
  * default resolver (siblings beside the file, `dir` from the path). */
 int ovk_blob_open_file(const char *path, struct ovk_blob **out, struct ovk_error *err);
 
+/* A mapped blob holding a copy of data (in a memfd, so it has an fd and a
+ * mapping like a file): for fuzzers and tests. */
+int ovk_blob_from_memory(const char *name, const void *data, size_t size,
+			 struct ovk_blob **out, struct ovk_error *err);
+
 /* A window [off, off + len) of a mapped blob, named `name`; it shares the
  * mapping.  The resolver is given by the caller (may be NULL). */
 int ovk_blob_window(struct ovk_blob *parent, uint64_t off, uint64_t len, const char *name,
@@ -111,6 +116,9 @@ void ovk_blob_release(struct ovk_blob *b, uint64_t upto);
 void ovk_blob_release_range(struct ovk_blob *b, uint64_t off, uint64_t len);
 
 void ovk_blob_free(struct ovk_blob *b);
+
+/* The directory part of a path ("." when there is none); malloc'ed. */
+char *ovk_path_dir(const char *path);
 
 /* True when a relative `name` stays inside its directory: not absolute, no
  * ".." component, not empty.  Used by every resolver. */

@@ -46,7 +46,7 @@ size_t ovk_hash_size(enum ovk_hash_alg alg)
 	return 0;
 }
 
-static const EVP_MD *evp_of(enum ovk_hash_alg alg)
+const EVP_MD *ovk_hash_evp(enum ovk_hash_alg alg)
 {
 	switch (alg) {
 	case OVK_HASH_MD5: return EVP_md5();
@@ -60,7 +60,7 @@ static const EVP_MD *evp_of(enum ovk_hash_alg alg)
 
 int ovk_hash_new(enum ovk_hash_alg alg, struct ovk_hash **out, struct ovk_error *err)
 {
-	const EVP_MD *md = evp_of(alg);
+	const EVP_MD *md = ovk_hash_evp(alg);
 	struct ovk_hash *h;
 
 	if (!md)

@@ -18,4 +18,9 @@ void ovk_hash_update(struct ovk_hash *h, const void *data, size_t len);
 int ovk_hash_final(struct ovk_hash *h, uint8_t *digest, struct ovk_error *err);
 void ovk_hash_free(struct ovk_hash *h);
 
+/* The libcrypto digest for alg, for the signature check that needs one
+ * (NULL for OVK_HASH_NONE).  The one other place libcrypto shows. */
+struct evp_md_st;
+const struct evp_md_st *ovk_hash_evp(enum ovk_hash_alg alg);
+
 #endif

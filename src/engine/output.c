@@ -21,20 +21,9 @@
 /* Tries at finding a free temp name before giving up. */
 #define TEMP_NAME_TRIES 100
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
 static int make_temp_name(const char *path, char **out)
 {
-	char *dir = dir_of(path);
+	char *dir = ovk_path_dir(path);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	int r;
 
@@ -95,7 +84,7 @@ int ovk_output_open(const char *path, int force, struct ovk_output *o, struct ov
 			goto out;
 		}
 	}
-	if (!(dir = dir_of(path))) {
+	if (!(dir = ovk_path_dir(path))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}

@@ -32,18 +32,6 @@
  * uses more. */
 #define CERT_MAX_SIG 1024
 
-static const EVP_MD *md_of(enum ovk_hash_alg alg)
-{
-	switch (alg) {
-	case OVK_HASH_MD5: return EVP_md5();
-	case OVK_HASH_SHA1: return EVP_sha1();
-	case OVK_HASH_SHA256: return EVP_sha256();
-	case OVK_HASH_SHA512: return EVP_sha512();
-	case OVK_HASH_NONE: break;
-	}
-	return NULL;
-}
-
 static char *name_string(const X509_NAME *name)
 {
 	BIO *b = BIO_new(BIO_s_mem());
@@ -143,7 +131,7 @@ static int check_signature(X509 *x, const struct sig *sig, const uint8_t *mf, si
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (EVP_DigestVerifyInit(ctx, NULL, md_of(sig->alg), NULL, key) != 1 ||
+	if (EVP_DigestVerifyInit(ctx, NULL, ovk_hash_evp(sig->alg), NULL, key) != 1 ||
 	    EVP_DigestVerify(ctx, sig->bytes, sig->len, mf, mf_len) != 1) {
 		ovk_error_set(err, EBADMSG, "%s: the %s signature does not match the manifest",
 			      cert_name, ovk_hash_name(sig->alg));

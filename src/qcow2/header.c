@@ -87,6 +87,10 @@ static int header_load_extensions(const uint8_t *b, size_t end, struct ovk_qcow2
 		uint32_t type, len;
 		size_t padded;
 
+		/* A file that ends inside cluster 0 reads as zeros past its end,
+		 * which is the end marker. */
+		if (pos + 8 > end && end < ((size_t)1 << h->cluster_bits))
+			break;
 		if (pos + 8 > end)
 			return ovk_error_set(err, EINVAL,
 					     "header extension at byte %zu: beyond the first cluster",

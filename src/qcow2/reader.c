@@ -24,11 +24,15 @@
 #include "core/format.h"
 
 /* Input ranges handed out and not yet released (ops->release); when more
- * are in flight the oldest are forgotten, which only costs resident pages. */
+ * are in flight the oldest are forgotten, which only costs resident pages.
+ * L2 tables are not listed: only next() reads them, so each is released
+ * as soon as the walk moves to the next table. */
 #define QCOW2_RELEASE_RING 512u
 
 struct release_slot {
-	uint64_t guest_end, off, len;
+	uint64_t guest_start, guest_end;
+	uint64_t off, len;
+	int linear;                    /* direct data: host follows guest byte for byte */
 };
 
 struct qcow2_source {
@@ -42,7 +46,7 @@ struct qcow2_source {
 	pthread_mutex_t lock;          /* the release ring */
 	struct release_slot ring[QCOW2_RELEASE_RING];
 	unsigned ring_head, ring_len;
-	uint64_t l2_noted;             /* last L2 table put in the ring */
+	uint64_t l2_current;           /* offset of the L2 table being walked, or 0 */
 };
 
 /* What one guest cluster maps to. */
@@ -54,7 +58,8 @@ struct mapping {
 	uint64_t run_end;              /* unallocated L2 range: guest byte it ends at */
 };
 
-static void ring_push(struct qcow2_source *s, uint64_t guest_end, uint64_t off, uint64_t len)
+static void ring_push(struct qcow2_source *s, const struct ovk_extent *e, uint64_t off,
+		      uint64_t len)
 {
 	struct release_slot *slot;
 
@@ -64,9 +69,11 @@ static void ring_push(struct qcow2_source *s, uint64_t guest_end, uint64_t off, 
 		s->ring_len--;
 	}
 	slot = &s->ring[(s->ring_head + s->ring_len) % QCOW2_RELEASE_RING];
-	slot->guest_end = guest_end;
+	slot->guest_start = e->offset;
+	slot->guest_end = e->offset + e->length;
 	slot->off = off;
 	slot->len = len;
+	slot->linear = e->data != NULL;
 	s->ring_len++;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -76,9 +83,21 @@ static void qcow2_release(struct ovk_source *src, uint64_t done)
 	struct qcow2_source *s = src->priv;
 
 	pthread_mutex_lock(&s->lock);
-	while (s->ring_len && s->ring[s->ring_head].guest_end <= done) {
+	while (s->ring_len) {
 		struct release_slot *slot = &s->ring[s->ring_head];
 
+		if (slot->guest_end > done) {
+			/* a long direct extent: drop what is behind the cursor */
+			if (slot->linear && done > slot->guest_start) {
+				uint64_t k = done - slot->guest_start;
+
+				ovk_blob_release_range(s->blob, slot->off, k);
+				slot->off += k;
+				slot->len -= k;
+				slot->guest_start = done;
+			}
+			break;
+		}
 		ovk_blob_release_range(s->blob, slot->off, slot->len);
 		s->ring_head = (s->ring_head + 1) % QCOW2_RELEASE_RING;
 		s->ring_len--;
@@ -113,11 +132,10 @@ static int l2_table(struct qcow2_source *s, uint64_t i, const uint8_t **l2, stru
 				     (unsigned long long)i, (unsigned long long)off,
 				     (unsigned long long)b->size);
 	*l2 = b->data + off;
-	if (off != s->l2_noted) {
-		uint64_t range_end = ovk_min_u64(s->h.size, (i + 1) << (s->l2_bits + s->h.cluster_bits));
-
-		ring_push(s, range_end, off, s->cs);
-		s->l2_noted = off;
+	if (off != s->l2_current) {
+		if (s->l2_current)
+			ovk_blob_release_range(s->blob, s->l2_current, s->cs);
+		s->l2_current = off;
 	}
 	return 0;
 }
@@ -218,7 +236,7 @@ static int qcow2_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk
 		ovk_extent_set(ext, s->pos, cluster_len(s, gc), OVK_EXTENT_DATA, NULL);
 		ext->loc = first.host;
 		ext->loc_len = first.host_len;
-		ring_push(s, s->pos + ext->length, first.host, first.host_len);
+		ring_push(s, ext, first.host, first.host_len);
 		s->pos += ext->length;
 		return 1;
 	}
@@ -237,7 +255,7 @@ static int qcow2_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk
 	ovk_extent_set(ext, s->pos, end - s->pos, first.type,
 		       first.type == OVK_EXTENT_DATA ? s->blob->data + first.host : NULL);
 	if (first.type == OVK_EXTENT_DATA)
-		ring_push(s, end, first.host, end - s->pos);
+		ring_push(s, ext, first.host, end - s->pos);
 	s->pos = end;
 	return 1;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/info.h"
 #include "import_priv.h"
 
 struct ovk_import_result *ovk_import_result_new(void)
@@ -41,78 +42,62 @@ const char *ovk_import_result_xml(const struct ovk_import_result *res, size_t i)
 	return i < res->n_doms ? res->doms[i].xml : NULL;
 }
 
-static void json_str(FILE *f, const char *s)
+/* JSON goes through the library's one renderer (core/info.h). */
+static void info_notes(struct ovk_info *info, const struct ovk_plan *p)
 {
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	for (int warning = 0; warning <= 1; warning++) {
+		ovk_info_begin_list(info, warning ? "warnings" : "decisions");
+		for (size_t i = 0; i < p->n_notes; i++)
+			if (p->notes[i].warning == warning)
+				ovk_info_str(info, NULL, p->notes[i].text);
+		ovk_info_end(info);
 	}
-	fputc('"', f);
 }
 
-static void json_notes(FILE *f, const struct ovk_plan *p)
+static void info_domain(struct ovk_info *info, const struct ovk_import_dom *d)
 {
-	int first = 1;
+	ovk_info_begin_object(info, NULL);
+	ovk_info_str(info, "name", d->plan->name);
+	ovk_info_str(info, "type", d->plan->type);
+	ovk_info_str(info, "machine", d->plan->machine);
+	ovk_info_str(info, "firmware", d->plan->efi ? "efi" : "bios");
+	ovk_info_bool(info, "defined", d->defined);
+	ovk_info_bool(info, "started", d->started);
+	ovk_info_begin_list(info, "disks");
+	for (size_t j = 0; j < d->plan->n_drives; j++) {
+		const struct ovk_plan_drive *dr = &d->plan->drives[j];
 
-	fputs("\"decisions\": [", f);
-	for (size_t i = 0; i < p->n_notes; i++)
-		if (!p->notes[i].warning) {
-			fputs(first ? "" : ", ", f);
-			json_str(f, p->notes[i].text);
-			first = 0;
-		}
-	fputs("], \"warnings\": [", f);
-	first = 1;
-	for (size_t i = 0; i < p->n_notes; i++)
-		if (p->notes[i].warning) {
-			fputs(first ? "" : ", ", f);
-			json_str(f, p->notes[i].text);
-			first = 0;
-		}
-	fputs("]", f);
+		if (!dr->vol)
+			continue;
+		ovk_info_begin_object(info, NULL);
+		ovk_info_str(info, "volume", dr->vol);
+		ovk_info_str(info, "path", dr->path);
+		ovk_info_str(info, "bus", dr->bus);
+		ovk_info_str(info, "dev", dr->dev);
+		ovk_info_end(info);
+	}
+	ovk_info_end(info);
+	info_notes(info, d->plan);
+	ovk_info_end(info);
 }
 
-static void render_json(FILE *f, const struct ovk_import_result *res)
+static int render_json(const struct ovk_import_result *res, char **out, struct ovk_error *err)
 {
-	fputs("{\"uri\": ", f);
-	json_str(f, res->uri);
-	fputs(", \"storage\": ", f);
-	json_str(f, res->storage);
-	fputs(", ", f);
-	json_notes(f, &res->notes);
-	fputs(", \"domains\": [", f);
-	for (size_t i = 0; i < res->n_doms; i++) {
-		const struct ovk_import_dom *d = &res->doms[i];
+	struct ovk_info *info = ovk_info_new();
+	int ret;
 
-		fputs(i ? ", {\"name\": " : "{\"name\": ", f);
-		json_str(f, d->plan->name);
-		fprintf(f, ", \"type\": \"%s\", \"machine\": \"%s\", \"firmware\": \"%s\", "
-			"\"defined\": %s, \"started\": %s, \"disks\": [", d->plan->type,
-			d->plan->machine, d->plan->efi ? "efi" : "bios",
-			d->defined ? "true" : "false", d->started ? "true" : "false");
-		for (size_t j = 0, k = 0; j < d->plan->n_drives; j++) {
-			const struct ovk_plan_drive *dr = &d->plan->drives[j];
-
-			if (!dr->vol)
-				continue;
-			fputs(k++ ? ", {\"volume\": " : "{\"volume\": ", f);
-			json_str(f, dr->vol);
-			fputs(", \"path\": ", f);
-			json_str(f, dr->path);
-			fprintf(f, ", \"bus\": \"%s\", \"dev\": \"%s\"}", dr->bus, dr->dev);
-		}
-		fputs("], ", f);
-		json_notes(f, d->plan);
-		fputs("}", f);
-	}
-	fputs("]}\n", f);
+	if (!info)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	ovk_info_str(info, "uri", res->uri);
+	ovk_info_str(info, "storage", res->storage);
+	info_notes(info, &res->notes);
+	ovk_info_begin_list(info, "domains");
+	for (size_t i = 0; i < res->n_doms; i++)
+		info_domain(info, &res->doms[i]);
+	ovk_info_end(info);
+	ret = ovk_info_render(info, 1, out, err);
+	ovk_info_free(info);
+	return ret;
 }
 
 static void text_notes(FILE *f, const struct ovk_plan *p, const char *indent)
@@ -145,12 +130,11 @@ int ovk_import_result_render(const struct ovk_import_result *res, int json, char
 	FILE *f;
 
 	*out = NULL;
+	if (json)
+		return render_json(res, out, err);
 	if (!(f = open_memstream(out, &len)))
 		return ovk_error_sys(err, errno, "cannot render the summary");
-	if (json)
-		render_json(f, res);
-	else
-		render_text(f, res);
+	render_text(f, res);
 	if (fclose(f) != 0) {
 		free(*out);
 		*out = NULL;

@@ -36,19 +36,6 @@ struct ovk_store {
 	size_t n_vols;
 };
 
-static int remember(char ***arr, size_t *n, const char *s)
-{
-	char **a = realloc(*arr, (*n + 1) * sizeof(**arr));
-
-	if (!a)
-		return -1;
-	*arr = a;
-	if (!(a[*n] = strdup(s)))
-		return -1;
-	(*n)++;
-	return 0;
-}
-
 static int pool_type(struct ovk_lv *lv, const char *pool, char *type, size_t len,
 		     struct ovk_error *err)
 {
@@ -256,7 +243,7 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struc
 
 	o.out_format = st->format;
 	o.force = 0;
-	if (remember(&st->files, &st->n_files, d->path) < 0) {
+	if (ovk_upload_remember(&st->files, &st->n_files, d->path) < 0) {
 		ovk_blob_free(blob);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
@@ -290,7 +277,7 @@ static int upload_qcow2(struct ovk_store *st, const struct ovk_plan_drive *d,
 	made = 1;
 	if (ovk_lv_vol_create(st->lv, st->pool, d->vol, "qcow2", capacity, 0, err) < 0)
 		goto out;
-	if (remember(&st->vols, &st->n_vols, d->vol) < 0) {
+	if (ovk_upload_remember(&st->vols, &st->n_vols, d->vol) < 0) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}

@@ -73,7 +73,7 @@ static const struct ovk_sink_ops raw_ops = {
 	.abort = raw_abort,
 };
 
-static int remember(char ***arr, size_t *n, const char *s)
+int ovk_upload_remember(char ***arr, size_t *n, const char *s)
 {
 	char **a = realloc(*arr, (*n + 1) * sizeof(**arr));
 
@@ -104,7 +104,7 @@ static int open_raw_target(void *opaque, uint64_t size, struct ovk_sink **out,
 
 	if (ovk_lv_vol_create(t->lv, t->pool, t->vol, "raw", size, t->block ? size : 0, err) < 0)
 		return -1;
-	if (remember(t->vols, t->n_vols, t->vol) < 0)
+	if (ovk_upload_remember(t->vols, t->n_vols, t->vol) < 0)
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	if (!(rs = calloc(1, sizeof(*rs))))
 		return ovk_error_set(err, ENOMEM, "out of memory");
@@ -129,7 +129,7 @@ int ovk_upload_raw(struct ovk_lv *lv, const char *pool, const char *vol, int blo
 		if (ovk_lv_vol_create(lv, pool, vol, "raw", capacity, block ? capacity : 0,
 				      err) < 0)
 			return -1;
-		if (remember(vols, n_vols, vol) < 0)
+		if (ovk_upload_remember(vols, n_vols, vol) < 0)
 			return ovk_error_set(err, ENOMEM, "out of memory");
 		return 0;
 	}

@@ -23,6 +23,9 @@ int ovk_upload_raw(struct ovk_lv *lv, const char *pool, const char *vol, int blo
 		   struct ovk_blob *blob, uint64_t capacity, const struct ovk_convert_opts *copts,
 		   char ***vols, size_t *n_vols, struct ovk_error *err);
 
+/* Append a copy of s to the array *arr of *n names (what to roll back). */
+int ovk_upload_remember(char ***arr, size_t *n, const char *s);
+
 int ovk_upload_file(struct ovk_lv *lv, const char *pool, const char *vol, const char *path,
 		    volatile sig_atomic_t *cancel, struct ovk_error *err);
 

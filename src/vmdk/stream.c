@@ -34,6 +34,11 @@
 #include "core/checked.h"
 #include "core/endian.h"
 
+/* What one buffered grain costs beyond its bytes (the sbuf and malloc's
+ * headers), so that a stream of tiny grains cannot fill memory with
+ * bookkeeping while the window counts only a few bytes each. */
+#define SBUF_COST (sizeof(struct ovk_vmdk_sbuf) + 64)
+
 struct ovk_vmdk_stream {
 	struct ovk_blob *blob;
 	struct ovk_vmdk_header h;
@@ -105,7 +110,7 @@ static int heap_push(struct ovk_vmdk_stream *s, struct ovk_vmdk_sbuf *sb, struct
 		s->heap[i] = t;
 		i = p;
 	}
-	s->heap_bytes += sb->len;
+	s->heap_bytes += sb->len + SBUF_COST;
 	return 0;
 }
 
@@ -128,7 +133,7 @@ static struct ovk_vmdk_sbuf *heap_pop(struct ovk_vmdk_stream *s)
 		s->heap[i] = t;
 		i = c;
 	}
-	s->heap_bytes -= top->len;
+	s->heap_bytes -= top->len + SBUF_COST;
 	return top;
 }
 
@@ -202,8 +207,12 @@ static int read_prefix(struct ovk_vmdk_stream *s, char **desc, size_t *desc_len,
 	*desc = NULL;
 	*desc_len = 0;
 	if (s->h.desc_offset && s->h.desc_size) {
-		d_off = s->h.desc_offset * OVK_VMDK_SECTOR;   /* validated */
-		d_len = s->h.desc_size * OVK_VMDK_SECTOR;
+		d_off = s->h.desc_offset * OVK_VMDK_SECTOR;   /* validated: no overflow */
+		d_len = s->h.desc_size * OVK_VMDK_SECTOR;     /* validated: <= 1 MiB */
+		if (d_off > OVK_VMDK_STREAM_MAX_PREFIX)
+			return ovk_error_set(err, EINVAL,
+					     "descriptorOffset %" PRIu64 ": too far into a stream (limit %" PRIu64 " bytes)",
+					     s->h.desc_offset, OVK_VMDK_STREAM_MAX_PREFIX);
 	}
 	if (s->h.overhead > UINT64_MAX / OVK_VMDK_SECTOR || data_start < d_off + d_len)
 		data_start = ovk_max_u64(d_off + d_len, OVK_VMDK_SECTOR);

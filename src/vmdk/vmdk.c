@@ -417,8 +417,10 @@ static void vmdk_close(struct ovk_source *src)
 		return;
 	s = src->priv;
 	if (s) {
-		ovk_blob_free(s->blob);
+		struct ovk_blob *b = s->blob;
+
 		src_free(s);
+		ovk_blob_free(b);
 	}
 	free(src->backing_name);
 	free(src->backing_format);

@@ -121,23 +121,13 @@ static void open_and_walk(unsigned flags)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ovk_error err;
-	char path[64];
-	int fd;
 
 	check_parsers(data, size);
-	fd = memfd_create("fuzz_vmdk", MFD_CLOEXEC);
-	if (fd < 0)
+	if (ovk_blob_from_memory("fuzz.vmdk", data, size, &g_file, &err) < 0)
 		return 0;
-	if (size && write(fd, data, size) != (ssize_t)size)
-		goto out;
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	if (ovk_blob_open_file(path, &g_file, &err) < 0)
-		goto out;
 	open_and_walk(0);
 	open_and_walk(OVK_OPEN_STREAM);
 	ovk_blob_free(g_file);
 	g_file = NULL;
-out:
-	close(fd);
 	return 0;
 }

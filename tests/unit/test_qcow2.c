@@ -516,6 +516,7 @@ static void expect_refused(const uint8_t *img, size_t img_len, size_t off, const
 		fail_msg("poke at %zu accepted (wanted '%s')", off, want);
 	if (!strstr(err.msg, want))
 		fail_msg("poke at %zu: '%s' does not mention '%s'", off, err.msg, want);
+	free(w.buf);   /* a walk that failed midway */
 	free(copy);
 }
 
