@@ -201,6 +201,10 @@ struct ovk_import_opts {
 	enum ovk_import_bus bus;
 	enum ovk_import_firmware firmware;
 	const char *serial_log;    /* log the first serial port to this path on the host */
+	/* Domain type ("kvm", "qemu"); NULL: kvm when the host offers it,
+	 * else qemu.  "qemu" (TCG) serves hosts whose KVM cannot run the
+	 * guest's firmware. */
+	const char *virt_type;
 	int start;
 	int print_xml;             /* build the XML only: nothing is written */
 	int replace;               /* remove a same-named domain and volumes first */

@@ -16,6 +16,11 @@ OVK_LIBVIRTD_DEPS=(
 	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 	qemu-system-x86 ovmf
 )
+# What tests/images/appliance/make_appliance.sh needs to build the tiny
+# appliances: binutils (the BIOS boot sector), gcc + gnu-efi (the EFI
+# application), dosfstools + mtools (its FAT ESP), fdisk (sfdisk: the GPT),
+# and virt-xml-validate (libvirt-clients) for test_import_real.sh.
+OVK_APPLIANCE_DEPS=(binutils gcc gnu-efi dosfstools mtools fdisk)
 OVK_LIBVIRT_SOCK=/var/run/libvirt/libvirt-sock
 
 # ovk_libvirtd_install: install the missing packages.
@@ -57,11 +62,17 @@ ovk_libvirtd_running() {
 	[ -S "$OVK_LIBVIRT_SOCK" ] && virsh -c qemu:///system version >/dev/null 2>&1
 }
 
-# ovk_libvirtd_start: install, configure and start virtlogd + libvirtd (as
-# daemons, left running), then wait up to 30 s for the socket.
+# ovk_libvirtd_start [EXTRA-PACKAGE...]: install, configure and start
+# virtlogd + libvirtd (as daemons, left running), then wait up to 30 s for
+# the socket.
 ovk_libvirtd_start() {
 	local i
-	ovk_libvirtd_running && return 0
+	if ovk_libvirtd_running; then
+		# Running already (another test started it): still make sure the
+		# extra packages asked for are there.
+		[ $# -eq 0 ] || ovk_libvirtd_install "$@"
+		return
+	fi
 	[ "$(id -u)" -eq 0 ] || {
 		echo "libvirtd.sh: starting libvirtd needs root" >&2
 		return 1
@@ -82,4 +93,15 @@ ovk_libvirtd_start() {
 # ovk_kvm_usable: 0 when the daemon's domain capabilities offer kvm.
 ovk_kvm_usable() {
 	virsh -c qemu:///system domcapabilities --virttype kvm >/dev/null 2>&1
+}
+
+# ovk_serial_wait LOG SECONDS PATTERN: 0 when an extended regexp PATTERN
+# shows up in LOG (a guest's serial log) within SECONDS, else 1.
+ovk_serial_wait() {
+	local log=$1 secs=$2 pat=$3 i
+	for ((i = 0; i < secs * 2; i++)); do
+		grep -qE "$pat" "$log" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
 }

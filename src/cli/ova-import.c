@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"                  [--format qcow2|raw] [--network NET | --network SRC=DST ... |\n"
 		"                  --bridge BR] [--bus keep|virtio] [--firmware auto|bios|efi]\n"
 		"                  [--start] [--print-xml] [--json] [--replace] [--no-verify]\n"
-		"                  [--require-signature] [--serial-log PATH] [-j N] [-p] INPUT\n"
+		"                  [--require-signature] [--serial-log PATH] [--virt-type TYPE]\n"
+		"                  [-j N] [-p] INPUT\n"
 		"\n"
 		"Import an appliance (.ova, .ovf, or a directory with one .ovf) into libvirt:\n"
 		"one domain per virtual system, disks converted into the storage pool\n"
@@ -59,6 +60,8 @@ static void usage(FILE *f)
 		"      --no-verify       do not check the manifest\n"
 		"      --require-signature  refuse an appliance without a valid signature\n"
 		"      --serial-log PATH log the first serial port to PATH on the host\n"
+		"      --virt-type TYPE  domain type, kvm or qemu (default: kvm when offered);\n"
+		"                        qemu (TCG) for hosts whose KVM cannot run the firmware\n"
 		"  -j N                  conversion threads (default: online CPUs)\n"
 		"  -p                    show progress\n"
 		"\n"
@@ -70,7 +73,7 @@ static void usage(FILE *f)
 enum {
 	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
 	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
-	OPT_REQUIRE_SIG, OPT_SERIAL_LOG,
+	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE,
 };
 
 static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -104,6 +107,7 @@ static int parse_opt(int c, struct args *a)
 	case OPT_NO_VERIFY: a->opts.no_verify = 1; break;
 	case OPT_REQUIRE_SIG: a->opts.require_signature = 1; break;
 	case OPT_SERIAL_LOG: a->opts.serial_log = optarg; break;
+	case OPT_VIRT_TYPE: a->opts.virt_type = optarg; break;
 	case 'p': a->progress = 1; break;
 	case OPT_NETWORK:
 		if (a->n_networks >= MAX_NETWORKS) {
@@ -155,6 +159,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIG },
 		{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
+		{ "virt-type", required_argument, NULL, OPT_VIRT_TYPE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

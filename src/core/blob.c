@@ -169,13 +169,17 @@ int ovk_blob_open_file(const char *path, struct ovk_blob **out, struct ovk_error
 	if (size > 0) {
 		void *addr = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
 
-		if (addr == MAP_FAILED) {
+		/* ENOMEM: more than the address space we may have (ulimit -v,
+		 * a 1 TiB sparse raw disk).  Such a file is read with pread. */
+		if (addr == MAP_FAILED && errno != ENOMEM) {
 			ovk_error_sys(err, errno, "%s: mmap", path);
 			goto out;
 		}
-		b->map->addr = addr;
-		b->map->len = (size_t)size;
-		b->data = addr;
+		if (addr != MAP_FAILED) {
+			b->map->addr = addr;
+			b->map->len = (size_t)size;
+			b->data = addr;
+		}
 	} else {
 		b->data = empty_file;
 	}
@@ -235,7 +239,7 @@ int ovk_blob_window(struct ovk_blob *parent, uint64_t off, uint64_t len, const c
 {
 	struct ovk_blob *b;
 
-	if (!parent->data)
+	if (ovk_blob_is_stream(parent))
 		return ovk_error_set(err, EINVAL, "%s: cannot window a stream", parent->name);
 	if (!ovk_range_ok(off, len, parent->size))
 		return ovk_error_set(err, ERANGE,
@@ -247,7 +251,7 @@ int ovk_blob_window(struct ovk_blob *parent, uint64_t off, uint64_t len, const c
 		free(b);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
-	b->data = parent->data + off;
+	b->data = parent->data ? parent->data + off : NULL;
 	b->size = len;
 	b->fd = parent->fd;
 	b->fd_offset = parent->fd_offset + off;
@@ -289,11 +293,12 @@ static ssize_t raw_read(struct ovk_blob *b, uint8_t *buf, size_t len, struct ovk
 {
 	size_t got = 0;
 
-	if (b->data) {
+	if (!ovk_blob_is_stream(b)) {
 		uint64_t left = b->size - ovk_min_u64(b->stream_pos, b->size);
 		size_t n = (size_t)ovk_min_u64(left, len);
 
-		memcpy(buf, b->data + b->stream_pos, n);
+		if (ovk_blob_pread(b, b->stream_pos, buf, n, err) < 0)
+			return -1;
 		b->stream_pos += n;
 		return (ssize_t)n;
 	}
@@ -343,7 +348,7 @@ int ovk_blob_peek(struct ovk_blob *b, size_t len, const uint8_t **p, size_t *got
 	uint8_t *nb;
 	ssize_t n;
 
-	if (b->data) {
+	if (b->data && b->peek_len == 0) {
 		uint64_t pos = b->stream_pos;
 
 		*p = b->data + ovk_min_u64(pos, b->size);
@@ -375,7 +380,7 @@ int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err)
 {
 	uint8_t scratch[65536];
 
-	if (b->data && b->peek_len == 0) {
+	if (!ovk_blob_is_stream(b) && b->peek_len == 0) {
 		if (ovk_add_overflow(b->stream_pos, n, &b->stream_pos))
 			return ovk_error_set(err, ERANGE, "%s: skip overflows", b->name);
 		return 0;
@@ -396,14 +401,32 @@ int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err)
 int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len,
 		   struct ovk_error *err)
 {
-	if (!b->data)
+	uint8_t *p = buf;
+
+	if (ovk_blob_is_stream(b))
 		return ovk_error_set(err, EINVAL, "%s: random access on a stream", b->name);
 	if (!ovk_range_ok(off, len, b->size))
 		return ovk_error_set(err, ERANGE,
 				     "%s: read of %zu bytes at %llu beyond end of file (size %llu)",
 				     b->name, len, (unsigned long long)off,
 				     (unsigned long long)b->size);
-	memcpy(buf, b->data + off, len);
+	if (b->data) {
+		memcpy(buf, b->data + off, len);
+		return 0;
+	}
+	while (len > 0) {
+		ssize_t n = pread(b->fd, p, len, (off_t)(b->fd_offset + off));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ovk_error_sys(err, n < 0 ? errno : EIO,
+					     "%s: read at offset %llu", b->name,
+					     (unsigned long long)off);
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 

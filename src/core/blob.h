@@ -1,11 +1,16 @@
 /*
  * blob.h: the bytes of one input file, as the formats see them.
  *
- * A blob is either
+ * A blob is one of
  *   - mapped: `data` points at `size` bytes (an mmap of a whole file, or a
- *     window into the mmap of a container such as an uncompressed OVA), or
- *   - a forward-only stream (`data == NULL`): bytes come from ovk_blob_read()
- *     in order, as from a gzip- or xz-compressed OVA member.
+ *     window into the mmap of a container such as an uncompressed OVA);
+ *   - unmapped (`data == NULL`, `fd >= 0`): a file too large for the
+ *     address space we may use (ulimit -v).  ovk_blob_pread() and
+ *     ovk_blob_read() work through pread; formats that need a pointer
+ *     refuse it, raw reads it;
+ *   - a forward-only stream (`data == NULL`, `fd < 0`): bytes come from
+ *     ovk_blob_read() in order, as from a gzip- or xz-compressed OVA
+ *     member.
  * Formats read everything through a blob; none of them opens files by
  * itself.  Sibling files (VMDK extents named by a descriptor) are opened with
  * ovk_blob_open_sibling(), which asks the blob's resolver: a directory for a
@@ -67,7 +72,14 @@ struct ovk_blob {
 	char *dir;                /* directory for the default resolver */
 };
 
-/* Open a regular file or block device read-only and mmap it.  Sets the
+/* No random access: only ovk_blob_read() in order. */
+static inline int ovk_blob_is_stream(const struct ovk_blob *b)
+{
+	return !b->data && b->fd < 0;
+}
+
+/* Open a regular file or block device read-only and mmap it (or, when the
+ * address space is short, leave it unmapped).  Sets the
  * default resolver (siblings beside the file, `dir` from the path). */
 int ovk_blob_open_file(const char *path, struct ovk_blob **out, struct ovk_error *err);
 

@@ -179,7 +179,7 @@ static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
 	struct ovk_chain chain = { 0 };
 	struct ovk_hasher *hs = NULL;
 	char *input = NULL;
-	int is_stream = !blob->data;
+	int is_stream = ovk_blob_is_stream(blob);
 	int ret = -1;
 
 	if (!opts)

@@ -42,23 +42,36 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int hash_mapping(void *arg, struct ovk_error *err)
+static int hash_file(void *arg, struct ovk_error *err)
 {
 	struct ovk_hasher *hs = arg;
 	struct ovk_blob *b = hs->blob;
+	uint8_t *buf = NULL;
+	int ret = -1;
 
+	/* An unmapped file (too large to map) is read with pread. */
+	if (!b->data && !(buf = malloc(HASH_STEP)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
 	for (uint64_t pos = 0; pos < b->size; pos += HASH_STEP) {
 		size_t n = (size_t)ovk_min_u64(HASH_STEP, b->size - pos);
+		const uint8_t *p = b->data ? b->data + pos : buf;
 
-		if (hs->stop || (hs->cancel && *hs->cancel))
-			return ovk_error_set(err, ECANCELED, "interrupted");
+		if (hs->stop || (hs->cancel && *hs->cancel)) {
+			ovk_error_set(err, ECANCELED, "interrupted");
+			goto out;
+		}
+		if (buf && ovk_blob_pread(b, pos, buf, n, err) < 0)
+			goto out;
 		for (int i = 0; i < hs->n; i++)
-			ovk_hash_update(hs->h[i], b->data + pos, n);
+			ovk_hash_update(hs->h[i], p, n);
 		/* The workers may still want these pages; they fault back in
 		 * from the page cache.  Dropping them keeps RSS flat. */
 		ovk_blob_release_range(b, pos, n);
 	}
-	return 0;
+	ret = 0;
+out:
+	free(buf);
+	return ret;
 }
 
 static void *hasher_main(void *arg)
@@ -66,7 +79,7 @@ static void *hasher_main(void *arg)
 	struct ovk_hasher *hs = arg;
 	double t0 = now_seconds();
 
-	if (ovk_guarded(hash_mapping, hs, hs->blob->name, &hs->err) < 0)
+	if (ovk_guarded(hash_file, hs, hs->blob->name, &hs->err) < 0)
 		hs->failed = 1;
 	hs->seconds = now_seconds() - t0;
 	return NULL;
@@ -97,12 +110,12 @@ int ovk_hasher_start(struct ovk_blob *blob, const enum ovk_hash_alg *algs,
 	*out = NULL;
 	if (!algs || algs[0] == OVK_HASH_NONE)
 		return 0;
-	if (!blob->data && (blob->stream_pos != 0 || blob->peek_len != 0))
+	if (ovk_blob_is_stream(blob) && (blob->stream_pos != 0 || blob->peek_len != 0))
 		return ovk_error_set(err, EINVAL, "%s: stream already partly read", blob->name);
 	if (!(hs = calloc(1, sizeof *hs)))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	hs->blob = blob;
-	hs->is_stream = !blob->data;
+	hs->is_stream = ovk_blob_is_stream(blob);
 	hs->cancel = cancel;
 	for (; hs->n < MAX_HASHES && algs[hs->n] != OVK_HASH_NONE; hs->n++) {
 		if (ovk_hash_new(algs[hs->n], &hs->h[hs->n], err) < 0) {
@@ -110,7 +123,7 @@ int ovk_hasher_start(struct ovk_blob *blob, const enum ovk_hash_alg *algs,
 			return -1;
 		}
 	}
-	if (!blob->data) {
+	if (hs->is_stream) {
 		blob->tap = hash_tap;
 		blob->tap_opaque = hs;
 	} else if (pthread_create(&hs->thread, NULL, hasher_main, hs) != 0) {

@@ -6,10 +6,11 @@
  * Host clusters are handed out strictly in order (w->next).  The host is
  * cut into ranges of range_clusters clusters, one refcount block each:
  *
- *   - the block of a range lives at the first cluster allocated in it,
- *     unless a multi-cluster run (the L1 or refcount table) jumps over the
- *     range start; then the blocks of every range the run reaches are
- *     placed just before the run, so the run stays contiguous;
+ *   - the block of a range lives at the first cluster allocated in it
+ *     (the second, when compressed bytes spill into the first), unless a
+ *     multi-cluster run (the L1 or refcount table) jumps over the range
+ *     start; then the blocks of every range the run reaches are placed
+ *     just before the run, so the run stays contiguous;
  *   - every cluster below w->next that lies in a range the cursor has not
  *     yet entered belongs to such a run and has refcount 1, which is how a
  *     block is initialised when the cursor enters its range;

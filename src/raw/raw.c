@@ -3,7 +3,9 @@
  *
  * Source: the mapped file, with holes found by SEEK_DATA/SEEK_HOLE, yielded
  * as direct DATA extents (pointers into the mapping) and UNALLOCATED holes.
- * A file system without hole support simply reports one DATA extent.
+ * A file system without hole support simply reports one DATA extent.  A
+ * file too large to map (see blob.h) yields deferred DATA extents, one
+ * chunk at most, that read() fills with pread.
  *
  * Sink: pwrite for DATA; ZERO and UNALLOCATED are never written, so a regular
  * output stays sparse, and it is extended to the full size at the end.  A
@@ -72,14 +74,29 @@ static int raw_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk_e
 	raw_find_data(rs, rs->pos, &data, &hole);
 	if (data > rs->pos) {
 		ovk_extent_set(ext, rs->pos, data - rs->pos, OVK_EXTENT_UNALLOCATED, NULL);
-	} else {
+	} else if (rs->blob->data) {
 		if (hole <= rs->pos)
 			hole = src->size;
 		ovk_extent_set(ext, rs->pos, hole - rs->pos, OVK_EXTENT_DATA,
 			       rs->blob->data + rs->pos);
+	} else {
+		uint64_t chunk_end = (rs->pos & ~(OVK_CHUNK - 1)) + OVK_CHUNK;
+
+		if (hole <= rs->pos)
+			hole = src->size;
+		ovk_extent_set(ext, rs->pos, ovk_min_u64(hole, chunk_end) - rs->pos,
+			       OVK_EXTENT_DATA, NULL);
 	}
 	rs->pos += ext->length;
 	return 1;
+}
+
+static int raw_read(struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
+		    struct ovk_error *err)
+{
+	struct raw_source *rs = src->priv;
+
+	return ovk_blob_pread(rs->blob, ext->offset, dst, ext->length, err);
 }
 
 static void raw_release(struct ovk_source *src, uint64_t done)
@@ -100,6 +117,7 @@ static void raw_close(struct ovk_source *src)
 
 static const struct ovk_source_ops raw_source_ops = {
 	.next = raw_next,
+	.read = raw_read,
 	.release = raw_release,
 	.close = raw_close,
 };
@@ -111,7 +129,7 @@ static int raw_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_sou
 	struct raw_source *rs;
 
 	(void)flags;
-	if (!blob->data)
+	if (ovk_blob_is_stream(blob))
 		return ovk_error_set(err, ENOTSUP,
 				     "%s: raw images cannot be read from a stream; extract it first",
 				     blob->name);

@@ -80,7 +80,9 @@ static void write_address(const struct ovk_plan *p, const struct ovk_plan_drive 
 	unsigned ctl = d->ctl >= 0 ? p->ctls[d->ctl].index : 0;
 	unsigned bus = 0, unit = d->unit;
 
-	if (strcmp(d->bus, "virtio") == 0)
+	/* virtio: a PCI slot of libvirt's choice; nvme: the dev name says
+	 * controller and namespace. */
+	if (strcmp(d->bus, "virtio") == 0 || strcmp(d->bus, "nvme") == 0)
 		return;
 	if (strcmp(d->bus, "ide") == 0) {
 		bus = d->unit / 2;

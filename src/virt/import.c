@@ -110,6 +110,7 @@ static int host_caps(struct imp *im, const struct ovk_ovf_system *vs, struct ovk
 		     struct ovk_error *err)
 {
 	char *xml = NULL;
+	const char *type;
 	int efi = ovk_plan_wants_efi(vs, im->popts.firmware), r, ret = -1;
 
 	if (ovk_lv_capabilities(im->lv, &xml, err) < 0 ||
@@ -117,8 +118,10 @@ static int host_caps(struct imp *im, const struct ovk_ovf_system *vs, struct ovk
 		goto out;
 	free(xml);
 	xml = NULL;
-	if ((r = ovk_lv_domcaps(im->lv, caps->arch, ovk_plan_machine(efi),
-				ovk_caps_domain_type(caps), &xml, err)) < 0)
+	if (!(type = ovk_plan_domain_type(caps, im->popts.domain_type, err)))
+		goto out;
+	if ((r = ovk_lv_domcaps(im->lv, caps->arch, ovk_plan_machine(efi), type, &xml,
+				err)) < 0)
 		goto out;
 	if (r == 0 && ovk_caps_parse_domain(xml, caps, err) < 0)
 		goto out;
@@ -287,6 +290,7 @@ int ovk_import(const char *input, const struct ovk_import_opts *opts,
 	im.popts.bus = (enum ovk_plan_bus_choice)opts->bus;
 	im.popts.firmware = (enum ovk_plan_fw_choice)opts->firmware;
 	im.popts.serial_log = opts->serial_log;
+	im.popts.domain_type = opts->virt_type;
 	if (parse_networks(&im, err) < 0 || load_appliance(&im, input, err) < 0)
 		goto out;
 	if (ovk_lv_open(opts->uri, &im.lv, err) < 0 || set_str(&res->uri, ovk_lv_uri(im.lv), err) < 0)

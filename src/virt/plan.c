@@ -43,6 +43,24 @@ int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
 	return 0;
 }
 
+const char *ovk_plan_domain_type(const struct ovk_caps *caps, const char *want,
+				 struct ovk_error *err)
+{
+	const char *t = want ? want : ovk_caps_domain_type(caps);
+
+	if (!t) {
+		ovk_error_set(err, ENOTSUP, "the host offers no domain type");
+		return NULL;
+	}
+	if (!ovk_caps_enum_has(&caps->domain_types, t)) {
+		ovk_error_set(err, ENOTSUP, "domain type %s is not offered by this host (%s%s%s)",
+			      t, caps->domain_types.v[0], caps->domain_types.n > 1 ? ", " : "",
+			      caps->domain_types.n > 1 ? caps->domain_types.v[1] : "");
+		return NULL;
+	}
+	return t;
+}
+
 int ovk_plan_wants_efi(const struct ovk_ovf_system *vs, enum ovk_plan_fw_choice choice)
 {
 	if (choice == OVK_PLAN_FW_EFI)
@@ -188,12 +206,12 @@ int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_syst
 		   struct ovk_plan **out, struct ovk_error *err)
 {
 	struct ovk_plan *p;
-	const char *type = ovk_caps_domain_type(caps);
+	const char *type = ovk_plan_domain_type(caps, opts->domain_type, err);
 	int ret = -1;
 
 	*out = NULL;
 	if (!type)
-		return ovk_error_set(err, ENOTSUP, "the host offers no domain type");
+		return -1;
 	if (!(p = calloc(1, sizeof(*p))))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	p->vs = vs;
@@ -207,7 +225,8 @@ int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_syst
 			      opts->name ? opts->name : vs->name, p->name);
 	snprintf(p->type, sizeof(p->type), "%s", type);
 	snprintf(p->arch, sizeof(p->arch), "%s", caps->arch);
-	ovk_plan_note(p, 0, "domain type %s (%s offered)", p->type,
+	ovk_plan_note(p, 0, "domain type %s (%s%s offered)", p->type,
+		      opts->domain_type ? "as asked; " : "",
 		      ovk_caps_enum_has(&caps->domain_types, "kvm") ? "kvm" : "no kvm");
 	if (!caps->have_domcaps)
 		ovk_plan_note(p, 1, "the driver has no domain capabilities: assuming QEMU's "

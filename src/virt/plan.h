@@ -51,6 +51,10 @@ struct ovk_plan_opts {
 	const char *const *net_dst;
 	size_t n_netmap;
 	const char *serial_log;          /* path on the hypervisor, or NULL */
+	/* Domain type; NULL: kvm when offered, else qemu.  "qemu" (TCG) is
+	 * for hosts whose KVM cannot run the guest's firmware (nested KVM
+	 * faults in OVMF on some hosts: issue 7). */
+	const char *domain_type;
 };
 
 /* Per controller kind, libvirt numbers its own indexes. */
@@ -64,8 +68,8 @@ struct ovk_plan_ctl {
 struct ovk_plan_drive {
 	enum ovk_ovf_drive_type type;
 	const struct ovk_ovf_disk *disk; /* DISK drives: the OVF disk; else NULL */
-	char bus[8];                     /* "ide", "scsi", "sata", "virtio", "fdc" */
-	char dev[8];                     /* "sda", "hdb", "vda", "fda" */
+	char bus[8];                     /* "ide", "scsi", "sata", "nvme", "virtio", "fdc" */
+	char dev[16];                    /* "sda", "hdb", "vda", "fda", "nvme0n1" */
 	int ctl;                         /* index in plan->ctls, or -1 */
 	unsigned unit;                   /* ide: bus * 2 + unit; others: unit */
 	unsigned boot;                   /* boot order, 0: none */
@@ -110,6 +114,10 @@ struct ovk_plan {
 	size_t n_notes;
 };
 
+/* The domain type for `want` (NULL: the best offered); NULL with err set
+ * when the host does not offer it. */
+const char *ovk_plan_domain_type(const struct ovk_caps *caps, const char *want,
+				 struct ovk_error *err);
 /* Whether the system boots with EFI under `choice`. */
 int ovk_plan_wants_efi(const struct ovk_ovf_system *vs, enum ovk_plan_fw_choice choice);
 /* The machine type for a firmware: q35 for EFI, pc for BIOS. */

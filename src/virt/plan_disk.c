@@ -12,7 +12,8 @@
  *   - OVMF cannot boot from lsilogic, lsisas1068 or vmpvscsi (tested with
  *     Debian 12's OVMF 2022.11, issue 7): an EFI boot disk's controller of
  *     those models goes on sata, unless --bus keep;
- *   - NVMe goes on sata (libvirt 9 has no emulated NVMe bus);
+ *   - NVMe goes on nvme where the host's domain capabilities list that
+ *     disk bus, else on sata (libvirt 9.0, Debian 12, has none);
  *   - BusLogic becomes lsilogic (QEMU has no BusLogic).
  * Invariants: every drive has a unique (controller, unit) and a unique dev
  * name; boot orders are 1..n over the hard disks, in OVF order.
@@ -34,6 +35,10 @@
 #define SLOTS_SATA 6
 #define SLOTS_SCSI 7
 #define SLOTS_FDC 2
+/* One disk per NVMe controller: QEMU's nvme device carries one drive (its
+ * namespace 1), and libvirt's NVMe bus refuses a second disk on one
+ * controller; each further disk gets its own controller. */
+#define SLOTS_NVME 1
 /* Controllers of one type: far beyond the 4 SCSI + 4 SATA VMware allows. */
 #define MAX_CTLS_PER_TYPE 32
 
@@ -50,6 +55,8 @@ static unsigned slots(const char *type)
 		return SLOTS_IDE;
 	if (strcmp(type, "scsi") == 0)
 		return SLOTS_SCSI;
+	if (strcmp(type, "nvme") == 0)
+		return SLOTS_NVME;
 	return SLOTS_SATA;
 }
 
@@ -137,11 +144,17 @@ static void controller_kind(struct ovk_plan *p, const struct ovk_caps *caps,
 		to_sata(k);
 		break;
 	case OVK_OVF_BUS_NVME:
+		/* Without domain capabilities (the test driver) we cannot know,
+		 * and sata is what every libvirt has. */
+		if (caps->have_domcaps && ovk_caps_enum_has(&caps->disk_buses, "nvme")) {
+			snprintf(k->type, sizeof(k->type), "nvme");
+			k->model[0] = '\0';
+			break;
+		}
 		to_sata(k);
 		ovk_plan_note(p, 1, "controller %s: NVMe goes on sata (%s)", ctl_label(c),
-			      ovk_caps_enum_has(&caps->disk_buses, "nvme") ?
-			      "emulated NVMe is not mapped yet" :
-			      "this libvirt has no emulated NVMe bus");
+			      caps->have_domcaps ? "this libvirt has no emulated NVMe bus" :
+			      "the driver does not say whether it has an NVMe bus");
 		break;
 	}
 }
@@ -281,7 +294,11 @@ static void name_drives(struct ovk_plan *p)
 	for (size_t i = 0; i < p->n_drives; i++) {
 		struct ovk_plan_drive *d = &p->drives[i];
 
-		if (strcmp(d->bus, "ide") == 0)
+		/* libvirt reads controller and namespace from the name. */
+		if (strcmp(d->bus, "nvme") == 0)
+			snprintf(d->dev, sizeof(d->dev), "nvme%un%u", p->ctls[d->ctl].index,
+				 d->unit + 1);
+		else if (strcmp(d->bus, "ide") == 0)
 			dev_name(d->dev, sizeof(d->dev), "hd", hd++);
 		else if (strcmp(d->bus, "virtio") == 0)
 			dev_name(d->dev, sizeof(d->dev), "vd", vd++);

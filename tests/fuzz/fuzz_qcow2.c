@@ -4,7 +4,7 @@
  * descriptors and their inflation (zlib and zstd).
  *
  * Input: the bytes of an image.  The header decoder runs on them directly;
- * then the image is opened as a source on a memfd and walked.  Besides not
+ * then the image is opened as a source on a memory blob and walked.  Besides not
  * crashing, the walk must keep the source contract: extents ascending,
  * tiling [0, size) with no gap, direct pointers inside the file, deferred
  * extents never across a 2 MiB chunk, and a header that decoded must name
@@ -12,11 +12,8 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "core/blob.h"
 #include "core/checked.h"

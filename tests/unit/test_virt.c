@@ -44,11 +44,15 @@ static char *slurp(const char *name, size_t *len)
 	return buf;
 }
 
+/* The domain capabilities to load instead of the captured pc/q35 ones. */
+static const char *domcaps_file;
+
 static void load_caps(int efi, struct ovk_caps *caps)
 {
 	struct ovk_error err = { 0 };
 	char *host = slurp("caps-host.xml", NULL);
-	char *dom = slurp(efi ? "domcaps-kvm-q35.xml" : "domcaps-kvm-pc.xml", NULL);
+	char *dom = slurp(domcaps_file ? domcaps_file :
+			  efi ? "domcaps-kvm-q35.xml" : "domcaps-kvm-pc.xml", NULL);
 
 	assert_non_null(host);
 	assert_non_null(dom);
@@ -82,9 +86,10 @@ static int has_note(const struct ovk_plan *p, int warning, const char *needle)
 	return 0;
 }
 
-/* Build the plan of golden/NAME.ovf with opts, compare its XML with
- * golden/NAME.xml; the plan is returned for extra checks. */
-static struct ovk_plan *golden(const char *name, const struct ovk_plan_opts *opts)
+/* Build the plan of golden/OVF.ovf with opts, compare its XML with
+ * golden/XML.xml; the plan is returned for extra checks. */
+static struct ovk_plan *golden2(const char *name, const char *xml_name,
+				const struct ovk_plan_opts *opts)
 {
 	struct ovk_error err = { 0 };
 	struct ovk_ovf_envelope *env = NULL;
@@ -102,7 +107,7 @@ static struct ovk_plan *golden(const char *name, const struct ovk_plan_opts *opt
 		fail_msg("%s: %s", file, err.msg);
 	assign_pool(p);
 	assert_int_equal(ovk_plan_xml(p, &xml, &err), 0);
-	snprintf(file, sizeof(file), "%s.xml", name);
+	snprintf(file, sizeof(file), "%s.xml", xml_name);
 	if (getenv("OVK_UPDATE_GOLDEN")) {
 		char path[4096];
 		FILE *f;
@@ -125,6 +130,11 @@ static struct ovk_plan *golden(const char *name, const struct ovk_plan_opts *opt
 		p->drives[i].disk = NULL;
 	ovk_ovf_free(env);
 	return p;
+}
+
+static struct ovk_plan *golden(const char *name, const struct ovk_plan_opts *opts)
+{
+	return golden2(name, name, opts);
 }
 
 static void test_bios_lsilogic(void **state)
@@ -200,6 +210,59 @@ static void test_mixed(void **state)
 	assert_true(has_note(p, 1, "NVMe goes on sata"));
 	assert_true(has_note(p, 1, "kept to safe characters"));
 	ovk_plan_free(p);
+}
+
+/* A host whose libvirt lists the nvme disk bus: the NVMe disk stays on
+ * NVMe, with no warning; the same OVF on libvirt 9.0 is test_mixed. */
+static void test_mixed_nvme(void **state)
+{
+	struct ovk_plan_opts o = { .bridge = "br0" };
+	struct ovk_plan *p;
+	int found = 0;
+
+	(void)state;
+	domcaps_file = "domcaps-kvm-pc-nvme.xml";
+	p = golden2("mixed", "mixed-nvme", &o);
+	domcaps_file = NULL;
+	assert_false(has_note(p, 1, "NVMe goes on sata"));
+	for (size_t i = 0; i < p->n_drives; i++)
+		if (strcmp(p->drives[i].bus, "nvme") == 0) {
+			assert_string_equal(p->drives[i].dev, "nvme0n1");
+			assert_string_equal(p->ctls[p->drives[i].ctl].type, "nvme");
+			found++;
+		}
+	assert_int_equal(found, 1);
+	ovk_plan_free(p);
+}
+
+/* --virt-type: TCG on a KVM host (for firmware KVM cannot run), and a
+ * type the host does not offer refused before anything is planned. */
+static void test_domain_type(void **state)
+{
+	struct ovk_error err = { 0 };
+	struct ovk_plan_opts o = { .domain_type = "qemu" };
+	struct ovk_ovf_envelope *env = NULL;
+	struct ovk_plan *p = NULL;
+	struct ovk_caps caps;
+	size_t len;
+	char *ovf = slurp("bios-lsilogic.ovf", &len), *xml = NULL;
+
+	(void)state;
+	assert_int_equal(ovk_ovf_parse((const uint8_t *)ovf, len, "x", &env, &err), 0);
+	load_caps(0, &caps);
+	assert_int_equal(ovk_plan_build(env, &env->systems[0], &caps, &o, &p, &err), 0);
+	assert_string_equal(p->type, "qemu");
+	assert_int_equal(ovk_plan_xml(p, &xml, &err), 0);
+	assert_non_null(strstr(xml, "<domain type=\"qemu\">"));
+	free(xml);
+	ovk_plan_free(p);
+	p = NULL;
+	o.domain_type = "xen";
+	assert_int_equal(ovk_plan_build(env, &env->systems[0], &caps, &o, &p, &err), -1);
+	assert_null(p);
+	assert_non_null(strstr(err.msg, "domain type xen is not offered"));
+	ovk_ovf_free(env);
+	free(ovf);
 }
 
 static void test_virtio(void **state)
@@ -278,6 +341,8 @@ int main(void)
 		cmocka_unit_test(test_efi_windows),
 		cmocka_unit_test(test_efi_keep),
 		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_mixed_nvme),
+		cmocka_unit_test(test_domain_type),
 		cmocka_unit_test(test_virtio),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_caps_fallbacks),
