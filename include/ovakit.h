@@ -205,9 +205,12 @@ struct ovk_import_opts {
 	 * else qemu.  "qemu" (TCG) serves hosts whose KVM cannot run the
 	 * guest's firmware. */
 	const char *virt_type;
+	/* Where a qcow2 image for a pool waits before its upload (it cannot
+	 * be streamed: the writer seeks); NULL: /var/tmp. */
+	const char *tmp_dir;
 	int start;
 	int print_xml;             /* build the XML only: nothing is written */
-	int replace;               /* remove a same-named domain and volumes first */
+	int replace;               /* replace a same-named domain, volumes and files */
 	int no_verify;             /* skip the manifest */
 	int require_signature;
 	unsigned threads;          /* conversion threads, 0: online CPUs */

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # scripts/lib/libvirtd.sh: a real libvirtd (qemu driver) for the import
 # tests, installed and started as root without systemd.  Sourced; every
 # function is idempotent, so scripts/test.sh, scripts/demo.sh and each test
@@ -20,6 +21,7 @@ OVK_LIBVIRTD_DEPS=(
 # appliances: binutils (the BIOS boot sector), gcc + gnu-efi (the EFI
 # application), dosfstools + mtools (its FAT ESP), fdisk (sfdisk: the GPT),
 # and virt-xml-validate (libvirt-clients) for test_import_real.sh.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 OVK_APPLIANCE_DEPS=(binutils gcc gnu-efi dosfstools mtools fdisk)
 OVK_LIBVIRT_SOCK=/var/run/libvirt/libvirt-sock
 
@@ -66,6 +68,22 @@ ovk_libvirtd_running() {
 # virtlogd + libvirtd (as daemons, left running), then wait up to 30 s for
 # the socket.
 ovk_libvirtd_start() {
+	# ctest runs the import tests side by side: one at a time installs
+	# and starts (apt's lock, libvirtd's pidfile), the others then find
+	# the daemon running.
+	local rc
+	mkdir -p /run/lock 2>/dev/null
+	if command -v flock >/dev/null && { exec {_ovk_lock}>>/run/lock/ovk-libvirtd.lock; } 2>/dev/null; then
+		flock -w 600 "$_ovk_lock"
+		_ovk_libvirtd_start_locked "$@"
+		rc=$?
+		exec {_ovk_lock}>&-
+		return $rc
+	fi
+	_ovk_libvirtd_start_locked "$@"
+}
+
+_ovk_libvirtd_start_locked() {
 	local i
 	if ovk_libvirtd_running; then
 		# Running already (another test started it): still make sure the

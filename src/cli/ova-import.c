@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"                  --bridge BR] [--bus keep|virtio] [--firmware auto|bios|efi]\n"
 		"                  [--start] [--print-xml] [--json] [--replace] [--no-verify]\n"
 		"                  [--require-signature] [--serial-log PATH] [--virt-type TYPE]\n"
-		"                  [-j N] [-p] INPUT\n"
+		"                  [--tmp-dir DIR] [-j N] [-p] INPUT\n"
 		"\n"
 		"Import an appliance (.ova, .ovf, or a directory with one .ovf) into libvirt:\n"
 		"one domain per virtual system, disks converted into the storage pool\n"
@@ -57,11 +57,14 @@ static void usage(FILE *f)
 		"      --print-xml       print the domain XML; create nothing\n"
 		"      --json            print the summary as JSON\n"
 		"      --replace         replace a domain, volume or file of the same name\n"
+		"                        (each only once its replacement is ready)\n"
 		"      --no-verify       do not check the manifest\n"
 		"      --require-signature  refuse an appliance without a valid signature\n"
 		"      --serial-log PATH log the first serial port to PATH on the host\n"
 		"      --virt-type TYPE  domain type, kvm or qemu (default: kvm when offered);\n"
 		"                        qemu (TCG) for hosts whose KVM cannot run the firmware\n"
+		"      --tmp-dir DIR     where qcow2 images wait before their upload to a pool\n"
+		"                        (default: $TMPDIR, else /var/tmp)\n"
 		"  -j N                  conversion threads (default: online CPUs)\n"
 		"  -p                    show progress\n"
 		"\n"
@@ -73,7 +76,7 @@ static void usage(FILE *f)
 enum {
 	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
 	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
-	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE,
+	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR,
 };
 
 static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -108,6 +111,7 @@ static int parse_opt(int c, struct args *a)
 	case OPT_REQUIRE_SIG: a->opts.require_signature = 1; break;
 	case OPT_SERIAL_LOG: a->opts.serial_log = optarg; break;
 	case OPT_VIRT_TYPE: a->opts.virt_type = optarg; break;
+	case OPT_TMP_DIR: a->opts.tmp_dir = optarg; break;
 	case 'p': a->progress = 1; break;
 	case OPT_NETWORK:
 		if (a->n_networks >= MAX_NETWORKS) {
@@ -160,6 +164,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIG },
 		{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
 		{ "virt-type", required_argument, NULL, OPT_VIRT_TYPE },
+		{ "tmp-dir", required_argument, NULL, OPT_TMP_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -196,6 +201,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return -1;
 	}
 	a->input = argv[optind];
+	/* The library reads no environment; the program honours TMPDIR. */
+	if (!a->opts.tmp_dir && getenv("TMPDIR") && getenv("TMPDIR")[0])
+		a->opts.tmp_dir = getenv("TMPDIR");
 	a->opts.networks = a->n_networks ? a->networks : NULL;
 	return 0;
 }

@@ -115,6 +115,9 @@ int ovk_appliance_convert(const char *input, const char *outdir,
 		if (ovk_package_convert(pkg, &pkg->plan->jobs[done], names[done], copts, err) < 0)
 			goto out;
 	}
+	/* A manifest after the disks (streamed OVA) is checked now. */
+	if (ovk_package_finish(pkg, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	/* No half-converted appliance: drop the disks already written. */

@@ -28,30 +28,20 @@ static void note(const struct ovk_package_opts *o, int warning, const char *fmt,
 	o->note(o->note_opaque, warning, msg);
 }
 
-/* The descriptor against the manifest, the manifest against the .cert. */
-static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
-		  struct ovk_error *err)
-{
-	const uint8_t *mfb = NULL, *certb = NULL, *ovf;
-	const char *mfname = NULL, *certname = NULL;
-	size_t mflen = 0, certlen = 0, ovflen;
-	int r;
+static const enum ovk_hash_alg pending_algs[OVK_PACKAGE_PENDING_ALGS + 1] = {
+	OVK_HASH_SHA1, OVK_HASH_SHA256, OVK_HASH_NONE,
+};
 
-	if (o->no_verify) {
-		pkg->manifest_status = "skipped";
-		note(o, 1, "manifest not checked (--no-verify)");
-		return 0;
-	}
-	if ((r = ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen)) < 0)
-		return -1;
-	if (r == 1) {
-		pkg->manifest_status = "absent";
-		if (o->require_signature)
-			return ovk_error_set(err, EPERM, "%s: no manifest, so no signature "
-					     "(--require-signature)", ovk_appliance_path(pkg->app));
-		note(o, 1, "no manifest: the contents are not verified");
-		return 0;
-	}
+/* The manifest's bytes: parsed, the descriptor checked against it, and it
+ * against the .cert. */
+static int check_manifest(struct ovk_package *pkg, const struct ovk_package_opts *o,
+			  const char *mfname, const uint8_t *mfb, size_t mflen,
+			  struct ovk_error *err)
+{
+	const uint8_t *certb = NULL, *ovf;
+	const char *certname = NULL;
+	size_t certlen = 0, ovflen;
+
 	if (ovk_manifest_parse(mfb, mflen, mfname, &pkg->mf, err) < 0)
 		return -1;
 	ovk_appliance_ovf(pkg->app, &ovf, &ovflen);
@@ -64,14 +54,66 @@ static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
 			    o->require_signature ? OVK_CERT_REQUIRED : 0, &pkg->cert, err) < 0)
 		return -1;
 	pkg->manifest_status = "verified";
-	note(o, 0, "manifest %s: descriptor verified; disks are verified as they convert",
-	     mfname);
 	if (pkg->cert.present)
 		note(o, pkg->cert.self_signed || pkg->cert.expired || pkg->cert.not_yet_valid,
 		     "signed by %s%s%s%s", pkg->cert.subject ? pkg->cert.subject : "(no subject)",
 		     pkg->cert.self_signed ? " (self-signed)" : "",
 		     pkg->cert.expired ? " (expired)" : "",
 		     pkg->cert.not_yet_valid ? " (not yet valid)" : "");
+	return 0;
+}
+
+static int no_manifest(struct ovk_package *pkg, const struct ovk_package_opts *o,
+		       struct ovk_error *err)
+{
+	pkg->manifest_status = "absent";
+	if (o->require_signature)
+		return ovk_error_set(err, EPERM, "%s: no manifest, so no signature "
+				     "(--require-signature)", ovk_appliance_path(pkg->app));
+	note(o, 1, "no manifest: the contents are not verified");
+	return 0;
+}
+
+/* The descriptor against the manifest, the manifest against the .cert. */
+static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
+		  struct ovk_error *err)
+{
+	const uint8_t *mfb = NULL;
+	const char *mfname = NULL;
+	size_t mflen = 0;
+	int r;
+
+	if (o->no_verify) {
+		pkg->manifest_status = "skipped";
+		note(o, 1, "manifest not checked (--no-verify)");
+		return 0;
+	}
+	if ((r = ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen)) < 0)
+		return -1;
+	if (r == 1 && ovk_appliance_kind(pkg->app) == OVK_APPLIANCE_OVA_STREAM &&
+	    !o->describe_only) {
+		/* It may still come, after the disks (ovk_package_finish). */
+		pkg->manifest_status = "pending";
+		return 0;
+	}
+	if (r == 1)
+		return no_manifest(pkg, o, err);
+	if (check_manifest(pkg, o, mfname, mfb, mflen, err) < 0)
+		return -1;
+	note(o, 0, "manifest %s: descriptor verified; disks are verified as they convert",
+	     mfname);
+	return 0;
+}
+
+static int start_pending(struct ovk_package *pkg, struct ovk_error *err)
+{
+	size_t n = pkg->plan->n_jobs;
+
+	if (n && (!(pkg->pending = calloc(n, sizeof(*pkg->pending))) ||
+		  !(pkg->pending_done = calloc(n, sizeof(*pkg->pending_done)))))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	note(&pkg->opts, 0, "no manifest ahead of the disks: they are hashed as they "
+	     "convert and verified against a manifest at the end of the stream");
 	return 0;
 }
 
@@ -85,6 +127,7 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 
 	if (!pkg)
 		return ovk_error_set(err, ENOMEM, "out of memory");
+	pkg->opts = *opts;
 	if (ovk_appliance_open(input, opts->open_flags, &pkg->app, err) < 0)
 		goto out;
 	ovk_appliance_ovf(pkg->app, &ovf, &len);
@@ -99,6 +142,8 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 	}
 	if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0 ||
 	    ovk_ova_plan(pkg->app, pkg->env, pkg->mf, &pkg->plan, err) < 0)
+		goto out;
+	if (strcmp(pkg->manifest_status, "pending") == 0 && start_pending(pkg, err) < 0)
 		goto out;
 	for (size_t i = 0; i < pkg->plan->n_jobs; i++)
 		if (pkg->mf && pkg->plan->jobs[i].no_digest_reason)
@@ -119,6 +164,8 @@ void ovk_package_free(struct ovk_package *pkg)
 	if (!pkg)
 		return;
 	ovk_ova_plan_free(pkg->plan);
+	free(pkg->pending);
+	free(pkg->pending_done);
 	ovk_cert_result_clear(&pkg->cert);
 	ovk_manifest_free(pkg->mf);
 	ovk_ovf_free(pkg->env);
@@ -135,6 +182,18 @@ static int check_digests(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIG
 		if (ovk_manifest_verify(c->pkg->mf, c->job->file->href, c->job->algs[i],
 					digests[i], ovk_hash_size(c->job->algs[i]), err) < 0)
 			return -1;
+	return 0;
+}
+
+/* "pending": the digests are kept for ovk_package_finish. */
+static int pending_done(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
+			struct ovk_error *err)
+{
+	const struct ovk_package_check *c = opaque;
+
+	(void)digests;
+	(void)err;
+	c->pkg->pending_done[c->job - c->pkg->plan->jobs] = 1;
 	return 0;
 }
 
@@ -156,8 +215,72 @@ int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 		o->hash_out = check->digests;
 		o->hash_check = check_digests;
 		o->hash_check_opaque = check;
+	} else if (pkg->pending && !job->file->compression && !job->file->chunk_size) {
+		/* A compressed or chunked File's digests cover other bytes. */
+		o->hash_algs = pending_algs;
+		o->hash_out = pkg->pending[job - pkg->plan->jobs];
+		o->hash_check = pending_done;
+		o->hash_check_opaque = check;
 	}
 	return ovk_appliance_open_file(pkg->app, job->file, o->open_flags, blob, err);
+}
+
+/* One job's digest computed during its conversion, against the manifest
+ * that came after it. */
+static int finish_job(struct ovk_package *pkg, size_t i, struct ovk_error *err)
+{
+	const struct ovk_ova_job *job = &pkg->plan->jobs[i];
+	const struct ovk_manifest_entry *e;
+	int checked = 0;
+
+	if (!job->file)
+		return 0;
+	if (!pkg->pending_done[i]) {
+		note(&pkg->opts, 1, "disk %s: not verified: the File is %s", job->disk->id,
+		     job->file->chunk_size ? "chunked" : "compressed");
+		return 0;
+	}
+	for (int k = 0; k < OVK_PACKAGE_PENDING_ALGS; k++) {
+		if (!ovk_manifest_find(pkg->mf, job->file->href, pending_algs[k]))
+			continue;
+		if (ovk_manifest_verify(pkg->mf, job->file->href, pending_algs[k],
+					pkg->pending[i][k], ovk_hash_size(pending_algs[k]), err) < 0)
+			return -1;
+		checked++;
+	}
+	if (checked)
+		return 0;
+	if (!(e = ovk_manifest_find(pkg->mf, job->file->href, OVK_HASH_NONE)))
+		return ovk_error_set(err, EBADMSG, "%s: not listed in the manifest",
+				     job->file->href);
+	return ovk_error_set(err, ENOTSUP, "%s: the manifest lists it with %s only, which is "
+			     "not computed for a manifest that follows the disks",
+			     job->file->href, ovk_hash_name(e->alg));
+}
+
+int ovk_package_finish(struct ovk_package *pkg, struct ovk_error *err)
+{
+	const uint8_t *mfb = NULL;
+	const char *mfname = NULL;
+	size_t mflen = 0;
+	int r;
+
+	if (!pkg->pending && (!pkg->manifest_status ||
+			      strcmp(pkg->manifest_status, "pending") != 0))
+		return 0;
+	if (ovk_appliance_drain(pkg->app, err) < 0 ||
+	    (r = ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen)) < 0)
+		return -1;
+	if (r == 1)
+		return no_manifest(pkg, &pkg->opts, err);
+	if (check_manifest(pkg, &pkg->opts, mfname, mfb, mflen, err) < 0)
+		return -1;
+	for (size_t i = 0; i < pkg->plan->n_jobs; i++)
+		if (finish_job(pkg, i, err) < 0)
+			return -1;
+	note(&pkg->opts, 0, "manifest %s (after the disks): descriptor and disks verified",
+	     mfname);
+	return 0;
 }
 
 int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,

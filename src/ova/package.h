@@ -30,13 +30,27 @@ struct ovk_package_opts {
 	void *note_opaque;
 };
 
+/* In a streamed (compressed) OVA the manifest may come after the disks.
+ * Then each disk is hashed, as it converts, with the two algorithms
+ * producers write (ovftool and VirtualBox: SHA1 or SHA256), and
+ * ovk_package_finish() reads the rest of the stream and compares.  A
+ * manifest in another algorithm gets a clear error there: a third digest
+ * on every byte of every disk is too dear for the rare case. */
+#define OVK_PACKAGE_PENDING_ALGS 2         /* SHA1, SHA256 */
+
 struct ovk_package {
 	struct ovk_appliance *app;
 	struct ovk_ovf_envelope *env;
 	struct ovk_manifest *mf;           /* NULL: none, or not checked */
 	struct ovk_cert_result cert;
 	struct ovk_ova_plan *plan;         /* NULL when describe_only */
-	const char *manifest_status;       /* "verified", "absent", "skipped" */
+	/* "verified", "absent", "skipped", or "pending" until
+	 * ovk_package_finish() for a manifest that comes after the disks */
+	const char *manifest_status;
+	struct ovk_package_opts opts;      /* for notes from ovk_package_finish */
+	/* "pending": per plan job, the digests computed and whether they are */
+	uint8_t (*pending)[OVK_PACKAGE_PENDING_ALGS][OVK_HASH_MAX_DIGEST];
+	int *pending_done;
 };
 
 int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
@@ -58,6 +72,13 @@ struct ovk_package_check {
 int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 			struct ovk_convert_opts *o, struct ovk_package_check *check,
 			struct ovk_blob **blob, struct ovk_error *err);
+
+/* After the last disk: with the manifest "pending", read the rest of the
+ * stream, and verify the descriptor, the signature and every disk's
+ * digests computed during its conversion.  -1 on a mismatch (the caller
+ * removes the outputs: nothing verified may be left).  0 and nothing to
+ * do otherwise. */
+int ovk_package_finish(struct ovk_package *pkg, struct ovk_error *err);
 
 /* Convert the disk of `job` to `output` (format and options from copts;
  * its hash fields are filled here), verifying the member's digests in the

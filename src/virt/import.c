@@ -4,14 +4,18 @@
  *   1. read the appliance: OVF, manifest and signature, disk jobs (src/ova);
  *   2. per VirtualSystem: host capabilities -> plan -> storage names -> XML;
  *      --print-xml stops here, having created nothing;
- *   3. preflight, before anything is created: name collisions (or their
- *      removal with --replace), networks (missing/inactive: a warning, an
- *      error with --start);
+ *   3. preflight, before anything is created or removed: name collisions
+ *      (refused unless --replace), networks (missing/inactive: a warning,
+ *      an error with --start);
  *   4. convert every disk into its volume or file, verifying its manifest
  *      digest in the same pass;
- *   5. define every domain (VIR_DOMAIN_DEFINE_VALIDATE), then start them.
+ *   5. define every domain (VIR_DOMAIN_DEFINE_VALIDATE; with --replace the
+ *      old one is removed just before), then start them.
  * A failure in 4 or 5 undoes 4 and 5: domains are undefined, volumes and
- * files deleted (issue 7: "no half-done imports").
+ * files deleted, a replaced domain's definition restored (issue 7: "no
+ * half-done imports").  With --replace a file is replaced by the final
+ * rename of its conversion and a pool volume just before its upload, so a
+ * failing conversion leaves the old ones in place.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -181,24 +185,42 @@ static int check_networks(struct imp *im, const struct ovk_plan *p, struct ovk_e
 	return 0;
 }
 
+/* Refusals only: nothing on the host changes here, also with --replace,
+ * so an import that fails early leaves the old domain as it was. */
 static int preflight(struct imp *im, struct ovk_error *err)
 {
 	for (size_t i = 0; i < im->res->n_doms; i++) {
-		const struct ovk_plan *p = im->res->doms[i].plan;
+		struct ovk_import_dom *d = &im->res->doms[i];
 		int r;
 
-		if (check_networks(im, p, err) < 0)
+		if (check_networks(im, d->plan, err) < 0)
 			return -1;
-		if ((r = ovk_lv_domain_exists(im->lv, p->name, err)) < 0)
+		if ((r = ovk_lv_domain_exists(im->lv, d->plan->name, err)) < 0)
 			return -1;
 		if (r && !im->o->replace)
 			return ovk_error_set(err, EEXIST, "domain %s exists (--replace replaces "
-					     "it, or --name NAME)", p->name);
-		if (r && ovk_lv_domain_remove(im->lv, p->name, err) < 0)
-			return -1;
-		if (ovk_store_check(im->st, p, im->o->replace, err) < 0)
+					     "it, or --name NAME)", d->plan->name);
+		d->replaces = r;
+		if (ovk_store_check(im->st, d->plan, im->o->replace, err) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* --replace: the old domain goes just before the new one is defined; its
+ * definition is kept so that rollback can put it back.  By then its disks
+ * of the same names have been replaced, and the rollback removes those, so
+ * what comes back is the definition only (nor are its EFI variables
+ * kept): a failure in the conversions, by far the likelier one, happens
+ * before anything old is touched. */
+static int remove_old(struct imp *im, struct ovk_import_dom *d, struct ovk_error *err)
+{
+	if (!d->replaces)
+		return 0;
+	if (ovk_lv_domain_xml(im->lv, d->plan->name, &d->old_xml, err) < 0 ||
+	    ovk_lv_domain_remove(im->lv, d->plan->name, err) < 0)
+		return ovk_error_prefix(err, "--replace");
+	ovk_plan_note(d->plan, 1, "replaced the existing domain %s", d->plan->name);
 	return 0;
 }
 
@@ -243,9 +265,15 @@ static int create_all(struct imp *im, struct ovk_error *err)
 	for (size_t i = 0; i < im->pkg->plan->n_jobs; i++)
 		if (convert_one(im, &im->pkg->plan->jobs[i], err) < 0)
 			return -1;
+	/* A manifest after the disks (streamed OVA): verified now, before any
+	 * domain is defined; a mismatch rolls the volumes back. */
+	if (ovk_package_finish(im->pkg, err) < 0)
+		return -1;
 	for (size_t i = 0; i < im->res->n_doms; i++) {
 		struct ovk_import_dom *d = &im->res->doms[i];
 
+		if (remove_old(im, d, err) < 0)
+			return -1;
 		if (ovk_lv_domain_define(im->lv, d->xml, err) < 0)
 			return ovk_error_prefix(err, "domain %s", d->plan->name);
 		d->defined = 1;
@@ -269,6 +297,10 @@ static void rollback(struct imp *im)
 
 		if (d->defined && ovk_lv_domain_remove(im->lv, d->plan->name, &ignored) == 0)
 			d->defined = d->started = 0;
+		if (d->old_xml && !d->defined &&
+		    ovk_lv_domain_define(im->lv, d->old_xml, &ignored) == 0)
+			ovk_plan_note(d->plan, 1, "the replaced domain %s is defined again, "
+				      "without the disks this import had replaced", d->plan->name);
 	}
 	ovk_store_rollback(im->st);
 }
@@ -295,8 +327,8 @@ int ovk_import(const char *input, const struct ovk_import_opts *opts,
 		goto out;
 	if (ovk_lv_open(opts->uri, &im.lv, err) < 0 || set_str(&res->uri, ovk_lv_uri(im.lv), err) < 0)
 		goto out;
-	if (ovk_store_open(im.lv, opts->dir, opts->pool, opts->format, opts->print_xml, &im.st,
-			   err) < 0 ||
+	if (ovk_store_open(im.lv, opts->dir, opts->pool, opts->format, opts->tmp_dir,
+			   opts->print_xml, &im.st, err) < 0 ||
 	    set_str(&res->storage, ovk_store_describe(im.st), err) < 0)
 		goto out;
 	if (plan_systems(&im, err) < 0)

@@ -11,6 +11,11 @@ struct ovk_import_dom {
 	struct ovk_plan *plan;
 	char *xml;
 	int defined, started;
+	/* --replace: a domain of this name exists, and is removed only once
+	 * every disk is written; its definition is kept to put it back if
+	 * the new one then fails. */
+	int replaces;
+	char *old_xml;
 };
 
 struct ovk_import_result {

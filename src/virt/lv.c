@@ -136,6 +136,24 @@ int ovk_lv_domain_define(struct ovk_lv *lv, const char *xml, struct ovk_error *e
 	return 0;
 }
 
+int ovk_lv_domain_xml(struct ovk_lv *lv, const char *name, char **xml, struct ovk_error *err)
+{
+	virDomainPtr d = virDomainLookupByName(lv->conn, name);
+	int ret = -1;
+
+	*xml = NULL;
+	if (!d)
+		return lv_fail(err, "domain %s: lookup failed", name);
+	if (!(*xml = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE))) {
+		lv_fail(err, "domain %s: cannot read its definition", name);
+		goto out;
+	}
+	ret = 0;
+out:
+	virDomainFree(d);
+	return ret;
+}
+
 int ovk_lv_domain_start(struct ovk_lv *lv, const char *name, struct ovk_error *err)
 {
 	virDomainPtr d = virDomainLookupByName(lv->conn, name);

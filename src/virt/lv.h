@@ -42,6 +42,8 @@ int ovk_lv_domcaps(struct ovk_lv *lv, const char *arch, const char *machine,
 int ovk_lv_domain_exists(struct ovk_lv *lv, const char *name, struct ovk_error *err);
 /* Define with VIR_DOMAIN_DEFINE_VALIDATE (schema check by libvirt). */
 int ovk_lv_domain_define(struct ovk_lv *lv, const char *xml, struct ovk_error *err);
+/* The persistent definition of a domain (to put it back); *xml malloc'ed. */
+int ovk_lv_domain_xml(struct ovk_lv *lv, const char *name, char **xml, struct ovk_error *err);
 int ovk_lv_domain_start(struct ovk_lv *lv, const char *name, struct ovk_error *err);
 /* Stop (if running) and undefine, with its NVRAM; absent is success. */
 int ovk_lv_domain_remove(struct ovk_lv *lv, const char *name, struct ovk_error *err);

@@ -22,6 +22,7 @@ void ovk_import_result_free(struct ovk_import_result *res)
 	for (size_t i = 0; i < res->n_doms; i++) {
 		ovk_plan_free(res->doms[i].plan);
 		free(res->doms[i].xml);
+		free(res->doms[i].old_xml);
 	}
 	for (size_t i = 0; i < res->notes.n_notes; i++)
 		free(res->notes.notes[i].text);

@@ -29,6 +29,8 @@ struct ovk_store {
 	char *pool;              /* pool target, or NULL */
 	char *format;
 	int block;               /* a block pool */
+	int replace;             /* --replace: same-named files/volumes go */
+	const char *tmp_dir;     /* qcow2 images before their upload */
 	char desc[512];
 	char **files;            /* created, for rollback */
 	size_t n_files;
@@ -97,7 +99,8 @@ static int pick_pool(struct ovk_store *st, const char *pool, const char *format,
 }
 
 int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const char *format,
-		   int dry_run, struct ovk_store **out, struct ovk_error *err)
+		   const char *tmp_dir, int dry_run, struct ovk_store **out,
+		   struct ovk_error *err)
 {
 	struct ovk_store *st = calloc(1, sizeof(*st));
 	struct stat sb;
@@ -107,6 +110,7 @@ int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const c
 	if (!st)
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	st->lv = lv;
+	st->tmp_dir = tmp_dir ? tmp_dir : OVK_STORE_TMP_DIR;
 	if (format && strcmp(format, "qcow2") != 0 && strcmp(format, "raw") != 0) {
 		ovk_error_set(err, EINVAL, "format %s: only qcow2 and raw are imported", format);
 		goto out;
@@ -175,32 +179,30 @@ int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error 
 	return 0;
 }
 
+/* Only refuse here: with --replace nothing is removed yet, so a failure
+ * before a disk is written leaves the old one in place.  A file is then
+ * replaced by the conversion's final rename, a volume just before its
+ * new contents are uploaded (libvirt cannot rename volumes). */
 static int check_one(struct ovk_store *st, const struct ovk_plan_drive *d, int replace,
 		     struct ovk_error *err)
 {
 	int r;
 
 	if (st->dir) {
-		if (access(d->path, F_OK) != 0)
+		if (access(d->path, F_OK) != 0 || replace)
 			return 0;
-		if (!replace)
-			return ovk_error_set(err, EEXIST, "%s exists (--replace overwrites it)",
-					     d->path);
-		if (unlink(d->path) < 0)
-			return ovk_error_sys(err, errno, "%s: cannot remove", d->path);
-		return 0;
+		return ovk_error_set(err, EEXIST, "%s exists (--replace overwrites it)", d->path);
 	}
-	if ((r = ovk_lv_vol_exists(st->lv, st->pool, d->vol, err)) <= 0)
-		return r;
-	if (!replace)
-		return ovk_error_set(err, EEXIST, "volume %s exists in pool %s (--replace "
-				     "overwrites it)", d->vol, st->pool);
-	return ovk_lv_vol_delete(st->lv, st->pool, d->vol, err);
+	if ((r = ovk_lv_vol_exists(st->lv, st->pool, d->vol, err)) <= 0 || replace)
+		return r < 0 ? -1 : 0;
+	return ovk_error_set(err, EEXIST, "volume %s exists in pool %s (--replace "
+			     "overwrites it)", d->vol, st->pool);
 }
 
 int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
 		    struct ovk_error *err)
 {
+	st->replace = replace;
 	for (size_t i = 0; i < p->n_drives; i++)
 		if (p->drives[i].vol && check_one(st, &p->drives[i], replace, err) < 0)
 			return -1;
@@ -240,16 +242,33 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struc
 		     struct ovk_error *err)
 {
 	struct ovk_convert_opts o = *copts;
+	int r;
 
 	o.out_format = st->format;
-	o.force = 0;
-	if (ovk_upload_remember(&st->files, &st->n_files, d->path) < 0) {
-		ovk_blob_free(blob);
+	/* --replace: the finished file is renamed over the old one. */
+	o.force = st->replace;
+	if (!blob) {
+		r = blank_file(d->path, st->format, capacity, &o, err);
+	} else {
+		r = ovk_convert_blob(blob, d->path, &o, err);
+	}
+	/* Remembered (for rollback) once it is ours: before, the path may
+	 * still be the file --replace is about to replace. */
+	if (r == 0 && ovk_upload_remember(&st->files, &st->n_files, d->path) < 0) {
+		unlink(d->path);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
-	if (!blob)
-		return blank_file(d->path, st->format, capacity, copts, err);
-	return ovk_convert_blob(blob, d->path, &o, err);
+	return r;
+}
+
+/* --replace on a pool: the old volume goes just before the new one is
+ * created, once its contents are ready (qcow2) or about to stream (raw). */
+static int drop_old_volume(struct ovk_store *st, const struct ovk_plan_drive *d,
+			   struct ovk_error *err)
+{
+	if (!st->replace)
+		return 0;
+	return ovk_lv_vol_delete(st->lv, st->pool, d->vol, err);
 }
 
 /* qcow2 into a pool: a temp file, then its bytes through the stream. */
@@ -261,8 +280,7 @@ static int upload_qcow2(struct ovk_store *st, const struct ovk_plan_drive *d,
 	char *tmp = NULL;
 	int ret = -1, made = 0;
 
-	if (asprintf(&tmp, "%s/.ovk-upload-%ld-%s", OVK_STORE_TMP_DIR, (long)getpid(),
-		     d->vol) < 0) {
+	if (asprintf(&tmp, "%s/.ovk-upload-%ld-%s", st->tmp_dir, (long)getpid(), d->vol) < 0) {
 		ovk_blob_free(blob);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
@@ -275,7 +293,8 @@ static int upload_qcow2(struct ovk_store *st, const struct ovk_plan_drive *d,
 		goto out;
 	}
 	made = 1;
-	if (ovk_lv_vol_create(st->lv, st->pool, d->vol, "qcow2", capacity, 0, err) < 0)
+	if (drop_old_volume(st, d, err) < 0 ||
+	    ovk_lv_vol_create(st->lv, st->pool, d->vol, "qcow2", capacity, 0, err) < 0)
 		goto out;
 	if (ovk_upload_remember(&st->vols, &st->n_vols, d->vol) < 0) {
 		ovk_error_set(err, ENOMEM, "out of memory");
@@ -299,9 +318,11 @@ int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct
 		ret = write_dir(st, d, blob, capacity, copts, err);
 	else if (strcmp(st->format, "qcow2") == 0)
 		ret = upload_qcow2(st, d, blob, capacity, copts, err);
-	else
+	else if ((ret = drop_old_volume(st, d, err)) == 0)
 		ret = ovk_upload_raw(st->lv, st->pool, d->vol, st->block, blob, capacity, copts,
 				     &st->vols, &st->n_vols, err);
+	else
+		ovk_blob_free(blob);
 	if (ret < 0)
 		ovk_error_prefix(err, "%s", d->vol);
 	return ret;

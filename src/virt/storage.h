@@ -22,24 +22,28 @@
 #include "lv.h"
 #include "plan.h"
 
-/* Where qcow2 images wait before their upload to a pool.  /var/tmp, not
- * /tmp: it is for large files and often not a small tmpfs. */
+/* Where qcow2 images wait before their upload to a pool, unless the
+ * caller says (ovk_import_opts.tmp_dir, --tmp-dir).  /var/tmp, not /tmp:
+ * it is for large files and often not a small tmpfs. */
 #define OVK_STORE_TMP_DIR "/var/tmp"
 
 struct ovk_store;
 
 /* Choose the target: `dir`, else `pool`, else the pool "default" (errnum
  * EDESTADDRREQ when it does not exist).  `format` NULL: by pool type.
+ * `tmp_dir` NULL: OVK_STORE_TMP_DIR (borrowed: keep it alive).
  * With `dry_run` nothing is checked on the host beyond lookups. */
 int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const char *format,
-		   int dry_run, struct ovk_store **out, struct ovk_error *err);
+		   const char *tmp_dir, int dry_run, struct ovk_store **out,
+		   struct ovk_error *err);
 void ovk_store_free(struct ovk_store *st);
 /* "pool default (dir, qcow2)" or "directory /x (qcow2)", for the summary. */
 const char *ovk_store_describe(const struct ovk_store *st);
 
 /* Give each disk drive of the plan its file name, path or volume. */
 int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error *err);
-/* Refuse (or with `replace`, remove) files and volumes that exist. */
+/* Refuse files and volumes that exist, unless `replace`: then each is
+ * replaced when its new contents are written (ovk_store_write), not now. */
 int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
 		    struct ovk_error *err);
 

@@ -82,6 +82,18 @@ check "tampered disk: exit 1" [ "$RC" -eq 1 ]
 check "tampered disk: names file and algorithm" grep -q "tiny-disk1.vmdk.*SHA256" <<<"$ERR"
 check "tampered disk: nothing left" [ -z "$(ls -A "$T/out")" ]
 
+# --replace with a tampered disk: the old file stays (the conversion's
+# final rename is what replaces it, and it never happens).
+run "$IMPORT" -c "$URI" --dir "$T/out" "$ova"
+check "import again for --replace (exit 0)" [ "$RC" -eq 0 ]
+sum=$(sha256sum <"$T/out/tiny-vmdisk1.qcow2")
+run "$IMPORT" -c "$URI" --dir "$T/out" --replace "$bad/tampered.ova"
+check "--replace with a tampered disk: exit 1" [ "$RC" -eq 1 ]
+check "--replace failed: the old file is untouched" \
+	[ "$(sha256sum <"$T/out/tiny-vmdisk1.qcow2" 2>/dev/null)" = "$sum" ]
+check "--replace failed: no temp file left" [ "$(ls -A "$T/out")" = tiny-vmdisk1.qcow2 ]
+rm -f "$T/out"/*
+
 # Usage errors.
 run "$IMPORT" --pool a --dir b "$ova"
 check "--pool with --dir: exit 2" [ "$RC" -eq 2 ]

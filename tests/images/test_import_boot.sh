@@ -97,6 +97,41 @@ vol=$($V vol-path "$tag-remote-vmdisk1.img" --pool "$pool" 2>/dev/null)
 check "remote: volume is raw and equals the source disk" \
 	qemu-img compare -U -f raw -F raw "$T/app/tiny-disk1.raw" "$vol"
 
+# --replace with a disk that fails its manifest digest: the conversion
+# fails before anything old is touched, so the imported domain and its
+# volume stay as they were.
+bad=$T/bad
+mkdir -p "$bad"
+(cd "$bad" && tar xf "$T/app/tiny.ova" && printf 'X' |
+	dd of=tiny-disk1.vmdk bs=1 seek=70000 conv=notrunc status=none &&
+	tar --format=ustar -cf tampered.ova tiny.ovf tiny.mf tiny-disk1.vmdk) ||
+	die "cannot build the tampered appliance"
+run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local" --replace \
+	"$bad/tampered.ova"
+check "--replace with a tampered disk: exit 1" [ "$RC" -eq 1 ]
+check "--replace failed: the old domain is still defined" $V dominfo "$tag-local"
+vol=$($V vol-path "$tag-local-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
+check "--replace failed: the old volume is intact" \
+	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"
+
+# --replace that succeeds: the old domain and volume are replaced in place.
+run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local" --replace \
+	"$T/app/tiny.ova"
+check "--replace: exit 0" [ "$RC" -eq 0 ]
+check "--replace: says it replaced the domain" grep -q "replaced the existing domain" <<<"$OUT"
+vol=$($V vol-path "$tag-local-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
+check "--replace: the new volume equals the source disk" \
+	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"
+
+# --tmp-dir is where the qcow2 image waits before its upload: one that
+# does not exist fails the import, naming it, and leaves nothing behind.
+run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-tmp" \
+	--tmp-dir "$T/no-such-dir" "$T/app/tiny.ova"
+check "--tmp-dir missing: exit 1" [ "$RC" -eq 1 ]
+check "--tmp-dir missing: the error names it" grep -q "$T/no-such-dir" <<<"$ERR"
+check "--tmp-dir missing: no domain left" [ -z "$($V list --all --name | grep -x "$tag-tmp")" ]
+check "--tmp-dir missing: no volume left" [ -z "$($V vol-list "$pool" | grep "$tag-tmp")" ]
+
 # Refused before anything is created: the domain exists.
 run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local" "$T/app/tiny.ova"
 check "existing domain refused (exit 1)" [ "$RC" -eq 1 ]

@@ -102,6 +102,23 @@ expect_fail_clean "a tampered member of a compressed OVA is refused" "$T/out" "S
 	"$OVA_CONVERT" "$T/src/tampered.ova.gz" "$T/out"
 rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
 
+# 7b. A compressed OVA whose manifest comes after the disk: the disk is
+# hashed as it streams and checked against the manifest at the end.
+tar -C "$T/m" --format=ustar -czf "$T/src/late-mf.ova.gz" tiny.ovf tiny-disk1.vmdk tiny.mf
+run "$OVA_CONVERT" "$T/src/late-mf.ova.gz" "$T/out"
+if [ "$RC" -eq 0 ] && [[ $ERR == *"after the disks"* ]] &&
+	compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2; then
+	ok "a manifest after the disks is verified at the end ($ERR)"
+else
+	not_ok "a manifest after the disks is verified at the end" "rc=$RC" "$ERR"
+fi
+rm -f "$T/out"/*
+printf '\xff' | dd of="$T/m/tiny-disk1.vmdk" bs=1 seek=$((size - 600)) conv=notrunc status=none
+tar -C "$T/m" --format=ustar -czf "$T/src/late-mf-bad.ova.gz" tiny.ovf tiny-disk1.vmdk tiny.mf
+expect_fail_clean "a tampered disk before a late manifest is refused" "$T/out" "SHA" \
+	"$OVA_CONVERT" "$T/src/late-mf-bad.ova.gz" "$T/out"
+rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
+
 # 8. The directory form: the unpacked OVA.
 run "$OVA_CONVERT" "$T/m" "$T/out"
 check "a directory with one .ovf converts" compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2
