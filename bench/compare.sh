@@ -198,13 +198,14 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 r, q = d["runs"], d["qemu_img"]
 for x in r:
-    print("ova-bench %d thread(s): read %.0f, inflate %.0f (guest) / %.0f (input), hash %.0f, "
-          "write %.0f, end-to-end %.0f MB/s" % (x["threads"], x["read_mbs"], x["inflate_mbs"],
+    print("ova-bench %d thread(s), %.2f cores free: read %.0f, inflate %.0f (guest) / %.0f (input), hash %.0f, "
+          "write %.0f, end-to-end %.0f MB/s" % (x["threads"], x["cores"], x["read_mbs"], x["inflate_mbs"],
           x["inflate_input_mbs"], x["hash_mbs"], x["write_mbs"], x["end_to_end_mbs"]),
           file=sys.stderr)
-print("| inflate 1 -> %d threads (ova-bench) | %.0f -> %.0f MB/s guest: %.2fx | | goal >= 1.7x |"
+print("| inflate 1 -> %d threads (ova-bench) | %.0f -> %.0f MB/s guest: %.2fx "
+      "(%.2f cores were free for %d threads) | | goal >= 1.7x |"
       % (r[-1]["threads"], r[0]["inflate_mbs"], r[-1]["inflate_mbs"],
-         r[-1]["inflate_mbs"] / r[0]["inflate_mbs"]))
+         r[-1]["inflate_mbs"] / r[0]["inflate_mbs"], r[-1]["cores"], r[-1]["threads"]))
 print("| ova-bench --qemu-img (%d threads, through sync) | ours %.2f s | qemu-img %.2f s | "
       "%.2fx; no sync %.2fx; CPU %.2fx |" % (q["ours_threads"], q["ours_wall_seconds"],
       q["qemu_wall_seconds"], q["wall_ratio"], q["nosync_wall_ratio"], q["cpu_ratio"]))

@@ -14,20 +14,25 @@
 # repository, unless --merge is given: then they are minimized into
 # tests/fuzz/corpus/TARGET/ with -merge=1.  A crash, leak, timeout or OOM
 # fails the run; its reproducer is kept in build-fuzz/artifacts/TARGET/.
+#
+# Environment: OVK_FUZZ_DIR (the build tree, default PREFIX-fuzz: see
+# scripts/lib/deps.sh), OVK_FUZZ_ARGS (extra libFuzzer flags).  The last
+# line ("fuzz: ...") gives the targets, the seconds, the total executions
+# and the findings; scripts/test.sh and the README quote it.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
 root=$(ovk_repo_root)
 cd "$root"
 
-fuzzdir=$OVK_BUILD_PREFIX-fuzz
+fuzzdir=${OVK_FUZZ_DIR:-$OVK_BUILD_PREFIX-fuzz}
 merge=0
 budget=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--merge) merge=1; shift ;;
 	--budget) budget=$2; shift 2 ;;
-	-h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -63,6 +68,7 @@ CC=clang cmake -S . -B "$fuzzdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVK_FUZZ=O
 cmake --build "$fuzzdir" -j"$(nproc)" --target "${targets[@]}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ovk-fuzz.XXXXXX")
+started=$SECONDS
 trap 'rm -rf "$work"' EXIT
 total_runs=0
 bad=()
@@ -95,7 +101,9 @@ for t in "${targets[@]}"; do
 done
 
 if [ ${#bad[@]} -gt 0 ]; then
-	echo "fuzz: ${#bad[@]} of ${#targets[@]} target(s) found a problem: ${bad[*]}"
+	echo "fuzz: ${#bad[@]} of ${#targets[@]} target(s) found a problem: ${bad[*]}" \
+		"($((SECONDS - started))s, $total_runs runs in the others)"
 	exit 1
 fi
-echo "fuzz: ${#targets[@]} target(s), ${seconds}s each, $total_runs runs, no findings"
+echo "fuzz: ${#targets[@]} target(s), ${seconds}s each ($((SECONDS - started))s in all)," \
+	"$total_runs runs, no findings"

@@ -24,9 +24,11 @@
 /* One thread count's figures (medians over the repetitions). */
 struct bench_run {
 	unsigned threads;
+	double cores;           /* CPU capacity N busy threads got (bench_cpu_capacity) */
 	double read_mbs;        /* input bytes / wall, striped pread over N threads */
 	double inflate_mbs;     /* guest bytes / wall, discard_output */
 	double inflate_in_mbs;  /* the same run, input bytes / wall */
+	double inflate_cpu_seconds;  /* its user + sys: flat when threads add no overhead */
 	double hash_mbs;        /* input bytes / the hashing thread's time */
 	double write_mbs;       /* data bytes / the sink's time (no fsync) */
 	double e2e_mbs;         /* guest bytes / wall of a qcow2 conversion with fsync */
@@ -67,6 +69,12 @@ struct bench_report {
  * *cancel became non-zero). */
 int bench_make_raw(const char *path, uint64_t size_mib, volatile sig_atomic_t *cancel,
 		   struct ovk_error *err);
+
+/* How many cores `threads` CPU-bound threads get right now: threads times
+ * the wall time of one thread's fixed work over the wall time of all of
+ * them doing it at once.  A loaded or throttled machine gives less than
+ * `threads`, and no engine can scale past it.  -1 when threads cannot start. */
+double bench_cpu_capacity(unsigned threads);
 
 /* The path of an executable named name on PATH, or NULL; malloc'ed. */
 char *bench_which(const char *name);

@@ -64,6 +64,15 @@ void cli_catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Past RLIMIT_FSIZE the default action kills us with the temp output
+	 * half written; ignored, write() fails with EFBIG and the error path
+	 * reports it and removes the temp file. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &sa, NULL);
+	/* Likewise a libvirt connection that drops mid-upload (the daemon
+	 * died) or a closed stdout: EPIPE is an error we report and roll
+	 * back from, where SIGPIPE would kill us with temp files left. */
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 static double now(void)

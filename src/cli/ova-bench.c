@@ -534,7 +534,7 @@ static double rate(uint64_t bytes, double seconds)
 }
 
 struct samples {
-	double read[MAX_REPEAT], inflate[MAX_REPEAT], hash[MAX_REPEAT];
+	double cores[MAX_REPEAT], read[MAX_REPEAT], inflate[MAX_REPEAT], inflate_cpu[MAX_REPEAT], hash[MAX_REPEAT];
 	double e2e[MAX_REPEAT], cpu[MAX_REPEAT];
 	struct ovk_convert_stats inflate_st[MAX_REPEAT], e2e_st[MAX_REPEAT];
 };
@@ -553,9 +553,10 @@ static int measure_threads(struct bench *b, unsigned threads, struct bench_run *
 	for (unsigned i = 0; i < n; i++) {
 		fprintf(stderr, "ova-bench: %u thread%s, run %u of %u\n", threads,
 			threads == 1 ? "" : "s", i + 1, n);
+		s->cores[i] = bench_cpu_capacity(threads);
 		if (stage_read(b, threads, &s->read[i], err) < 0 ||
 		    run_ours(b, MODE_DISCARD, threads, 0, 0, &s->inflate_st[i], &s->inflate[i],
-			     NULL, err) < 0 ||
+			     &s->inflate_cpu[i], err) < 0 ||
 		    run_ours(b, MODE_HASH, threads, 0, 0, &hst, &wall, NULL, err) < 0 ||
 		    run_ours(b, MODE_QCOW2, threads, 0, 0, &s->e2e_st[i], &s->e2e[i],
 			     &s->cpu[i], err) < 0)
@@ -563,11 +564,13 @@ static int measure_threads(struct bench *b, unsigned threads, struct bench_run *
 		s->hash[i] = rate(hst.bytes_in, hst.hash_seconds);
 	}
 	run->threads = threads;
+	run->cores = median(s->cores, n, NULL);
 	run->read_mbs = median(s->read, n, NULL);
 	median(s->inflate, n, &at);
 	run->inflate_stats = s->inflate_st[at];
 	run->inflate_mbs = rate(b->rep.virtual_size, s->inflate[at]);
 	run->inflate_in_mbs = rate(b->rep.input_size, s->inflate[at]);
+	run->inflate_cpu_seconds = s->inflate_cpu[at];
 	run->hash_mbs = median(s->hash, n, NULL);
 	for (unsigned i = 0; i < n; i++)
 		v[i] = rate(s->e2e_st[i].data_bytes, s->e2e_st[i].write_seconds);

@@ -382,6 +382,12 @@ static void *writer_main(void *arg)
 
 		t0 = now_seconds();
 		r = ovk_guarded(write_guarded, &ww, input_name(pl), &err);
+		/* A sink that writes straight from the input's mapping gets
+		 * EFAULT from the kernel, not SIGBUS, when the input shrank
+		 * under it: the input is at fault, not the output. */
+		if (r < 0 && err.errnum == EFAULT)
+			ovk_error_set(&err, EIO, "%s: input file changed size or could not be read "
+				      "while converting (bus error on the mapping)", input_name(pl));
 		if (r == 0 && cancelled(pl))
 			r = ovk_error_set(&err, ECANCELED, "interrupted");
 		if (r == 0 && ww.it->off + ww.it->len - released >= RELEASE_EVERY) {

@@ -63,6 +63,32 @@ static int check_manifest(struct ovk_package *pkg, const struct ovk_package_opts
 	return 0;
 }
 
+/* Every entry of the manifest names something the package holds: the
+ * descriptor or a member (a File, a chunk of one).  An entry for a file
+ * that is not there means the package lost a member on the way, and a
+ * check we cannot make must not pass for one we made.  A stream's members
+ * ahead are not known yet, so it is not checked there. */
+static int check_entries(struct ovk_package *pkg, const char *mfname, struct ovk_error *err)
+{
+	const char *ovf = ovk_appliance_ovf_name(pkg->app);
+
+	if (ovk_appliance_kind(pkg->app) == OVK_APPLIANCE_OVA_STREAM)
+		return 0;
+	for (size_t i = 0; i < pkg->mf->n_entries; i++) {
+		const struct ovk_manifest_entry *e = &pkg->mf->entries[i];
+		struct ovk_blob *b = NULL;
+		struct ovk_error ignored;
+
+		if (strcmp(e->name, ovf) == 0)
+			continue;
+		if (ovk_appliance_open_member(pkg->app, e->name, 0, &b, &ignored) < 0)
+			return ovk_error_set(err, ENOENT, "%s:%ld: lists '%s', which is not in "
+					     "the package", mfname, e->line, e->name);
+		ovk_blob_free(b);
+	}
+	return 0;
+}
+
 static int no_manifest(struct ovk_package *pkg, const struct ovk_package_opts *o,
 		       struct ovk_error *err)
 {
@@ -98,7 +124,8 @@ static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
 	}
 	if (r == 1)
 		return no_manifest(pkg, o, err);
-	if (check_manifest(pkg, o, mfname, mfb, mflen, err) < 0)
+	if (check_manifest(pkg, o, mfname, mfb, mflen, err) < 0 ||
+	    (!o->describe_only && check_entries(pkg, mfname, err) < 0))
 		return -1;
 	note(o, 0, "manifest %s: descriptor verified; disks are verified as they convert",
 	     mfname);

@@ -77,6 +77,7 @@ static int stage_flush_with(struct qcow2_writer *w, const uint8_t *p, size_t len
 		}
 	}
 	w->stage_len = 0;
+	ovk_writeback_advance(&w->wb, off);
 	return 0;
 }
 
@@ -426,6 +427,7 @@ static int writer_init(struct qcow2_writer *w, const struct ovk_sink_params *p, 
 	w->fd = p->fd;
 	w->is_block_device = p->is_block_device;
 	w->sync = p->sync;
+	ovk_writeback_init(&w->wb, p->fd, p->sync && !p->is_block_device);
 	w->size = p->size;
 	w->cs = cs;
 	w->clusters = (p->size + cs - 1) / cs;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/writeback.h"
 #include "qcow2/qcow2.h"
 
 struct qcow2_writer {
@@ -62,6 +63,8 @@ struct qcow2_writer {
 	int pinned;
 	uint64_t comp_pos;           /* host byte where packed compressed bytes continue; 0 none */
 	uint64_t comp_end;           /* end of the clusters allocated for them */
+
+	struct ovk_writeback wb;     /* write-behind when syncing */
 
 	/* write coalescing */
 	uint8_t *stage;

@@ -64,6 +64,7 @@ int ovk_qcow2_w_pwrite(struct qcow2_writer *w, uint64_t off, const void *buf, si
 		off += (uint64_t)n;
 		len -= (size_t)n;
 	}
+	ovk_writeback_advance(&w->wb, off);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 
 #include "core/checked.h"
 #include "core/format.h"
+#include "core/writeback.h"
 
 /* Zero detection granularity: qemu-img's default -S 4k. */
 #define RAW_SINK_BLOCK 4096
@@ -157,6 +158,7 @@ struct raw_sink {
 	char *name;
 	int is_block_device;
 	int sync;
+	struct ovk_writeback wb;
 };
 
 static int write_all(int fd, const uint8_t *p, uint64_t len, uint64_t off, const char *name,
@@ -205,8 +207,12 @@ static int raw_write(struct ovk_sink *sink, const struct ovk_extent *ext, const 
 
 	(void)encoded;
 	(void)encoded_len;
-	if (ext->type == OVK_EXTENT_DATA)
-		return write_all(rs->fd, ext->data, ext->length, ext->offset, rs->name, err);
+	if (ext->type == OVK_EXTENT_DATA) {
+		if (write_all(rs->fd, ext->data, ext->length, ext->offset, rs->name, err) < 0)
+			return -1;
+		ovk_writeback_advance(&rs->wb, ext->offset + ext->length);
+		return 0;
+	}
 	if (rs->is_block_device)
 		return zero_block_device(rs, ext->offset, ext->length, err);
 	return 0;
@@ -266,6 +272,7 @@ static int raw_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
 	rs->fd = p->fd;
 	rs->is_block_device = p->is_block_device;
 	rs->sync = p->sync;
+	ovk_writeback_init(&rs->wb, p->fd, p->sync);
 	sink->ops = &raw_sink_ops;
 	sink->format = "raw";
 	sink->size = p->size;

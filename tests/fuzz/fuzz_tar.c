@@ -16,7 +16,6 @@
  * every member lies inside the archive, and its name is a contained
  * relative path (no "/" first, no ".." component) named once.
  */
-#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

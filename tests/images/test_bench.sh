@@ -35,7 +35,7 @@ assert d["format"] == "vmdk", d["format"]
 assert d["virtual_size"] == 8 << 20, d["virtual_size"]
 assert [r["threads"] for r in d["runs"]] == [1, 2]
 for r in d["runs"]:
-    for k in ("read_mbs", "inflate_mbs", "inflate_input_mbs", "hash_mbs", "write_mbs",
+    for k in ("cores", "read_mbs", "inflate_mbs", "inflate_input_mbs", "hash_mbs", "write_mbs",
               "end_to_end_mbs", "end_to_end_seconds"):
         assert isinstance(r[k], (int, float)) and r[k] > 0, (k, r[k])
     assert r["inflate_stats"]["bytes_out"] == 8 << 20
