@@ -58,6 +58,10 @@ OVK_API int ovk_info_open(const char *path, const char *format, unsigned flags,
 OVK_API int ovk_info_render(const struct ovk_info *info, int json, char **out,
 			    struct ovk_error *err);
 OVK_API void ovk_info_free(struct ovk_info *info);
+/* A top-level field by name: the string (NULL when absent or not a string),
+ * or 0 with *out set for a number (-1 when absent or not a number). */
+OVK_API const char *ovk_info_get_str(const struct ovk_info *info, const char *key);
+OVK_API int ovk_info_get_u64(const struct ovk_info *info, const char *key, uint64_t *out);
 
 /* ------------------------------------------------------------- convert */
 
@@ -76,10 +80,12 @@ struct ovk_convert_stats {
 	uint64_t bytes_out;       /* guest bytes handed to the sink */
 	uint64_t data_bytes;      /* guest bytes that were DATA */
 	double read_seconds;      /* metadata walk and copying in */
+	double stall_seconds;     /* the walk waiting for a free buffer (back pressure) */
 	double decode_seconds;    /* inflating grains / clusters */
 	double encode_seconds;    /* zero detection and compression */
 	double hash_seconds;      /* the hashing thread */
 	double write_seconds;     /* the sink */
+	double sync_seconds;      /* the sink's finish: metadata and fsync */
 	double wall_seconds;
 	unsigned threads;
 };

@@ -376,11 +376,11 @@ out:
 	return ret;
 }
 
-/* The format and size as ovakit sees them, from the --info JSON. */
+/* The format and size as ovakit sees them. */
 static int describe_image(struct bench *b, struct ovk_error *err)
 {
 	struct ovk_info *info = NULL;
-	char *json = NULL, *p;
+	const char *format;
 	struct stat st;
 	int ret = -1;
 
@@ -388,21 +388,18 @@ static int describe_image(struct bench *b, struct ovk_error *err)
 		set_err(err, errno, "%s: %s", b->image, strerror(errno));
 		goto out;
 	}
-	if (ovk_info_open(b->image, NULL, 0, &info, err) < 0 ||
-	    ovk_info_render(info, 1, &json, err) < 0)
+	if (ovk_info_open(b->image, NULL, 0, &info, err) < 0)
 		goto out;
-	if ((p = strstr(json, "\"format\"")) && (p = strchr(p + 8, '"')))
-		snprintf(b->format, sizeof b->format, "%.*s", (int)strcspn(p + 1, "\""), p + 1);
-	if ((p = strstr(json, "\"virtual_size\"")) && (p = strchr(p, ':')))
-		b->rep.virtual_size = strtoull(p + 1, NULL, 10);
-	if (!b->format[0] || !b->rep.virtual_size) {
+	if ((format = ovk_info_get_str(info, "format")))
+		snprintf(b->format, sizeof b->format, "%s", format);
+	if (!b->format[0] || ovk_info_get_u64(info, "virtual_size", &b->rep.virtual_size) < 0 ||
+	    !b->rep.virtual_size) {
 		set_err(err, EINVAL, "%s: cannot tell its format and size", b->image);
 		goto out;
 	}
 	b->rep.input_size = (uint64_t)st.st_size;
 	ret = 0;
 out:
-	free(json);
 	ovk_info_free(info);
 	return ret;
 }

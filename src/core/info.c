@@ -143,6 +143,32 @@ void ovk_info_free(struct ovk_info *info)
 	free(info);
 }
 
+static const struct node *top_field(const struct ovk_info *info, const char *key,
+				    enum node_type type)
+{
+	for (const struct node *n = info->root.first; n; n = n->next)
+		if (n->key && strcmp(n->key, key) == 0 && n->type == type)
+			return n;
+	return NULL;
+}
+
+const char *ovk_info_get_str(const struct ovk_info *info, const char *key)
+{
+	const struct node *n = top_field(info, key, NODE_STR);
+
+	return n ? n->str : NULL;
+}
+
+int ovk_info_get_u64(const struct ovk_info *info, const char *key, uint64_t *out)
+{
+	const struct node *n = top_field(info, key, NODE_U64);
+
+	if (!n)
+		return -1;
+	*out = n->u64;
+	return 0;
+}
+
 /* A growing output string; `failed` latches allocation failure. */
 struct out {
 	char *buf;

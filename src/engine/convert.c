@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/clock.h"
 #include "core/info.h"
 #include "engine.h"
 
@@ -108,6 +109,7 @@ static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt
 	struct ovk_output out = { .fd = -1 };
 	struct ovk_sink *sink = NULL;
 	struct ovk_sink_params params = { 0 };
+	double t0;
 	int ret = -1;
 
 	if (ovk_output_open(output, opts->force, &out, err) < 0)
@@ -134,8 +136,11 @@ static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt
 		if (ret < 0)
 			goto out;
 	}
+	t0 = ovk_now_seconds();
 	ret = sink->ops->finish(sink, err);
 	sink = NULL;
+	if (ret == 0 && opts->stats)
+		opts->stats->sync_seconds = ovk_now_seconds() - t0;
 	if (ret == 0)
 		ret = ovk_output_commit(&out, opts->force, err);
 out:

@@ -9,9 +9,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/checked.h"
+#include "core/clock.h"
 #include "core/guard.h"
 #include "core/hash.h"
 #include "engine.h"
@@ -33,14 +33,6 @@ struct ovk_hasher {
 	int failed;
 	double seconds;
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int hash_file(void *arg, struct ovk_error *err)
 {
@@ -77,22 +69,22 @@ out:
 static void *hasher_main(void *arg)
 {
 	struct ovk_hasher *hs = arg;
-	double t0 = now_seconds();
+	double t0 = ovk_now_seconds();
 
 	if (ovk_guarded(hash_file, hs, hs->blob->name, &hs->err) < 0)
 		hs->failed = 1;
-	hs->seconds = now_seconds() - t0;
+	hs->seconds = ovk_now_seconds() - t0;
 	return NULL;
 }
 
 static void hash_tap(void *opaque, const void *buf, size_t len)
 {
 	struct ovk_hasher *hs = opaque;
-	double t0 = now_seconds();
+	double t0 = ovk_now_seconds();
 
 	for (int i = 0; i < hs->n; i++)
 		ovk_hash_update(hs->h[i], buf, len);
-	hs->seconds += now_seconds() - t0;
+	hs->seconds += ovk_now_seconds() - t0;
 }
 
 static void hasher_free(struct ovk_hasher *hs)

@@ -28,10 +28,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/checked.h"
+#include "core/clock.h"
 #include "core/guard.h"
 #include "engine.h"
 
@@ -78,17 +78,9 @@ struct pipeline {
 	size_t nblocks_max;
 	const struct ovk_pipeline_opts *opts;
 
-	double t_read, t_decode, t_encode, t_write;
+	double t_read, t_decode, t_encode, t_write, t_stall;
 	uint64_t data_bytes;
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int cancelled(const struct pipeline *pl)
 {
@@ -141,7 +133,7 @@ static int fill_part(struct pipeline *pl, const struct ovk_part *p, uint8_t *dst
 {
 	const struct ovk_extent *e = &p->ext;
 	uint64_t skip = p->off - e->offset;
-	double t0 = now_seconds();
+	double t0 = ovk_now_seconds();
 	int ret = -1;
 
 	if (e->type != OVK_EXTENT_DATA) {
@@ -161,9 +153,9 @@ static int fill_part(struct pipeline *pl, const struct ovk_part *p, uint8_t *dst
 	}
 	pthread_mutex_lock(&pl->lock);
 	if (e->type == OVK_EXTENT_DATA && !e->data)
-		pl->t_decode += now_seconds() - t0;
+		pl->t_decode += ovk_now_seconds() - t0;
 	else
-		pl->t_read += now_seconds() - t0;
+		pl->t_read += ovk_now_seconds() - t0;
 	pthread_mutex_unlock(&pl->lock);
 	return ret;
 }
@@ -191,7 +183,7 @@ static int classify(struct pipeline *pl, struct item *it, struct ovk_error *err)
 {
 	struct ovk_sink *sink = pl->sink;
 	size_t nblocks = (size_t)((it->len + pl->bs - 1) / pl->bs);
-	double t0 = now_seconds();
+	double t0 = ovk_now_seconds();
 
 	for (size_t b = 0; b < nblocks; b++) {
 		uint64_t boff = (uint64_t)b * pl->bs;
@@ -205,7 +197,7 @@ static int classify(struct pipeline *pl, struct item *it, struct ovk_error *err)
 			return -1;
 	}
 	pthread_mutex_lock(&pl->lock);
-	pl->t_encode += now_seconds() - t0;
+	pl->t_encode += ovk_now_seconds() - t0;
 	pthread_mutex_unlock(&pl->lock);
 	return 0;
 }
@@ -380,7 +372,7 @@ static void *writer_main(void *arg)
 		ww.it = slot_of(pl, pl->write_seq);
 		pthread_mutex_unlock(&pl->lock);
 
-		t0 = now_seconds();
+		t0 = ovk_now_seconds();
 		r = ovk_guarded(write_guarded, &ww, input_name(pl), &err);
 		/* A sink that writes straight from the input's mapping gets
 		 * EFAULT from the kernel, not SIGBUS, when the input shrank
@@ -401,7 +393,7 @@ static void *writer_main(void *arg)
 		}
 
 		pthread_mutex_lock(&pl->lock);
-		pl->t_write += now_seconds() - t0;
+		pl->t_write += ovk_now_seconds() - t0;
 		if (r < 0) {
 			fail_locked(pl, &err);
 			break;
@@ -419,10 +411,12 @@ static void *writer_main(void *arg)
 static struct item *acquire(struct pipeline *pl)
 {
 	struct item *it;
+	double t0 = ovk_now_seconds();
 
 	pthread_mutex_lock(&pl->lock);
 	while (!pl->stop && slot_of(pl, pl->next_seq)->state != SLOT_FREE)
 		pthread_cond_wait(&pl->cond_free, &pl->lock);
+	pl->t_stall += ovk_now_seconds() - t0;
 	if (pl->stop) {
 		pthread_mutex_unlock(&pl->lock);
 		return NULL;
@@ -585,7 +579,7 @@ static int produce(struct pipeline *pl, struct ovk_error *err)
 	nw.layers = layers;
 
 	while ((r = ovk_guarded(next_part, &nw, input_name(pl), err)) > 0) {
-		double t0 = now_seconds();
+		double t0 = ovk_now_seconds();
 		uint64_t off = part.off, len = part.len;
 
 		if (cancelled(pl)) {
@@ -605,7 +599,7 @@ static int produce(struct pipeline *pl, struct ovk_error *err)
 			len -= n;
 		}
 		pthread_mutex_lock(&pl->lock);
-		pl->t_read += now_seconds() - t0;
+		pl->t_read += ovk_now_seconds() - t0;
 		pthread_mutex_unlock(&pl->lock);
 	}
 	if (r < 0)
@@ -669,11 +663,12 @@ static void fill_stats(struct pipeline *pl, unsigned threads, double t0)
 	st->bytes_in = pl->chain->top_blob ? pl->chain->top_blob->size : 0;
 	st->bytes_out = pl->size;
 	st->data_bytes = pl->data_bytes;
-	st->read_seconds = pl->t_read;
+	st->read_seconds = pl->t_read - pl->t_stall;
+	st->stall_seconds = pl->t_stall;
 	st->decode_seconds = pl->t_decode;
 	st->encode_seconds = pl->t_encode;
 	st->write_seconds = pl->t_write;
-	st->wall_seconds = now_seconds() - t0;
+	st->wall_seconds = ovk_now_seconds() - t0;
 	st->threads = threads;
 }
 
@@ -684,7 +679,7 @@ int ovk_pipeline_run(struct ovk_chain *chain, struct ovk_sink *sink,
 	pthread_t workers[MAX_THREADS], writer;
 	unsigned threads = thread_count(opts->threads), started = 0;
 	int writer_started = 0, ret = -1;
-	double t0 = now_seconds();
+	double t0 = ovk_now_seconds();
 
 	pthread_mutex_init(&pl.lock, NULL);
 	pthread_cond_init(&pl.cond_work, NULL);
