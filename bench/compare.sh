@@ -23,7 +23,7 @@
 # Environment: OVK_BUILD (a build dir; default build-bench, made with
 # -DCMAKE_BUILD_TYPE=Release when absent), OVK_WORK (where the generated
 # disks are cached; default /tmp/ovk-accept, shared with the acceptance
-# scripts), REPEAT.  The disks come from bench/mkdisk.py, written as VMDK by
+# scripts), REPEAT.  The disks come from ../shared/bench/mkdisk.py, written as VMDK by
 # qemu-img (the reference writer).  Nothing here asserts: it prints figures
 # and the goals next to them.  Benchmarks are never ctest assertions.
 set -u -o pipefail
@@ -31,6 +31,8 @@ set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 W=${OVK_WORK:-/tmp/ovk-accept}
 REPEAT=${REPEAT:-3}
+# The reference generator lives in ../shared; it is not copied here.
+MKDISK=${MKDISK:-$ROOT/../shared/bench/mkdisk.py}
 BUILD=${OVK_BUILD:-$ROOT/build-bench}
 T="$W/compare.$$"
 SUMMARY=()
@@ -63,7 +65,7 @@ make_vmdk() {
 	[ -f "$out" ] && return 0
 	note "making $out (mkdisk.py $mib, $sf by qemu-img; once)"
 	if [ ! -f "$raw" ]; then
-		python3 "$ROOT/bench/mkdisk.py" "$mib" "$raw.tmp" && mv "$raw.tmp" "$raw" || return 1
+		python3 "$MKDISK" "$mib" "$raw.tmp" && mv "$raw.tmp" "$raw" || return 1
 	fi
 	qemu-img convert -f raw -O vmdk -o "subformat=$sf" "$raw" "$out.tmp" && mv "$out.tmp" "$out"
 }

@@ -4,7 +4,14 @@
 #   1. install the missing Debian packages (scripts/lib/deps.sh);
 #   2. build/       RelWithDebInfo, -Werror, then ctest;
 #   3. build-asan/  ASan + UBSan, -Werror, then ctest again;
-#   4. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
+#   4. the libvirt daemon killed in the middle of an import: the one case
+#      of tests/images/test_faults.sh that cannot share the machine with
+#      other tests (ctest runs it against a dropped connection instead),
+#      run alone against build/ (needs root; skipped otherwise);
+#   5. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
+# The valgrind memcheck pass (test_valgrind.sh) and the bad-input table
+# (test_badinput.sh) are ctest tests of the plain build; both skip in the
+# ASan build, saying why.
 #
 # Environment: OVK_FUZZ_SECONDS (per target, default 20), OVK_FUZZ_BUDGET
 # (seconds for all targets together, default 240), OVK_SKIP_FUZZ=1 to skip
@@ -67,6 +74,24 @@ run_suite() {
 
 run_suite release "$OVK_BUILD_PREFIX"
 run_suite asan "$OVK_BUILD_PREFIX-asan" -DOVK_SANITIZE=ON
+
+# daemon_kill: test_faults.sh's case 5 with the real libvirtd killed.
+daemon_kill() {
+	local dir=$OVK_BUILD_PREFIX rc=0
+	if [ "$(id -u)" -ne 0 ]; then
+		summary+=("libvirtd kill: skipped (needs root)")
+		return 0
+	fi
+	[ -x "$dir/src/cli/ova-convert" ] || { summary+=("libvirtd kill: no $dir build"); return 0; }
+	echo "==> [libvirtd kill] tests/images/test_faults.sh, OVK_FAULTS_KILL_LIBVIRTD=1"
+	mkdir -p "$dir/testtmp"
+	OVK_FAULTS_KILL_LIBVIRTD=1 OVA_CONVERT="$dir/src/cli/ova-convert" OVK_BIN="$dir/src/cli" \
+		OVK_SRC="$root" OVK_TMP="$root/$dir/testtmp" OVK_SANITIZE=0 \
+		bash tests/images/test_faults.sh 2>&1 | tee "$logdir/daemon.log" || rc=$?
+	summary+=("libvirtd kill: $(tail -n 1 "$logdir/daemon.log")")
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || failed=1
+}
+daemon_kill
 
 if [ "${OVK_SKIP_FUZZ:-0}" = 1 ]; then
 	summary+=("fuzz: skipped (OVK_SKIP_FUZZ=1)")

@@ -14,6 +14,7 @@ OVK_DEPS=(
 	qemu-utils            # qemu-img: the oracle of every image test
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
+	valgrind              # tests/images/test_valgrind.sh: memcheck pass
 )
 
 # ovk_install_deps [EXTRA-PACKAGE...]: install what is missing; apt-get update

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# test_valgrind.sh: valgrind memcheck over the unit tests, the fuzz corpus
+# replays, and a set of conversions through ova-convert (issue 8).
+#
+# Zero errors and zero definite leaks: every run is under
+#   valgrind --error-exitcode=99 --leak-check=full
+#            --errors-for-leak-kinds=definite
+# so an invalid read, a use of uninitialised memory in a branch, a bad
+# free or a definite leak fails it.  ("Possibly lost" and "still
+# reachable" blocks are libraries' caches, not our leaks.)  Conversions
+# also check their output with qemu-img, so they cannot pass by failing
+# early.
+#
+# Runs in the plain build only: ASan binaries cannot run under valgrind
+# (OVK_SANITIZE on: skipped, saying so).  OVK_VALGRIND_UNIT=0 leaves out
+# the unit tests (the slowest part) while iterating.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need valgrind python3
+
+case ${OVK_SANITIZE,,} in
+1 | on | true | yes)
+	skip_all "OVK_SANITIZE is on: ASan binaries cannot run under valgrind (the plain build runs this)"
+	;;
+esac
+
+build=$(cd "$(dirname "$OVA_CONVERT")/../.." && pwd)
+[ -d "$build/tests" ] || die "no tests/ in the build tree $build"
+VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+	--show-leak-kinds=definite --num-callers=30 --child-silent-after-fork=yes)
+# Valgrind serializes threads and runs code ~20x slower: give each run
+# more time than the default per-command timeout.
+OVK_CMD_TIMEOUT=${OVK_VALGRIND_TIMEOUT:-900}
+
+# vg DESC CMD...: CMD under memcheck must exit 0 with no valgrind report.
+vg() {
+	local desc=$1
+	shift
+	run "${VG[@]}" --log-file="$T/vg.%p.log" "$@"
+	local report
+	report=$(cat "$T"/vg.*.log 2>/dev/null)
+	rm -f "$T"/vg.*.log
+	if [ "$RC" -eq 0 ] && [ -z "$report" ]; then
+		ok "$desc: memcheck clean"
+	else
+		not_ok "$desc: memcheck" "exit $RC" "$(head -c 4000 <<<"$report")" "stderr: ${ERR:0:2000}"
+	fi
+}
+
+# vg_fail DESC CMD...: CMD must fail (exit 1) cleanly, with no report: the
+# error paths free what they allocated.
+vg_fail() {
+	local desc=$1
+	shift
+	run "${VG[@]}" --log-file="$T/vg.%p.log" "$@"
+	local report
+	report=$(cat "$T"/vg.*.log 2>/dev/null)
+	rm -f "$T"/vg.*.log
+	if [ "$RC" -eq 1 ] && [ -z "$report" ]; then
+		ok "$desc: refused (${ERR}), memcheck clean"
+	else
+		not_ok "$desc: memcheck" "exit $RC, expected 1" "$(head -c 4000 <<<"$report")" \
+			"stderr: ${ERR:0:2000}"
+	fi
+}
+
+# 1. Unit tests (cmocka), run side by side: valgrind is single-threaded.
+if [ "${OVK_VALGRIND_UNIT:-1}" != 0 ]; then
+	pids=()
+	names=()
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		n=$(basename "$t")
+		( cd "$T" && timeout -k 5 "$OVK_CMD_TIMEOUT" "${VG[@]}" --log-file="$T/unit.$n.%p.log" \
+			"$t" >"$T/unit.$n.out" 2>&1; echo $? >"$T/unit.$n.rc" ) &
+		pids+=($!)
+		names+=("$n")
+		# At most nproc at once.
+		while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do sleep 0.2; done
+	done
+	wait "${pids[@]}"
+	for n in "${names[@]}"; do
+		rc=$(cat "$T/unit.$n.rc")
+		report=$(cat "$T"/unit."$n".*.log 2>/dev/null)
+		if [ "$rc" -eq 0 ] && [ -z "$report" ]; then
+			ok "unit $n: memcheck clean"
+		else
+			not_ok "unit $n: memcheck" "exit $rc" "$(head -c 4000 <<<"$report")" \
+				"$(tail -n 20 "$T/unit.$n.out")"
+		fi
+	done
+fi
+
+# 2. The fuzz corpora and regression inputs through the parsers.
+for r in "$build"/tests/replay_fuzz_*; do
+	[ -x "$r" ] || continue
+	t=${r##*/replay_}
+	vg "replay $t corpus" "$r" "$OVK_SRC/tests/fuzz/corpus/$t" "$OVK_SRC/tests/fuzz/regress/$t"
+done
+
+# 3. Conversions.  Generated inputs first, so the test means something
+# without the real samples.
+mkdir -p "$T/in" "$T/out"
+python3 - "$T/in/src.raw" <<'PY'
+import random, sys
+r = random.Random(8)
+buf = bytearray(4 << 20)
+for start in (0, 1 << 20, (3 << 20) + 4096):
+    buf[start:start + 300000] = bytes(r.choice(b"ovakit-valgrind") for _ in range(300000))
+open(sys.argv[1], "wb").write(bytes(buf))
+PY
+src=$T/in/src.raw
+qemu-img convert -O vmdk -o subformat=streamOptimized "$src" "$T/in/so.vmdk"
+qemu-img convert -O vmdk -o subformat=monolithicSparse "$src" "$T/in/ms.vmdk"
+qemu-img convert -O vmdk -o subformat=twoGbMaxExtentFlat "$src" "$T/in/flat.vmdk"
+qemu-img convert -O qcow2 -c -o compression_type=zstd "$src" "$T/in/zstd.qcow2"
+qemu-img convert -O qcow2 -c "$src" "$T/in/zlib.qcow2"
+
+# convert_ok DESC OUT-FMT INPUT [ARGS...]: converts clean and equal.
+convert_ok() {
+	local desc=$1 fmt=$2 in=$3 out=$T/out/o.$2
+	shift 3
+	rm -f "$out"
+	vg "$desc" "$OVA_CONVERT" -O "$fmt" "$@" "$in" "$out"
+	check "$desc: output equals the source (qemu-img compare)" \
+		qemu-img compare -q -F "$fmt" "$in" "$out"
+}
+convert_ok "stream VMDK -> qcow2, 2 threads" qcow2 "$T/in/so.vmdk" -j 2
+convert_ok "stream VMDK -> raw, 1 thread" raw "$T/in/so.vmdk" -j 1
+convert_ok "monolithicSparse VMDK -> compressed qcow2" qcow2 "$T/in/ms.vmdk" -c
+convert_ok "twoGbMaxExtentFlat VMDK -> qcow2" qcow2 "$T/in/flat.vmdk"
+convert_ok "zstd qcow2 -> raw" raw "$T/in/zstd.qcow2"
+convert_ok "zlib qcow2 -> zstd-compressed qcow2" qcow2 "$T/in/zlib.qcow2" -c -o compression_type=zstd
+vg "--info --json on a VMDK" "$OVA_CONVERT" --info --json "$T/in/ms.vmdk"
+
+# Appliances: the fuzz seeds (plain, gzip-streamed, late manifest,
+# signed, chunked, gzip File) and a refused one.
+python3 "$OVK_SRC/tests/fuzz/make_tar_seeds.py" "$T/ova"
+for o in plain gzip late-mf signed chunked gzip-file; do
+	[ -f "$T/ova/$o.ova" ] || continue
+	rm -rf "$T/out" && mkdir -p "$T/out"
+	vg "OVA $o.ova -> qcow2" "$OVA_CONVERT" "$T/ova/$o.ova" "$T/out"
+done
+vg "--info --json on an OVA" "$OVA_CONVERT" --info --json "$T/ova/signed.ova"
+rm -rf "$T/out" && mkdir -p "$T/out"
+vg_fail "OVA with a ../x member" "$OVA_CONVERT" "$T/ova/dotdot.ova" "$T/out"
+head -c 100000 "$T/in/so.vmdk" >"$T/in/cut.vmdk"
+vg_fail "truncated stream VMDK" "$OVA_CONVERT" "$T/in/cut.vmdk" "$T/out/o.qcow2"
+
+# Real samples, when present.
+if [ -d "$OVK_REAL" ]; then
+	real_samples_required
+	for s in dfvfs/ext2.vmdk vmdk-rs/streamOptimized.vmdk vmdk-rs/streamOptimizedWithMarkers.vmdk \
+		dfvfs/ext2.qcow2; do
+		[ -f "$OVK_REAL/$s" ] || continue
+		convert_ok "real $s -> qcow2" qcow2 "$OVK_REAL/$s"
+		real_sample_checked
+	done
+	rm -rf "$T/out" && mkdir -p "$T/out"
+	vg_fail "real govmomi ttylinux OVA (truncated disk)" "$OVA_CONVERT" \
+		"$OVK_REAL/govmomi/ttylinux-pc_i486-16.1.ova" "$T/out"
+	real_sample_checked
+fi
+
+finish
