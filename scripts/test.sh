@@ -78,6 +78,7 @@ run_suite asan "$OVK_BUILD_PREFIX-asan" -DOVK_SANITIZE=ON
 # daemon_kill: test_faults.sh's case 5 with the real libvirtd killed.
 daemon_kill() {
 	local dir=$OVK_BUILD_PREFIX rc=0
+	case $dir in /*) ;; *) dir=$root/$dir ;; esac
 	if [ "$(id -u)" -ne 0 ]; then
 		summary+=("libvirtd kill: skipped (needs root)")
 		return 0
@@ -86,7 +87,7 @@ daemon_kill() {
 	echo "==> [libvirtd kill] tests/images/test_faults.sh, OVK_FAULTS_KILL_LIBVIRTD=1"
 	mkdir -p "$dir/testtmp"
 	OVK_FAULTS_KILL_LIBVIRTD=1 OVA_CONVERT="$dir/src/cli/ova-convert" OVK_BIN="$dir/src/cli" \
-		OVK_SRC="$root" OVK_TMP="$root/$dir/testtmp" OVK_SANITIZE=0 \
+		OVK_SRC="$root" OVK_TMP="$dir/testtmp" OVK_SANITIZE=0 \
 		bash tests/images/test_faults.sh 2>&1 | tee "$logdir/daemon.log" || rc=$?
 	summary+=("libvirtd kill: $(tail -n 1 "$logdir/daemon.log")")
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || failed=1

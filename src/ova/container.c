@@ -70,6 +70,9 @@ void ovk_appliance_free(struct ovk_appliance *app)
 	ovk_tar_members_free(app->members, app->n_members);
 	ovk_blob_free(app->file);
 	free(app->cur_name);
+	for (size_t i = 0; i < app->n_seen; i++)
+		free(app->seen[i]);
+	free(app->seen);
 	free(app->path);
 	free(app->dir);
 	free(app);
@@ -210,6 +213,43 @@ static struct meta *meta_slot(struct ovk_appliance *app, const char *name)
 	return NULL;
 }
 
+static int remember_seen(struct ovk_appliance *app, const char *name, struct ovk_error *err)
+{
+	if (app->n_seen == OVK_APPLIANCE_MAX_STREAM_MEMBERS)
+		return ovk_error_set(err, E2BIG, "%s: more than %d members", app->path,
+				     OVK_APPLIANCE_MAX_STREAM_MEMBERS);
+	if (app->n_seen == app->seen_cap) {
+		size_t cap = app->seen_cap ? app->seen_cap * 2 : 16;
+		char **n = realloc(app->seen, cap * sizeof *n);
+
+		if (!n)
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		app->seen = n;
+		app->seen_cap = cap;
+	}
+	if (!(app->seen[app->n_seen] = strdup(name)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	app->n_seen++;
+	return 0;
+}
+
+int ovk_appliance_has_member(struct ovk_appliance *app, const char *name)
+{
+	struct ovk_blob *b = NULL;
+	struct ovk_error ignored;
+
+	if (app->kind == OVK_APPLIANCE_OVA_STREAM) {
+		for (size_t i = 0; i < app->n_seen; i++)
+			if (strcmp(app->seen[i], name) == 0)
+				return 1;
+		return 0;
+	}
+	if (ovk_appliance_open_member(app, name, 0, &b, &ignored) < 0)
+		return 0;
+	ovk_blob_free(b);
+	return 1;
+}
+
 /* Move to the next header; metadata members are read and kept on the way.
  * 1 when a data member is pending, 0 at the end. */
 static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
@@ -231,6 +271,8 @@ static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
 		app->cur_name = strdup(name);
 		if (!app->cur_name)
 			return ovk_error_set(err, ENOMEM, "out of memory");
+		if (remember_seen(app, name, err) < 0)
+			return -1;
 		app->cur_size = size;
 		app->cur_state = MEMBER_PENDING;
 		slot = meta_slot(app, name);

@@ -86,6 +86,15 @@ int ovk_appliance_drain(struct ovk_appliance *app, struct ovk_error *err);
 int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 			     struct ovk_error *err);
 
+/* A stream forgets members as it passes them, except their names: more
+ * than chunked Files and every other File could need is hostile. */
+#define OVK_APPLIANCE_MAX_STREAM_MEMBERS (OVK_APPLIANCE_MAX_CHUNKS + 4096)
+
+/* Whether the package holds a member or file `name`, without reading it.
+ * For a stream: whether it has been passed so far (after
+ * ovk_appliance_drain(): whether it is there at all). */
+int ovk_appliance_has_member(struct ovk_appliance *app, const char *name);
+
 /* The stored bytes of one member or file beside the OVF, by name. */
 int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
 			      struct ovk_blob **out, struct ovk_error *err);

@@ -42,6 +42,8 @@ struct ovk_appliance {
 	enum stream_state cur_state;
 	uint64_t generation;           /* bumped when the stream moves on */
 	int at_end;
+	char **seen;                   /* every member name passed, in order */
+	size_t n_seen, seen_cap;
 };
 
 void ovk_appliance_ref(struct ovk_appliance *app);

@@ -67,26 +67,25 @@ static int check_manifest(struct ovk_package *pkg, const struct ovk_package_opts
  * descriptor or a member (a File, a chunk of one).  An entry for a file
  * that is not there means the package lost a member on the way, and a
  * check we cannot make must not pass for one we made.  A stream's members
- * ahead are not known yet, so it is not checked there. */
+ * ahead are not known until it has been read to the end, so there this runs
+ * from ovk_package_finish(). */
 static int check_entries(struct ovk_package *pkg, const char *mfname, struct ovk_error *err)
 {
 	const char *ovf = ovk_appliance_ovf_name(pkg->app);
 
-	if (ovk_appliance_kind(pkg->app) == OVK_APPLIANCE_OVA_STREAM)
-		return 0;
 	for (size_t i = 0; i < pkg->mf->n_entries; i++) {
 		const struct ovk_manifest_entry *e = &pkg->mf->entries[i];
-		struct ovk_blob *b = NULL;
-		struct ovk_error ignored;
 
-		if (strcmp(e->name, ovf) == 0)
-			continue;
-		if (ovk_appliance_open_member(pkg->app, e->name, 0, &b, &ignored) < 0)
+		if (strcmp(e->name, ovf) != 0 && !ovk_appliance_has_member(pkg->app, e->name))
 			return ovk_error_set(err, ENOENT, "%s:%ld: lists '%s', which is not in "
 					     "the package", mfname, e->line, e->name);
-		ovk_blob_free(b);
 	}
 	return 0;
+}
+
+static int is_stream(const struct ovk_package *pkg)
+{
+	return ovk_appliance_kind(pkg->app) == OVK_APPLIANCE_OVA_STREAM;
 }
 
 static int no_manifest(struct ovk_package *pkg, const struct ovk_package_opts *o,
@@ -125,7 +124,7 @@ static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
 	if (r == 1)
 		return no_manifest(pkg, o, err);
 	if (check_manifest(pkg, o, mfname, mfb, mflen, err) < 0 ||
-	    (!o->describe_only && check_entries(pkg, mfname, err) < 0))
+	    (!o->describe_only && !is_stream(pkg) && check_entries(pkg, mfname, err) < 0))
 		return -1;
 	note(o, 0, "manifest %s: descriptor verified; disks are verified as they convert",
 	     mfname);
@@ -285,22 +284,32 @@ static int finish_job(struct ovk_package *pkg, size_t i, struct ovk_error *err)
 			     job->file->href, ovk_hash_name(e->alg));
 }
 
-int ovk_package_finish(struct ovk_package *pkg, struct ovk_error *err)
+static int finish(struct ovk_package *pkg, struct ovk_error *err)
 {
 	const uint8_t *mfb = NULL;
 	const char *mfname = NULL;
 	size_t mflen = 0;
 	int r;
 
+	/* A stream stops after its last disk: read the rest, so that a
+	 * member breaking the tar rules (a "..", a link, a name twice) fails
+	 * the package wherever it sits, as it does in a mapped OVA.  (A no-op
+	 * for mapped OVAs and directories.) */
+	if (ovk_appliance_drain(pkg->app, err) < 0)
+		return -1;
 	if (!pkg->pending && (!pkg->manifest_status ||
-			      strcmp(pkg->manifest_status, "pending") != 0))
+			      strcmp(pkg->manifest_status, "pending") != 0)) {
+		if (is_stream(pkg) && pkg->mf &&
+		    ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen) == 0)
+			return check_entries(pkg, mfname, err);
 		return 0;
-	if (ovk_appliance_drain(pkg->app, err) < 0 ||
-	    (r = ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen)) < 0)
+	}
+	if ((r = ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen)) < 0)
 		return -1;
 	if (r == 1)
 		return no_manifest(pkg, &pkg->opts, err);
-	if (check_manifest(pkg, &pkg->opts, mfname, mfb, mflen, err) < 0)
+	if (check_manifest(pkg, &pkg->opts, mfname, mfb, mflen, err) < 0 ||
+	    check_entries(pkg, mfname, err) < 0)
 		return -1;
 	for (size_t i = 0; i < pkg->plan->n_jobs; i++)
 		if (finish_job(pkg, i, err) < 0)
@@ -308,6 +317,17 @@ int ovk_package_finish(struct ovk_package *pkg, struct ovk_error *err)
 	note(&pkg->opts, 0, "manifest %s (after the disks): descriptor and disks verified",
 	     mfname);
 	return 0;
+}
+
+int ovk_package_finish(struct ovk_package *pkg, struct ovk_error *err)
+{
+	const char *path = ovk_appliance_path(pkg->app);
+
+	if (finish(pkg, err) == 0)
+		return 0;
+	if (err && !strstr(err->msg, path))
+		ovk_error_prefix(err, "%s", path);
+	return -1;
 }
 
 int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,

@@ -153,12 +153,6 @@ int ovk_vmdk_header_validate(const struct ovk_vmdk_header *h, uint64_t file_size
 		return ovk_error_set(err, EINVAL,
 				     "descriptorSize %" PRIu64 " sectors: larger than %zu bytes",
 				     h->desc_size, OVK_VMDK_MAX_DESCRIPTOR);
-	/* Grains start at overHead: a file that ends before it lost its tail,
-	 * even when the tables it still has read as all zeros (qemu refuses
-	 * it the same way: "File truncated, expecting at least N bytes"). */
-	if (file_size != UINT64_MAX && h->overhead > file_size / OVK_VMDK_SECTOR)
-		return ovk_error_set(err, EINVAL, "overHead %" PRIu64 " sectors: beyond end of file "
-				     "(size %" PRIu64 " bytes; truncated?)", h->overhead, file_size);
 	if (h->desc_offset != 0 && h->desc_size != 0) {
 		desc_bytes = h->desc_size * OVK_VMDK_SECTOR;
 		if (ovk_mul_overflow(h->desc_offset, (uint64_t)OVK_VMDK_SECTOR, &desc_off) ||

@@ -464,6 +464,30 @@ static int read_header(const struct vmdk_src *s, struct ovk_blob *b, struct ovk_
 	return ovk_vmdk_header_validate(h, b->size, err);
 }
 
+/* What qemu refuses in a sparse extent's size, checked once the embedded
+ * descriptor has had its say (so a zeroed descriptor is reported as such,
+ * as qemu does):
+ *   - grains start at overHead: a file that ends before it lost its tail,
+ *     even when the tables it still has read as all zeros ("File
+ *     truncated, expecting at least N bytes");
+ *   - qemu reads the redundant GD too, so one outside the file makes the
+ *     image unreadable there; we read only the primary, but an image qemu
+ *     cannot open must not convert here either. */
+static int check_extent_size(const struct ovk_vmdk_header *h, uint64_t size,
+			     struct ovk_error *err)
+{
+	if (h->magic != OVK_VMDK_MAGIC_KDMV || size == UINT64_MAX)
+		return 0;
+	if (h->overhead > size / OVK_VMDK_SECTOR)
+		return ovk_error_set(err, EINVAL, "overHead %" PRIu64 " sectors: beyond end of file "
+				     "(size %" PRIu64 " bytes; truncated?)", h->overhead, size);
+	if ((h->flags & OVK_VMDK_FLAG_RGD) && h->rgd_offset != OVK_VMDK_GD_AT_END &&
+	    h->rgd_offset >= size / OVK_VMDK_SECTOR)
+		return ovk_error_set(err, EINVAL, "rgdOffset %" PRIu64 ": beyond end of file (size %"
+				     PRIu64 " bytes)", h->rgd_offset, size);
+	return 0;
+}
+
 /* Set up extent e (kind, guest_off, length set) on binary blob b.  Fills
  * *desc_text with the embedded descriptor when asked and present. */
 static int open_binary(struct vmdk_src *s, struct ovk_vmdk_extent *e, struct ovk_blob *b,
@@ -555,6 +579,8 @@ static int open_monolithic(struct vmdk_src *s, struct ovk_error *err)
 			goto out;
 		}
 	}
+	if (check_extent_size(&e->sp.h, s->blob->size, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	free(text);
@@ -587,7 +613,8 @@ static int open_extent_file(struct vmdk_src *s, const struct ovk_vmdk_desc_exten
 			goto out;
 		}
 	} else {
-		if (open_binary(s, e, e->blob, NULL, NULL, err) < 0)
+		if (open_binary(s, e, e->blob, NULL, NULL, err) < 0 ||
+		    check_extent_size(&e->sp.h, e->blob->size, err) < 0)
 			goto out;
 		if ((d->kind == OVK_VMDK_EXT_COWD) != (e->kind == OVK_VMDK_EXT_COWD)) {
 			ovk_error_set(err, EINVAL, "extent type %s, but the file is %s", d->type,

@@ -387,7 +387,7 @@ def corrupted_vmdk(imgs, g):
             sub = os.path.join(d, label.replace(" ", "_"), str(i))
             os.makedirs(sub)
             cases.append((f"{label} #{i}", write(os.path.join(sub, "c.vmdk"), data)))
-        table(label, cases, oracle=oracle, fmt="vmdk")
+        table(label, cases, oracle=oracle)
 
     # Header: every byte of the fields (0..78), two bits each.
     for name, data in (("monolithicSparse", ms), ("streamOptimized", so)):

@@ -332,10 +332,21 @@ fi
 if [ "${OVK_FAULTS_KILL_LIBVIRTD:-0}" = 1 ]; then
 	for fmt in qcow2 raw; do
 		ext=$fmt && [ "$fmt" = raw ] && ext=img
-		daemon=$(pgrep -x libvirtd | head -1)
+		# The live daemon (pgrep could also list an unreaped zombie).
+		daemon=$(cat /run/libvirtd.pid 2>/dev/null)
+		[ -n "$daemon" ] || daemon=$(pgrep -x -r R,S,D libvirtd | head -1)
 		fault "libvirtd killed during the upload ($fmt)" kill="$daemon" expect=1 \
 			wait_file="$T/pool/$name-vmdisk1.$ext" wait_size=$((16 << 20)) watch="$T/tmp" \
 			-- "${imp[@]}" --pool "$pool" --format "$fmt" "$T/app.ova"
+		# The killed daemon may linger as a zombie (a container's pid 1
+		# need not reap it), and ovk_libvirtd_start's pgrep would take
+		# it for a running one: start a new one here, then wait for it.
+		for _ in $(seq 100); do
+			[ "$(awk '{ print $3 }' "/proc/$daemon/stat" 2>/dev/null)" = Z ] && break
+			[ -e "/proc/$daemon" ] || break
+			sleep 0.1
+		done
+		ovk_libvirtd_running || libvirtd -d || die "cannot restart libvirtd"
 		ovk_libvirtd_start >/dev/null 2>&1 || die "cannot restart libvirtd"
 		virsh -c "$URI" pool-create-as "$pool" dir --target "$T/pool" >/dev/null 2>&1
 		# What the importer could not remove (the daemon was gone) is
