@@ -479,7 +479,6 @@ void ovk_blob_free(struct ovk_blob *b)
 		b->resolver->unref(b->resolver);
 	map_unref(b->map);
 	free(b->peek_buf);
-	free(b->dir);
 	free(b->name);
 	free(b);
 }

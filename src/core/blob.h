@@ -69,7 +69,6 @@ struct ovk_blob {
 	uint8_t *peek_buf;        /* stream bytes peeked but not yet consumed */
 	size_t peek_len, peek_pos;
 	struct ovk_resolver *resolver;
-	char *dir;                /* directory for the default resolver */
 };
 
 /* No random access: only ovk_blob_read() in order. */
