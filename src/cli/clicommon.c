@@ -128,7 +128,7 @@ void cli_progress_end(struct cli_progress *p)
 		fputc('\n', stderr);
 }
 
-int cli_parse_threads(const char *s)
+int cli_parse_count(const char *s)
 {
 	char *end;
 	long v;

@@ -37,7 +37,7 @@ void cli_progress_init(struct cli_progress *p, const char *label);
 void cli_progress_cb(void *opaque, uint64_t done, uint64_t total);
 void cli_progress_end(struct cli_progress *p);
 
-/* Parse a positive count for -j; -1 when invalid. */
-int cli_parse_threads(const char *s);
+/* Parse a positive count (-j N, --disk N); -1 when invalid. */
+int cli_parse_count(const char *s);
 
 #endif

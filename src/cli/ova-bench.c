@@ -156,7 +156,7 @@ static int parse_thread_list(const char *s, struct args *a)
 	strcpy(buf, s);
 	a->nthreads = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int n = cli_parse_threads(tok);
+		int n = cli_parse_count(tok);
 
 		if (n < 0 || a->nthreads == BENCH_MAX_RUNS)
 			return -1;
@@ -220,7 +220,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			break;
 		case OPT_REPEAT:
-			n = cli_parse_threads(optarg);
+			n = cli_parse_count(optarg);
 			if (n < 1 || n > MAX_REPEAT) {
 				cli_error("--repeat: '%s' is not a count (1-%d)", optarg, MAX_REPEAT);
 				return EXIT_USAGE;

@@ -121,7 +121,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'c': a->opts.compress = 1; break;
 		case 'p': a->progress = 1; break;
 		case 'j':
-			if ((n = cli_parse_threads(optarg)) < 0) {
+			if ((n = cli_parse_count(optarg)) < 0) {
 				cli_error("-j: '%s' is not a thread count (1-1024)", optarg);
 				return EXIT_USAGE;
 			}
@@ -135,7 +135,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_OVERLAY: a->overlay = optarg; break;
 		case OPT_UNSAFE: a->opts.open_flags |= OVK_OPEN_UNSAFE_PATHS; break;
 		case OPT_DISK:
-			if ((n = cli_parse_threads(optarg)) < 0) {
+			if ((n = cli_parse_count(optarg)) < 0) {
 				cli_error("--disk: '%s' is not a disk number", optarg);
 				return EXIT_USAGE;
 			}

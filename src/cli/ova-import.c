@@ -131,7 +131,7 @@ static int parse_opt(int c, struct args *a)
 		a->opts.firmware = (enum ovk_import_firmware)n;
 		break;
 	case 'j':
-		if ((n = cli_parse_threads(optarg)) < 0) {
+		if ((n = cli_parse_count(optarg)) < 0) {
 			cli_error("-j: '%s' is not a thread count (1-1024)", optarg);
 			return -1;
 		}

@@ -125,10 +125,16 @@ static int is_zero(const uint8_t *p, size_t n)
 
 /* ---------------------------------------------------------------- workers */
 
+/* Stage times of one worker, added to the pipeline's once, when it ends:
+ * no lock per part on the hot path. */
+struct worker_times {
+	double read, decode, encode;
+};
+
 /* Copy or decode one part into dst.  A deferred extent that is only partly
  * wanted (a backing grain under a smaller top cluster) is decoded whole into
  * scratch first. */
-static int fill_part(struct pipeline *pl, const struct ovk_part *p, uint8_t *dst,
+static int fill_part(struct worker_times *wt, const struct ovk_part *p, uint8_t *dst,
 		     uint8_t **scratch, struct ovk_error *err)
 {
 	const struct ovk_extent *e = &p->ext;
@@ -151,16 +157,14 @@ static int fill_part(struct pipeline *pl, const struct ovk_part *p, uint8_t *dst
 		if (ret == 0)
 			memcpy(dst, *scratch + skip, p->len);
 	}
-	pthread_mutex_lock(&pl->lock);
 	if (e->type == OVK_EXTENT_DATA && !e->data)
-		pl->t_decode += ovk_now_seconds() - t0;
+		wt->decode += ovk_now_seconds() - t0;
 	else
-		pl->t_read += ovk_now_seconds() - t0;
-	pthread_mutex_unlock(&pl->lock);
+		wt->read += ovk_now_seconds() - t0;
 	return ret;
 }
 
-static int materialize(struct pipeline *pl, struct item *it, uint8_t **scratch,
+static int materialize(struct worker_times *wt, struct item *it, uint8_t **scratch,
 		       struct ovk_error *err)
 {
 	const struct ovk_part *p0 = &it->parts[0];
@@ -172,14 +176,15 @@ static int materialize(struct pipeline *pl, struct item *it, uint8_t **scratch,
 	if (!it->buf && !(it->buf = malloc(OVK_CHUNK)))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < it->nparts; i++)
-		if (fill_part(pl, &it->parts[i], it->buf + (it->parts[i].off - it->off), scratch,
+		if (fill_part(wt, &it->parts[i], it->buf + (it->parts[i].off - it->off), scratch,
 			      err) < 0)
 			return -1;
 	it->data = it->buf;
 	return 0;
 }
 
-static int classify(struct pipeline *pl, struct item *it, struct ovk_error *err)
+static int classify(struct pipeline *pl, struct worker_times *wt, struct item *it,
+		    struct ovk_error *err)
 {
 	struct ovk_sink *sink = pl->sink;
 	size_t nblocks = (size_t)((it->len + pl->bs - 1) / pl->bs);
@@ -196,9 +201,7 @@ static int classify(struct pipeline *pl, struct item *it, struct ovk_error *err)
 				      sink->encode_cap, &it->enc_len[b], err) < 0)
 			return -1;
 	}
-	pthread_mutex_lock(&pl->lock);
-	pl->t_encode += ovk_now_seconds() - t0;
-	pthread_mutex_unlock(&pl->lock);
+	wt->encode += ovk_now_seconds() - t0;
 	return 0;
 }
 
@@ -206,6 +209,7 @@ struct work {
 	struct pipeline *pl;
 	struct item *it;
 	uint8_t **scratch;
+	struct worker_times *times;
 };
 
 /* Everything a worker does with mapped input, under the SIGBUS guard. */
@@ -213,9 +217,9 @@ static int work_item(void *arg, struct ovk_error *err)
 {
 	struct work *w = arg;
 
-	if (materialize(w->pl, w->it, w->scratch, err) < 0)
+	if (materialize(w->times, w->it, w->scratch, err) < 0)
 		return -1;
-	return classify(w->pl, w->it, err);
+	return classify(w->pl, w->times, w->it, err);
 }
 
 static const char *input_name(const struct pipeline *pl)
@@ -227,11 +231,12 @@ static void *worker_main(void *arg)
 {
 	struct pipeline *pl = arg;
 	uint8_t *scratch = NULL;
+	struct worker_times times = { 0 };
 	struct ovk_error err = { 0 };
 
 	pthread_mutex_lock(&pl->lock);
 	for (;;) {
-		struct work w = { pl, NULL, &scratch };
+		struct work w = { pl, NULL, &scratch, &times };
 		struct item *it;
 		int r;
 
@@ -264,6 +269,9 @@ static void *worker_main(void *arg)
 		it->state = SLOT_DONE;
 		pthread_cond_broadcast(&pl->cond_done);
 	}
+	pl->t_read += times.read;
+	pl->t_decode += times.decode;
+	pl->t_encode += times.encode;
 	pthread_mutex_unlock(&pl->lock);
 	free(scratch);
 	return NULL;
@@ -571,6 +579,7 @@ static int produce(struct pipeline *pl, struct ovk_error *err)
 	struct ovk_layer *layers = NULL;
 	struct ovk_part part;
 	struct next_work nw = { NULL, &part };
+	double t0 = ovk_now_seconds();
 	int ret = -1;
 	int r;
 
@@ -579,7 +588,6 @@ static int produce(struct pipeline *pl, struct ovk_error *err)
 	nw.layers = layers;
 
 	while ((r = ovk_guarded(next_part, &nw, input_name(pl), err)) > 0) {
-		double t0 = ovk_now_seconds();
 		uint64_t off = part.off, len = part.len;
 
 		if (cancelled(pl)) {
@@ -598,9 +606,6 @@ static int produce(struct pipeline *pl, struct ovk_error *err)
 			off += n;
 			len -= n;
 		}
-		pthread_mutex_lock(&pl->lock);
-		pl->t_read += ovk_now_seconds() - t0;
-		pthread_mutex_unlock(&pl->lock);
 	}
 	if (r < 0)
 		goto out;
@@ -608,6 +613,11 @@ static int produce(struct pipeline *pl, struct ovk_error *err)
 out:
 	close_item(&pr);
 	ovk_layers_free(layers);
+	/* The walk's time, once (it includes waits for a free slot, which
+	 * fill_stats takes out again as the stall). */
+	pthread_mutex_lock(&pl->lock);
+	pl->t_read += ovk_now_seconds() - t0;
+	pthread_mutex_unlock(&pl->lock);
 	return ret;
 }
 

@@ -209,34 +209,6 @@ int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
 	return 0;
 }
 
-/* A blank disk as a sparse raw file, or converted from one to qcow2. */
-static int blank_file(const char *path, const char *format, uint64_t capacity,
-		      const struct ovk_convert_opts *copts, struct ovk_error *err)
-{
-	struct ovk_convert_opts o = *copts;
-	char *tmp = NULL;
-	int fd = -1, ret = -1;
-
-	if (asprintf(&tmp, "%s.blank", path) < 0)
-		return ovk_error_set(err, ENOMEM, "out of memory");
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0 ||
-	    ftruncate(fd, (off_t)capacity) < 0) {
-		ovk_error_sys(err, errno, "%s", tmp);
-		goto out;
-	}
-	o.hash_algs = NULL;
-	o.in_format = "raw";
-	o.out_format = format;
-	ret = ovk_convert(tmp, path, &o, err);
-out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	return ret;
-}
-
 static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
 		     uint64_t capacity, const struct ovk_convert_opts *copts,
 		     struct ovk_error *err)
@@ -248,7 +220,7 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struc
 	/* --replace: the finished file is renamed over the old one. */
 	o.force = st->replace;
 	if (!blob) {
-		r = blank_file(d->path, st->format, capacity, &o, err);
+		r = ovk_convert_blank(capacity, d->path, &o, err);
 	} else {
 		r = ovk_convert_blob(blob, d->path, &o, err);
 	}
@@ -289,7 +261,7 @@ static int upload_qcow2(struct ovk_store *st, const struct ovk_plan_drive *d,
 	if (blob) {
 		if (ovk_convert_blob(blob, tmp, &o, err) < 0)
 			goto out;
-	} else if (blank_file(tmp, "qcow2", capacity, copts, err) < 0) {
+	} else if (ovk_convert_blank(capacity, tmp, &o, err) < 0) {
 		goto out;
 	}
 	made = 1;
