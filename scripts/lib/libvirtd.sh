@@ -74,13 +74,28 @@ ovk_libvirtd_start() {
 	local rc
 	mkdir -p /run/lock 2>/dev/null
 	if command -v flock >/dev/null && { exec {_ovk_lock}>>/run/lock/ovk-libvirtd.lock; } 2>/dev/null; then
-		flock -w 600 "$_ovk_lock"
+		if ! flock -w 600 "$_ovk_lock"; then
+			echo "libvirtd.sh: /run/lock/ovk-libvirtd.lock still held after 600 s" >&2
+			exec {_ovk_lock}>&-
+			return 1
+		fi
 		_ovk_libvirtd_start_locked "$@"
 		rc=$?
 		exec {_ovk_lock}>&-
 		return $rc
 	fi
 	_ovk_libvirtd_start_locked "$@"
+}
+
+# _ovk_daemon CMD...: start a daemon without our lock's descriptor.  A
+# daemon that inherited it would hold the lock for its whole life, and every
+# later ovk_libvirtd_start would wait out flock's timeout.
+_ovk_daemon() {
+	if [ -n "${_ovk_lock:-}" ]; then
+		"$@" {_ovk_lock}>&-
+	else
+		"$@"
+	fi
 }
 
 _ovk_libvirtd_start_locked() {
@@ -98,8 +113,8 @@ _ovk_libvirtd_start_locked() {
 	ovk_libvirtd_install "$@" || return 1
 	mkdir -p /var/log/libvirt/qemu /var/run/libvirt /var/lib/libvirt/images
 	_ovk_qemu_conf || return 1
-	pgrep -x virtlogd >/dev/null || virtlogd -d || return 1
-	pgrep -x libvirtd >/dev/null || libvirtd -d || return 1
+	pgrep -x virtlogd >/dev/null || _ovk_daemon virtlogd -d || return 1
+	pgrep -x libvirtd >/dev/null || _ovk_daemon libvirtd -d || return 1
 	for i in $(seq 60); do
 		ovk_libvirtd_running && return 0
 		sleep 0.5

@@ -363,16 +363,16 @@ else
 	relay=$T/relay.sock
 	for fmt in qcow2 raw; do
 		ext=$fmt && [ "$fmt" = raw ] && ext=img
+		rm -f "$relay" "$relay.new"   # the previous relay's socket file
 		python3 - "$OVK_LIBVIRT_SOCK" "$relay" <<'PY' &
 import os, socket, sys, threading
 up, path = sys.argv[1], sys.argv[2]
-try:
-    os.unlink(path)
-except OSError:
-    pass
+# Bind and listen under a private name, then rename into place: the
+# path appears only once connections are accepted.
 srv = socket.socket(socket.AF_UNIX)
-srv.bind(path)
+srv.bind(path + ".new")
 srv.listen(4)
+os.rename(path + ".new", path)
 def pump(a, b):
     try:
         while (d := a.recv(1 << 16)):
@@ -392,7 +392,7 @@ while True:
     threading.Thread(target=pump, args=(u, c), daemon=True).start()
 PY
 		relay_pid=$!
-		for _ in $(seq 50); do [ -S "$relay" ] && break; sleep 0.1; done
+		for _ in $(seq 300); do [ -S "$relay" ] && break; sleep 0.1; done
 		fault "libvirt connection dropped during the upload ($fmt)" kill="$relay_pid" \
 			expect=1 mention="$name-vmdisk1.$ext" wait_file="$T/pool/$name-vmdisk1.$ext" \
 			wait_size=$((16 << 20)) watch="$T/tmp" \
