@@ -119,6 +119,15 @@ struct ovk_convert_opts {
 			  struct ovk_error *err);
 	void *hash_check_opaque;
 	struct ovk_convert_stats *stats;   /* filled when not NULL */
+	/* An input read as a forward-only stream (a disk in a compressed OVA)
+	 * whose format needs random access is first copied to an unnamed temp
+	 * file in this directory.  NULL: the output's directory (/var/tmp
+	 * when there is no output file). */
+	const char *spill_dir;
+	/* Things worth telling the user that are not errors (such a copy);
+	 * may be NULL. */
+	void (*note)(void *opaque, const char *msg);
+	void *note_opaque;
 };
 
 /* Convert INPUT to OUTPUT.  The output is written to a temporary name in the
@@ -212,7 +221,9 @@ struct ovk_import_opts {
 	 * guest's firmware. */
 	const char *virt_type;
 	/* Where a qcow2 image for a pool waits before its upload (it cannot
-	 * be streamed: the writer seeks); NULL: /var/tmp. */
+	 * be streamed: the writer seeks), and where a disk of a compressed OVA
+	 * that cannot be read as a stream is copied first (with `dir`: that
+	 * directory instead); NULL: /var/tmp. */
 	const char *tmp_dir;
 	int start;
 	int print_xml;             /* build the XML only: nothing is written */

@@ -22,6 +22,9 @@
 
 #include "checked.h"
 
+/* Bytes copied per read while spilling a stream to a file. */
+#define SPILL_STEP ((size_t)1 << 20)
+
 struct ovk_blob_map {
 	int refs;
 	void *addr;
@@ -204,11 +207,39 @@ out:
 	return ret;
 }
 
-int ovk_blob_from_memory(const char *name, const void *data, size_t size,
-			 struct ovk_blob **out, struct ovk_error *err)
+/* A mapped blob on the file behind fd (which the caller still closes),
+ * called `name`, resolving siblings through `resolver` (may be NULL). */
+static int blob_from_fd(int fd, const char *name, struct ovk_resolver *resolver,
+			struct ovk_blob **out, struct ovk_error *err)
 {
 	struct ovk_blob *b = NULL;
 	char path[64];
+	int ret = -1;
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	if (ovk_blob_open_file(path, &b, err) < 0)
+		goto out;
+	free(b->name);
+	if (!(b->name = strdup(name))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/* Siblings are not beside /proc/self/fd. */
+	b->resolver->unref(b->resolver);
+	b->resolver = resolver;
+	if (resolver)
+		resolver->ref(resolver);
+	*out = b;
+	b = NULL;
+	ret = 0;
+out:
+	ovk_blob_free(b);
+	return ret;
+}
+
+int ovk_blob_from_memory(const char *name, const void *data, size_t size,
+			 struct ovk_blob **out, struct ovk_error *err)
+{
 	int fd, ret = -1;
 
 	fd = memfd_create("ovk_blob", MFD_CLOEXEC);
@@ -218,18 +249,81 @@ int ovk_blob_from_memory(const char *name, const void *data, size_t size,
 		ovk_error_sys(err, errno, "%s: memfd write", name);
 		goto out;
 	}
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	if (ovk_blob_open_file(path, &b, err) < 0)
+	ret = blob_from_fd(fd, name, NULL, out, err);
+out:
+	close(fd);   /* the blob holds its own descriptor */
+	return ret;
+}
+
+/* An unnamed file in dir: O_TMPFILE, or where the file system lacks it, a
+ * name unlinked at once.  Either way nothing is left if we die. */
+static int unnamed_temp_file(const char *dir, struct ovk_error *err)
+{
+	char *path = NULL;
+	int fd;
+
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
 		goto out;
-	free(b->name);
-	if (!(b->name = strdup(name))) {
-		ovk_blob_free(b);
+	if (asprintf(&path, "%s/.ovk-spill-XXXXXX", dir) < 0) {
+		errno = ENOMEM;
+		goto out;
+	}
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+out:
+	if (fd < 0)
+		ovk_error_sys(err, errno, "cannot create a temp file in %s", dir);
+	free(path);
+	return fd;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ovk_blob_spill(struct ovk_blob *stream, const char *dir, volatile sig_atomic_t *cancel,
+		   struct ovk_blob **out, struct ovk_error *err)
+{
+	uint8_t *buf = NULL;
+	int fd, ret = -1;
+	ssize_t n;
+
+	if ((fd = unnamed_temp_file(dir, err)) < 0)
+		return -1;
+	if (!(buf = malloc(SPILL_STEP))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	*out = b;
+	while ((n = ovk_blob_read(stream, buf, SPILL_STEP, err)) > 0) {
+		if (cancel && *cancel) {
+			ovk_error_set(err, ECANCELED, "%s: interrupted", stream->name);
+			goto out;
+		}
+		if (write_all(fd, buf, (size_t)n) < 0) {
+			ovk_error_sys(err, errno, "%s: copying to a temp file in %s", stream->name,
+				      dir);
+			goto out;
+		}
+	}
+	if (n < 0 || blob_from_fd(fd, stream->name, stream->resolver, out, err) < 0)
+		goto out;
+	(*out)->origin = stream;
 	ret = 0;
 out:
+	free(buf);
 	close(fd);   /* the blob holds its own descriptor */
 	return ret;
 }
@@ -478,6 +572,7 @@ void ovk_blob_free(struct ovk_blob *b)
 	if (b->resolver)
 		b->resolver->unref(b->resolver);
 	map_unref(b->map);
+	ovk_blob_free(b->origin);
 	free(b->peek_buf);
 	free(b->name);
 	free(b);

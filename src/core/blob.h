@@ -25,6 +25,7 @@
 #ifndef OVK_CORE_BLOB_H
 #define OVK_CORE_BLOB_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -69,6 +70,9 @@ struct ovk_blob {
 	uint8_t *peek_buf;        /* stream bytes peeked but not yet consumed */
 	size_t peek_len, peek_pos;
 	struct ovk_resolver *resolver;
+	/* A spilled copy keeps the stream it was copied from: a hasher's tap
+	 * on that stream stays valid until the copy is freed. */
+	struct ovk_blob *origin;
 };
 
 /* No random access: only ovk_blob_read() in order. */
@@ -97,6 +101,15 @@ int ovk_blob_window(struct ovk_blob *parent, uint64_t off, uint64_t len, const c
 int ovk_blob_stream(const char *name, uint64_t size, ovk_blob_read_fn fn, void *opaque,
 		    void (*close)(void *opaque), struct ovk_resolver *resolver,
 		    struct ovk_blob **out, struct ovk_error *err);
+
+/* Copy the rest of a stream into an unnamed temp file in `dir` (gone when
+ * the blob is freed, or if the process dies) and give a mapped blob of it:
+ * for formats that need random access, read from a compressed OVA.  Same
+ * name and resolver; the copy takes ownership of `stream` on success.  The
+ * bytes go through ovk_blob_read(), so a tap sees them.  `cancel` (may be
+ * NULL) set non-zero stops the copy with ECANCELED. */
+int ovk_blob_spill(struct ovk_blob *stream, const char *dir, volatile sig_atomic_t *cancel,
+		   struct ovk_blob **out, struct ovk_error *err);
 
 /* Read exactly len bytes at the stream cursor (short only at the end: returns
  * bytes read).  Works on mapped blobs too, with a cursor. */

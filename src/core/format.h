@@ -30,6 +30,10 @@ struct ovk_format {
 	/* Score the head of a file (up to OVK_PROBE_BYTES; fewer if the file is
 	 * shorter); `size` is the whole blob's size (UINT64_MAX if unknown). */
 	int (*probe)(const uint8_t *head, size_t len, uint64_t size);
+	/* Whether a forward-only stream that starts with `head` can be read
+	 * as it comes; NULL: never.  The engine copies any other stream to a
+	 * temp file first (ovk_blob_spill). */
+	int (*streamable)(const uint8_t *head, size_t len);
 	/* Open a source on `blob`.  On success the source owns the blob (and
 	 * frees it on close); on failure the caller still owns it.  `flags`
 	 * are OVK_OPEN_* from ovakit.h.  NULL if the format cannot be read. */

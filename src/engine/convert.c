@@ -177,6 +177,57 @@ static int run_into_sink(struct ovk_chain *chain, const struct destination *dst,
 	return -1;
 }
 
+/* Where a stream that needs random access is copied when the caller names
+ * no place and there is no output file (a custom sink). */
+#define SPILL_DIR_DEFAULT "/var/tmp"
+
+/* A stream in a format that needs random access (anything but a
+ * streamOptimized VMDK or a descriptor) is copied to an unnamed temp file
+ * first: in opts->spill_dir, else beside the output.  On failure *blob is
+ * still the caller's. */
+static int spill_if_needed(struct ovk_blob **blob, const struct destination *dst,
+			   const struct ovk_convert_opts *opts, struct ovk_error *err)
+{
+	const struct ovk_format *fmt;
+	struct ovk_blob *copy;
+	const uint8_t *head;
+	char *dir = NULL, *msg = NULL;
+	size_t len;
+	int ret = -1;
+
+	if (opts->in_format)
+		fmt = ovk_format_by_name(opts->in_format);
+	else if (!(fmt = ovk_probe_blob(*blob, err)))
+		return -1;
+	/* An unknown -f is reported by the open that follows. */
+	if (!fmt || !fmt->open_source)
+		return 0;
+	if (ovk_blob_peek(*blob, OVK_PROBE_BYTES, &head, &len, err) < 0)
+		return -1;
+	if (fmt->streamable && fmt->streamable(head, len))
+		return 0;
+	if (opts->spill_dir)
+		dir = strdup(opts->spill_dir);
+	else
+		dir = dst->output ? ovk_path_dir(dst->output) : strdup(SPILL_DIR_DEFAULT);
+	if (!dir) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (opts->note && asprintf(&msg, "%s: this %s image needs random access, which a "
+				   "stream lacks: copying it to a temp file in %s first",
+				   (*blob)->name, fmt->name, dir) >= 0)
+		opts->note(opts->note_opaque, msg);
+	if (ovk_blob_spill(*blob, dir, opts->cancel, &copy, err) < 0)
+		goto out;
+	*blob = copy;
+	ret = 0;
+out:
+	free(msg);
+	free(dir);
+	return ret;
+}
+
 static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
 			const struct ovk_convert_opts *opts, struct ovk_error *err)
 {
@@ -195,6 +246,10 @@ static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
 	}
 	/* A stream is hashed from its first byte, before the probe reads it. */
 	if (is_stream && ovk_hasher_start(blob, opts->hash_algs, opts->cancel, &hs, err) < 0) {
+		ovk_blob_free(blob);
+		goto out;
+	}
+	if (is_stream && spill_if_needed(&blob, dst, opts, err) < 0) {
 		ovk_blob_free(blob);
 		goto out;
 	}

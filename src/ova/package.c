@@ -223,6 +223,14 @@ static int pending_done(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGE
 	return 0;
 }
 
+/* The engine's notes (a disk copied to a temp file) join the package's. */
+static void engine_note(void *opaque, const char *msg)
+{
+	const struct ovk_package_opts *o = opaque;
+
+	note(o, 0, "%s", msg);
+}
+
 int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 			struct ovk_convert_opts *o, struct ovk_package_check *check,
 			struct ovk_blob **blob, struct ovk_error *err)
@@ -236,6 +244,10 @@ int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 	 * not slip through as raw (glance's 4-byte "ABCD" disk). */
 	if (!o->in_format && job->disk->format && strcasestr(job->disk->format, "vmdk"))
 		o->in_format = "vmdk";
+	if (!o->note) {
+		o->note = engine_note;
+		o->note_opaque = &pkg->opts;
+	}
 	if (pkg->mf && job->algs[0] != OVK_HASH_NONE) {
 		o->hash_algs = job->algs;
 		o->hash_out = check->digests;

@@ -248,6 +248,8 @@ static int convert_one(struct imp *im, const struct ovk_ova_job *j, struct ovk_e
 		.progress = im->o->progress,
 		.progress_opaque = im->o->progress_opaque,
 		.cancel = im->o->cancel,
+		/* --dir: beside the output, which has room for the disk */
+		.spill_dir = im->o->dir ? NULL : im->o->tmp_dir,
 	};
 	struct ovk_blob *blob;
 

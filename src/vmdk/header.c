@@ -197,6 +197,12 @@ int ovk_vmdk_footer_read(const uint8_t *data, uint64_t size, struct ovk_vmdk_hea
 	return 0;
 }
 
+int ovk_vmdk_header_is_stream(const struct ovk_vmdk_header *h)
+{
+	return h->magic == OVK_VMDK_MAGIC_KDMV && (h->flags & OVK_VMDK_FLAG_COMPRESSED) &&
+	       (h->flags & OVK_VMDK_FLAG_MARKERS);
+}
+
 int ovk_vmdk_header_probe(const uint8_t *head, size_t len)
 {
 	struct ovk_vmdk_header h;

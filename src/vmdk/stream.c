@@ -253,8 +253,7 @@ int ovk_vmdk_stream_open(struct ovk_blob *b, const struct ovk_vmdk_header *h,
 	int ret = -1;
 
 	*out = NULL;
-	if (h->magic != OVK_VMDK_MAGIC_KDMV || !(h->flags & OVK_VMDK_FLAG_COMPRESSED) ||
-	    !(h->flags & OVK_VMDK_FLAG_MARKERS)) {
+	if (!ovk_vmdk_header_is_stream(h)) {
 		ovk_error_set(err, ENOTSUP,
 			      "flags %08" PRIx32 ": only streamOptimized extents (compressed, with "
 			      "markers) can be read from a stream without random access", h->flags);

@@ -814,9 +814,24 @@ static int vmdk_probe(const uint8_t *head, size_t len, uint64_t size)
 	return ovk_vmdk_desc_probe(head, len);
 }
 
+/* A text descriptor reads forward (its extents are opened, and judged, on
+ * their own); of the binary extents only streamOptimized does. */
+static int vmdk_streamable(const uint8_t *head, size_t len)
+{
+	struct ovk_vmdk_header h;
+
+	if (ovk_vmdk_header_probe(head, len) == OVK_PROBE_NO)
+		return 1;
+	if (len < OVK_VMDK_SECTOR)
+		return 0;
+	ovk_vmdk_header_decode(head, &h);
+	return ovk_vmdk_header_is_stream(&h);
+}
+
 const struct ovk_format ovk_format_vmdk = {
 	.name = "vmdk",
 	.probe = vmdk_probe,
+	.streamable = vmdk_streamable,
 	.open_source = vmdk_open_source,
 	.open_sink = NULL,
 	.sink_options = NULL,

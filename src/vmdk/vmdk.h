@@ -116,6 +116,9 @@ int ovk_vmdk_footer_read(const uint8_t *data, uint64_t size, struct ovk_vmdk_hea
 			 struct ovk_error *err);
 /* Score the head of a file that starts with a binary magic. */
 int ovk_vmdk_header_probe(const uint8_t *head, size_t len);
+/* Whether an extent with this header can be read forward only: a
+ * streamOptimized one (KDMV, compressed grains with markers). */
+int ovk_vmdk_header_is_stream(const struct ovk_vmdk_header *h);
 
 /* ------------------------------------------------------------ descriptor */
 

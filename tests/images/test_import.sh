@@ -45,6 +45,23 @@ d = json.loads(sys.argv[1])["domains"][0]
 assert d["name"] == "tiny" and d["defined"] and not d["started"], d
 assert any("lsilogic" in x for x in d["decisions"]), d' "$OUT"
 
+# A gzip OVA whose disk is a monolithicSparse VMDK: copied beside the
+# output first (the copy is unnamed, so only the output is left).
+mkdir -p "$T/z"
+tar -C "$T/z" -xf "$ova"
+appliance_disk_as "$T/z" monolithicSparse "$app/tiny-disk1.raw" ||
+	die "cannot make the monolithicSparse disk"
+tar -C "$T/z" --format=ustar -czf "$T/sparse.ova" tiny.ovf tiny.mf tiny-disk1.vmdk
+mkdir -p "$T/zout"
+run "$IMPORT" -c "$URI" --dir "$T/zout" --name sparse "$T/sparse.ova"
+check "gzip OVA, monolithicSparse disk: import --dir exits 0" [ "$RC" -eq 0 ]
+check "gzip OVA, monolithicSparse disk: says it copies the disk first" \
+	grep -q "copying it to a temp file in $T/zout" <<<"$OUT$ERR"
+check "gzip OVA, monolithicSparse disk: equals the source" \
+	compare_images "$app/tiny-disk1.raw" "$T/zout/sparse-vmdisk1.qcow2" raw qcow2
+check "gzip OVA, monolithicSparse disk: only the output is left" \
+	[ "$(ls -A "$T/zout")" = sparse-vmdisk1.qcow2 ]
+
 # The file exists now: refused, then replaced.
 run "$IMPORT" -c "$URI" --dir "$T/out" "$ova"
 check "existing file refused (exit 1)" [ "$RC" -eq 1 ]

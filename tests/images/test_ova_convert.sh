@@ -119,6 +119,41 @@ expect_fail_clean "a tampered disk before a late manifest is refused" "$T/out" "
 	"$OVA_CONVERT" "$T/src/late-mf-bad.ova.gz" "$T/out"
 rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
 
+# 7c. A compressed OVA whose disk needs random access (a monolithicSparse
+# VMDK, as VirtualBox and older VMware exports carry): copied to an
+# unnamed temp file beside the output, saying so, digests still taken in
+# the same pass; nothing but the output is left.
+appliance_disk_as "$T/m" monolithicSparse "$raw" || die "cannot make the monolithicSparse disk"
+sparse_size=$(stat -c %s "$T/m/tiny-disk1.vmdk")
+for z in gzip xz; do
+	tar -C "$T/m" --format=ustar --"$z" -cf "$T/src/sparse.ova.$z" "${members[@]}"
+	run "$OVA_CONVERT" "$T/src/sparse.ova.$z" "$T/out"
+	if [ "$RC" -eq 0 ] && [[ $ERR == *"copying it to a temp file in $T/out"* ]] &&
+		[[ $ERR == *"manifest tiny.mf"* ]] &&
+		compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2; then
+		ok "$z OVA with a monolithicSparse disk: copied to a temp file first ($ERR)"
+	else
+		not_ok "$z OVA with a monolithicSparse disk: copied to a temp file first" "rc=$RC" "$ERR"
+	fi
+	check "$z OVA with a monolithicSparse disk: only the output is left" \
+		[ "$(ls -A "$T/out")" = tiny-vmdisk1.qcow2 ]
+	rm -f "$T/out"/*
+done
+# The copy does not fit: a clean error naming what failed, nothing left.
+if mount_tmpfs "$T/small" size=32k; then
+	expect_fail_clean "no room for the copy of a streamed monolithicSparse disk" "$T/small" \
+		"copying to a temp file in $T/small" "$OVA_CONVERT" "$T/src/sparse.ova.gzip" "$T/small"
+	check "no room for the copy: the tmpfs is empty again" \
+		[ "$(df --output=used -k "$T/small" | tail -1 | tr -d ' ')" -eq 0 ]
+else
+	echo "SKIP   - no room for the copy: cannot mount a tmpfs here (needs root)"
+fi
+printf '\xff' | dd of="$T/m/tiny-disk1.vmdk" bs=1 seek=$((sparse_size - 600)) conv=notrunc status=none
+tar -C "$T/m" --format=ustar -czf "$T/src/sparse-bad.ova.gz" "${members[@]}"
+expect_fail_clean "a tampered monolithicSparse disk of a compressed OVA is refused" "$T/out" \
+	"SHA256" "$OVA_CONVERT" "$T/src/sparse-bad.ova.gz" "$T/out"
+rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
+
 # 8. The directory form: the unpacked OVA.
 run "$OVA_CONVERT" "$T/m" "$T/out"
 check "a directory with one .ovf converts" compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2

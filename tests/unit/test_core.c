@@ -545,6 +545,62 @@ static void test_blob_stream(void **state)
 	free(buf);
 }
 
+static void count_tap(void *opaque, const void *buf, size_t len)
+{
+	(void)buf;
+	*(size_t *)opaque += len;
+}
+
+/* A stream spilled to a temp file: the same bytes, mapped, from the byte
+ * after what was consumed (peeked bytes included); the tap sees each byte
+ * once; the stream lives until the copy is freed; no file is left. */
+static void test_blob_spill(void **state)
+{
+	struct blob_fixture *f = *state;
+	struct ovk_blob *b = NULL, *copy = NULL;
+	struct ovk_error err;
+	struct mem_stream s;
+	const uint8_t *p;
+	uint8_t buf[100];
+	size_t got, tapped = 0;
+	int closed = 0;
+	volatile sig_atomic_t cancel = 0;
+	char dir[] = "/tmp/ovk-test-spill-XXXXXX";
+
+	assert_non_null(mkdtemp(dir));
+	s = (struct mem_stream){f->bytes, BLOB_SIZE, 0, 3000, &closed};
+	assert_int_equal(ovk_blob_stream("x.ova:d.vmdk", BLOB_SIZE, mem_read, &s, mem_close, NULL,
+					 &b, &err), 0);
+	b->tap = count_tap;
+	b->tap_opaque = &tapped;
+	assert_int_equal(ovk_blob_read(b, buf, sizeof buf, &err), sizeof buf);
+	assert_int_equal(ovk_blob_peek(b, 4096, &p, &got, &err), 0);
+
+	assert_int_equal(ovk_blob_spill(b, "/nonexistent-dir", NULL, &copy, &err), -1);
+	assert_non_null(strstr(err.msg, "/nonexistent-dir"));
+
+	assert_int_equal(ovk_blob_spill(b, dir, &cancel, &copy, &err), 0);
+	assert_non_null(copy->data);
+	assert_int_equal(copy->size, BLOB_SIZE - sizeof buf);
+	assert_memory_equal(copy->data, f->bytes + sizeof buf, BLOB_SIZE - sizeof buf);
+	assert_string_equal(copy->name, "x.ova:d.vmdk");
+	assert_int_equal(tapped, BLOB_SIZE);
+	assert_int_equal(closed, 0);
+	assert_int_equal(rmdir(dir), 0);   /* empty: the copy has no name */
+	ovk_blob_free(copy);
+	assert_int_equal(closed, 1);
+
+	/* Cancelled: an error, and the caller keeps the stream. */
+	assert_non_null(mkdtemp(strcpy(dir, "/tmp/ovk-test-spill-XXXXXX")));
+	s = (struct mem_stream){f->bytes, BLOB_SIZE, 0, 3000, &closed};
+	assert_int_equal(ovk_blob_stream("s", BLOB_SIZE, mem_read, &s, mem_close, NULL, &b, &err), 0);
+	cancel = 1;
+	assert_int_equal(ovk_blob_spill(b, dir, &cancel, &copy, &err), -1);
+	assert_int_equal(err.errnum, ECANCELED);
+	ovk_blob_free(b);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_blob_stream_short_peek(void **state)
 {
 	static const uint8_t bytes[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -592,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob_file, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(test_blob_window, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(test_blob_stream, blob_setup, blob_teardown),
+		cmocka_unit_test_setup_teardown(test_blob_spill, blob_setup, blob_teardown),
 		cmocka_unit_test(test_blob_stream_short_peek),
 	};
 
