@@ -86,6 +86,8 @@
 #define QCOW2_INCOMPAT_COMPRESSION (1ull << 3)
 #define QCOW2_INCOMPAT_EXTL2 (1ull << 4)
 #define QCOW2_INCOMPAT_KNOWN ((1ull << 5) - 1)
+/* Extended L2 entries cut each standard cluster into 32 subclusters. */
+#define QCOW2_SUBCLUSTER_BITS 5u
 /* Compatible and autoclear bits. */
 #define QCOW2_COMPAT_LAZY_REFCOUNTS (1ull << 0)
 #define QCOW2_AUTOCLEAR_BITMAPS (1ull << 0)

@@ -8,6 +8,10 @@
  *   - ZERO: clusters with the zero flag (v3);
  *   - UNALLOCATED: no L2 table or an empty entry (the engine reads the
  *     backing file there).
+ * With extended L2 entries (128 bits: the standard entry, then a bitmap
+ * with an "allocated" bit 0..31 and a "reads as zero" bit 32..63 per
+ * subcluster) the walk goes subcluster by subcluster; compressed clusters
+ * have no subclusters and a bitmap of zero.
  * Snapshots and refcounts are not needed to read the active image and are
  * not walked.  Every table entry is checked when it is used: reserved bits
  * clear, offsets aligned and inside the file (layout in qcow2.h).
@@ -40,6 +44,9 @@ struct qcow2_source {
 	struct ovk_qcow2_header h;
 	uint64_t cs;
 	uint32_t l2_bits;
+	uint32_t entry_bytes;          /* L2 entry: 8, or 16 with extended L2 */
+	uint32_t sub_bits;             /* log2 subclusters per cluster: 0, or 5 */
+	uint64_t us;                   /* subcluster size: the unit of the walk */
 	uint64_t pos;                  /* next guest byte */
 	struct ovk_qcow2_codecs *codecs;
 
@@ -110,6 +117,12 @@ static uint64_t cluster_len(const struct qcow2_source *s, uint64_t gc)
 	return ovk_min_u64(s->cs, s->h.size - gc * s->cs);
 }
 
+/* Guest bytes of unit u (a subcluster, or a cluster without them). */
+static uint64_t unit_len(const struct qcow2_source *s, uint64_t u)
+{
+	return ovk_min_u64(s->us, s->h.size - u * s->us);
+}
+
 /* The L2 table of L1 index i: *l2 NULL when unallocated. */
 static int l2_table(struct qcow2_source *s, uint64_t i, const uint8_t **l2, struct ovk_error *err)
 {
@@ -165,6 +178,45 @@ static int map_compressed(struct qcow2_source *s, uint64_t gc, uint64_t e, struc
 	return 0;
 }
 
+/* Subcluster `sub` of a standard cluster with extended L2 entry (e, bitmap). */
+static int map_subcluster(struct qcow2_source *s, uint64_t gc, uint32_t sub, uint64_t e,
+			  uint64_t bitmap, struct mapping *m, struct ovk_error *err)
+{
+	uint64_t host = e & QCOW2_OFFSET_MASK;
+	int alloc = (bitmap >> sub) & 1, zero = (bitmap >> (32 + sub)) & 1;
+
+	if (e & (QCOW2_L2_RESERVED | QCOW2_OFLAG_ZERO))
+		return ovk_error_set(err, EINVAL, "cluster %llu: extended L2 entry 0x%016llx has "
+				     "reserved bits set", (unsigned long long)gc,
+				     (unsigned long long)e);
+	if (alloc && zero)
+		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u both allocated and "
+				     "zero (bitmap 0x%016llx)", (unsigned long long)gc, sub,
+				     (unsigned long long)bitmap);
+	if (zero) {
+		m->type = OVK_EXTENT_ZERO;
+		return 0;
+	}
+	if (!alloc) {
+		m->type = OVK_EXTENT_UNALLOCATED;
+		return 0;
+	}
+	if (host == 0)
+		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u allocated at host "
+				     "offset 0 (the header)", (unsigned long long)gc, sub);
+	if (host & (s->cs - 1))
+		return ovk_error_set(err, EINVAL, "cluster %llu: data at 0x%llx not cluster aligned",
+				     (unsigned long long)gc, (unsigned long long)host);
+	host += (uint64_t)sub * s->us;
+	if (!ovk_range_ok(host, unit_len(s, (gc << s->sub_bits) + sub), s->blob->size))
+		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u at 0x%llx beyond end "
+				     "of file (size %llu)", (unsigned long long)gc, sub,
+				     (unsigned long long)host, (unsigned long long)s->blob->size);
+	m->type = OVK_EXTENT_DATA;
+	m->host = host;
+	return 0;
+}
+
 static int map_standard(struct qcow2_source *s, uint64_t gc, uint64_t e, struct mapping *m,
 			struct ovk_error *err)
 {
@@ -201,11 +253,12 @@ static int map_standard(struct qcow2_source *s, uint64_t gc, uint64_t e, struct 
 	return 0;
 }
 
-static int map_cluster(struct qcow2_source *s, uint64_t gc, struct mapping *m,
-		       struct ovk_error *err)
+/* What walk unit u (a subcluster, or a whole cluster without them) maps to. */
+static int map_unit(struct qcow2_source *s, uint64_t u, struct mapping *m, struct ovk_error *err)
 {
-	uint64_t l1i = gc >> s->l2_bits, e;
-	const uint8_t *l2;
+	uint64_t gc = u >> s->sub_bits, l1i = gc >> s->l2_bits, e, bitmap;
+	uint32_t sub = (uint32_t)(u & (((uint64_t)1 << s->sub_bits) - 1));
+	const uint8_t *l2, *entry;
 
 	memset(m, 0, sizeof *m);
 	if (l2_table(s, l1i, &l2, err) < 0)
@@ -215,9 +268,19 @@ static int map_cluster(struct qcow2_source *s, uint64_t gc, struct mapping *m,
 		m->run_end = ovk_min_u64(s->h.size, (l1i + 1) << (s->l2_bits + s->h.cluster_bits));
 		return 0;
 	}
-	e = be64_load(l2 + 8 * (gc & (((uint64_t)1 << s->l2_bits) - 1)));
-	if (e & QCOW2_OFLAG_COMPRESSED)
+	entry = l2 + (uint64_t)s->entry_bytes * (gc & (((uint64_t)1 << s->l2_bits) - 1));
+	e = be64_load(entry);
+	bitmap = s->sub_bits ? be64_load(entry + 8) : 0;
+	if (e & QCOW2_OFLAG_COMPRESSED) {
+		/* Compressed clusters are whole; the walk meets them at their start. */
+		if (bitmap || sub)
+			return ovk_error_set(err, EINVAL, "cluster %llu: compressed cluster with a "
+					     "subcluster bitmap 0x%016llx", (unsigned long long)gc,
+					     (unsigned long long)bitmap);
 		return map_compressed(s, gc, e, m, err);
+	}
+	if (s->sub_bits)
+		return map_subcluster(s, gc, sub, e, bitmap, m, err);
 	return map_standard(s, gc, e, m, err);
 }
 
@@ -225,32 +288,32 @@ static int qcow2_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk
 {
 	struct qcow2_source *s = src->priv;
 	struct mapping first, m;
-	uint64_t gc, end;
+	uint64_t u, end;
 
 	if (s->pos >= s->h.size)
 		return 0;
-	gc = s->pos / s->cs;
-	if (map_cluster(s, gc, &first, err) < 0)
+	u = s->pos / s->us;
+	if (map_unit(s, u, &first, err) < 0)
 		return ovk_error_prefix(err, "%s", s->blob->name);
 	if (first.compressed) {
-		ovk_extent_set(ext, s->pos, cluster_len(s, gc), OVK_EXTENT_DATA, NULL);
+		ovk_extent_set(ext, s->pos, cluster_len(s, u >> s->sub_bits), OVK_EXTENT_DATA, NULL);
 		ext->loc = first.host;
 		ext->loc_len = first.host_len;
 		ring_push(s, ext, first.host, first.host_len);
 		s->pos += ext->length;
 		return 1;
 	}
-	/* Extend over clusters of the same kind (data: contiguous in the file). */
-	end = first.run_end ? first.run_end : s->pos + cluster_len(s, gc);
+	/* Extend over units of the same kind (data: contiguous in the file). */
+	end = first.run_end ? first.run_end : s->pos + unit_len(s, u);
 	while (end < s->h.size) {
-		uint64_t ngc = end / s->cs;
+		uint64_t nu = end / s->us;
 
-		if (map_cluster(s, ngc, &m, err) < 0)
+		if (map_unit(s, nu, &m, err) < 0)
 			return ovk_error_prefix(err, "%s", s->blob->name);
 		if (m.compressed || m.type != first.type ||
 		    (m.type == OVK_EXTENT_DATA && m.host != first.host + (end - s->pos)))
 			break;
-		end = m.run_end ? m.run_end : end + cluster_len(s, ngc);
+		end = m.run_end ? m.run_end : end + unit_len(s, nu);
 	}
 	ovk_extent_set(ext, s->pos, end - s->pos, first.type,
 		       first.type == OVK_EXTENT_DATA ? s->blob->data + first.host : NULL);
@@ -376,10 +439,11 @@ static int source_init(struct ovk_source *src, struct qcow2_source *s, struct ov
 	if (ovk_qcow2_header_decode(blob->data, (size_t)ovk_min_u64(blob->size, SIZE_MAX),
 				    blob->size, &s->h, err) < 0)
 		return -1;
-	if (s->h.incompatible & QCOW2_INCOMPAT_EXTL2)
-		return ovk_error_set(err, ENOTSUP, "extended L2 entries (subclusters) are not supported");
 	s->cs = (uint64_t)1 << s->h.cluster_bits;
 	s->l2_bits = ovk_qcow2_l2_bits(&s->h);
+	s->sub_bits = (s->h.incompatible & QCOW2_INCOMPAT_EXTL2) ? QCOW2_SUBCLUSTER_BITS : 0;
+	s->entry_bytes = s->sub_bits ? 16 : 8;
+	s->us = s->cs >> s->sub_bits;
 	if (backing_load(src, s, blob, flags, err) < 0)
 		return -1;
 	if (ovk_qcow2_codecs_new(s->h.compression_type, &s->codecs, err) < 0)

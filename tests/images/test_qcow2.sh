@@ -9,7 +9,8 @@
 #     `qemu-img compare`, and allocate no more (du) than `qemu-img convert`
 #     with the same options;
 #   - qcow2 images written by qemu-img (plain, zlib, zstd, 512-byte clusters,
-#     version 2, zero clusters, a backing chain) convert back byte-exactly;
+#     version 2, zero clusters, extended L2 subclusters, a backing chain)
+#     convert back byte-exactly;
 #   - --overlay writes an empty qcow2 over a VMDK that qemu reads through;
 #   - --info describes a qcow2; an absolute backing path is refused.
 . "$(dirname "$0")/lib.sh"
@@ -93,7 +94,9 @@ qcow2_ok "8 TiB sparse, cluster 2M" "$T/peta.raw" "$T/peta.raw" -f raw -o cluste
 
 # qcow2 written by qemu-img, read back.
 for opts in "" "-c" "-c -o compression_type=zstd" "-o cluster_size=512" \
-	"-c -o cluster_size=2M,compression_type=zstd" "-o compat=0.10" "-c -o compat=0.10"; do
+	"-c -o cluster_size=2M,compression_type=zstd" "-o compat=0.10" "-c -o compat=0.10" \
+	"-o extended_l2=on" "-c -o extended_l2=on,cluster_size=32k" \
+	"-o extended_l2=on,cluster_size=2M"; do
 	rm -f "$T/in.qcow2" "$T/back.raw"
 	# shellcheck disable=SC2086
 	qemu-img convert -f raw -O qcow2 $opts "$T/mix.raw" "$T/in.qcow2" || die "qemu-img convert $opts"
@@ -123,6 +126,26 @@ else
 	not_ok "backing chain of three qcow2s reads byte-exactly" "exit $RC" "stderr: $ERR"
 fi
 qcow2_ok "backing chain to qcow2" "$T/top-ref.raw" "$T/top.qcow2"
+
+# Extended L2 entries: subclusters allocated, zeroed and left to the
+# backing file inside one cluster, over a backing file with data everywhere.
+(
+	cd "$T" || exit 1
+	qemu-img create -q -f qcow2 -o extended_l2=on xbase.qcow2 4M &&
+		qemu-io -c "write -P 0x11 0 4M" xbase.qcow2 >/dev/null &&
+		qemu-img create -q -f qcow2 -o extended_l2=on -b xbase.qcow2 -F qcow2 xtop.qcow2 &&
+		qemu-io -c "write -P 0x22 4k 2k" -c "write -z 64k 6k" -c "write -P 0x33 130k 1k" \
+			-c "write -P 0x44 1M 64k" -c "discard 2M 64k" -c "write -z 3M 2k" \
+			xtop.qcow2 >/dev/null &&
+		qemu-img convert -O raw xtop.qcow2 xtop-ref.raw
+) || die "could not build the extended L2 chain"
+run "$OVA_CONVERT" -O raw "$T/xtop.qcow2" "$T/xtop.raw"
+if [ "$RC" -eq 0 ] && cmp -s "$T/xtop-ref.raw" "$T/xtop.raw"; then
+	ok "extended L2 subclusters over a backing file read byte-exactly"
+else
+	not_ok "extended L2 subclusters over a backing file read byte-exactly" "exit $RC" "stderr: $ERR"
+fi
+qcow2_ok "extended L2 chain to qcow2" "$T/xtop-ref.raw" "$T/xtop.qcow2"
 
 # --overlay over a VMDK, relative name resolved from the output directory.
 mkdir -p "$T/ov"
