@@ -562,8 +562,11 @@ static void test_hostile_headers(void **state)
 	expect_refused(img, len, 72, b8, 8, "unsupported incompatible");
 	be64_store(b8, QCOW2_INCOMPAT_DATA_FILE);
 	expect_refused(img, len, 72, b8, 8, "external data");
+	/* The bit turns 8-byte L2 entries into 16-byte ones: the data entries
+	 * of this image then read as bitmaps that allocate subclusters at host
+	 * offset 0, which must be refused, not read. */
 	be64_store(b8, QCOW2_INCOMPAT_EXTL2);
-	expect_refused(img, len, 72, b8, 8, "extended L2");
+	expect_refused(img, len, 72, b8, 8, "subcluster");
 	be64_store(b8, QCOW2_INCOMPAT_COMPRESSION);
 	expect_refused(img, len, 72, b8, 8, "compression");           /* type still 0 */
 	be32(b4, 7);
