@@ -151,17 +151,27 @@ static struct ovk_resolver *resolver_new(struct ovk_appliance *app, const char *
 struct member_stream {
 	struct ovk_appliance *app;
 	uint64_t generation;
+	uint64_t size, consumed;
 };
 
 static ssize_t member_stream_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
 {
 	struct member_stream *ms = opaque;
 	struct ovk_appliance *app = ms->app;
+	ssize_t n;
 
-	if (app->generation != ms->generation || app->cur_state != MEMBER_OPEN)
+	if (app->generation != ms->generation || app->cur_state != MEMBER_OPEN) {
+		/* Read whole before the stream moved on (a descriptor, then its
+		 * extent): nothing was skipped, so this is just the end. */
+		if (ms->consumed == ms->size)
+			return 0;
 		return ovk_error_set(err, EINVAL, "the stream has moved past this member "
 				     "(a streamed OVA is read once, in order)");
-	return ovk_tar_stream_read(app->ts, buf, len, err);
+	}
+	n = ovk_tar_stream_read(app->ts, buf, len, err);
+	if (n > 0)
+		ms->consumed += (uint64_t)n;
+	return n;
 }
 
 static void member_stream_close(void *opaque)
@@ -316,6 +326,7 @@ static int stream_open_member(struct ovk_appliance *app, const char *name,
 	}
 	ms->app = app;
 	ms->generation = app->generation;
+	ms->size = app->cur_size;
 	ovk_appliance_ref(app);
 	if (ovk_blob_stream(bname, app->cur_size, member_stream_read, ms, member_stream_close,
 			    res, out, err) != 0) {
@@ -400,7 +411,24 @@ static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned
 			goto out;
 		}
 	}
-	ret = ovk_blob_open_file(path, out, err);
+	if (ovk_blob_open_file(path, out, err) < 0)
+		goto out;
+	/* Its siblings (extents, backing files) are members too, checked the
+	 * same way, not plain files beside it: a symlinked extent must not
+	 * read a host file into the guest disk. */
+	if (!(flags & OVK_OPEN_UNSAFE_PATHS)) {
+		struct ovk_resolver *res = resolver_new(app, name);
+
+		if (!res) {
+			ovk_blob_free(*out);
+			*out = NULL;
+			ovk_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		(*out)->resolver->unref((*out)->resolver);
+		(*out)->resolver = res;
+	}
+	ret = 0;
 out:
 	free(path);
 	free(real);

@@ -252,13 +252,14 @@ json_get() {
 # only when that directory is absent (a plain clone); when it exists the test
 # must check at least one sample, or finish fails it.
 # appliance_disk_as DIR SUBFORMAT RAW: in the unpacked tiny appliance DIR,
-# make tiny-disk1.vmdk the guest disk RAW in that VMDK subformat, and fix
-# the OVF's File size and the SHA256 manifest to match.
+# make tiny-disk1.vmdk the guest disk RAW in that VMDK subformat (with its
+# extent files beside it, tiny-disk1-*.vmdk), and fix the OVF's File size
+# and the SHA256 manifest (every file) to match.
 appliance_disk_as() {
 	local dir=$1 f
 	qemu-img convert -f raw -O vmdk -o subformat="$2" "$3" "$dir/tiny-disk1.vmdk" || return 1
 	sed -i -E "s/(ovf:size=\")[0-9]+/\1$(stat -c %s "$dir/tiny-disk1.vmdk")/" "$dir/tiny.ovf"
-	(cd "$dir" && for f in tiny.ovf tiny-disk1.vmdk; do
+	(cd "$dir" && for f in tiny.ovf tiny-disk1*.vmdk; do
 		echo "SHA256($f)= $(sha256sum "$f" | cut -d' ' -f1)"
 	done >tiny.mf)
 }

@@ -154,6 +154,28 @@ expect_fail_clean "a tampered monolithicSparse disk of a compressed OVA is refus
 	"SHA256" "$OVA_CONVERT" "$T/src/sparse-bad.ova.gz" "$T/out"
 rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
 
+# 7d. A descriptor with a flat extent: in a compressed OVA the extent is
+# the next member, read after the descriptor; in a directory, an extent
+# that is a symlink out of it is refused (it would copy a host file into
+# the guest disk).
+mkdir -p "$T/flat"
+tar -C "$T/flat" -xf "$ova" && rm "$T/flat/tiny-disk1.vmdk"
+appliance_disk_as "$T/flat" monolithicFlat "$raw" || die "cannot make the monolithicFlat disk"
+tar -C "$T/flat" --format=ustar -czf "$T/src/flat.ova.gz" tiny.ovf tiny.mf tiny-disk1.vmdk \
+	tiny-disk1-flat.vmdk
+run "$OVA_CONVERT" "$T/src/flat.ova.gz" "$T/out"
+if [ "$RC" -eq 0 ] && compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2; then
+	ok "a compressed OVA with a descriptor and its flat extent converts"
+else
+	not_ok "a compressed OVA with a descriptor and its flat extent converts" "rc=$RC" "$ERR"
+fi
+rm -f "$T/out"/*
+cp "$T/flat/tiny-disk1-flat.vmdk" "$T/outside.img"
+ln -sf "$T/outside.img" "$T/flat/tiny-disk1-flat.vmdk"
+rm "$T/flat/tiny.mf"   # else the manifest check finds the link first
+expect_fail_clean "a directory appliance whose extent is a symlink out of it is refused" \
+	"$T/out" "outside the directory" "$OVA_CONVERT" "$T/flat" "$T/out"
+
 # 8. The directory form: the unpacked OVA.
 run "$OVA_CONVERT" "$T/m" "$T/out"
 check "a directory with one .ovf converts" compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2
