@@ -220,10 +220,9 @@ struct ovk_import_opts {
 	 * else qemu.  "qemu" (TCG) serves hosts whose KVM cannot run the
 	 * guest's firmware. */
 	const char *virt_type;
-	/* Where a qcow2 image for a pool waits before its upload (it cannot
-	 * be streamed: the writer seeks), and where a disk of a compressed OVA
-	 * that cannot be read as a stream is copied first (with `dir`: that
-	 * directory instead); NULL: /var/tmp. */
+	/* Where a disk of a compressed OVA that cannot be read as a stream is
+	 * copied first (with `dir`: that directory instead); NULL: /var/tmp.
+	 * Pool imports stage nothing else: qcow2 and raw volumes stream. */
 	const char *tmp_dir;
 	int start;
 	int print_xml;             /* build the XML only: nothing is written */

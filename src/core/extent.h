@@ -123,10 +123,26 @@ struct ovk_sink {
 	void *priv;
 };
 
+/* Where a sink's bytes go instead of a file descriptor: a place that can
+ * only be written front to back, such as a libvirt upload stream.  It
+ * behaves as a new, empty regular file would: pwrite() may go anywhere
+ * (also backwards), bytes never written read as zero, and set_size() is
+ * ftruncate() (the sink only ever extends).  Durability is the target's
+ * business: a sink does not sync it.  Only sinks that say so honour it
+ * (qcow2); the others need an fd. */
+struct ovk_byte_target {
+	int (*pwrite)(void *opaque, uint64_t off, const void *buf, size_t len,
+		      struct ovk_error *err);
+	int (*set_size)(void *opaque, uint64_t size, struct ovk_error *err);
+	void *opaque;
+};
+
 /* What a sink is opened on: an open file descriptor (a temp file or a block
- * device, positioned at 0, empty unless a block device), plus options. */
+ * device, positioned at 0, empty unless a block device), or a byte target,
+ * plus options. */
 struct ovk_sink_params {
 	int fd;
+	const struct ovk_byte_target *target;   /* NULL: write to fd */
 	const char *name;           /* for messages */
 	int is_block_device;
 	uint64_t size;              /* virtual size */

@@ -310,10 +310,11 @@ static void blank_close(struct ovk_source *src)
 	(void)src;
 }
 
+static const struct ovk_source_ops blank_ops = { .next = blank_next, .close = blank_close };
+
 int ovk_convert_blank(uint64_t size, const char *output, const struct ovk_convert_opts *opts,
 		      struct ovk_error *err)
 {
-	static const struct ovk_source_ops blank_ops = { .next = blank_next, .close = blank_close };
 	struct ovk_source blank = { .ops = &blank_ops, .format = "blank", .size = size };
 	struct ovk_chain chain = { .src = { &blank }, .depth = 1 };
 	struct ovk_convert_opts o = *opts;
@@ -325,6 +326,20 @@ int ovk_convert_blank(uint64_t size, const char *output, const struct ovk_conver
 	if (size == 0)
 		return ovk_error_set(err, EINVAL, "%s: a blank disk needs a capacity", output);
 	return run_into_output(&chain, fmt, output, &o, NULL, NULL, NULL, err);
+}
+
+int ovk_convert_blank_to(uint64_t size, ovk_sink_opener open_sink, void *opaque,
+			 const struct ovk_convert_opts *opts, struct ovk_error *err)
+{
+	struct ovk_source blank = { .ops = &blank_ops, .format = "blank", .size = size };
+	struct ovk_chain chain = { .src = { &blank }, .depth = 1 };
+	struct destination dst = { .open_sink = open_sink, .opaque = opaque };
+	struct ovk_convert_opts o = *opts;
+
+	o.hash_algs = NULL;
+	if (size == 0)
+		return ovk_error_set(err, EINVAL, "a blank disk needs a capacity");
+	return run_into_sink(&chain, &dst, &o, NULL, err);
 }
 
 int ovk_convert(const char *input, const char *output, const struct ovk_convert_opts *opts,

@@ -101,6 +101,9 @@ int ovk_convert_blob_to(struct ovk_blob *blob, ovk_sink_opener open_sink, void *
 /* An empty image of `size` bytes (an OVF disk with no File). */
 int ovk_convert_blank(uint64_t size, const char *output, const struct ovk_convert_opts *opts,
 		      struct ovk_error *err);
+/* The same into a sink of the caller's, as ovk_convert_blob_to(). */
+int ovk_convert_blank_to(uint64_t size, ovk_sink_opener open_sink, void *opaque,
+			 const struct ovk_convert_opts *opts, struct ovk_error *err);
 
 /* Output files: a temp file in the target directory, linked into place on
  * commit; a block device is written in place. */

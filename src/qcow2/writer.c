@@ -56,6 +56,14 @@ static int stage_flush_with(struct qcow2_writer *w, const uint8_t *p, size_t len
 	uint64_t off = w->stage_off;
 	size_t total = w->stage_len + len;
 
+	if (w->target) {
+		/* a target has no pwritev: two writes that follow each other */
+		if ((w->stage_len && ovk_qcow2_w_pwrite(w, off, w->stage, w->stage_len, err) < 0) ||
+		    ovk_qcow2_w_pwrite(w, off + w->stage_len, p, len, err) < 0)
+			return -1;
+		w->stage_len = 0;
+		return 0;
+	}
 	while (total) {
 		ssize_t n = pwritev(w->fd, iov[0].iov_len ? iov : iov + 1, iov[0].iov_len ? 2 : 1,
 				    (off_t)off);
@@ -359,7 +367,7 @@ static int qcow2_finish(struct ovk_sink *sink, struct ovk_error *err)
 	if (l2_flush(w, err) < 0 || stage_flush(w, err) < 0 ||
 	    ovk_qcow2_w_meta_finish(w, err) < 0 || write_header(w, err) < 0)
 		goto out;
-	if (w->sync && fsync(w->fd) < 0) {
+	if (w->sync && !w->target && fsync(w->fd) < 0) {
 		ovk_error_sys(err, errno, "%s: fsync", w->name);
 		goto out;
 	}
@@ -424,10 +432,11 @@ static int parse_options(const struct ovk_sink_params *p, uint64_t *cs, unsigned
 static int writer_init(struct qcow2_writer *w, const struct ovk_sink_params *p, uint64_t cs,
 		       unsigned ctype, struct ovk_error *err)
 {
-	w->fd = p->fd;
-	w->is_block_device = p->is_block_device;
+	w->fd = p->target ? -1 : p->fd;
+	w->target = p->target;
+	w->is_block_device = p->target ? 0 : p->is_block_device;
 	w->sync = p->sync;
-	ovk_writeback_init(&w->wb, p->fd, p->sync && !p->is_block_device);
+	ovk_writeback_init(&w->wb, w->fd, p->sync && !w->is_block_device && !p->target);
 	w->size = p->size;
 	w->cs = cs;
 	w->clusters = (p->size + cs - 1) / cs;

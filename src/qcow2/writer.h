@@ -14,6 +14,12 @@
  *                    host range it covers (cluster_size / 2 clusters)
  *   at the end       the L1 table and the refcount table
  *
+ * Only three kinds of write go backwards: the header, a refcount block
+ * (written when the cursor leaves its range, into the cluster reserved at
+ * the range's start), and the block pinned for packed compressed bytes.
+ * Each is at most a cluster, which is what lets a byte target
+ * (core/extent.h) stream everything else and patch those afterwards.
+ *
  * Refcounts are final the moment a cluster is allocated, so only the block
  * of the host range under the allocation cursor is in memory (plus one for
  * the cluster still being packed with compressed bytes); it is written when
@@ -25,11 +31,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/extent.h"
 #include "core/writeback.h"
 #include "qcow2/qcow2.h"
 
 struct qcow2_writer {
 	int fd;
+	const struct ovk_byte_target *target;   /* instead of fd, when set */
 	char *name;
 	int is_block_device;
 	int sync;

@@ -49,6 +49,8 @@ int ovk_qcow2_w_pwrite(struct qcow2_writer *w, uint64_t off, const void *buf, si
 {
 	const uint8_t *p = buf;
 
+	if (w->target)
+		return w->target->pwrite(w->target->opaque, off, buf, len, err);
 	while (len) {
 		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
 
@@ -405,8 +407,12 @@ int ovk_qcow2_w_meta_finish(struct qcow2_writer *w, struct ovk_error *err)
 					QCOW2_OFLAG_COPIED, err) < 0) ||
 	    write_table(w, rt_first * w->cs, w->reftable, w->reftable_len, rt_clusters, 0, err) < 0)
 		return -1;
-	if (!w->is_block_device && ftruncate(w->fd, (off_t)(w->next * w->cs)) < 0)
+	if (w->target) {
+		if (w->target->set_size(w->target->opaque, w->next * w->cs, err) < 0)
+			return -1;
+	} else if (!w->is_block_device && ftruncate(w->fd, (off_t)(w->next * w->cs)) < 0) {
 		return ovk_error_sys(err, errno, "%s: setting the size", w->name);
+	}
 	w->hdr.l1_size = (uint32_t)w->l1_size;
 	w->hdr.l1_table_offset = l1_first * w->cs;
 	w->hdr.refcount_table_offset = rt_first * w->cs;

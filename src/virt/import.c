@@ -14,8 +14,9 @@
  * A failure in 4 or 5 undoes 4 and 5: domains are undefined, volumes and
  * files deleted, a replaced domain's definition restored (issue 7: "no
  * half-done imports").  With --replace a file is replaced by the final
- * rename of its conversion and a pool volume just before its upload, so a
- * failing conversion leaves the old ones in place.
+ * rename of its conversion, so a failing conversion leaves the old one in
+ * place; a pool volume goes just before its replacement streams in
+ * (upload.c), so a failing one leaves the old domain without it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -329,8 +330,8 @@ int ovk_import(const char *input, const struct ovk_import_opts *opts,
 		goto out;
 	if (ovk_lv_open(opts->uri, &im.lv, err) < 0 || set_str(&res->uri, ovk_lv_uri(im.lv), err) < 0)
 		goto out;
-	if (ovk_store_open(im.lv, opts->dir, opts->pool, opts->format, opts->tmp_dir,
-			   opts->print_xml, &im.st, err) < 0 ||
+	if (ovk_store_open(im.lv, opts->dir, opts->pool, opts->format, opts->print_xml, &im.st,
+			   err) < 0 ||
 	    set_str(&res->storage, ovk_store_describe(im.st), err) < 0)
 		goto out;
 	if (plan_systems(&im, err) < 0)

@@ -356,8 +356,9 @@ out:
 
 /* ------------------------------------------------------------- upload */
 
-int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, uint64_t length,
-			int sparse, struct ovk_lv_upload **out, struct ovk_error *err)
+int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, uint64_t offset,
+			uint64_t length, int sparse, struct ovk_lv_upload **out,
+			struct ovk_error *err)
 {
 	struct ovk_lv_upload *up = NULL;
 	virStoragePoolPtr p = NULL;
@@ -378,7 +379,7 @@ int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, ui
 		lv_fail(err, "volume %s: cannot open a stream", vol);
 		goto out;
 	}
-	if (virStorageVolUpload(up->vol, up->st, 0, length,
+	if (virStorageVolUpload(up->vol, up->st, offset, length,
 				sparse ? VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0) < 0) {
 		lv_fail(err, "volume %s: cannot start the upload", vol);
 		goto out;

@@ -67,12 +67,18 @@ int ovk_lv_vol_delete(struct ovk_lv *lv, const char *pool, const char *vol,
 		      struct ovk_error *err);
 
 /* An upload into a volume through a libvirt stream (virStorageVolUpload),
- * which works over remote connections.  `sparse`: holes are sent as holes
+ * which works over remote connections: `length` bytes (0: up to the end of
+ * the stream) from byte `offset`.  On a file volume the daemon opens the
+ * file without O_TRUNC and seeks to `offset`, so the bytes outside the
+ * range stay as they are (libvirt's virStorageBackendVolUploadLocal and
+ * virFDStreamOpenFileInternal).  `sparse`: holes are sent as holes
  * (VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM); only for file-backed volumes,
- * where a hole reads as zeros. */
+ * where the daemon makes a hole with lseek and ftruncate: it reads as
+ * zeros only where the file had no bytes yet, and it cuts the file there. */
 struct ovk_lv_upload;
-int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, uint64_t length,
-			int sparse, struct ovk_lv_upload **out, struct ovk_error *err);
+int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, uint64_t offset,
+			uint64_t length, int sparse, struct ovk_lv_upload **out,
+			struct ovk_error *err);
 int ovk_lv_upload_send(struct ovk_lv_upload *up, const void *buf, size_t len,
 		       struct ovk_error *err);
 int ovk_lv_upload_hole(struct ovk_lv_upload *up, uint64_t len, struct ovk_error *err);

@@ -1,7 +1,7 @@
 /*
  * storage.c: the import's disk targets (storage.h): choosing the pool or
- * directory, naming, collision checks, writing, and rollback.  The raw
- * upload sink, which streams a conversion into a volume, is in upload.c.
+ * directory, naming, collision checks, writing, and rollback.  The upload
+ * sinks, which stream a conversion into a volume, are in upload.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +30,6 @@ struct ovk_store {
 	char *format;
 	int block;               /* a block pool */
 	int replace;             /* --replace: same-named files/volumes go */
-	const char *tmp_dir;     /* qcow2 images before their upload */
 	char desc[512];
 	char **files;            /* created, for rollback */
 	size_t n_files;
@@ -99,7 +98,7 @@ static int pick_pool(struct ovk_store *st, const char *pool, const char *format,
 }
 
 int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const char *format,
-		   const char *tmp_dir, int dry_run, struct ovk_store **out,
+		   int dry_run, struct ovk_store **out,
 		   struct ovk_error *err)
 {
 	struct ovk_store *st = calloc(1, sizeof(*st));
@@ -110,7 +109,6 @@ int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const c
 	if (!st)
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	st->lv = lv;
-	st->tmp_dir = tmp_dir ? tmp_dir : OVK_STORE_TMP_DIR;
 	if (format && strcmp(format, "qcow2") != 0 && strcmp(format, "raw") != 0) {
 		ovk_error_set(err, EINVAL, "format %s: only qcow2 and raw are imported", format);
 		goto out;
@@ -182,7 +180,7 @@ int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error 
 /* Only refuse here: with --replace nothing is removed yet, so a failure
  * before a disk is written leaves the old one in place.  A file is then
  * replaced by the conversion's final rename, a volume just before its
- * new contents are uploaded (libvirt cannot rename volumes). */
+ * new contents stream in (libvirt cannot rename volumes). */
 static int check_one(struct ovk_store *st, const struct ovk_plan_drive *d, int replace,
 		     struct ovk_error *err)
 {
@@ -234,67 +232,24 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struc
 }
 
 /* --replace on a pool: the old volume goes just before the new one is
- * created, once its contents are ready (qcow2) or about to stream (raw). */
-static int drop_old_volume(struct ovk_store *st, const struct ovk_plan_drive *d,
-			   struct ovk_error *err)
-{
-	if (!st->replace)
-		return 0;
-	return ovk_lv_vol_delete(st->lv, st->pool, d->vol, err);
-}
-
-/* qcow2 into a pool: a temp file, then its bytes through the stream. */
-static int upload_qcow2(struct ovk_store *st, const struct ovk_plan_drive *d,
-			struct ovk_blob *blob, uint64_t capacity,
-			const struct ovk_convert_opts *copts, struct ovk_error *err)
-{
-	struct ovk_convert_opts o = *copts;
-	char *tmp = NULL;
-	int ret = -1, made = 0;
-
-	if (asprintf(&tmp, "%s/.ovk-upload-%ld-%s", st->tmp_dir, (long)getpid(), d->vol) < 0) {
-		ovk_blob_free(blob);
-		return ovk_error_set(err, ENOMEM, "out of memory");
-	}
-	o.out_format = "qcow2";
-	o.force = 0;
-	if (blob) {
-		if (ovk_convert_blob(blob, tmp, &o, err) < 0)
-			goto out;
-	} else if (ovk_convert_blank(capacity, tmp, &o, err) < 0) {
-		goto out;
-	}
-	made = 1;
-	if (drop_old_volume(st, d, err) < 0 ||
-	    ovk_lv_vol_create(st->lv, st->pool, d->vol, "qcow2", capacity, 0, err) < 0)
-		goto out;
-	if (ovk_upload_remember(&st->vols, &st->n_vols, d->vol) < 0) {
-		ovk_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	ret = ovk_upload_file(st->lv, st->pool, d->vol, tmp, copts->cancel, err);
-out:
-	if (made)
-		unlink(tmp);
-	free(tmp);
-	return ret;
-}
-
+ * created, once the input is open (upload.c); a file is replaced by the
+ * conversion's final rename. */
 int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
 		    uint64_t capacity, const struct ovk_convert_opts *copts,
 		    struct ovk_error *err)
 {
+	struct ovk_upload_dest dest = {
+		.lv = st->lv, .pool = st->pool, .vol = d->vol, .block = st->block,
+		.replace = st->replace, .vols = &st->vols, .n_vols = &st->n_vols,
+	};
 	int ret;
 
 	if (st->dir)
 		ret = write_dir(st, d, blob, capacity, copts, err);
 	else if (strcmp(st->format, "qcow2") == 0)
-		ret = upload_qcow2(st, d, blob, capacity, copts, err);
-	else if ((ret = drop_old_volume(st, d, err)) == 0)
-		ret = ovk_upload_raw(st->lv, st->pool, d->vol, st->block, blob, capacity, copts,
-				     &st->vols, &st->n_vols, err);
+		ret = ovk_upload_qcow2(&dest, blob, capacity, copts, err);
 	else
-		ovk_blob_free(blob);
+		ret = ovk_upload_raw(&dest, blob, capacity, copts, err);
 	if (ret < 0)
 		ovk_error_prefix(err, "%s", d->vol);
 	return ret;

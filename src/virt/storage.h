@@ -8,9 +8,9 @@
  *     API and filled through virStorageVolUpload, so the pool may be on a
  *     remote host.  File pools (dir, fs, netfs) get qcow2, block pools
  *     (logical, disk, iscsi, rbd, ...) raw, created at full size first.
- *     Raw is streamed straight from the conversion (holes as holes on file
- *     pools); qcow2 needs seeks while it is written, so it is converted
- *     to a temp file in `tmp_dir` first, uploaded, and the temp deleted.
+ *     Both are streamed straight from the conversion, with no local copy
+ *     (upload.h); with --replace the old volume goes just before the new
+ *     one is created, so an import that fails after that leaves neither.
  *
  * Everything created is remembered, and ovk_store_rollback() removes it:
  * an import that fails leaves nothing behind.
@@ -22,19 +22,13 @@
 #include "lv.h"
 #include "plan.h"
 
-/* Where qcow2 images wait before their upload to a pool, unless the
- * caller says (ovk_import_opts.tmp_dir, --tmp-dir).  /var/tmp, not /tmp:
- * it is for large files and often not a small tmpfs. */
-#define OVK_STORE_TMP_DIR "/var/tmp"
-
 struct ovk_store;
 
 /* Choose the target: `dir`, else `pool`, else the pool "default" (errnum
  * EDESTADDRREQ when it does not exist).  `format` NULL: by pool type.
- * `tmp_dir` NULL: OVK_STORE_TMP_DIR (borrowed: keep it alive).
  * With `dry_run` nothing is checked on the host beyond lookups. */
 int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const char *format,
-		   const char *tmp_dir, int dry_run, struct ovk_store **out,
+		   int dry_run, struct ovk_store **out,
 		   struct ovk_error *err);
 void ovk_store_free(struct ovk_store *st);
 /* "pool default (dir, qcow2)" or "directory /x (qcow2)", for the summary. */

@@ -1,24 +1,51 @@
 /*
- * upload.c: streaming into pool volumes (upload.h).  The raw sink follows
- * the engine's sink contract (core/extent.h): extents in ascending order
- * tiling [0, size), DATA direct, one writer thread.
+ * upload.c: streaming into pool volumes (upload.h).  Both sinks follow the
+ * engine's sink contract (core/extent.h): extents in ascending order tiling
+ * [0, size), DATA direct, one writer thread.
+ *
+ * raw: DATA goes out as stream data, zeros as holes or written zeros.
+ *
+ * qcow2: the engine's own qcow2 sink writes to a byte target instead of a
+ * file.  The qcow2 writer goes strictly forward except for a few writes
+ * of at most a cluster each (qcow2/writer.h: the header, a refcount block
+ * per host range, the block pinned for packed compressed bytes), so:
+ *
+ *   volume  |hdr|rb0|data ... L2|data ... L2|rb1|data ...|L1|reftable|
+ *   stream  0 -------------------------------------------------------> end
+ *            ^    ^                              ^
+ *            |    |                              patches: kept in memory,
+ *            zeros until patched                 one upload each at the end
+ *
+ *   - a write at or past the stream's frontier goes down the one upload
+ *     stream, the gap before it as zeros (not holes: a sparse stream's hole
+ *     is lseek + ftruncate on the daemon's side, which leaves the bytes
+ *     libvirt's own qemu-img create put at the start of the volume);
+ *   - a write below the frontier is a patch: kept, and once the stream is
+ *     finished written with its own virStorageVolUpload(offset, length),
+ *     which leaves the rest of the file alone (lv.h).
+ * fwdtarget.c does the bookkeeping; this file the libvirt side.
+ *
+ * The volume is therefore never valid before the last patch (the header
+ * is one), and a failure at any point leaves a volume the rollback
+ * deletes.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "engine/engine.h"
+#include "fwdtarget.h"
 #include "upload.h"
 
 /* Zero detection granularity: 64 KiB, the qcow2 cluster size, so a raw
  * upload sends the same holes a qcow2 conversion would skip. */
 #define UPLOAD_BLOCK ((uint32_t)64 << 10)
-/* Read size for file uploads: 4 MiB, large enough that the RPC overhead
- * per message (libvirt splits into 256 KiB packets) does not matter. */
-#define UPLOAD_BUF ((size_t)4 << 20)
+/* The most bytes of qcow2 patches kept for after the stream.  At the
+ * default 64 KiB clusters the writer patches the header (a few hundred
+ * bytes) and one 64 KiB refcount block per 2 GiB of host data (a block
+ * counts cs / 2 clusters), so 128 MiB covers 4 TiB of stored data; past
+ * that the import fails, naming the way out. */
+#define UPLOAD_PATCH_MAX ((size_t)128 << 20)
 
 struct raw_sink {
 	struct ovk_sink sink;
@@ -86,32 +113,37 @@ int ovk_upload_remember(char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
-/* What the engine's sink opener needs to create and open the volume once
- * the input's size is known. */
-struct raw_target {
-	struct ovk_lv *lv;
-	const char *pool, *vol;
-	int block;
-	char ***vols;
-	size_t *n_vols;
-};
-
-static int open_raw_target(void *opaque, uint64_t size, struct ovk_sink **out,
-			   struct ovk_error *err)
+/* The volume a sink opener creates once the input is open and its size
+ * known: with --replace the old one goes first (libvirt cannot rename, so
+ * this is as late as it can go: the input has been opened and checked,
+ * but its digests are known only once it has streamed), and the new one
+ * is remembered for the rollback. */
+static int new_volume(const struct ovk_upload_dest *d, const char *format, uint64_t size,
+		      uint64_t allocation, struct ovk_error *err)
 {
-	struct raw_target *t = opaque;
+	if (d->replace && ovk_lv_vol_delete(d->lv, d->pool, d->vol, err) < 0)
+		return -1;
+	if (ovk_lv_vol_create(d->lv, d->pool, d->vol, format, size, allocation, err) < 0)
+		return -1;
+	if (ovk_upload_remember(d->vols, d->n_vols, d->vol) < 0)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int open_raw_dest(void *opaque, uint64_t size, struct ovk_sink **out,
+			 struct ovk_error *err)
+{
+	const struct ovk_upload_dest *d = opaque;
 	struct raw_sink *rs;
 
-	if (ovk_lv_vol_create(t->lv, t->pool, t->vol, "raw", size, t->block ? size : 0, err) < 0)
+	if (new_volume(d, "raw", size, d->block ? size : 0, err) < 0)
 		return -1;
-	if (ovk_upload_remember(t->vols, t->n_vols, t->vol) < 0)
-		return ovk_error_set(err, ENOMEM, "out of memory");
 	if (!(rs = calloc(1, sizeof(*rs))))
 		return ovk_error_set(err, ENOMEM, "out of memory");
-	rs->block = t->block;
+	rs->block = d->block;
 	rs->sink = (struct ovk_sink){ .ops = &raw_ops, .format = "raw", .size = size,
 				      .block_size = UPLOAD_BLOCK, .priv = rs };
-	if (ovk_lv_upload_begin(t->lv, t->pool, t->vol, size, !t->block, &rs->up, err) < 0) {
+	if (ovk_lv_upload_begin(d->lv, d->pool, d->vol, 0, size, !d->block, &rs->up, err) < 0) {
 		free(rs);
 		return -1;
 	}
@@ -119,67 +151,174 @@ static int open_raw_target(void *opaque, uint64_t size, struct ovk_sink **out,
 	return 0;
 }
 
-int ovk_upload_raw(struct ovk_lv *lv, const char *pool, const char *vol, int block,
-		   struct ovk_blob *blob, uint64_t capacity, const struct ovk_convert_opts *copts,
-		   char ***vols, size_t *n_vols, struct ovk_error *err)
+/* A blank raw volume needs no data: libvirt creates it sparse (file pools)
+ * or allocated (block pools, where the device's old bytes are the price of
+ * not writing them; a guest does not read a blank disk before it writes). */
+int ovk_upload_raw(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+		   const struct ovk_convert_opts *copts, struct ovk_error *err)
 {
-	struct raw_target t = { lv, pool, vol, block, vols, n_vols };
-
-	if (!blob) {
-		if (ovk_lv_vol_create(lv, pool, vol, "raw", capacity, block ? capacity : 0,
-				      err) < 0)
-			return -1;
-		if (ovk_upload_remember(vols, n_vols, vol) < 0)
-			return ovk_error_set(err, ENOMEM, "out of memory");
-		return 0;
-	}
-	return ovk_convert_blob_to(blob, open_raw_target, &t, copts, err);
+	if (!blob)
+		return new_volume(d, "raw", capacity, d->block ? capacity : 0, err);
+	return ovk_convert_blob_to(blob, open_raw_dest, (void *)d, copts, err);
 }
 
-int ovk_upload_file(struct ovk_lv *lv, const char *pool, const char *vol, const char *path,
-		    volatile sig_atomic_t *cancel, struct ovk_error *err)
+/* ------------------------------------------------------------------ qcow2 */
+
+struct qcow2_upload {
+	struct ovk_sink sink;          /* what the engine sees: wraps `inner` */
+	struct ovk_sink *inner;        /* the qcow2 sink, writing to fwd.target */
+	struct ovk_fwd fwd;            /* the stream and the patches */
+	struct ovk_lv *lv;
+	const char *pool, *vol;
+	struct ovk_lv_upload *up;      /* the stream, from byte 0 */
+};
+
+static void qcow2_upload_free(struct qcow2_upload *q)
 {
-	struct ovk_lv_upload *up = NULL;
-	uint8_t *buf = NULL;
-	off_t size;
-	uint64_t done = 0;
-	int fd = -1, ret = -1;
+	if (q->inner)
+		q->inner->ops->abort(q->inner);
+	ovk_lv_upload_abort(q->up);
+	ovk_fwd_free(&q->fwd);
+	free(q);
+}
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    (size = lseek(fd, 0, SEEK_END)) < 0) {
-		ovk_error_sys(err, errno, "%s", path);
-		goto out;
-	}
-	if (!(buf = malloc(UPLOAD_BUF))) {
-		ovk_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (ovk_lv_upload_begin(lv, pool, vol, (uint64_t)size, 0, &up, err) < 0)
-		goto out;
-	while (done < (uint64_t)size) {
-		size_t want = (uint64_t)size - done < UPLOAD_BUF ? (size_t)((uint64_t)size - done)
-								 : UPLOAD_BUF;
-		ssize_t n = pread(fd, buf, want, (off_t)done);
+static int stream_send(void *opaque, const void *buf, size_t len, struct ovk_error *err)
+{
+	struct qcow2_upload *q = opaque;
 
-		if (cancel && *cancel) {
-			ovk_error_set(err, ECANCELED, "%s: interrupted", path);
-			goto out;
+	return ovk_lv_upload_send(q->up, buf, len, err);
+}
+
+static int qcow2_up_write(struct ovk_sink *s, const struct ovk_extent *ext, const uint8_t *enc,
+			  size_t enc_len, struct ovk_error *err)
+{
+	struct qcow2_upload *q = s->priv;
+
+	return q->inner->ops->write(q->inner, ext, enc, enc_len, err);
+}
+
+static int qcow2_up_encode(struct ovk_sink *s, const uint8_t *block, size_t len, uint8_t *out,
+			   size_t out_cap, size_t *out_len, struct ovk_error *err)
+{
+	struct qcow2_upload *q = s->priv;
+
+	return q->inner->ops->encode(q->inner, block, len, out, out_cap, out_len, err);
+}
+
+/* Each patch with an upload of its own, in the order written (a later one
+ * over an earlier one wins, as it would in a file). */
+static int apply_patches(struct qcow2_upload *q, struct ovk_error *err)
+{
+	for (size_t i = 0; i < q->fwd.n_patches; i++) {
+		const struct ovk_fwd_patch *pt = &q->fwd.patches[i];
+		struct ovk_lv_upload *up;
+
+		if (ovk_lv_upload_begin(q->lv, q->pool, q->vol, pt->off, pt->len, 0, &up, err) < 0)
+			return -1;
+		if (ovk_lv_upload_send(up, pt->data, pt->len, err) < 0) {
+			ovk_lv_upload_abort(up);
+			return -1;
 		}
-		if (n <= 0) {
-			ovk_error_sys(err, n < 0 ? errno : EIO, "%s: read", path);
-			goto out;
-		}
-		if (ovk_lv_upload_send(up, buf, (size_t)n, err) < 0)
-			goto out;
-		done += (uint64_t)n;
+		if (ovk_lv_upload_finish(up, err) < 0)
+			return -1;
 	}
-	ret = ovk_lv_upload_finish(up, err);
-	up = NULL;
-out:
-	if (up)
-		ovk_lv_upload_abort(up);
-	free(buf);
-	if (fd >= 0)
-		close(fd);
+	return 0;
+}
+
+/* The qcow2 sink completes the image through the target (its tables and,
+ * as patches, the header and the last refcount blocks), then the stream
+ * ends and the patches go in. */
+static int qcow2_up_finish(struct ovk_sink *s, struct ovk_error *err)
+{
+	struct qcow2_upload *q = s->priv;
+	struct ovk_sink *inner = q->inner;
+	int ret;
+
+	q->inner = NULL;
+	ret = inner->ops->finish(inner, err);
+	if (ret == 0) {
+		ret = ovk_lv_upload_finish(q->up, err);
+		q->up = NULL;
+	}
+	if (ret == 0)
+		ret = apply_patches(q, err);
+	qcow2_upload_free(q);
 	return ret;
+}
+
+static void qcow2_up_abort(struct ovk_sink *s)
+{
+	qcow2_upload_free(s->priv);
+}
+
+static const struct ovk_sink_ops qcow2_up_ops = {
+	.write = qcow2_up_write,
+	.encode = qcow2_up_encode,
+	.finish = qcow2_up_finish,
+	.abort = qcow2_up_abort,
+};
+
+static const struct ovk_sink_ops qcow2_up_ops_plain = {
+	.write = qcow2_up_write,
+	.finish = qcow2_up_finish,
+	.abort = qcow2_up_abort,
+};
+
+struct qcow2_dest {
+	const struct ovk_upload_dest *d;
+	const struct ovk_convert_opts *copts;
+};
+
+/* Open the qcow2 sink first (its options are checked before anything is
+ * created), then create the volume and start its stream. */
+static int open_qcow2_dest(void *opaque, uint64_t size, struct ovk_sink **out,
+			   struct ovk_error *err)
+{
+	const struct qcow2_dest *t = opaque;
+	const struct ovk_upload_dest *d = t->d;
+	const struct ovk_format *fmt = ovk_format_by_name("qcow2");
+	struct ovk_sink_params params = {
+		.fd = -1, .name = d->vol, .size = size,
+		.compress = t->copts->compress, .options = t->copts->options,
+	};
+	struct qcow2_upload *q;
+	int ret = -1;
+
+	if (!fmt || !fmt->open_sink)
+		return ovk_error_set(err, ENOTSUP, "no qcow2 writer");
+	if (!(q = calloc(1, sizeof(*q))))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	q->lv = d->lv;
+	q->pool = d->pool;
+	q->vol = d->vol;
+	ovk_fwd_init(&q->fwd, d->vol, UPLOAD_PATCH_MAX, stream_send, q);
+	q->fwd.patch_hint = "the qcow2 metadata of this much data needs --format raw or --dir";
+	params.target = &q->fwd.target;
+	if (fmt->open_sink(&params, &q->inner, err) < 0)
+		goto out;
+	if (new_volume(d, "qcow2", size, 0, err) < 0 ||
+	    ovk_lv_upload_begin(d->lv, d->pool, d->vol, 0, 0, 0, &q->up, err) < 0)
+		goto out;
+	q->sink = (struct ovk_sink){
+		.ops = q->inner->ops->encode ? &qcow2_up_ops : &qcow2_up_ops_plain,
+		.format = "qcow2", .size = size, .block_size = q->inner->block_size,
+		.encode_cap = q->inner->encode_cap, .priv = q,
+	};
+	*out = &q->sink;
+	q = NULL;
+	ret = 0;
+out:
+	if (q)
+		qcow2_upload_free(q);
+	return ret;
+}
+
+int ovk_upload_qcow2(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+		     const struct ovk_convert_opts *copts, struct ovk_error *err)
+{
+	struct qcow2_dest t = { d, copts };
+
+	if (!blob)
+		return ovk_convert_blank_to(capacity, open_qcow2_dest, &t, copts, err);
+	return ovk_convert_blob_to(blob, open_qcow2_dest, &t, copts, err);
 }

@@ -1,32 +1,45 @@
 /*
- * upload.h: filling a pool volume through a libvirt stream.
- *   - ovk_upload_raw(): the conversion itself is the stream: a sink whose
- *     DATA goes out as stream data and whose zeros go out as holes (file
- *     pools) or as written zeros (block pools, where a hole would leave
- *     the device's old bytes).  No local copy of the disk is made.
- *   - ovk_upload_file(): the bytes of a finished local file (a qcow2 image,
- *     which cannot be written front to back).
+ * upload.h: filling a pool volume through a libvirt stream.  The conversion
+ * itself is the stream: no local copy of the disk is made, and the pool may
+ * be on another host.
+ *   - ovk_upload_raw(): a sink whose DATA goes out as stream data and whose
+ *     zeros go out as holes (file pools) or as written zeros (block pools,
+ *     where a hole would leave the device's old bytes).
+ *   - ovk_upload_qcow2(): the qcow2 sink writing through the stream, and
+ *     the few bytes it writes behind itself (the header, refcount blocks)
+ *     uploaded into place once the stream is done (upload.c).
  */
 #ifndef OVK_VIRT_UPLOAD_H
 #define OVK_VIRT_UPLOAD_H
 
-#include <signal.h>
 #include <stddef.h>
 
 #include "core/blob.h"
 #include "lv.h"
 
-/* Create volume `vol` (raw, fully allocated when `block`) of the source's
- * size, remember it in *vols (for rollback) and stream `blob` (taken over)
+/* The volume to fill, and the list of volumes created (for the rollback,
+ * which deletes them). */
+struct ovk_upload_dest {
+	struct ovk_lv *lv;
+	const char *pool, *vol;
+	int block;                  /* a block pool: allocate, write zeros */
+	int replace;                /* --replace: delete `vol` just before creating it */
+	char ***vols;
+	size_t *n_vols;
+};
+
+/* Create volume d->vol (raw, fully allocated when d->block) of the
+ * source's size, remember it in *d->vols and stream `blob` (taken over)
  * into it; blob NULL: a blank volume of `capacity`. */
-int ovk_upload_raw(struct ovk_lv *lv, const char *pool, const char *vol, int block,
-		   struct ovk_blob *blob, uint64_t capacity, const struct ovk_convert_opts *copts,
-		   char ***vols, size_t *n_vols, struct ovk_error *err);
+int ovk_upload_raw(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+		   const struct ovk_convert_opts *copts, struct ovk_error *err);
+
+/* The same for a qcow2 volume (file pools), written with copts->options
+ * and copts->compress. */
+int ovk_upload_qcow2(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+		     const struct ovk_convert_opts *copts, struct ovk_error *err);
 
 /* Append a copy of s to the array *arr of *n names (what to roll back). */
 int ovk_upload_remember(char ***arr, size_t *n, const char *s);
-
-int ovk_upload_file(struct ovk_lv *lv, const char *pool, const char *vol, const char *path,
-		    volatile sig_atomic_t *cancel, struct ovk_error *err);
 
 #endif

@@ -10,8 +10,9 @@
 #      inputs, read through the mapping): the SIGBUS guard turns it into an
 #      error;
 #   4. SIGINT / SIGTERM during ova-import into a directory and into a pool
-#      of a real libvirtd (qemu:///system, scripts/lib/libvirtd.sh), both
-#      during the conversion and during the upload;
+#      of a real libvirtd (qemu:///system, scripts/lib/libvirtd.sh), qcow2
+#      and raw, while the conversion streams into the volume (nothing may
+#      be staged in --tmp-dir meanwhile);
 #   5. the libvirt daemon gone in the middle of an upload.
 # Every case: exit 1 (or 130/143 for a signal), never death by a signal,
 # one line on stderr naming the file and the cause, no output or temp file
@@ -48,6 +49,8 @@ IMPORT=${OVK_BIN:-$(dirname "$OVA_CONVERT")}/ova-import
 #   expect=1|130|143    the exit code expected
 #   mention=TEXT        text stderr must contain (repeatable with |)
 #   watch=DIR           must hold no file afterwards (repeatable with :)
+#   empty_at_fault=DIR  must hold no file when the fault point is reached
+#                       (nothing is staged there: the work streams)
 # Prints "ok: ..." and exits 0, or prints the problems and exits 1.
 fault_at() {
 	python3 - "$@" <<'PY'
@@ -92,6 +95,9 @@ if not reached():
     print("the point of the fault was not reached in 120 s")
     sys.exit(1)
 os.kill(p.pid, signal.SIGSTOP)
+staged = []
+for d in filter(None, args.get("empty_at_fault", "").split(":")):
+    staged += [f"{d}/{f}" for f in os.listdir(d)] if os.path.isdir(d) else []
 what = ""
 if "signal" in args:
     os.kill(p.pid, getattr(signal, args["signal"]))
@@ -112,6 +118,8 @@ except subprocess.TimeoutExpired:
     sys.exit(1)
 err = err.decode(errors="replace").strip()
 problems = []
+if staged:
+    problems.append(f"files staged at the fault point: {sorted(staged)}")
 if p.returncode < 0:
     problems.append(f"killed by signal {-p.returncode}")
 elif p.returncode != int(args.get("expect", "1")):
@@ -305,19 +313,16 @@ if [ "$daemon_only" != 1 ]; then
 		fault "$1 during import --dir" signal="$1" expect="$2" wait_wchar=$((16 << 20)) \
 			watch="$T/out:$T/tmp" -- "${imp[@]}" --dir "$T/out" "$T/app.ova"
 		nothing_imported "$1 during import --dir"
-		# During the conversion to the temp file of a qcow2 pool upload.
-		fault "$1 during import --pool (converting)" signal="$1" expect="$2" \
-			wait_wchar=$((16 << 20)) watch="$T/tmp" -- "${imp[@]}" --pool "$pool" "$T/app.ova"
-		nothing_imported "$1 during import --pool (converting)"
-		# During the upload itself: the volume is growing in the pool.
-		fault "$1 during import --pool (uploading)" signal="$1" expect="$2" \
+		# qcow2 into the pool: converted straight into the upload stream,
+		# so the volume grows while nothing is staged in --tmp-dir.
+		fault "$1 during import --pool (qcow2 streaming)" signal="$1" expect="$2" \
 			wait_file="$T/pool/$name-vmdisk1.qcow2" wait_size=$((16 << 20)) watch="$T/tmp" \
-			-- "${imp[@]}" --pool "$pool" "$T/app.ova"
-		nothing_imported "$1 during import --pool (uploading)"
+			empty_at_fault="$T/tmp" -- "${imp[@]}" --pool "$pool" "$T/app.ova"
+		nothing_imported "$1 during import --pool (qcow2 streaming)"
 		# raw into the pool: converted straight into the upload stream.
 		fault "$1 during import --pool --format raw" signal="$1" expect="$2" \
 			wait_file="$T/pool/$name-vmdisk1.img" wait_size=$((16 << 20)) watch="$T/tmp" \
-			-- "${imp[@]}" --pool "$pool" --format raw "$T/app.ova"
+			empty_at_fault="$T/tmp" -- "${imp[@]}" --pool "$pool" --format raw "$T/app.ova"
 		nothing_imported "$1 during import --pool --format raw"
 	done
 
@@ -395,7 +400,7 @@ PY
 		for _ in $(seq 300); do [ -S "$relay" ] && break; sleep 0.1; done
 		fault "libvirt connection dropped during the upload ($fmt)" kill="$relay_pid" \
 			expect=1 mention="$name-vmdisk1.$ext" wait_file="$T/pool/$name-vmdisk1.$ext" \
-			wait_size=$((16 << 20)) watch="$T/tmp" \
+			wait_size=$((16 << 20)) watch="$T/tmp" empty_at_fault="$T/tmp" \
 			-- "$IMPORT" -c "qemu+unix:///system?socket=$relay" --name "$name" \
 			--tmp-dir "$T/tmp" --pool "$pool" --format "$fmt" "$T/app.ova"
 		kill "$relay_pid" 2>/dev/null   # when the fault never came

@@ -90,6 +90,15 @@ boot_case "local qcow2" "$tag-local" qemu:///system
 vol=$($V vol-path "$tag-local-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
 check "local: uploaded volume equals the source disk" \
 	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"
+check "local: uploaded volume passes qemu-img check" qemu-img check -U -q "$vol"
+# The volume was streamed, its header and refcount block put in place
+# after the stream (virStorageVolUpload at an offset): byte for byte what
+# ova-convert writes to a file from the same disk.
+(cd "$T/app" && tar xf tiny.ova tiny-disk1.vmdk) || die "cannot extract the disk"
+"$OVA_CONVERT" -O qcow2 "$T/app/tiny-disk1.vmdk" "$T/app/ref.qcow2" || die "ova-convert failed"
+check "local: the streamed volume is the image ova-convert writes" cmp "$T/app/ref.qcow2" "$vol"
+check "local: libvirt sees a qcow2 volume of the disk's size" \
+	grep -q "<format type='qcow2'/>" <($V vol-dumpxml "$tag-local-vmdisk1.qcow2" --pool "$pool")
 
 boot_case "remote URI, raw streamed" "$tag-remote" \
 	"qemu+unix:///system?socket=$OVK_LIBVIRT_SOCK" --format raw
@@ -97,9 +106,10 @@ vol=$($V vol-path "$tag-remote-vmdisk1.img" --pool "$pool" 2>/dev/null)
 check "remote: volume is raw and equals the source disk" \
 	qemu-img compare -U -f raw -F raw "$T/app/tiny-disk1.raw" "$vol"
 
-# --replace with a disk that fails its manifest digest: the conversion
-# fails before anything old is touched, so the imported domain and its
-# volume stay as they were.
+# --replace with a disk that fails its manifest digest: the domain stays
+# as it was, but the old volume went just before its replacement started
+# streaming (libvirt cannot rename volumes, and the digest is known only
+# once the disk has streamed), and the half-written new one is rolled back.
 bad=$T/bad
 mkdir -p "$bad"
 (cd "$bad" && tar xf "$T/app/tiny.ova" && printf 'X' |
@@ -111,8 +121,9 @@ run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local
 check "--replace with a tampered disk: exit 1" [ "$RC" -eq 1 ]
 check "--replace failed: the old domain is still defined" $V dominfo "$tag-local"
 vol=$($V vol-path "$tag-local-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
-check "--replace failed: the old volume is intact" \
-	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"
+check "--replace failed: no half-written volume is left" \
+	[ -z "$($V vol-list "$pool" | grep "$tag-local-vmdisk1")" ]
+check "--replace failed: the error names the digest" grep -qi "digest\|SHA256" <<<"$ERR"
 
 # --replace that succeeds: the old domain and volume are replaced in place.
 run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local" --replace \
@@ -123,14 +134,20 @@ vol=$($V vol-path "$tag-local-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
 check "--replace: the new volume equals the source disk" \
 	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"
 
-# --tmp-dir is where the qcow2 image waits before its upload: one that
-# does not exist fails the import, naming it, and leaves nothing behind.
-run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-tmp" \
-	--tmp-dir "$T/no-such-dir" "$T/app/tiny.ova"
-check "--tmp-dir missing: exit 1" [ "$RC" -eq 1 ]
-check "--tmp-dir missing: the error names it" grep -q "$T/no-such-dir" <<<"$ERR"
-check "--tmp-dir missing: no domain left" [ -z "$($V list --all --name | grep -x "$tag-tmp")" ]
-check "--tmp-dir missing: no volume left" [ -z "$($V vol-list "$pool" | grep "$tag-tmp")" ]
+# A qcow2 pool import needs no temp space: it streams, so a --tmp-dir
+# that does not exist is never touched and the import succeeds, through a
+# remote URI too.
+run "$IMPORT" -c "qemu+unix:///system?socket=$OVK_LIBVIRT_SOCK" --pool "$pool" --bridge "$br" \
+	--name "$tag-tmp" --tmp-dir "$T/no-such-dir" "$T/app/tiny.ova"
+doms+=("$tag-tmp")
+check "--tmp-dir missing, qcow2 into a pool: exit 0" [ "$RC" -eq 0 ]
+check "--tmp-dir missing: the directory was not created" [ ! -e "$T/no-such-dir" ]
+vol=$($V vol-path "$tag-tmp-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
+check "--tmp-dir missing: the volume equals the source disk" \
+	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"
+check "--tmp-dir missing: the volume passes qemu-img check" qemu-img check -U -q "$vol"
+$V undefine "$tag-tmp" >/dev/null 2>&1
+$V vol-delete "$tag-tmp-vmdisk1.qcow2" --pool "$pool" >/dev/null 2>&1
 
 # Refused before anything is created: the domain exists.
 run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local" "$T/app/tiny.ova"
