@@ -317,6 +317,27 @@ static int first_boot_controller(const struct ovk_ovf_system *vs)
 	return -1;
 }
 
+/* Whether one of the first n drives already attaches disk. */
+static int disk_placed(const struct ovk_plan *p, size_t n, const struct ovk_ovf_disk *disk)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p->drives[i].disk == disk)
+			return 1;
+	return 0;
+}
+
+/* The one of the first n drives whose volume is called vol, or NULL: disk
+ * ids that differ only in characters ovk_safe_name() replaces ("d 1",
+ * "d_1") must not end up sharing, and overwriting, one file. */
+static const struct ovk_plan_drive *vol_taken(const struct ovk_plan *p, size_t n,
+					      const char *vol)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p->drives[i].vol && strcmp(p->drives[i].vol, vol) == 0)
+			return &p->drives[i];
+	return NULL;
+}
+
 /* Disk names, boot order and notes, once placed. */
 static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 			struct ovk_error *err)
@@ -326,6 +347,7 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 	for (size_t i = 0, j = 0; i < p->vs->n_drives; i++) {
 		const struct ovk_ovf_drive *dr = &p->vs->drives[i];
 		struct ovk_plan_drive *d = &p->drives[j++];
+		const struct ovk_plan_drive *other;
 		char *id = NULL;
 
 		if (dr->type != OVK_OVF_DRIVE_DISK || !dr->disk_id) {
@@ -340,6 +362,9 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 			return ovk_error_set(err, ENOTSUP, "disk %s is a delta of %s: "
 					     "delta disks are not supported", d->disk->id,
 					     d->disk->parent_ref);
+		if (d->disk && disk_placed(p, j - 1, d->disk))
+			return ovk_error_set(err, EINVAL, "disk %s is attached by two drive items: "
+					     "two writable drives on one image", d->disk->id);
 		d->boot = ++boot;
 		if (!(id = ovk_safe_name(dr->disk_id)) ||
 		    asprintf(&d->vol, "%s-%s", p->name, id) < 0) {
@@ -348,6 +373,9 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 			return ovk_error_set(err, ENOMEM, "out of memory");
 		}
 		free(id);
+		if ((other = vol_taken(p, j - 1, d->vol)))
+			return ovk_error_set(err, EEXIST, "disks %s and %s would both be named %s",
+					     other->disk ? other->disk->id : "?", dr->disk_id, d->vol);
 		ovk_plan_note(p, 0, "disk %s: %s on %s%s%s, boot order %u", dr->disk_id, d->dev,
 			      d->bus, d->ctl >= 0 && p->ctls[d->ctl].model[0] ? " " : "",
 			      d->ctl >= 0 ? p->ctls[d->ctl].model : "", d->boot);

@@ -62,6 +62,23 @@ check "gzip OVA, monolithicSparse disk: equals the source" \
 check "gzip OVA, monolithicSparse disk: only the output is left" \
 	[ "$(ls -A "$T/zout")" = sparse-vmdisk1.qcow2 ]
 
+# OVF shapes that would make one image serve two drives: a Disk attached
+# by two disk Items, and two disk ids that become one file name ("d 1" and
+# "d_1").  Both refused before anything is written.
+mkdir -p "$T/shapes" "$T/sout"
+tar -C "$T/shapes" -xf "$ova" && rm "$T/shapes/tiny.mf"
+cp "$T/shapes/tiny.ovf" "$T/tiny.ovf.orig"
+for shape in twice collide; do
+	cp "$T/tiny.ovf.orig" "$T/shapes/tiny.ovf"
+	python3 "$OVK_SRC/tests/images/appliance/ovf_drives.py" "$T/shapes/tiny.ovf" "$shape" ||
+		die "cannot rewrite the OVF ($shape)"
+	[ "$shape" = twice ] && want="attached by two drive items" || want="would both be named tiny-d_1"
+	run "$IMPORT" -c "$URI" --dir "$T/sout" --replace "$T/shapes"
+	check "drives sharing one image ($shape): refused (exit 1)" [ "$RC" -eq 1 ]
+	check "drives sharing one image ($shape): the message says why" grep -q "$want" <<<"$ERR"
+	check "drives sharing one image ($shape): nothing written" [ -z "$(ls -A "$T/sout")" ]
+done
+
 # The file exists now: refused, then replaced.
 run "$IMPORT" -c "$URI" --dir "$T/out" "$ova"
 check "existing file refused (exit 1)" [ "$RC" -eq 1 ]
