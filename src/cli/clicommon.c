@@ -2,6 +2,7 @@
 #include "clicommon.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +127,26 @@ void cli_progress_end(struct cli_progress *p)
 {
 	if (p->tty)
 		fputc('\n', stderr);
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	char spec[64];
+	int c;
+
+	/* A leading ':' makes getopt report a missing argument as ':'. */
+	snprintf(spec, sizeof spec, ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	if (c == ':')
+		cli_error("option '%s' needs an argument (see %s --help)", argv[optind - 1],
+			  cli_program);
+	else if (c == '?' && optopt)
+		cli_error("unrecognized option '-%c' (see %s --help)", optopt, cli_program);
+	else if (c == '?')
+		cli_error("unrecognized option '%s' (see %s --help)", argv[optind - 1],
+			  cli_program);
+	return c == ':' ? '?' : c;
 }
 
 int cli_parse_count(const char *s)

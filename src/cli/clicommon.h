@@ -40,4 +40,11 @@ void cli_progress_end(struct cli_progress *p);
 /* Parse a positive count (-j N, --disk N); -1 when invalid. */
 int cli_parse_count(const char *s);
 
+struct option;
+/* getopt_long() with getopt's own messages replaced by one line in our
+ * format ("program: unrecognized option '--x' (see --help)"); returns what
+ * getopt_long returns, with '?' for both an unknown option and a missing
+ * argument, after printing. */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
 #endif

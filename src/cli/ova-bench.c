@@ -202,7 +202,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->size_mib = DEFAULT_SIZE_MIB;
 	a->repeat = DEFAULT_REPEAT;
 	default_threads(a);
-	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hV", longopts)) != -1) {
 		switch (c) {
 		case OPT_SIZE:
 			size_given = 1;
@@ -235,7 +235,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ova-bench (ovakit) %s\n", ovk_version()); return 0;
 		default:
-			fprintf(stderr, "Try 'ova-bench --help'.\n");
 			return EXIT_USAGE;
 		}
 	}

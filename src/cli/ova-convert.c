@@ -108,7 +108,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	};
 	int c, n;
 
-	while ((c = getopt_long(argc, argv, "f:O:o:cpj:F:hV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:O:o:cpj:F:hV", longopts)) != -1) {
 		switch (c) {
 		case 'f': a->opts.in_format = optarg; break;
 		case 'O': a->opts.out_format = optarg; break;
@@ -146,7 +146,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ova-convert (ovakit) %s\n", ovk_version()); return 0;
 		default:
-			fprintf(stderr, "Try 'ova-convert --help'.\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -199,6 +198,34 @@ static void flush_notes(struct notes *nt, int print)
 	nt->n = 0;
 }
 
+static int format_listed(const char *const *names, const char *name)
+{
+	for (; *names; names++)
+		if (strcmp(*names, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Format names and -o options are usage errors, found before any work. */
+static int check_formats(const struct args *a)
+{
+	struct ovk_error err = { 0 };
+
+	if (a->opts.in_format && !format_listed(ovk_input_formats(), a->opts.in_format)) {
+		cli_error("-f: unknown input format '%s'", a->opts.in_format);
+		return -1;
+	}
+	if (a->backing_format && !format_listed(ovk_input_formats(), a->backing_format)) {
+		cli_error("-F: unknown backing format '%s'", a->backing_format);
+		return -1;
+	}
+	if (!a->overlay && ovk_check_output(a->opts.out_format, a->opts.options, &err) < 0) {
+		cli_error("%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int do_info(const struct args *a, int appliance)
 {
 	struct ovk_error err = { 0 };
@@ -242,6 +269,10 @@ int main(int argc, char **argv)
 	a.app.note_opaque = &notes;
 	if (a.info)
 		return do_info(&a, appliance);
+	if (appliance && !a.opts.out_format)
+		a.opts.out_format = "qcow2";
+	if (check_formats(&a) < 0)
+		return EXIT_USAGE;
 
 	cli_catch_signals();
 	a.opts.cancel = &cli_cancel;
@@ -253,8 +284,6 @@ int main(int argc, char **argv)
 	if (a.overlay) {
 		rc = ovk_create_overlay(a.overlay, a.backing_format, a.output, &a.opts, &err);
 	} else if (appliance) {
-		if (!a.opts.out_format)
-			a.opts.out_format = "qcow2";
 		rc = ovk_appliance_convert(a.input, a.output, &a.opts, &a.app, &err);
 	} else
 		rc = ovk_convert(a.input, a.output, &a.opts, &err);

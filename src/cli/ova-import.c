@@ -173,7 +173,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:j:phV", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "c:j:phV", longopts)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 1;

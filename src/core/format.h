@@ -42,8 +42,9 @@ struct ovk_format {
 	/* Open a sink.  NULL if the format cannot be written. */
 	int (*open_sink)(const struct ovk_sink_params *params, struct ovk_sink **out,
 			 struct ovk_error *err);
-	/* The -o keys the sink accepts (NULL-terminated), or NULL for none. */
-	const char *const *sink_options;
+	/* Check a sink's -o string, keys and values, before anything is
+	 * opened; NULL when the sink takes no options. */
+	int (*check_sink_options)(const char *options, struct ovk_error *err);
 	/* Whether the sink can record a backing file (overlay creation). */
 	int supports_backing;
 };

@@ -58,9 +58,15 @@ static const struct ovk_format *output_format(const char *name, const char *opti
 		ovk_error_set(err, EINVAL, "unknown output format '%s'", name);
 		return NULL;
 	}
-	if (ovk_options_check(options, fmt->sink_options, fmt->name, err) < 0)
+	if (fmt->check_sink_options ? fmt->check_sink_options(options, err) < 0
+				    : ovk_options_check(options, NULL, fmt->name, err) < 0)
 		return NULL;
 	return fmt;
+}
+
+int ovk_check_output(const char *format, const char *options, struct ovk_error *err)
+{
+	return output_format(format, options, err) ? 0 : -1;
 }
 
 static struct ovk_pipeline_opts pipeline_opts(const struct ovk_convert_opts *opts)

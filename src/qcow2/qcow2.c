@@ -30,6 +30,6 @@ const struct ovk_format ovk_format_qcow2 = {
 	.probe = ovk_qcow2_probe,
 	.open_source = ovk_qcow2_open_source,
 	.open_sink = ovk_qcow2_open_sink,
-	.sink_options = ovk_qcow2_sink_options,
+	.check_sink_options = ovk_qcow2_check_sink_options,
 	.supports_backing = 1,
 };

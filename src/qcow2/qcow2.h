@@ -200,7 +200,7 @@ int ovk_qcow2_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_sour
 			  struct ovk_error *err);
 int ovk_qcow2_open_sink(const struct ovk_sink_params *params, struct ovk_sink **out,
 			struct ovk_error *err);
-/* The -o keys of the writer, NULL-terminated. */
-extern const char *const ovk_qcow2_sink_options[];
+/* Check the writer's -o string (cluster_size, compression_type). */
+int ovk_qcow2_check_sink_options(const char *options, struct ovk_error *err);
 
 #endif

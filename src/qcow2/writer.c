@@ -397,7 +397,7 @@ static const struct ovk_sink_ops qcow2_sink_ops_plain = {
 	.abort = qcow2_abort,
 };
 
-const char *const ovk_qcow2_sink_options[] = { "cluster_size", "compression_type", NULL };
+static const char *const sink_options[] = { "cluster_size", "compression_type", NULL };
 
 /* -o cluster_size=N (suffixes allowed) and compression_type=zlib|zstd. */
 static int parse_options(const struct ovk_sink_params *p, uint64_t *cs, unsigned *ctype,
@@ -408,7 +408,7 @@ static int parse_options(const struct ovk_sink_params *p, uint64_t *cs, unsigned
 
 	*cs = QCOW2_DEFAULT_CLUSTER_SIZE;
 	*ctype = QCOW2_COMPRESSION_ZLIB;
-	if (ovk_options_check(p->options, ovk_qcow2_sink_options, "qcow2", err) < 0)
+	if (ovk_options_check(p->options, sink_options, "qcow2", err) < 0)
 		return -1;
 	r = ovk_option_get(p->options, "cluster_size", val, sizeof val);
 	if (r != 0 && (r < 0 || ovk_parse_size(val, cs) < 0 || !ovk_is_pow2(*cs) ||
@@ -427,6 +427,15 @@ static int parse_options(const struct ovk_sink_params *p, uint64_t *cs, unsigned
 					     r > 0 ? val : "(too long)");
 	}
 	return 0;
+}
+
+int ovk_qcow2_check_sink_options(const char *options, struct ovk_error *err)
+{
+	const struct ovk_sink_params p = { .fd = -1, .options = options };
+	uint64_t cs;
+	unsigned ctype;
+
+	return parse_options(&p, &cs, &ctype, err);
 }
 
 static int writer_init(struct qcow2_writer *w, const struct ovk_sink_params *p, uint64_t cs,

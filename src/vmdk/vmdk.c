@@ -834,6 +834,5 @@ const struct ovk_format ovk_format_vmdk = {
 	.streamable = vmdk_streamable,
 	.open_source = vmdk_open_source,
 	.open_sink = NULL,
-	.sink_options = NULL,
 	.supports_backing = 0,
 };
