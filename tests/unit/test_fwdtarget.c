@@ -30,26 +30,13 @@
 
 #include <cmocka.h>
 
+#include "unit_support.h"
+
 #include "core/extent.h"
 #include "core/format.h"
 #include "engine/engine.h"
 #include "virt/fwdtarget.h"
 
-static char tmpdir[4096];
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return st == -1 ? -1 : WEXITSTATUS(st);
-}
 
 /* ------------------------------------------------------------ semantics */
 
@@ -226,10 +213,10 @@ static void stream_case(const char *options, int compress, size_t min_patches)
 	fill(disk + (3 << 20), 1 << 20, 8, 0);                /* a hole before it */
 	fill(disk + (5 << 20) + 4096, 1000, 9, compress);     /* a short piece */
 	fill(disk + size - 300, 300, 10, 0);                  /* up to the end */
-	snprintf(raw, sizeof raw, "%s/disk.raw", tmpdir);
-	snprintf(ref, sizeof ref, "%s/ref.qcow2", tmpdir);
-	snprintf(out, sizeof out, "%s/streamed.qcow2", tmpdir);
-	snprintf(nopatch, sizeof nopatch, "%s/nopatch.qcow2", tmpdir);
+	snprintf(raw, sizeof raw, "%s/disk.raw", ut_tmpdir);
+	snprintf(ref, sizeof ref, "%s/ref.qcow2", ut_tmpdir);
+	snprintf(out, sizeof out, "%s/streamed.qcow2", ut_tmpdir);
+	snprintf(nopatch, sizeof nopatch, "%s/nopatch.qcow2", ut_tmpdir);
 	fd = open(raw, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, disk, (size_t)size), (ssize_t)size);
@@ -251,7 +238,7 @@ static void stream_case(const char *options, int compress, size_t min_patches)
 	p.target = &fw.target;
 	write_qcow2(&p, disk, size);
 	assert_true(fw.n_patches >= min_patches);
-	assert_int_equal(sh("cp '%s' '%s'", out, nopatch), 0);
+	assert_int_equal(ut_sh("cp '%s' '%s'", out, nopatch), 0);
 	for (size_t i = 0; i < fw.n_patches; i++)
 		assert_int_equal(pwrite(fd, fw.patches[i].data, fw.patches[i].len,
 					(off_t)fw.patches[i].off),
@@ -259,18 +246,18 @@ static void stream_case(const char *options, int compress, size_t min_patches)
 	close(fd);
 	ovk_fwd_free(&fw);
 
-	rc = sh("cmp -s '%s' '%s'", ref, out);
+	rc = ut_sh("cmp -s '%s' '%s'", ref, out);
 	if (rc != 0)
 		fail_msg("%s%s: streamed image differs from the one written to a file",
 			 options ? options : "default", compress ? " -c" : "");
-	rc = sh("qemu-img check -q '%s' >/dev/null 2>&1", out);
+	rc = ut_sh("qemu-img check -q '%s' >/dev/null 2>&1", out);
 	if (rc != 0)
 		fail_msg("qemu-img check %s: exit %d", out, rc);
-	rc = sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s'", raw, out);
+	rc = ut_sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s'", raw, out);
 	if (rc != 0)
 		fail_msg("qemu-img compare: exit %d", rc);
 	/* the control: the patches matter */
-	rc = sh("qemu-img check -q '%s' >/dev/null 2>&1", nopatch);
+	rc = ut_sh("qemu-img check -q '%s' >/dev/null 2>&1", nopatch);
 	if (rc == 0)
 		fail_msg("the image without its patches passed qemu-img check");
 	free(disk);
@@ -295,24 +282,14 @@ static void test_qcow2_default_clusters(void **state)
 
 static int setup(void **state)
 {
-	const char *base = getenv("OVK_TMP");
-
 	(void)state;
-	if (sh("qemu-img --version >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "qemu-img is required\n");
-		return -1;
-	}
-	if (!base)
-		base = "/tmp";
-	mkdir(base, 0755);
-	snprintf(tmpdir, sizeof tmpdir, "%s/test_fwdtarget.XXXXXX", base);
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return ut_scratch_setup("test_fwdtarget", 1);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return sh("rm -rf '%s'", tmpdir) == 0 ? 0 : -1;
+	return ut_scratch_teardown();
 }
 
 int main(void)

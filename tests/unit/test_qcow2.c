@@ -27,47 +27,34 @@
 
 #include <cmocka.h>
 
+#include "unit_support.h"
+
 #include "core/blob.h"
 #include "core/endian.h"
 #include "core/extent.h"
 #include "core/format.h"
 #include "qcow2/qcow2.h"
 
-static char tmpdir[4096];
 
 static void path_of(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return st == -1 ? -1 : WEXITSTATUS(st);
+	snprintf(buf, len, "%s/%s", ut_tmpdir, name);
 }
 
 /* qemu-img check: clean and no leaks (exit 0 covers both). */
 static void assert_qemu_clean(const char *qcow2)
 {
-	int rc = sh("qemu-img check -q '%s' >/dev/null 2>&1", qcow2);
+	int rc = ut_sh("qemu-img check -q '%s' >/dev/null 2>&1", qcow2);
 
 	if (rc != 0) {
-		sh("qemu-img check '%s' | head -20 >&2", qcow2);
+		ut_sh("qemu-img check '%s' | head -20 >&2", qcow2);
 		fail_msg("qemu-img check %s: exit %d", qcow2, rc);
 	}
 }
 
 static void assert_qemu_same(const char *raw, const char *qcow2)
 {
-	int rc = sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s' 2>&1", raw, qcow2);
+	int rc = ut_sh("qemu-img compare -q -f raw -F qcow2 '%s' '%s' 2>&1", raw, qcow2);
 
 	if (rc != 0)
 		fail_msg("qemu-img compare %s %s: exit %d", raw, qcow2, rc);
@@ -325,8 +312,8 @@ static void test_writer_overlay(void **state)
 	if (sink->ops->finish(sink, &err) < 0)
 		fail_msg("finish: %s", err.msg);
 	assert_qemu_clean(q);
-	assert_int_equal(sh("qemu-img info '%s' | grep -q 'backing file: ovbase.raw'", q), 0);
-	assert_int_equal(sh("qemu-img info '%s' | grep -q 'backing file format: raw'", q), 0);
+	assert_int_equal(ut_sh("qemu-img info '%s' | grep -q 'backing file: ovbase.raw'", q), 0);
+	assert_int_equal(ut_sh("qemu-img info '%s' | grep -q 'backing file format: raw'", q), 0);
 	assert_qemu_same(base, q);
 	free(disk);
 }
@@ -411,7 +398,7 @@ static void read_qemu_image(const char *opts, int want_deferred)
 	path_of(raw, sizeof raw, "src.raw");
 	path_of(q, sizeof q, "qemu.qcow2");
 	make_raw(raw, (5 << 20) + 512 * 3);
-	assert_int_equal(sh("qemu-img convert -f raw -O qcow2 %s '%s' '%s'", opts, raw, q), 0);
+	assert_int_equal(ut_sh("qemu-img convert -f raw -O qcow2 %s '%s' '%s'", opts, raw, q), 0);
 	if (walk_image(q, 0, &w, &err) < 0)
 		fail_msg("%s: %s", opts, err.msg);
 	ref = read_file(raw, &len);
@@ -447,9 +434,9 @@ static void test_reader_zero_and_backing(void **state)
 	path_of(top, sizeof top, "top.qcow2");
 	path_of(ref, sizeof ref, "top.raw");
 	make_raw(base, 4 << 20);
-	assert_int_equal(sh("cd '%s' && qemu-img create -q -f qcow2 -b base.raw -F raw top.qcow2 && "
+	assert_int_equal(ut_sh("cd '%s' && qemu-img create -q -f qcow2 -b base.raw -F raw top.qcow2 && "
 			    "qemu-io -c 'write -P 0x5a 64k 64k' -c 'write -z 1M 128k' top.qcow2 >/dev/null",
-			    tmpdir), 0);
+			    ut_tmpdir), 0);
 	if (walk_image(top, 0, &w, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_string_equal(w.backing, "base.raw");
@@ -463,8 +450,8 @@ static void test_reader_zero_and_backing(void **state)
 	free(w.buf);
 
 	/* An absolute backing path is refused unless asked for. */
-	assert_int_equal(sh("cd '%s' && qemu-img create -q -f qcow2 -b '%s' -F raw abs.qcow2",
-			    tmpdir, base), 0);
+	assert_int_equal(ut_sh("cd '%s' && qemu-img create -q -f qcow2 -b '%s' -F raw abs.qcow2",
+			    ut_tmpdir, base), 0);
 	path_of(top, sizeof top, "abs.qcow2");
 	assert_int_equal(walk_image(top, 0, &w, &err), -1);
 	assert_non_null(strstr(err.msg, "backing file"));
@@ -537,7 +524,7 @@ static void test_hostile_headers(void **state)
 	path_of(raw, sizeof raw, "h.raw");
 	path_of(q, sizeof q, "h.qcow2");
 	make_raw(raw, 4 << 20);
-	assert_int_equal(sh("qemu-img convert -f raw -O qcow2 '%s' '%s'", raw, q), 0);
+	assert_int_equal(ut_sh("qemu-img convert -f raw -O qcow2 '%s' '%s'", raw, q), 0);
 	img = read_file(q, &len);
 	l1_off = be64_load(img + 40);
 	l2_off = be64_load(img + l1_off) & QCOW2_OFFSET_MASK;
@@ -605,7 +592,7 @@ static void test_bad_compressed_data(void **state)
 	path_of(raw, sizeof raw, "c.raw");
 	path_of(q, sizeof q, "c.qcow2");
 	make_raw(raw, 4 << 20);
-	assert_int_equal(sh("qemu-img convert -c -f raw -O qcow2 '%s' '%s'", raw, q), 0);
+	assert_int_equal(ut_sh("qemu-img convert -c -f raw -O qcow2 '%s' '%s'", raw, q), 0);
 	img = read_file(q, &len);
 	l1_off = be64_load(img + 40);
 	l2_off = be64_load(img + l1_off) & QCOW2_OFFSET_MASK;
@@ -633,24 +620,14 @@ static void test_probe(void **state)
 
 static int setup(void **state)
 {
-	const char *base = getenv("OVK_TMP");
-
 	(void)state;
-	if (sh("qemu-img --version >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "qemu-img is required\n");
-		return -1;
-	}
-	if (!base)
-		base = "/tmp";
-	mkdir(base, 0755);
-	snprintf(tmpdir, sizeof tmpdir, "%s/test_qcow2.XXXXXX", base);
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return ut_scratch_setup("test_qcow2", 1);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return sh("rm -rf '%s'", tmpdir) == 0 ? 0 : -1;
+	return ut_scratch_teardown();
 }
 
 int main(void)

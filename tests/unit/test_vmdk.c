@@ -18,6 +18,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "unit_support.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,7 +35,6 @@
 #include "core/format.h"
 #include "vmdk/vmdk.h"
 
-static char tmpdir[4096];
 
 /* ------------------------------------------------------------ helpers */
 
@@ -57,7 +58,7 @@ static char *path_in(const char *name)
 	static int i;
 
 	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", tmpdir, name);
+	snprintf(buf[i], sizeof buf[i], "%s/%s", ut_tmpdir, name);
 	return buf[i];
 }
 
@@ -131,7 +132,7 @@ static int stream_resolver_open(struct ovk_resolver *r, const char *name, unsign
 	char path[8192];
 
 	(void)flags;
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s", ut_tmpdir, name);
 	if (access(path, R_OK) < 0)
 		return ovk_error_sys(err, errno, "%s", name);
 	return stream_blob(path, r, out, err);
@@ -309,7 +310,7 @@ static void test_big_sparse(void **state)
 		check_same(path_in(vmdk), path_in("big.raw"), MODE_MAP);
 		if (i == 1)
 			check_same(path_in(vmdk), path_in("big.raw"), MODE_STREAM);
-		run("rm -f %s/big%zu*.vmdk", tmpdir, i);
+		run("rm -f %s/big%zu*.vmdk", ut_tmpdir, i);
 	}
 	run("rm -f %s", path_in("big.raw"));
 }
@@ -428,7 +429,7 @@ static void test_descriptors(void **state)
 		   "\nddb.adapterType = \"ide\"");
 	run("cd %s && head -c 1536 /dev/zero > cat.raw && dd if=d-flat.vmdk bs=512 skip=2 count=4"
 	    " status=none >> cat.raw && cat d-flat.vmdk >> cat.raw && cmp -s d-flat.vmdk d.raw",
-	    tmpdir);
+	    ut_tmpdir);
 	check_same(path_in("cat.vmdk"), path_in("cat.raw"), MODE_MAP);
 	check_same(path_in("cat.vmdk"), path_in("cat.raw"), MODE_STREAM);
 	/* seSparse is refused clearly; a missing extent names the file. */
@@ -466,7 +467,7 @@ static void test_delta(void **state)
 	make_raw("p.raw", 65536 * 4);
 	convert("p.raw", "monolithicSparse", "parent.vmdk");
 	convert("p.raw", "monolithicSparse", "other.vmdk");
-	run("cd %s && qemu-img create -q -f vmdk -b parent.vmdk -F vmdk child.vmdk", tmpdir);
+	run("cd %s && qemu-img create -q -f vmdk -b parent.vmdk -F vmdk child.vmdk", ut_tmpdir);
 	assert_int_equal(open_vmdk(path_in("child.vmdk"), MODE_MAP, 0, &child, &err), 0);
 	assert_non_null(child->backing_name);
 	assert_string_equal(child->backing_name, "parent.vmdk");
@@ -564,27 +565,14 @@ static void test_probe(void **state)
 
 static int setup(void **state)
 {
-	const char *base = getenv("OVK_TMP");
-	char tmpl[4096];
-
 	(void)state;
-	if (!base)
-		base = "/tmp";
-	mkdir(base, 0755);
-	snprintf(tmpl, sizeof tmpl, "%s/test_vmdk.XXXXXX", base);
-	if (!mkdtemp(tmpl))
-		return -1;
-	snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
-	return 0;
+	return ut_scratch_setup("test_vmdk", 0);
 }
 
 static int teardown(void **state)
 {
-	char cmd[4200];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ut_scratch_teardown();
 }
 
 int main(void)

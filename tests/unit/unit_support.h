@@ -1,0 +1,58 @@
+/*
+ * unit_support.h: what the unit tests share: a scratch directory under
+ * $OVK_TMP (the build tree's testtmp/ under ctest, else /tmp), and shell
+ * commands — qemu-img, the oracle, among them — run with printf-style
+ * arguments.  Header-only: each test is its own executable.
+ */
+#ifndef OVK_UNIT_SUPPORT_H
+#define OVK_UNIT_SUPPORT_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* The scratch directory of this test executable, once ut_scratch_setup ran. */
+static char ut_tmpdir[4096];
+
+/* Run a shell command; its exit status, or -1 when it could not run. */
+static int ut_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static int ut_sh(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return st == -1 ? -1 : WEXITSTATUS(st);
+}
+
+/* Make ut_tmpdir as $OVK_TMP/<name>.XXXXXX; 0, or -1 (a cmocka setup's
+ * failure).  With need_qemu_img, qemu-img must run too. */
+static int ut_scratch_setup(const char *name, int need_qemu_img) __attribute__((unused));
+static int ut_scratch_setup(const char *name, int need_qemu_img)
+{
+	const char *base = getenv("OVK_TMP");
+
+	if (need_qemu_img && ut_sh("qemu-img --version >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "qemu-img is required\n");
+		return -1;
+	}
+	if (!base)
+		base = "/tmp";
+	mkdir(base, 0755);
+	snprintf(ut_tmpdir, sizeof ut_tmpdir, "%s/%s.XXXXXX", base, name);
+	return mkdtemp(ut_tmpdir) ? 0 : -1;
+}
+
+static int ut_scratch_teardown(void) __attribute__((unused));
+static int ut_scratch_teardown(void)
+{
+	return ut_sh("rm -rf '%s'", ut_tmpdir) == 0 ? 0 : -1;
+}
+
+#endif
