@@ -10,13 +10,14 @@
  *   4. convert every disk into its volume or file, verifying its manifest
  *      digest in the same pass;
  *   5. define every domain (VIR_DOMAIN_DEFINE_VALIDATE; with --replace the
- *      old one is removed just before), then start them.
+ *      old one is removed just before), put replaced volumes in place
+ *      (ovk_store_commit), then start the domains.
  * A failure in 4 or 5 undoes 4 and 5: domains are undefined, volumes and
  * files deleted, a replaced domain's definition restored (issue 7: "no
  * half-done imports").  With --replace a file is replaced by the final
- * rename of its conversion, so a failing conversion leaves the old one in
- * place; a pool volume goes just before its replacement streams in
- * (upload.c), so a failing one leaves the old domain without it.
+ * rename of its conversion, a pool volume streams into a side volume and
+ * replaces the old one only in step 5 (storage.h), so a failing
+ * conversion leaves the old domain and its disks in place.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -209,9 +210,10 @@ static int preflight(struct imp *im, struct ovk_error *err)
 }
 
 /* --replace: the old domain goes just before the new one is defined; its
- * definition is kept so that rollback can put it back.  By then its disks
- * of the same names have been replaced, and the rollback removes those, so
- * what comes back is the definition only (nor are its EFI variables
+ * definition is kept so that rollback can put it back.  Its files of the
+ * same names have been replaced by then, its volumes are replaced just
+ * after, and the rollback removes the new ones, so what comes back after
+ * a later failure is the definition only (nor are its EFI variables
  * kept): a failure in the conversions, by far the likelier one, happens
  * before anything old is touched. */
 static int remove_old(struct imp *im, struct ovk_import_dom *d, struct ovk_error *err)
@@ -281,6 +283,9 @@ static int create_all(struct imp *im, struct ovk_error *err)
 			return ovk_error_prefix(err, "domain %s", d->plan->name);
 		d->defined = 1;
 	}
+	for (size_t i = 0; i < im->res->n_doms; i++)
+		if (ovk_store_commit(im->st, im->res->doms[i].plan, im->o->cancel, err) < 0)
+			return -1;
 	for (size_t i = 0; im->o->start && i < im->res->n_doms; i++) {
 		struct ovk_import_dom *d = &im->res->doms[i];
 
@@ -302,8 +307,10 @@ static void rollback(struct imp *im)
 			d->defined = d->started = 0;
 		if (d->old_xml && !d->defined &&
 		    ovk_lv_domain_define(im->lv, d->old_xml, &ignored) == 0)
-			ovk_plan_note(d->plan, 1, "the replaced domain %s is defined again, "
-				      "without the disks this import had replaced", d->plan->name);
+			ovk_plan_note(d->plan, 1, "the replaced domain %s is defined again%s",
+				      d->plan->name, ovk_store_replaced(im->st) ?
+				      ", without the disks this import had replaced" :
+				      " with its disks as they were");
 	}
 	ovk_store_rollback(im->st);
 }

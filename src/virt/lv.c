@@ -227,6 +227,22 @@ static virStoragePoolPtr pool_get(struct ovk_lv *lv, const char *pool, struct ov
 	return p;
 }
 
+/* Volume `vol` of `pool`, or NULL with err filled ("volume X: lookup
+ * failed").  The volume keeps what it needs of the pool. */
+static virStorageVolPtr vol_get(struct ovk_lv *lv, const char *pool, const char *vol,
+				struct ovk_error *err)
+{
+	virStoragePoolPtr p = pool_get(lv, pool, err);
+	virStorageVolPtr v;
+
+	if (!p)
+		return NULL;
+	if (!(v = virStorageVolLookupByName(p, vol)))
+		lv_fail(err, "volume %s: lookup failed", vol);
+	virStoragePoolFree(p);
+	return v;
+}
+
 int ovk_lv_pool_exists(struct ovk_lv *lv, const char *pool, struct ovk_error *err)
 {
 	virStoragePoolPtr p = virStoragePoolLookupByName(lv->conn, pool);
@@ -285,7 +301,11 @@ int ovk_lv_vol_exists(struct ovk_lv *lv, const char *pool, const char *vol,
 }
 
 /* The volume XML.  Callers pass names already kept to [A-Za-z0-9._-]
- * (ovk_safe_name) and a format of ours, so nothing needs escaping. */
+ * (ovk_safe_name) and a format of ours, so nothing needs escaping.
+ * qcow2 says compat 1.1 (version 3, what qemu-img and our writer make):
+ * left out, libvirt 9.0 asks qemu-img for compat=0.10 (storage_util.c,
+ * storageBackendCreateQemuImgOpts), which matters for a clone, whose
+ * image is the one qemu-img writes. */
 static char *vol_xml(const char *vol, const char *format, uint64_t capacity, uint64_t allocation)
 {
 	char *xml = NULL;
@@ -294,9 +314,9 @@ static char *vol_xml(const char *vol, const char *format, uint64_t capacity, uin
 		     "<volume><name>%s</name>"
 		     "<capacity unit='bytes'>%llu</capacity>"
 		     "<allocation unit='bytes'>%llu</allocation>"
-		     "<target><format type='%s'/></target></volume>",
+		     "<target><format type='%s'/>%s</target></volume>",
 		     vol, (unsigned long long)capacity, (unsigned long long)allocation,
-		     format) < 0)
+		     format, strcmp(format, "qcow2") == 0 ? "<compat>1.1</compat>" : "") < 0)
 		return NULL;
 	return xml;
 }
@@ -354,6 +374,56 @@ out:
 	return ret;
 }
 
+int ovk_lv_vol_xml(struct ovk_lv *lv, const char *pool, const char *vol, char **xml,
+		   struct ovk_error *err)
+{
+	virStorageVolPtr v = vol_get(lv, pool, vol, err);
+
+	*xml = NULL;
+	if (!v)
+		return -1;
+	if (!(*xml = virStorageVolGetXMLDesc(v, 0)))
+		lv_fail(err, "volume %s: cannot read its XML", vol);
+	virStorageVolFree(v);
+	return *xml ? 0 : -1;
+}
+
+int ovk_lv_vol_clone(struct ovk_lv *lv, const char *pool, const char *from, const char *to,
+		     const char *format, int allocate, struct ovk_error *err)
+{
+	virStoragePoolPtr p = pool_get(lv, pool, err);
+	virStorageVolPtr src = NULL, v = NULL;
+	virStorageVolInfo info;
+	char *xml = NULL;
+	int ret = -1;
+
+	if (!p)
+		return -1;
+	if (!(src = vol_get(lv, pool, from, err)))
+		goto out;
+	if (virStorageVolGetInfo(src, &info) < 0) {
+		lv_fail(err, "volume %s: cannot read its size", from);
+		goto out;
+	}
+	if (!(xml = vol_xml(to, format, info.capacity, allocate ? info.capacity : 0))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (!(v = virStorageVolCreateXMLFrom(p, xml, src, 0))) {
+		lv_fail(err, "volume %s: cannot copy it", from);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (v)
+		virStorageVolFree(v);
+	if (src)
+		virStorageVolFree(src);
+	virStoragePoolFree(p);
+	free(xml);
+	return ret;
+}
+
 /* ------------------------------------------------------------- upload */
 
 int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, uint64_t offset,
@@ -361,7 +431,6 @@ int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, ui
 			struct ovk_error *err)
 {
 	struct ovk_lv_upload *up = NULL;
-	virStoragePoolPtr p = NULL;
 	int ret = -1;
 
 	*out = NULL;
@@ -369,12 +438,8 @@ int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, ui
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!(p = pool_get(lv, pool, err)))
+	if (!(up->vol = vol_get(lv, pool, vol, err)))
 		goto out;
-	if (!(up->vol = virStorageVolLookupByName(p, vol))) {
-		lv_fail(err, "volume %s: lookup failed", vol);
-		goto out;
-	}
 	if (!(up->st = virStreamNew(lv->conn, 0))) {
 		lv_fail(err, "volume %s: cannot open a stream", vol);
 		goto out;
@@ -388,8 +453,6 @@ int ovk_lv_upload_begin(struct ovk_lv *lv, const char *pool, const char *vol, ui
 	up = NULL;
 	ret = 0;
 out:
-	if (p)
-		virStoragePoolFree(p);
 	ovk_lv_upload_abort(up);
 	return ret;
 }

@@ -2,8 +2,8 @@
  * lv.h: the only door to libvirt (STYLE.md #5).
  *
  * The importer needs a dozen libvirt calls: read the capabilities, look
- * names up, define and undefine a domain, start it, and create, upload
- * and delete storage volumes.  They are wrapped here so that the rest of
+ * names up, define and undefine a domain, start it, and create, upload,
+ * copy and delete storage volumes.  They are wrapped here so that the rest of
  * src/virt sees plain C types and struct ovk_error, and so that libvirt's
  * habit of printing errors to stderr is switched off in one place (the
  * library never prints).
@@ -65,6 +65,24 @@ int ovk_lv_vol_create(struct ovk_lv *lv, const char *pool, const char *vol, cons
 /* Delete; absent is success. */
 int ovk_lv_vol_delete(struct ovk_lv *lv, const char *pool, const char *vol,
 		      struct ovk_error *err);
+/* The volume's XML as libvirt sees it now; *xml malloc'ed.  libvirt
+ * re-reads the volume first, and on file pools that means probing its
+ * format and backing file from its first bytes, whatever format it was
+ * created with (storage.c checks a volume's contents against that before
+ * letting the daemon copy it). */
+int ovk_lv_vol_xml(struct ovk_lv *lv, const char *pool, const char *vol, char **xml,
+		   struct ovk_error *err);
+/* Create volume `to` in `format` with the contents of `from`, both in
+ * `pool`, copied by the daemon (virStorageVolCreateXMLFrom), so it works
+ * over a remote connection without the data crossing it.  The copy is
+ * sparse unless `allocate` (block pools: allocated to the full capacity,
+ * every byte written).  How libvirt copies (libvirt's storage_util.c,
+ * virStorageBackendGetBuildVolFromFunction): when either volume is a
+ * non-raw file, with `qemu-img convert -f <from's format as libvirt
+ * sees it> -O <format>`, which follows a backing file named in `from`'s
+ * header; else byte by byte, skipping zero blocks when sparse. */
+int ovk_lv_vol_clone(struct ovk_lv *lv, const char *pool, const char *from, const char *to,
+		     const char *format, int allocate, struct ovk_error *err);
 
 /* An upload into a volume through a libvirt stream (virStorageVolUpload),
  * which works over remote connections: `length` bytes (0: up to the end of

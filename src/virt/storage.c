@@ -1,7 +1,8 @@
 /*
  * storage.c: the import's disk targets (storage.h): choosing the pool or
- * directory, naming, collision checks, writing, and rollback.  The upload
- * sinks, which stream a conversion into a volume, are in upload.c.
+ * directory, naming, collision checks, writing, --replace's side volumes
+ * and their commit, and rollback.  The upload sinks, which stream a
+ * conversion into a volume, are in upload.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,13 @@ static const char *const block_pools[] = {
 	"gluster", "zfs", "vstorage", NULL,
 };
 
+/* A replacement waiting for ovk_store_commit(): the new disk is in `side`,
+ * the old one still in `vol`. */
+struct swap {
+	char *vol;
+	char *side;
+};
+
 struct ovk_store {
 	struct ovk_lv *lv;
 	char *dir;               /* directory target, or NULL */
@@ -35,6 +43,9 @@ struct ovk_store {
 	size_t n_files;
 	char **vols;
 	size_t n_vols;
+	struct swap *swaps;      /* --replace, not yet committed */
+	size_t n_swaps;
+	size_t n_replaced;       /* old files and volumes replaced */
 };
 
 static int pool_type(struct ovk_lv *lv, const char *pool, char *type, size_t len,
@@ -142,6 +153,11 @@ void ovk_store_free(struct ovk_store *st)
 		free(st->files[i]);
 	for (size_t i = 0; i < st->n_vols; i++)
 		free(st->vols[i]);
+	for (size_t i = 0; i < st->n_swaps; i++) {
+		free(st->swaps[i].vol);
+		free(st->swaps[i].side);
+	}
+	free(st->swaps);
 	free(st->files);
 	free(st->vols);
 	free(st->dir);
@@ -177,10 +193,9 @@ int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error 
 	return 0;
 }
 
-/* Only refuse here: with --replace nothing is removed yet, so a failure
- * before a disk is written leaves the old one in place.  A file is then
- * replaced by the conversion's final rename, a volume just before its
- * new contents stream in (libvirt cannot rename volumes). */
+/* Only refuse here: with --replace nothing is removed yet.  A file is
+ * replaced by the conversion's final rename, a volume by
+ * ovk_store_commit(), so a failure before either leaves the old one. */
 static int check_one(struct ovk_store *st, const struct ovk_plan_drive *d, int replace,
 		     struct ovk_error *err)
 {
@@ -212,7 +227,7 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struc
 		     struct ovk_error *err)
 {
 	struct ovk_convert_opts o = *copts;
-	int r;
+	int existed = st->replace && access(d->path, F_OK) == 0, r;
 
 	o.out_format = st->format;
 	/* --replace: the finished file is renamed over the old one. */
@@ -228,31 +243,207 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struc
 		unlink(d->path);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
+	if (r == 0 && existed)
+		st->n_replaced++;
 	return r;
 }
 
-/* --replace on a pool: the old volume goes just before the new one is
- * created, once the input is open (upload.c); a file is replaced by the
- * conversion's final rename. */
+/* --replace of an existing volume: the name to stream into instead (NULL
+ * in *side when the volume does not exist: then it streams into its own
+ * name, with no copy later).  The pid keeps two imports into one pool
+ * apart; the dot keeps the side volume out of a plain ls of a dir pool. */
+static int side_name(struct ovk_store *st, const struct ovk_plan_drive *d, char **side,
+		     struct ovk_error *err)
+{
+	int r;
+
+	*side = NULL;
+	if (!st->replace)
+		return 0;
+	if ((r = ovk_lv_vol_exists(st->lv, st->pool, d->vol, err)) <= 0)
+		return r;
+	if (asprintf(side, ".ovk-new-%ld-%s", (long)getpid(), d->vol) < 0) {
+		*side = NULL;
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int add_swap(struct ovk_store *st, const char *vol, char *side, struct ovk_error *err)
+{
+	struct swap *a = realloc(st->swaps, (st->n_swaps + 1) * sizeof(*a));
+
+	if (!a)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	st->swaps = a;
+	if (!(a[st->n_swaps].vol = strdup(vol)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	a[st->n_swaps++].side = side;
+	return 0;
+}
+
+static int write_pool(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
+		      uint64_t capacity, const struct ovk_convert_opts *copts,
+		      struct ovk_error *err)
+{
+	struct ovk_upload_dest dest = {
+		.lv = st->lv, .pool = st->pool, .vol = d->vol, .block = st->block,
+		.vols = &st->vols, .n_vols = &st->n_vols,
+	};
+	char *side = NULL;
+	int ret = -1;
+
+	if (side_name(st, d, &side, err) < 0) {
+		ovk_blob_free(blob);
+		goto out;
+	}
+	if (side)
+		dest.vol = side;
+	if (strcmp(st->format, "qcow2") == 0)
+		ret = ovk_upload_qcow2(&dest, blob, capacity, copts, err);
+	else
+		ret = ovk_upload_raw(&dest, blob, capacity, copts, err);
+	/* The side volume is in st->vols already: a failure deletes it. */
+	if (ret == 0 && side) {
+		ret = add_swap(st, d->vol, side, err);
+		side = NULL;
+	}
+out:
+	free(side);
+	return ret;
+}
+
 int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
 		    uint64_t capacity, const struct ovk_convert_opts *copts,
 		    struct ovk_error *err)
 {
-	struct ovk_upload_dest dest = {
-		.lv = st->lv, .pool = st->pool, .vol = d->vol, .block = st->block,
-		.replace = st->replace, .vols = &st->vols, .n_vols = &st->n_vols,
-	};
 	int ret;
 
 	if (st->dir)
 		ret = write_dir(st, d, blob, capacity, copts, err);
-	else if (strcmp(st->format, "qcow2") == 0)
-		ret = ovk_upload_qcow2(&dest, blob, capacity, copts, err);
 	else
-		ret = ovk_upload_raw(&dest, blob, capacity, copts, err);
+		ret = write_pool(st, d, blob, capacity, copts, err);
 	if (ret < 0)
 		ovk_error_prefix(err, "%s", d->vol);
 	return ret;
+}
+
+/* ------------------------------------------------------------ commit */
+
+static const struct ovk_xml_node *child(const struct ovk_xml_node *n, const char *name)
+{
+	for (n = n ? ovk_xml_first(n) : NULL; n; n = ovk_xml_next(n))
+		if (strcmp(ovk_xml_name(n), name) == 0)
+			return n;
+	return NULL;
+}
+
+/* The side volume must read, to libvirt, as what it was written as: the
+ * format the daemon's copy will be made from (storage.h).  Block volumes
+ * are copied byte by byte whatever they look like (lv.h). */
+static int check_side(struct ovk_store *st, const struct swap *sw, struct ovk_error *err)
+{
+	struct ovk_xml_doc *doc = NULL;
+	const struct ovk_xml_node *root;
+	const char *fmt;
+	char *xml = NULL;
+	int ret = -1;
+
+	if (st->block)
+		return 0;
+	if (ovk_lv_vol_xml(st->lv, st->pool, sw->side, &xml, err) < 0 ||
+	    ovk_xml_parse((const uint8_t *)xml, strlen(xml), sw->side, &doc, err) < 0)
+		goto out;
+	root = ovk_xml_root(doc);
+	fmt = ovk_xml_attr(child(child(root, "target"), "format"), NULL, "type", 1);
+	if (!fmt || strcmp(fmt, st->format) != 0) {
+		ovk_error_set(err, EINVAL, "libvirt reads the new %s disk as %s (its first "
+			      "bytes look like one) and would copy it as that; not replaced "
+			      "(--format qcow2 stores such a disk safely)", st->format,
+			      fmt ? fmt : "no known format");
+		goto out;
+	}
+	if (child(root, "backingStore") && child(child(root, "backingStore"), "path")) {
+		ovk_error_set(err, EINVAL, "libvirt sees a backing file in the new disk, and its "
+			      "copy would read it; not replaced");
+		goto out;
+	}
+	ret = 0;
+out:
+	ovk_xml_free(doc);
+	free(xml);
+	return ret;
+}
+
+static void forget(char **arr, size_t *n, const char *s)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(arr[i], s) != 0)
+			continue;
+		free(arr[i]);
+		arr[i] = arr[--*n];
+		return;
+	}
+}
+
+/* Old volume out, new one copied into its name, side volume deleted. */
+static int commit_one(struct ovk_store *st, struct ovk_plan *p, struct swap *sw,
+		      volatile sig_atomic_t *cancel, struct ovk_error *err)
+{
+	struct ovk_error side_err, why;
+
+	if (cancel && *cancel)
+		return ovk_error_set(err, ECANCELED, "interrupted; the old volume is kept");
+	if (check_side(st, sw, err) < 0 ||
+	    ovk_lv_vol_delete(st->lv, st->pool, sw->vol, err) < 0)
+		return -1;
+	if (ovk_lv_vol_clone(st->lv, st->pool, sw->side, sw->vol, st->format, st->block,
+			     err) < 0) {
+		/* The new disk now exists only there: the rollback must not
+		 * delete it. */
+		forget(st->vols, &st->n_vols, sw->side);
+		why = *err;
+		return ovk_error_set(err, why.errnum, "the old volume is deleted and the new "
+				     "disk is kept as volume %s in pool %s, but copying it into "
+				     "place failed: %s (virsh vol-clone --pool %s %s %s puts it "
+				     "there)", sw->side, st->pool, why.msg, st->pool, sw->side,
+				     sw->vol);
+	}
+	st->n_replaced++;
+	if (ovk_upload_remember(&st->vols, &st->n_vols, sw->vol) < 0)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (ovk_lv_vol_delete(st->lv, st->pool, sw->side, &side_err) < 0)
+		ovk_plan_note(p, 1, "%s: replaced, but its side volume is left: %s", sw->vol,
+			      side_err.msg);
+	else
+		forget(st->vols, &st->n_vols, sw->side);
+	return 0;
+}
+
+int ovk_store_commit(struct ovk_store *st, struct ovk_plan *p, volatile sig_atomic_t *cancel,
+		     struct ovk_error *err)
+{
+	for (size_t i = 0; i < p->n_drives; i++) {
+		const struct ovk_plan_drive *d = &p->drives[i];
+
+		for (size_t k = 0; d->vol && k < st->n_swaps; k++) {
+			struct swap *sw = &st->swaps[k];
+
+			if (!sw->side || strcmp(sw->vol, d->vol) != 0)
+				continue;
+			if (commit_one(st, p, sw, cancel, err) < 0)
+				return ovk_error_prefix(err, "--replace: volume %s", sw->vol);
+			/* done: a second commit skips it */
+			free(sw->side);
+			sw->side = NULL;
+		}
+	}
+	return 0;
+}
+
+size_t ovk_store_replaced(const struct ovk_store *st)
+{
+	return st->n_replaced;
 }
 
 void ovk_store_rollback(struct ovk_store *st)

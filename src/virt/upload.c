@@ -114,15 +114,10 @@ int ovk_upload_remember(char ***arr, size_t *n, const char *s)
 }
 
 /* The volume a sink opener creates once the input is open and its size
- * known: with --replace the old one goes first (libvirt cannot rename, so
- * this is as late as it can go: the input has been opened and checked,
- * but its digests are known only once it has streamed), and the new one
- * is remembered for the rollback. */
+ * known, remembered for the rollback. */
 static int new_volume(const struct ovk_upload_dest *d, const char *format, uint64_t size,
 		      uint64_t allocation, struct ovk_error *err)
 {
-	if (d->replace && ovk_lv_vol_delete(d->lv, d->pool, d->vol, err) < 0)
-		return -1;
 	if (ovk_lv_vol_create(d->lv, d->pool, d->vol, format, size, allocation, err) < 0)
 		return -1;
 	if (ovk_upload_remember(d->vols, d->n_vols, d->vol) < 0)

@@ -18,12 +18,13 @@
 #include "lv.h"
 
 /* The volume to fill, and the list of volumes created (for the rollback,
- * which deletes them). */
+ * which deletes them).  `vol` must not exist: with --replace it is a side
+ * name, and the old volume goes only once the import is ready
+ * (storage.c). */
 struct ovk_upload_dest {
 	struct ovk_lv *lv;
 	const char *pool, *vol;
 	int block;                  /* a block pool: allocate, write zeros */
-	int replace;                /* --replace: delete `vol` just before creating it */
 	char ***vols;
 	size_t *n_vols;
 };

@@ -106,33 +106,134 @@ vol=$($V vol-path "$tag-remote-vmdisk1.img" --pool "$pool" 2>/dev/null)
 check "remote: volume is raw and equals the source disk" \
 	qemu-img compare -U -f raw -F raw "$T/app/tiny-disk1.raw" "$vol"
 
-# --replace with a disk that fails its manifest digest: the domain stays
-# as it was, but the old volume went just before its replacement started
-# streaming (libvirt cannot rename volumes, and the digest is known only
-# once the disk has streamed), and the half-written new one is rolled back.
+# --replace keeps the old domain and its volumes until the replacement is
+# ready: the new disk streams into a side volume (.ovk-new-<pid>-<vol>),
+# and only once every disk has passed its digest and the domain is
+# defined does the old volume go and the daemon copy the new one into its
+# name (virStorageVolCreateXMLFrom).
 bad=$T/bad
 mkdir -p "$bad"
 (cd "$bad" && tar xf "$T/app/tiny.ova" && printf 'X' |
 	dd of=tiny-disk1.vmdk bs=1 seek=70000 conv=notrunc status=none &&
 	tar --format=ustar -cf tampered.ova tiny.ovf tiny.mf tiny-disk1.vmdk) ||
 	die "cannot build the tampered appliance"
-run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local" --replace \
-	"$bad/tampered.ova"
-check "--replace with a tampered disk: exit 1" [ "$RC" -eq 1 ]
-check "--replace failed: the old domain is still defined" $V dominfo "$tag-local"
-vol=$($V vol-path "$tag-local-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
-check "--replace failed: no half-written volume is left" \
-	[ -z "$($V vol-list "$pool" | grep "$tag-local-vmdisk1")" ]
-check "--replace failed: the error names the digest" grep -qi "digest\|SHA256" <<<"$ERR"
+# A second appliance whose disk differs from the first (a line past the
+# boot sector), so that a replacement shows.
+new=$T/new
+mkdir -p "$new"
+cp "$T/app/tiny-disk1.raw" "$new/disk.raw"
+printf 'OVK-REPLACED-DISK' | dd of="$new/disk.raw" bs=1 seek=524288 conv=notrunc status=none
+(cd "$new" && tar xf "$T/app/tiny.ova") && appliance_disk_as "$new" streamOptimized "$new/disk.raw" &&
+	(cd "$new" && tar --format=ustar -cf new.ova tiny.ovf tiny.mf tiny-disk1.vmdk) ||
+	die "cannot build the second appliance"
+# A disk whose raw bytes are a qcow2 header naming a host file as its
+# backing file: libvirt probes a file volume's format from its bytes, and
+# a copy made by the daemon would read that file into the new volume.
+evil=$T/evil
+mkdir -p "$evil"
+echo "OVK-HOST-SECRET" >"$evil/secret"
+qemu-img create -q -f qcow2 -b "$evil/secret" -F raw "$evil/disk.raw" 1M &&
+	truncate -s 1M "$evil/disk.raw" &&
+	(cd "$evil" && tar xf "$T/app/tiny.ova") &&
+	appliance_disk_as "$evil" streamOptimized "$evil/disk.raw" &&
+	(cd "$evil" && tar --format=ustar -cf evil.ova tiny.ovf tiny.mf tiny-disk1.vmdk) ||
+	die "cannot build the qcow2-lookalike appliance"
 
-# --replace that succeeds: the old domain and volume are replaced in place.
-run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local" --replace \
-	"$T/app/tiny.ova"
-check "--replace: exit 0" [ "$RC" -eq 0 ]
-check "--replace: says it replaced the domain" grep -q "replaced the existing domain" <<<"$OUT"
-vol=$($V vol-path "$tag-local-vmdisk1.qcow2" --pool "$pool" 2>/dev/null)
-check "--replace: the new volume equals the source disk" \
-	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"
+# defined DOM: the domain is defined.
+defined() { $V dominfo "$1" >/dev/null 2>&1; }
+
+# no_side DESC: no side volume is left in the pool.
+no_side() {
+	check "$1: no side volume left in the pool" \
+		[ -z "$($V vol-list "$pool" | awk '$1 ~ /^\.ovk-new-/')" ]
+}
+
+# replace_fails DESC DOM VOL ORIG OVA URI [ARGS...]: --replace of DOM with
+# OVA fails, and DOM and VOL (a copy of which is ORIG) are as they were.
+replace_fails() {
+	local desc=$1 dom=$2 v=$3 orig=$4 ova=$5 uri=$6 path
+	shift 6
+	run "$IMPORT" -c "$uri" --pool "$pool" --bridge "$br" --name "$dom" --replace "$@" "$ova"
+	check "$desc: exit 1" [ "$RC" -eq 1 ]
+	check "$desc: the old domain is still defined" defined "$dom"
+	path=$($V vol-path "$v" --pool "$pool" 2>/dev/null)
+	check "$desc: the old volume is there" [ -n "$path" ]
+	check "$desc: the old volume is byte for byte as it was" cmp "$orig" "$path"
+	no_side "$desc"
+}
+
+# replace_works DESC DOM VOL FMT URI [ARGS...]: --replace of DOM with the
+# second appliance succeeds and VOL holds its disk.
+replace_works() {
+	local desc=$1 dom=$2 v=$3 fmt=$4 uri=$5 path
+	shift 5
+	run "$IMPORT" -c "$uri" --pool "$pool" --bridge "$br" --name "$dom" --replace "$@" \
+		"$new/new.ova"
+	check "$desc: exit 0" [ "$RC" -eq 0 ]
+	check "$desc: says it replaced the domain" grep -q "replaced the existing domain" <<<"$OUT"
+	path=$($V vol-path "$v" --pool "$pool" 2>/dev/null)
+	check "$desc: the new volume equals the new disk" \
+		qemu-img compare -U -q -f raw -F "$fmt" "$new/disk.raw" "$path"
+	check "$desc: libvirt sees a $fmt volume" \
+		grep -q "<format type='$fmt'/>" <($V vol-dumpxml "$v" --pool "$pool")
+	no_side "$desc"
+}
+
+lvol=$tag-local-vmdisk1.qcow2
+cp "$($V vol-path "$lvol" --pool "$pool")" "$T/old-local.qcow2" || die "cannot copy the volume"
+replace_fails "--replace, qcow2, a disk failing its digest" "$tag-local" "$lvol" \
+	"$T/old-local.qcow2" "$bad/tampered.ova" qemu:///system
+check "--replace failed: the error names the digest" grep -qi "digest\|SHA256" <<<"$ERR"
+check "--replace failed: the old volume still equals the old disk" \
+	qemu-img compare -U -q -f raw -F qcow2 "$T/app/tiny-disk1.raw" \
+	"$($V vol-path "$lvol" --pool "$pool")"
+check "--replace failed: the old domain is still running" \
+	grep -q running <($V domstate "$tag-local")
+replace_works "--replace, qcow2" "$tag-local" "$lvol" qcow2 qemu:///system
+check "--replace, qcow2: the new volume passes qemu-img check" \
+	qemu-img check -U -q "$($V vol-path "$lvol" --pool "$pool")"
+check "--replace, qcow2: the copy is qcow2 version 3 (compat 1.1)" \
+	grep -q "compat: 1.1" <(qemu-img info -U "$($V vol-path "$lvol" --pool "$pool")")
+
+# The copy into place failing after the old volume is gone (the client's
+# virStorageVolCreateXMLFrom made to fail, with LD_PRELOAD): the new disk
+# is kept in its side volume, which the error names, with the way to put
+# it in place.
+shim=$T/noclone.so
+printf '%s\n' 'void *virStorageVolCreateXMLFrom(void *p, const char *x, void *v, unsigned f);' \
+	'void *virStorageVolCreateXMLFrom(void *p, const char *x, void *v, unsigned f)' \
+	'{ (void)p; (void)x; (void)v; (void)f; return 0; }' >"$T/noclone.c"
+need gcc
+gcc -shared -fPIC -o "$shim" "$T/noclone.c" || die "cannot build the LD_PRELOAD shim"
+LD_PRELOAD=$shim run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" \
+	--name "$tag-local" --replace "$T/app/tiny.ova"
+side=$($V vol-list "$pool" | awk '$1 ~ /^\.ovk-new-.*-'"$lvol"'$/ {print $1}')
+check "--replace, copy into place fails: exit 1" [ "$RC" -eq 1 ]
+check "--replace, copy into place fails: the side volume is kept" [ -n "$side" ]
+check "--replace, copy into place fails: the error names it and the way out" \
+	grep -q "kept as volume $side in pool $pool.*virsh vol-clone --pool $pool $side $lvol" \
+	<<<"$ERR"
+check "--replace, copy into place fails: the side volume holds the new disk" \
+	qemu-img compare -U -q -f raw -F qcow2 "$T/app/tiny-disk1.raw" \
+	"$($V vol-path "$side" --pool "$pool" 2>/dev/null)"
+check "--replace, copy into place fails: the old domain is defined again" defined "$tag-local"
+check "--replace, copy into place fails: the way out works" \
+	$V vol-clone --pool "$pool" "$side" "$lvol"
+$V vol-delete "$side" --pool "$pool" >/dev/null 2>&1
+check "--replace, copy into place fails: the recovered volume equals the disk" \
+	qemu-img compare -U -q -f raw -F qcow2 "$T/app/tiny-disk1.raw" \
+	"$($V vol-path "$lvol" --pool "$pool" 2>/dev/null)"
+
+# The same for raw volumes, through the remote URI.
+ruri="qemu+unix:///system?socket=$OVK_LIBVIRT_SOCK"
+rvol=$tag-remote-vmdisk1.img
+cp "$($V vol-path "$rvol" --pool "$pool")" "$T/old-remote.img" || die "cannot copy the volume"
+replace_fails "--replace, raw, remote, a disk failing its digest" "$tag-remote" "$rvol" \
+	"$T/old-remote.img" "$bad/tampered.ova" "$ruri" --format raw
+replace_fails "--replace, raw, a disk that reads as qcow2" "$tag-remote" "$rvol" \
+	"$T/old-remote.img" "$evil/evil.ova" "$ruri" --format raw
+check "--replace, raw lookalike: the error says why" grep -q "reads the new raw disk as qcow2" <<<"$ERR"
+replace_works "--replace, raw, remote" "$tag-remote" "$rvol" raw "$ruri" --format raw
 
 # A qcow2 pool import needs no temp space: it streams, so a --tmp-dir
 # that does not exist is never touched and the import succeeds, through a
