@@ -108,6 +108,21 @@ static int pick_pool(struct ovk_store *st, const char *pool, const char *format,
 	return 0;
 }
 
+/* The domain names its disk files by absolute path (libvirt's schema
+ * refuses relative ones), so a relative --dir is made absolute here:
+ * resolved when it exists, else (--print-xml) put under the cwd. */
+static char *absolute_dir(const char *dir)
+{
+	char *real = realpath(dir, NULL), *cwd = NULL, *abs = NULL;
+
+	if (real || dir[0] == '/')
+		return real ? real : strdup(dir);
+	if ((cwd = getcwd(NULL, 0)) && asprintf(&abs, "%s/%s", cwd, dir) < 0)
+		abs = NULL;
+	free(cwd);
+	return abs;
+}
+
 int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const char *format,
 		   int dry_run, struct ovk_store **out,
 		   struct ovk_error *err)
@@ -129,11 +144,12 @@ int ovk_store_open(struct ovk_lv *lv, const char *dir, const char *pool, const c
 			ovk_error_sys(err, errno ? errno : ENOTDIR, "%s: not a directory", dir);
 			goto out;
 		}
-		if (!(st->dir = strdup(dir)) || !(st->format = strdup(format ? format : "qcow2"))) {
+		if (!(st->dir = absolute_dir(dir)) ||
+		    !(st->format = strdup(format ? format : "qcow2"))) {
 			ovk_error_set(err, ENOMEM, "out of memory");
 			goto out;
 		}
-		snprintf(st->desc, sizeof(st->desc), "directory %s, %s files", dir, st->format);
+		snprintf(st->desc, sizeof(st->desc), "directory %s, %s files", st->dir, st->format);
 	} else if (pick_pool(st, pool, format, dry_run, err) < 0) {
 		goto out;
 	}

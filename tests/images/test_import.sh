@@ -79,6 +79,16 @@ for shape in twice collide; do
 	check "drives sharing one image ($shape): nothing written" [ -z "$(ls -A "$T/sout")" ]
 done
 
+# A relative --dir: the domain must name its disk by absolute path
+# (libvirt's schema refuses a relative one).
+mkdir -p "$T/rel"
+run bash -c 'cd "$1" && shift && exec "$@"' - "$T" "$IMPORT" -c "$URI" --dir rel --name rel "$ova"
+check "relative --dir: import exits 0" [ "$RC" -eq 0 ]
+check "relative --dir: the disk is where asked" [ -f "$T/rel/rel-vmdisk1.qcow2" ]
+run "$IMPORT" -c "$URI" --dir rel --name rel2 --print-xml "$ova"
+check "relative --dir: the XML names the disk by absolute path" \
+	grep -q "<source file=\"$PWD/rel/rel2-vmdisk1.qcow2\"" <<<"$OUT"
+
 # The file exists now: refused, then replaced.
 run "$IMPORT" -c "$URI" --dir "$T/out" "$ova"
 check "existing file refused (exit 1)" [ "$RC" -eq 1 ]
