@@ -330,6 +330,20 @@ if [ "$daemon_only" != 1 ]; then
 	# failed because of the fault, not by themselves).
 	run "${imp[@]}" --pool "$pool" "$T/app.ova"
 	check "uninterrupted import --pool succeeds" [ "$RC" -eq 0 ]
+
+	# --replace interrupted while the new disk streams (into a side
+	# volume): the old domain and its volume stay exactly as they were.
+	vol=$T/pool/$name-vmdisk1.qcow2
+	before=$(sha256sum <"$vol")
+	fault "SIGINT during import --pool --replace" signal=SIGINT expect=130 \
+		wait_wchar=$((32 << 20)) -- "${imp[@]}" --pool "$pool" --replace "$T/app.ova"
+	check "interrupted --replace: the old domain is still defined" \
+		virsh -c "$URI" dominfo "$name"
+	check "interrupted --replace: the old volume is unchanged" \
+		[ "$(sha256sum <"$vol")" = "$before" ]
+	virsh -c "$URI" pool-refresh "$pool" >/dev/null 2>&1
+	check "interrupted --replace: no side volume left" \
+		[ "$(virsh -c "$URI" vol-list "$pool" | awk 'NR > 2 && NF { print $1 }')" = "$name-vmdisk1.qcow2" ]
 	clean_import
 fi
 
