@@ -64,6 +64,7 @@ void ovk_appliance_free(struct ovk_appliance *app)
 	meta_clear(&app->ovf);
 	meta_clear(&app->mf);
 	meta_clear(&app->cert);
+	ovk_member_checks_free(app->checks);
 	ovk_tar_stream_free(app->ts);
 	if (app->fd >= 0)
 		close(app->fd);
@@ -95,12 +96,14 @@ static int resolver_open(struct ovk_resolver *r, const char *name, unsigned flag
 	char *full = NULL;
 	int ret = -1;
 
-	if (!ovk_path_is_contained(name)) {
+	/* Only a directory appliance may reach out, and only when asked. */
+	if (!ovk_path_is_contained(name) &&
+	    (m->app->kind != OVK_APPLIANCE_OVF || !(flags & OVK_OPEN_UNSAFE_PATHS))) {
 		ovk_error_set(err, EPERM, "%s: '%s' is absolute or leaves the package",
 			      m->app->path, name);
 		goto out;
 	}
-	if (asprintf(&full, "%s%s", m->prefix, name) < 0) {
+	if (asprintf(&full, "%s%s", name[0] == '/' ? "" : m->prefix, name) < 0) {
 		full = NULL;
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
@@ -171,6 +174,8 @@ static ssize_t member_stream_read(void *opaque, void *buf, size_t len, struct ov
 	n = ovk_tar_stream_read(app->ts, buf, len, err);
 	if (n > 0)
 		ms->consumed += (uint64_t)n;
+	if (n > 0 && ovk_member_check_feed(app, ms->generation, buf, (size_t)n, err) < 0)
+		return -1;
 	return n;
 }
 
@@ -243,6 +248,9 @@ static int remember_seen(struct ovk_appliance *app, const char *name, struct ovk
 	return 0;
 }
 
+static int open_member(struct ovk_appliance *app, const char *name, unsigned flags,
+		       struct ovk_blob **out, struct ovk_error *err);
+
 int ovk_appliance_has_member(struct ovk_appliance *app, const char *name)
 {
 	struct ovk_blob *b = NULL;
@@ -254,7 +262,9 @@ int ovk_appliance_has_member(struct ovk_appliance *app, const char *name)
 				return 1;
 		return 0;
 	}
-	if (ovk_appliance_open_member(app, name, 0, &b, &ignored) < 0)
+	/* Not ovk_appliance_open_member(): looking is not reading, and must
+	 * not hash the member. */
+	if (open_member(app, name, 0, &b, &ignored) < 0)
 		return 0;
 	ovk_blob_free(b);
 	return 1;
@@ -264,6 +274,10 @@ int ovk_appliance_has_member(struct ovk_appliance *app, const char *name)
  * 1 when a data member is pending, 0 at the end. */
 static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
 {
+	/* A member being verified is read to its end first: moving on would
+	 * skip its rest unhashed. */
+	if (ovk_appliance_settle(app, err) < 0)
+		return -1;
 	for (;;) {
 		const char *name;
 		uint64_t size;
@@ -389,19 +403,24 @@ static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned
 			   struct ovk_blob **out, struct ovk_error *err)
 {
 	char *path = NULL, *real = NULL, *realdir = NULL;
+	struct ovk_resolver *res;
 	size_t dl;
 	int ret = -1;
 
-	if (asprintf(&path, "%s/%s", app->dir, name) < 0) {
+	/* Absolute only with OVK_OPEN_UNSAFE_PATHS (ovk_appliance_open_member). */
+	if (name[0] == '/' ? !(path = strdup(name)) : asprintf(&path, "%s/%s", app->dir, name) < 0) {
 		path = NULL;
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	if (!(flags & OVK_OPEN_UNSAFE_PATHS)) {
+		int e;
+
 		real = realpath(path, NULL);
+		e = errno;  /* the next realpath may change it */
 		realdir = realpath(app->dir, NULL);
 		if (!real || !realdir) {
-			ovk_error_sys(err, errno, "%s", path);
+			ovk_error_sys(err, !real ? e : errno, "%s", !real ? path : app->dir);
 			goto out;
 		}
 		dl = strlen(realdir);
@@ -415,19 +434,16 @@ static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned
 		goto out;
 	/* Its siblings (extents, backing files) are members too, checked the
 	 * same way, not plain files beside it: a symlinked extent must not
-	 * read a host file into the guest disk. */
-	if (!(flags & OVK_OPEN_UNSAFE_PATHS)) {
-		struct ovk_resolver *res = resolver_new(app, name);
-
-		if (!res) {
-			ovk_blob_free(*out);
-			*out = NULL;
-			ovk_error_set(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		(*out)->resolver->unref((*out)->resolver);
-		(*out)->resolver = res;
+	 * read a host file into the guest disk, and with the paths unsafe,
+	 * what it reads must still be in the manifest. */
+	if (!(res = resolver_new(app, name))) {
+		ovk_blob_free(*out);
+		*out = NULL;
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
 	}
+	(*out)->resolver->unref((*out)->resolver);
+	(*out)->resolver = res;
 	ret = 0;
 out:
 	free(path);
@@ -436,8 +452,9 @@ out:
 	return ret;
 }
 
-int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
-			      struct ovk_blob **out, struct ovk_error *err)
+/* A member by name, unchecked. */
+static int open_member(struct ovk_appliance *app, const char *name, unsigned flags,
+		       struct ovk_blob **out, struct ovk_error *err)
 {
 	*out = NULL;
 	if (strstr(name, "://"))
@@ -458,6 +475,34 @@ int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsig
 	return ovk_error_set(err, EINVAL, "bad appliance");
 }
 
+/* Verify the member just opened as *b, when checks are armed; on failure
+ * *b is freed. */
+static int check_opened(struct ovk_appliance *app, const char *name, struct ovk_blob **b,
+			struct ovk_error *err)
+{
+	int r;
+
+	if (!app->checks)
+		return 0;
+	if (app->kind == OVK_APPLIANCE_OVA_STREAM)
+		r = ovk_member_check_start(app, name, app->cur_size, app->generation, err);
+	else
+		r = ovk_member_check_blob(app, name, *b, err);
+	if (r == 0)
+		return 0;
+	ovk_blob_free(*b);
+	*b = NULL;
+	return -1;
+}
+
+int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
+			      struct ovk_blob **out, struct ovk_error *err)
+{
+	if (open_member(app, name, flags, out, err) < 0)
+		return -1;
+	return check_opened(app, name, out, err);
+}
+
 int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
 			    unsigned flags, struct ovk_blob **out, struct ovk_error *err)
 {
@@ -468,7 +513,7 @@ int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file
 		if (ovk_appliance_open_chunked(app, file, flags, &b, err) != 0)
 			return -1;
 	} else {
-		if (ovk_appliance_open_member(app, file->href, flags, &b, err) != 0)
+		if (open_member(app, file->href, flags, &b, err) != 0)
 			return -1;
 		if (file->has_size && b->size != UINT64_MAX && b->size != file->size) {
 			ovk_error_set(err, EIO, "%s: File '%s' has %llu bytes, but the OVF says "
@@ -478,6 +523,10 @@ int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file
 			ovk_blob_free(b);
 			return -1;
 		}
+		/* A plain File's member is the engine's to hash (container.h);
+		 * the stored bytes of a compressed one are checked here. */
+		if (file->compression && check_opened(app, file->href, &b, err) < 0)
+			return -1;
 	}
 	if (file->compression)
 		return ovk_ova_gunzip(b, b->name, out, err);

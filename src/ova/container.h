@@ -95,13 +95,47 @@ int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_env
  * ovk_appliance_drain(): whether it is there at all). */
 int ovk_appliance_has_member(struct ovk_appliance *app, const char *name);
 
-/* The stored bytes of one member or file beside the OVF, by name. */
+/* The stored bytes of one member or file beside the OVF, by name.  Once
+ * member checks are armed (below), the member is verified too. */
 int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
 			      struct ovk_blob **out, struct ovk_error *err);
 
-/* The content of an OVF File: chunks joined, gzip inflated. */
+/* The content of an OVF File: chunks joined, gzip inflated.  The member of
+ * a plain File (neither chunked nor compressed) is the blob itself and is
+ * NOT checked here: its digest is the engine's to take, in the
+ * conversion's pass (ovk_convert_opts.hash_algs); every other member it
+ * reads (chunks, the compressed bytes, a descriptor's extents) is. */
 int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
 			    unsigned flags, struct ovk_blob **out, struct ovk_error *err);
+
+/* ------------------------------------------------------------ member checks */
+
+struct ovk_manifest;
+
+/* Algorithms one member is hashed with at most (a manifest lists a few). */
+#define OVK_MEMBER_CHECK_ALGS 4
+
+/* Arm member checks (member_check.c): from now on every member opened
+ * through ovk_appliance_open_member() must be listed in `mf` and match
+ * every digest it lists: a mapped member is hashed whole at its open, a
+ * streamed one as it is read, compared at its last byte (the read fails on
+ * a mismatch).  With mf NULL (a manifest that may follow the disks), the
+ * `collect` digests (ended by OVK_HASH_NONE) are kept for
+ * ovk_appliance_verify_collected().  `mf` must outlive the appliance's
+ * use. */
+int ovk_appliance_check_members(struct ovk_appliance *app, const struct ovk_manifest *mf,
+				const enum ovk_hash_alg *collect, struct ovk_error *err);
+
+/* Before a conversion is committed: the streamed member being hashed is
+ * read to its end (what the formats left unread still counts) and
+ * compared.  -1 on a mismatch; 0 when nothing is pending or not armed. */
+int ovk_appliance_settle(struct ovk_appliance *app, struct ovk_error *err);
+
+/* After a late manifest came: every collected digest against it.  A member
+ * it does not list, or lists with none of the collected algorithms, is an
+ * error. */
+int ovk_appliance_verify_collected(const struct ovk_appliance *app,
+				   const struct ovk_manifest *mf, struct ovk_error *err);
 
 /* The name of chunk `i` of `href` ("disk.vmdk.000000003"); malloc'ed. */
 char *ovk_appliance_chunk_name(const char *href, uint64_t i);
@@ -120,8 +154,9 @@ struct ovk_ova_job {
 	enum ovk_hash_alg algs[5];
 	const uint8_t *digests[4];             /* into the manifest */
 	/* Why there are no digests although the manifest exists: the File is
-	 * chunked or compressed (its digests cover other bytes; verify those
-	 * members with a separate read), or the manifest does not list it. */
+	 * chunked or compressed (its digests cover other bytes, the members
+	 * the container checks once ovk_appliance_check_members() is armed),
+	 * or the manifest does not list it. */
 	const char *no_digest_reason;
 };
 

@@ -1,6 +1,18 @@
 /*
  * package.c: open, parse, verify and plan an appliance; convert its disks
  * with their digests checked in the same pass (see package.h).
+ *
+ * Who checks which bytes against the manifest:
+ *   - a plain File's member (the usual disk): the engine, in the pass that
+ *     converts it (hash_algs, then hash_check before the commit);
+ *   - every other member a disk reads (chunks, a compressed File's stored
+ *     bytes, a descriptor's extents): the container, as it is opened or
+ *     read (member_check.c), armed here once the manifest is known.  For a
+ *     chunked or compressed File the engine still takes a digest (SHA-1, of
+ *     the joined or inflated bytes, not compared): that is what makes it
+ *     read the stream to its end, and so every member to its end, before
+ *     hash_check runs; hash_check then settles the member last read.
+ * A manifest that is there must list every file a disk reads.
  */
 #include "package.h"
 
@@ -31,6 +43,11 @@ static void note(const struct ovk_package_opts *o, int warning, const char *fmt,
 static const enum ovk_hash_alg pending_algs[OVK_PACKAGE_PENDING_ALGS + 1] = {
 	OVK_HASH_SHA1, OVK_HASH_SHA256, OVK_HASH_NONE,
 };
+
+/* The engine's digest that only makes it drain a chunked or compressed
+ * File's stream (see above): the cheapest one libcrypto has (SHA-1 runs at
+ * about 2 GB/s with the SHA extensions, MD5 at under half that). */
+static const enum ovk_hash_alg drain_algs[] = { OVK_HASH_SHA1, OVK_HASH_NONE };
 
 /* The manifest's bytes: parsed, the descriptor checked against it, and it
  * against the .cert. */
@@ -115,9 +132,9 @@ static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
 	}
 	if ((r = ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen)) < 0)
 		return -1;
-	if (r == 1 && ovk_appliance_kind(pkg->app) == OVK_APPLIANCE_OVA_STREAM &&
-	    !o->describe_only) {
-		/* It may still come, after the disks (ovk_package_finish). */
+	if (r == 1 && is_stream(pkg)) {
+		/* It may still come, after the disks (ovk_package_finish; a
+		 * description does not read that far). */
 		pkg->manifest_status = "pending";
 		return 0;
 	}
@@ -140,6 +157,44 @@ static int start_pending(struct ovk_package *pkg, struct ovk_error *err)
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	note(&pkg->opts, 0, "no manifest ahead of the disks: they are hashed as they "
 	     "convert and verified against a manifest at the end of the stream");
+	return 0;
+}
+
+/* The first member of a File: the href, or its chunk 0. */
+static int listed(const struct ovk_manifest *mf, const struct ovk_ova_job *job,
+		  struct ovk_error *err)
+{
+	char *name = job->file->chunk_size ? ovk_appliance_chunk_name(job->file->href, 0) : NULL;
+	const char *n = name ? name : job->file->href;
+	int ret = -1;
+
+	if (job->file->chunk_size && !name)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (!ovk_manifest_find(mf, n, OVK_HASH_NONE)) {
+		ovk_error_set(err, EBADMSG, "disk %s: '%s' is not listed in the manifest (every "
+			      "file a disk reads must be)", job->disk->id, n);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(name);
+	return ret;
+}
+
+/* With a manifest: every disk's File must be in it (the rest of its
+ * members are refused as they are opened), and the container checks the
+ * members the engine does not hash.  With one pending: it collects their
+ * digests for ovk_package_finish. */
+static int arm_checks(struct ovk_package *pkg, struct ovk_error *err)
+{
+	if (pkg->mf) {
+		for (size_t i = 0; i < pkg->plan->n_jobs; i++)
+			if (pkg->plan->jobs[i].file && listed(pkg->mf, &pkg->plan->jobs[i], err) < 0)
+				return -1;
+		return ovk_appliance_check_members(pkg->app, pkg->mf, NULL, err);
+	}
+	if (pkg->pending)
+		return ovk_appliance_check_members(pkg->app, NULL, pending_algs, err);
 	return 0;
 }
 
@@ -171,10 +226,8 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 		goto out;
 	if (strcmp(pkg->manifest_status, "pending") == 0 && start_pending(pkg, err) < 0)
 		goto out;
-	for (size_t i = 0; i < pkg->plan->n_jobs; i++)
-		if (pkg->mf && pkg->plan->jobs[i].no_digest_reason)
-			note(opts, 1, "disk %s: not verified: %s", pkg->plan->jobs[i].disk->id,
-			     pkg->plan->jobs[i].no_digest_reason);
+	if (arm_checks(pkg, err) < 0)
+		goto out;
 	*out = pkg;
 	pkg = NULL;
 	ret = 0;
@@ -193,12 +246,16 @@ void ovk_package_free(struct ovk_package *pkg)
 	free(pkg->pending);
 	free(pkg->pending_done);
 	ovk_cert_result_clear(&pkg->cert);
+	/* The appliance's member checks point into the manifest. */
+	ovk_appliance_free(pkg->app);
 	ovk_manifest_free(pkg->mf);
 	ovk_ovf_free(pkg->env);
-	ovk_appliance_free(pkg->app);
 	free(pkg);
 }
 
+/* The hash_check callbacks run after the engine has read the whole top
+ * blob and before it commits: each first settles the member the container
+ * is hashing (an extent, the last chunk), so its digest counts too. */
 static int check_digests(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
 			 struct ovk_error *err)
 {
@@ -208,7 +265,7 @@ static int check_digests(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIG
 		if (ovk_manifest_verify(c->pkg->mf, c->job->file->href, c->job->algs[i],
 					digests[i], ovk_hash_size(c->job->algs[i]), err) < 0)
 			return -1;
-	return 0;
+	return ovk_appliance_settle(c->pkg->app, err);
 }
 
 /* "pending": the digests are kept for ovk_package_finish. */
@@ -218,8 +275,10 @@ static int pending_done(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGE
 	const struct ovk_package_check *c = opaque;
 
 	(void)digests;
-	(void)err;
-	c->pkg->pending_done[c->job - c->pkg->plan->jobs] = 1;
+	if (ovk_appliance_settle(c->pkg->app, err) < 0)
+		return -1;
+	if (c->pkg->pending_done)
+		c->pkg->pending_done[c->job - c->pkg->plan->jobs] = 1;
 	return 0;
 }
 
@@ -254,13 +313,24 @@ int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 		o->hash_check = check_digests;
 		o->hash_check_opaque = check;
 	} else if (pkg->pending && !job->file->compression && !job->file->chunk_size) {
-		/* A compressed or chunked File's digests cover other bytes. */
 		o->hash_algs = pending_algs;
 		o->hash_out = pkg->pending[job - pkg->plan->jobs];
 		o->hash_check = pending_done;
 		o->hash_check_opaque = check;
+	} else if (pkg->mf || pkg->pending) {
+		/* Chunked or compressed: the container checks the members;
+		 * the engine's digest only makes it read them to the end. */
+		o->hash_algs = drain_algs;
+		o->hash_out = check->digests;
+		o->hash_check = pending_done;
+		o->hash_check_opaque = check;
 	}
-	return ovk_appliance_open_file(pkg->app, job->file, o->open_flags, blob, err);
+	if (ovk_appliance_open_file(pkg->app, job->file, o->open_flags, blob, err) == 0)
+		return 0;
+	/* A compressed File's bytes are checked as it opens: say where. */
+	if (err && !strstr(err->msg, ovk_appliance_path(pkg->app)))
+		ovk_error_prefix(err, "%s", ovk_appliance_path(pkg->app));
+	return -1;
 }
 
 /* One job's digest computed during its conversion, against the manifest
@@ -271,13 +341,11 @@ static int finish_job(struct ovk_package *pkg, size_t i, struct ovk_error *err)
 	const struct ovk_manifest_entry *e;
 	int checked = 0;
 
-	if (!job->file)
+	/* Not converted (--disk), or its members were collected by the
+	 * container (chunked, compressed: ovk_appliance_verify_collected). */
+	if (!job->file || !pkg->pending_done[i] || job->file->chunk_size ||
+	    job->file->compression)
 		return 0;
-	if (!pkg->pending_done[i]) {
-		note(&pkg->opts, 1, "disk %s: not verified: the File is %s", job->disk->id,
-		     job->file->chunk_size ? "chunked" : "compressed");
-		return 0;
-	}
 	for (int k = 0; k < OVK_PACKAGE_PENDING_ALGS; k++) {
 		if (!ovk_manifest_find(pkg->mf, job->file->href, pending_algs[k]))
 			continue;
@@ -326,6 +394,8 @@ static int finish(struct ovk_package *pkg, struct ovk_error *err)
 	for (size_t i = 0; i < pkg->plan->n_jobs; i++)
 		if (finish_job(pkg, i, err) < 0)
 			return -1;
+	if (ovk_appliance_verify_collected(pkg->app, pkg->mf, err) < 0)
+		return -1;
 	note(&pkg->opts, 0, "manifest %s (after the disks): descriptor and disks verified",
 	     mfname);
 	return 0;

@@ -6,7 +6,9 @@
  * descriptor against the manifest and the manifest against its signature,
  * check every File reference, and plan the disks.  Each disk is then
  * converted with its manifest digests taken and compared in the same pass:
- * a mismatch fails the conversion before its output is committed.
+ * a mismatch fails the conversion before its output is committed.  That
+ * holds for every member a disk reads (chunks, compressed bytes, extents:
+ * see package.c), and a manifest must list them all.
  *
  * Notes (what was verified, what was not, the signer) go to a callback, as
  * the library prints nothing.

@@ -496,6 +496,178 @@ static void test_chunked_gzip(void **state)
 	free(data);
 }
 
+/* ------------------------------------------------------------ member checks */
+
+/* Read b to its end; the total, or -1 with err. */
+static ssize_t read_all(struct ovk_blob *b, struct ovk_error *err)
+{
+	uint8_t buf[65536];
+	ssize_t n, total = 0;
+
+	while ((n = ovk_blob_read(b, buf, sizeof buf, err)) > 0)
+		total += n;
+	return n < 0 ? -1 : total;
+}
+
+/* Open `path` and arm its member checks with its own manifest (collect:
+ * NULL) or in collect mode; *mf holds the parsed manifest. */
+static struct ovk_appliance *open_armed(const char *path, int collect, struct ovk_manifest **mf)
+{
+	static const enum ovk_hash_alg algs[] = { OVK_HASH_SHA1, OVK_HASH_SHA256, OVK_HASH_NONE };
+	struct ovk_error err = {0};
+	struct ovk_appliance *app = NULL;
+	const uint8_t *buf;
+	const char *name;
+	size_t len;
+
+	if (ovk_appliance_open(path, 0, &app, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	*mf = NULL;
+	if (!collect) {
+		assert_int_equal(ovk_appliance_manifest(app, &name, &buf, &len), 0);
+		assert_int_equal(ovk_manifest_parse(buf, len, name, mf, &err), 0);
+	}
+	assert_int_equal(ovk_appliance_check_members(app, *mf, collect ? algs : NULL, &err), 0);
+	return app;
+}
+
+/* The manifest is made by sha256sum(1), not by us; "bad" trees keep the
+ * good tree's manifest with one member changed. */
+static void make_checked_trees(void)
+{
+	char path[8192];
+	uint8_t *ext = pattern(300000, 7);
+
+	free(make_tree("mc", "disk1.vmdk", 4096));
+	snprintf(path, sizeof path, "%s/mc/ext.bin", tmpdir);
+	write_file(path, ext, 300000);
+	free(ext);
+	assert_int_equal(run("cd '%s/mc' && for f in a.ovf disk1.vmdk ext.bin; do "
+			     "echo \"SHA256($f)= $(sha256sum $f | cut -d' ' -f1)\"; done > a.mf && "
+			     "grep -v ext.bin a.mf > ../nolist.mf && "
+			     "sed -i 's/^\\(SHA256(disk1.vmdk)= \\).*/\\1%064d/' a.mf && "
+			     "rm -rf ../bad ../nolist && cp -r . ../bad && cp -r . ../nolist && "
+			     "mv ../nolist.mf ../nolist/a.mf && "
+			     "printf x | dd of=../bad/ext.bin bs=1 seek=299999 conv=notrunc "
+			     "status=none", tmpdir, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		const char *t = i == 0 ? "mc" : i == 1 ? "bad" : "nolist";
+
+		assert_int_equal(run("cd '%s/%s' && tar -cf ../%s.ova a.ovf a.mf disk1.vmdk ext.bin && "
+				     "tar -czf ../%s.ova.gz a.ovf a.mf disk1.vmdk ext.bin && "
+				     "tar -czf ../%s-late.ova.gz a.ovf disk1.vmdk ext.bin a.mf",
+				     tmpdir, t, t, t, t), 0);
+	}
+}
+
+static void test_member_checks(void **state)
+{
+	static const char *const shapes[] = { "%s/%s.ova", "%s/%s.ova.gz", "%s/%s" };
+	struct ovk_error err = {0};
+	struct ovk_ovf_file f = { .href = "disk1.vmdk" };
+	char path[8192];
+
+	(void)state;
+	make_checked_trees();
+	for (size_t s = 0; s < 3; s++) {
+		struct ovk_manifest *mf = NULL;
+		struct ovk_appliance *app;
+		struct ovk_blob *b = NULL;
+		int streamed = s == 1;
+
+		/* Good: mapped members are checked at open, streamed ones when
+		 * read (or settled) to the end.  The plain File's own member is
+		 * the engine's to check: its wrong digest is not seen here. */
+		snprintf(path, sizeof path, shapes[s], tmpdir, "mc");
+		app = open_armed(path, 0, &mf);
+		if (ovk_appliance_open_file(app, &f, 0, &b, &err) != 0)
+			fail_msg("%s: %s", path, err.msg);
+		ovk_blob_free(b);
+		if (ovk_appliance_open_member(app, "ext.bin", 0, &b, &err) != 0)
+			fail_msg("%s: %s", path, err.msg);
+		if (streamed)
+			assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
+		if (ovk_appliance_settle(app, &err) != 0)
+			fail_msg("%s: %s", path, err.msg);
+		ovk_blob_free(b);
+		ovk_appliance_free(app);
+		ovk_manifest_free(mf);
+
+		/* Changed (last byte): refused at open, or by the read that ends
+		 * the member, or by settle when it was read only in part. */
+		snprintf(path, sizeof path, shapes[s], tmpdir, "bad");
+		for (int partial = 0; partial < 2; partial++) {
+			app = open_armed(path, 0, &mf);
+			if (!streamed) {
+				assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), -1);
+			} else {
+				assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), 0);
+				if (partial) {
+					assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
+					assert_int_equal(ovk_appliance_settle(app, &err), -1);
+				} else {
+					assert_int_equal(read_all(b, &err), -1);
+				}
+				ovk_blob_free(b);
+			}
+			assert_non_null(strstr(err.msg, "ext.bin: SHA256 digest mismatch"));
+			ovk_appliance_free(app);
+			ovk_manifest_free(mf);
+		}
+
+		/* Not listed: refused at open. */
+		snprintf(path, sizeof path, shapes[s], tmpdir, "nolist");
+		app = open_armed(path, 0, &mf);
+		assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), -1);
+		assert_non_null(strstr(err.msg, "'ext.bin' is not listed in the manifest"));
+		ovk_appliance_free(app);
+		ovk_manifest_free(mf);
+	}
+}
+
+/* A manifest after the disks: digests collected as the stream passes, even
+ * of bytes nobody read, and compared once it has come. */
+static void test_member_checks_late(void **state)
+{
+	struct ovk_error err = {0};
+	char path[8192];
+
+	(void)state;
+	for (int t = 0; t < 3; t++) {
+		const char *name = t == 0 ? "mc" : t == 1 ? "bad" : "nolist";
+		struct ovk_manifest *mf = NULL, *late = NULL;
+		struct ovk_appliance *app;
+		struct ovk_blob *b = NULL;
+		const uint8_t *buf;
+		const char *mfname;
+		size_t len;
+		int r;
+
+		snprintf(path, sizeof path, "%s/%s-late.ova.gz", tmpdir, name);
+		app = open_armed(path, 1, &mf);
+		assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), 0);
+		assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
+		ovk_blob_free(b);
+		if (ovk_appliance_drain(app, &err) != 0)
+			fail_msg("%s: %s", path, err.msg);
+		assert_int_equal(ovk_appliance_manifest(app, &mfname, &buf, &len), 0);
+		assert_int_equal(ovk_manifest_parse(buf, len, mfname, &late, &err), 0);
+		r = ovk_appliance_verify_collected(app, late, &err);
+		if (t == 0 && r != 0)
+			fail_msg("%s: %s", path, err.msg);
+		if (t == 1) {
+			assert_int_equal(r, -1);
+			assert_non_null(strstr(err.msg, "ext.bin: SHA256 digest mismatch"));
+		}
+		if (t == 2) {
+			assert_int_equal(r, -1);
+			assert_non_null(strstr(err.msg, "'ext.bin' is not listed"));
+		}
+		ovk_manifest_free(late);
+		ovk_appliance_free(app);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +680,8 @@ int main(void)
 		cmocka_unit_test(test_dir_needs_one_ovf),
 		cmocka_unit_test(test_sibling_resolver),
 		cmocka_unit_test(test_chunked_gzip),
+		cmocka_unit_test(test_member_checks),
+		cmocka_unit_test(test_member_checks_late),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
