@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "unit_support.h"
+
 #include "core/blob.h"
 #include "ova/manifest.h"
 
@@ -123,19 +125,6 @@ static void test_verify(void **state)
 
 /* ------------------------------------------------------------ .cert */
 
-static char tmpdir[4096];
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 static uint8_t *slurp(const char *name, size_t *len)
 {
@@ -144,7 +133,7 @@ static uint8_t *slurp(const char *name, size_t *len)
 	struct ovk_error err = {0};
 	uint8_t *p;
 
-	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s", ut_tmpdir, name);
 	assert_int_equal(ovk_blob_open_file(path, &b, &err), 0);
 	p = malloc(b->size + 1);
 	assert_non_null(p);
@@ -156,29 +145,24 @@ static uint8_t *slurp(const char *name, size_t *len)
 
 static int cert_setup(void **state)
 {
-	const char *base = getenv("OVK_TMP");
-
 	(void)state;
-	if (base)
-		mkdir(base, 0755);
-	snprintf(tmpdir, sizeof tmpdir, "%s/ova-cert-XXXXXX", base ? base : "/tmp");
-	if (!mkdtemp(tmpdir))
+	if (ut_scratch_setup("ova-cert", 0) < 0)
 		return -1;
 	/* A self-signed signer, a manifest, and the .cert as ovftool lays it
 	 * out: "SHA256(x.mf)= sig-hex" then the PEM certificate. */
-	return run("cd '%s' && "
+	return ut_sh("cd '%s' && "
 		   "openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem "
 		   "-days 30 -subj '/CN=ovakit test signer/O=ovakit' 2>/dev/null && "
 		   "printf 'SHA256(x.ovf)= %s\\n' > x.mf && "
 		   "openssl dgst -sha256 -sign key.pem -out sig.bin x.mf && "
 		   "{ printf 'SHA256(x.mf)= '; od -An -v -tx1 sig.bin | tr -d ' \\n'; echo; "
-		   "cat cert.pem; } > x.cert", tmpdir, SHA256_HELLO) == 0 ? 0 : -1;
+		   "cat cert.pem; } > x.cert", ut_tmpdir, SHA256_HELLO) == 0 ? 0 : -1;
 }
 
 static int cert_teardown(void **state)
 {
 	(void)state;
-	return run("rm -rf '%s'", tmpdir);
+	return ut_scratch_teardown();
 }
 
 static void test_cert(void **state)

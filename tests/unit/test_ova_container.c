@@ -22,12 +22,13 @@
 
 #include <cmocka.h>
 
+#include "unit_support.h"
+
 #include "core/blob.h"
 #include "ova/container.h"
 #include "ova/manifest.h"
 #include "ova/ovf.h"
 
-static char tmpdir[4096];
 
 static const char ovf_text[] =
 	"<?xml version=\"1.0\"?>\n"
@@ -64,33 +65,16 @@ static uint8_t *pattern(size_t len, unsigned seed)
 	return p;
 }
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 static int setup(void **state)
 {
-	const char *base = getenv("OVK_TMP");
-
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "%s/ova-container-XXXXXX", base ? base : "/tmp");
-	if (base)
-		mkdir(base, 0755);
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return ut_scratch_setup("ova-container", 0);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return run("rm -rf '%s'", tmpdir);
+	return ut_scratch_teardown();
 }
 
 /* Make src/ with an .ovf naming `disk`, and the disk with `len` bytes. */
@@ -99,12 +83,12 @@ static uint8_t *make_tree(const char *sub, const char *disk, size_t len)
 	char path[8192], ovf[4096];
 	uint8_t *data = pattern(len, (unsigned)len);
 
-	snprintf(path, sizeof path, "%s/%s", tmpdir, sub);
+	snprintf(path, sizeof path, "%s/%s", ut_tmpdir, sub);
 	mkdir(path, 0755);
 	snprintf(ovf, sizeof ovf, ovf_text, disk);
-	snprintf(path, sizeof path, "%s/%s/a.ovf", tmpdir, sub);
+	snprintf(path, sizeof path, "%s/%s/a.ovf", ut_tmpdir, sub);
 	write_file(path, ovf, strlen(ovf));
-	snprintf(path, sizeof path, "%s/%s/%s", tmpdir, sub, disk);
+	snprintf(path, sizeof path, "%s/%s/%s", ut_tmpdir, sub, disk);
 	write_file(path, data, len);
 	return data;
 }
@@ -174,15 +158,15 @@ static void test_tar_formats(void **state)
 
 		snprintf(sub, sizeof sub, "fmt%zu", i);
 		data = make_tree(sub, disk, len);
-		snprintf(path, sizeof path, "%s/%s.ova", tmpdir, sub);
-		assert_int_equal(run("tar --format=%s -C '%s/%s' -cf '%s' a.ovf '%s'", formats[i],
-				     tmpdir, sub, path, disk), 0);
+		snprintf(path, sizeof path, "%s/%s.ova", ut_tmpdir, sub);
+		assert_int_equal(ut_sh("tar --format=%s -C '%s/%s' -cf '%s' a.ovf '%s'", formats[i],
+				     ut_tmpdir, sub, path, disk), 0);
 		check_appliance(path, disk, data, len, OVK_APPLIANCE_OVA);
 		/* The same package as an .ovf with its files beside it, and as
 		 * a directory. */
-		snprintf(path, sizeof path, "%s/%s/a.ovf", tmpdir, sub);
+		snprintf(path, sizeof path, "%s/%s/a.ovf", ut_tmpdir, sub);
 		check_appliance(path, disk, data, len, OVK_APPLIANCE_OVF);
-		snprintf(path, sizeof path, "%s/%s", tmpdir, sub);
+		snprintf(path, sizeof path, "%s/%s", ut_tmpdir, sub);
 		check_appliance(path, disk, data, len, OVK_APPLIANCE_OVF);
 		free(data);
 	}
@@ -196,8 +180,8 @@ static void test_compressed(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, "%s/c%zu.ova", tmpdir, i);
-		assert_int_equal(run("tar -C '%s/gz' -c%sf '%s' a.ovf disk1.vmdk", tmpdir, flags[i],
+		snprintf(path, sizeof path, "%s/c%zu.ova", ut_tmpdir, i);
+		assert_int_equal(ut_sh("tar -C '%s/gz' -c%sf '%s' a.ovf disk1.vmdk", ut_tmpdir, flags[i],
 				     path), 0);
 		check_appliance(path, "disk1.vmdk", data, 300000, OVK_APPLIANCE_OVA_STREAM);
 	}
@@ -214,10 +198,10 @@ static void test_stream_flag_and_order(void **state)
 	uint8_t *data = make_tree("order", "disk1.vmdk", 5000);
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/order/disk2.vmdk", tmpdir);
+	snprintf(path, sizeof path, "%s/order/disk2.vmdk", ut_tmpdir);
 	write_file(path, "second", 6);
-	snprintf(path, sizeof path, "%s/order.ova", tmpdir);
-	assert_int_equal(run("tar -C '%s/order' -cf '%s' a.ovf disk1.vmdk disk2.vmdk", tmpdir,
+	snprintf(path, sizeof path, "%s/order.ova", ut_tmpdir);
+	assert_int_equal(ut_sh("tar -C '%s/order' -cf '%s' a.ovf disk1.vmdk disk2.vmdk", ut_tmpdir,
 			     path), 0);
 	/* OVK_OPEN_STREAM: an uncompressed tar read forward, no mapping. */
 	assert_int_equal(ovk_appliance_open(path, OVK_OPEN_STREAM, &app, &err), 0);
@@ -280,7 +264,7 @@ static void expect_refused(const char *tarname, const struct entry *e, size_t n,
 	struct ovk_appliance *app = NULL;
 	char path[8192];
 
-	snprintf(path, sizeof path, "%s/%s", tmpdir, tarname);
+	snprintf(path, sizeof path, "%s/%s", ut_tmpdir, tarname);
 	write_tar(path, e, n);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), -1);
 	assert_null(app);
@@ -331,14 +315,14 @@ static void test_href_outside(void **state)
 
 	(void)state;
 	/* An OVF beside its files whose href climbs out of the directory. */
-	snprintf(path, sizeof path, "%s/out", tmpdir);
+	snprintf(path, sizeof path, "%s/out", ut_tmpdir);
 	mkdir(path, 0755);
 	snprintf(ovf, sizeof ovf, ovf_text, "../secret.vmdk");
-	snprintf(path, sizeof path, "%s/out/a.ovf", tmpdir);
+	snprintf(path, sizeof path, "%s/out/a.ovf", ut_tmpdir);
 	write_file(path, ovf, strlen(ovf));
-	snprintf(path, sizeof path, "%s/secret.vmdk", tmpdir);
+	snprintf(path, sizeof path, "%s/secret.vmdk", ut_tmpdir);
 	write_file(path, "secret", 6);
-	snprintf(path, sizeof path, "%s/out/a.ovf", tmpdir);
+	snprintf(path, sizeof path, "%s/out/a.ovf", ut_tmpdir);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
 	{
 		const uint8_t *buf;
@@ -351,7 +335,7 @@ static void test_href_outside(void **state)
 	assert_non_null(strstr(err.msg, "not inside the package"));
 	assert_int_equal(ovk_appliance_open_file(app, &env->files[0], 0, &b, &err), -1);
 	/* A symlink inside the directory pointing out is refused as well. */
-	snprintf(path, sizeof path, "%s/out/link.vmdk", tmpdir);
+	snprintf(path, sizeof path, "%s/out/link.vmdk", ut_tmpdir);
 	assert_int_equal(symlink("../secret.vmdk", path), 0);
 	assert_int_equal(ovk_appliance_open_member(app, "link.vmdk", 0, &b, &err), -1);
 	assert_non_null(strstr(err.msg, "outside the directory"));
@@ -370,8 +354,8 @@ static void test_missing_member(void **state)
 	uint8_t *data = make_tree("miss", "disk1.vmdk", 10);
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/miss.ova", tmpdir);
-	assert_int_equal(run("tar -C '%s/miss' -cf '%s' a.ovf", tmpdir, path), 0);
+	snprintf(path, sizeof path, "%s/miss.ova", ut_tmpdir);
+	assert_int_equal(ut_sh("tar -C '%s/miss' -cf '%s' a.ovf", ut_tmpdir, path), 0);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
 	ovk_appliance_ovf(app, &buf, &len);
 	assert_int_equal(ovk_ovf_parse(buf, len, "a.ovf", &env, &err), 0);
@@ -389,16 +373,16 @@ static void test_dir_needs_one_ovf(void **state)
 	char path[8192];
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/two", tmpdir);
+	snprintf(path, sizeof path, "%s/two", ut_tmpdir);
 	mkdir(path, 0755);
-	snprintf(path, sizeof path, "%s/two/a.ovf", tmpdir);
+	snprintf(path, sizeof path, "%s/two/a.ovf", ut_tmpdir);
 	write_file(path, "<a/>", 4);
-	snprintf(path, sizeof path, "%s/two/b.ovf", tmpdir);
+	snprintf(path, sizeof path, "%s/two/b.ovf", ut_tmpdir);
 	write_file(path, "<b/>", 4);
-	snprintf(path, sizeof path, "%s/two", tmpdir);
+	snprintf(path, sizeof path, "%s/two", ut_tmpdir);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), -1);
 	assert_non_null(strstr(err.msg, "several .ovf files"));
-	snprintf(path, sizeof path, "%s/none", tmpdir);
+	snprintf(path, sizeof path, "%s/none", ut_tmpdir);
 	mkdir(path, 0755);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), -1);
 	assert_non_null(strstr(err.msg, "no .ovf file"));
@@ -414,10 +398,10 @@ static void test_sibling_resolver(void **state)
 	uint8_t *data = make_tree("sib", "disk1.vmdk", 4096);
 
 	(void)state;
-	snprintf(path, sizeof path, "%s/sib/disk1-flat.vmdk", tmpdir);
+	snprintf(path, sizeof path, "%s/sib/disk1-flat.vmdk", ut_tmpdir);
 	write_file(path, "flat-bytes", 10);
-	snprintf(path, sizeof path, "%s/sib.ova", tmpdir);
-	assert_int_equal(run("tar -C '%s/sib' -cf '%s' a.ovf disk1.vmdk disk1-flat.vmdk", tmpdir,
+	snprintf(path, sizeof path, "%s/sib.ova", ut_tmpdir);
+	assert_int_equal(ut_sh("tar -C '%s/sib' -cf '%s' a.ovf disk1.vmdk disk1-flat.vmdk", ut_tmpdir,
 			     path), 0);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
 	assert_int_equal(ovk_appliance_open_member(app, "disk1.vmdk", 0, &desc, &err), 0);
@@ -449,10 +433,10 @@ static void test_chunked_gzip(void **state)
 
 	(void)state;
 	assert_non_null(got);
-	assert_int_equal(run("cd '%s/chunk' && gzip -c disk1.vmdk > d.gz && "
+	assert_int_equal(ut_sh("cd '%s/chunk' && gzip -c disk1.vmdk > d.gz && "
 			     "split -a 9 -d -b 300000 disk1.vmdk disk1.vmdk. && "
-			     "split -a 9 -d -b 100000 d.gz dz.gz.", tmpdir), 0);
-	snprintf(path, sizeof path, "%s/chunk/a.ovf", tmpdir);
+			     "split -a 9 -d -b 100000 d.gz dz.gz.", ut_tmpdir), 0);
+	snprintf(path, sizeof path, "%s/chunk/a.ovf", ut_tmpdir);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
 	for (int mode = 0; mode < 3; mode++) {
 		struct stat st;
@@ -460,7 +444,7 @@ static void test_chunked_gzip(void **state)
 		f.href = mode == 0 ? "disk1.vmdk" : mode == 1 ? "d.gz" : "dz.gz";
 		f.chunk_size = mode == 1 ? 0 : mode == 0 ? 300000 : 100000;
 		f.compression = mode == 0 ? NULL : "gzip";
-		snprintf(path, sizeof path, "%s/chunk/d.gz", tmpdir);
+		snprintf(path, sizeof path, "%s/chunk/d.gz", ut_tmpdir);
 		assert_int_equal(stat(path, &st), 0);
 		f.has_size = 1;
 		f.size = mode == 0 ? len : (uint64_t)st.st_size;
@@ -481,7 +465,7 @@ static void test_chunked_gzip(void **state)
 		ovk_blob_free(b);
 	}
 	/* A corrupt gzip stream fails with zlib's reason. */
-	snprintf(path, sizeof path, "%s/chunk/bad.gz", tmpdir);
+	snprintf(path, sizeof path, "%s/chunk/bad.gz", ut_tmpdir);
 	write_file(path, "\x1f\x8b\x08\x00garbage-garbage-garbage", 27);
 	f.href = "bad.gz";
 	f.chunk_size = 0;
@@ -539,24 +523,24 @@ static void make_checked_trees(void)
 	uint8_t *ext = pattern(300000, 7);
 
 	free(make_tree("mc", "disk1.vmdk", 4096));
-	snprintf(path, sizeof path, "%s/mc/ext.bin", tmpdir);
+	snprintf(path, sizeof path, "%s/mc/ext.bin", ut_tmpdir);
 	write_file(path, ext, 300000);
 	free(ext);
-	assert_int_equal(run("cd '%s/mc' && for f in a.ovf disk1.vmdk ext.bin; do "
+	assert_int_equal(ut_sh("cd '%s/mc' && for f in a.ovf disk1.vmdk ext.bin; do "
 			     "echo \"SHA256($f)= $(sha256sum $f | cut -d' ' -f1)\"; done > a.mf && "
 			     "grep -v ext.bin a.mf > ../nolist.mf && "
 			     "sed -i 's/^\\(SHA256(disk1.vmdk)= \\).*/\\1%064d/' a.mf && "
 			     "rm -rf ../bad ../nolist && cp -r . ../bad && cp -r . ../nolist && "
 			     "mv ../nolist.mf ../nolist/a.mf && "
 			     "printf x | dd of=../bad/ext.bin bs=1 seek=299999 conv=notrunc "
-			     "status=none", tmpdir, 0), 0);
+			     "status=none", ut_tmpdir, 0), 0);
 	for (int i = 0; i < 3; i++) {
 		const char *t = i == 0 ? "mc" : i == 1 ? "bad" : "nolist";
 
-		assert_int_equal(run("cd '%s/%s' && tar -cf ../%s.ova a.ovf a.mf disk1.vmdk ext.bin && "
+		assert_int_equal(ut_sh("cd '%s/%s' && tar -cf ../%s.ova a.ovf a.mf disk1.vmdk ext.bin && "
 				     "tar -czf ../%s.ova.gz a.ovf a.mf disk1.vmdk ext.bin && "
 				     "tar -czf ../%s-late.ova.gz a.ovf disk1.vmdk ext.bin a.mf",
-				     tmpdir, t, t, t, t), 0);
+				     ut_tmpdir, t, t, t, t), 0);
 	}
 }
 
@@ -578,7 +562,7 @@ static void test_member_checks(void **state)
 		/* Good: mapped members are checked at open, streamed ones when
 		 * read (or settled) to the end.  The plain File's own member is
 		 * the engine's to check: its wrong digest is not seen here. */
-		snprintf(path, sizeof path, shapes[s], tmpdir, "mc");
+		snprintf(path, sizeof path, shapes[s], ut_tmpdir, "mc");
 		app = open_armed(path, 0, &mf);
 		if (ovk_appliance_open_file(app, &f, 0, &b, &err) != 0)
 			fail_msg("%s: %s", path, err.msg);
@@ -595,7 +579,7 @@ static void test_member_checks(void **state)
 
 		/* Changed (last byte): refused at open, or by the read that ends
 		 * the member, or by settle when it was read only in part. */
-		snprintf(path, sizeof path, shapes[s], tmpdir, "bad");
+		snprintf(path, sizeof path, shapes[s], ut_tmpdir, "bad");
 		for (int partial = 0; partial < 2; partial++) {
 			app = open_armed(path, 0, &mf);
 			if (!streamed) {
@@ -616,7 +600,7 @@ static void test_member_checks(void **state)
 		}
 
 		/* Not listed: refused at open. */
-		snprintf(path, sizeof path, shapes[s], tmpdir, "nolist");
+		snprintf(path, sizeof path, shapes[s], ut_tmpdir, "nolist");
 		app = open_armed(path, 0, &mf);
 		assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), -1);
 		assert_non_null(strstr(err.msg, "'ext.bin' is not listed in the manifest"));
@@ -643,7 +627,7 @@ static void test_member_checks_late(void **state)
 		size_t len;
 		int r;
 
-		snprintf(path, sizeof path, "%s/%s-late.ova.gz", tmpdir, name);
+		snprintf(path, sizeof path, "%s/%s-late.ova.gz", ut_tmpdir, name);
 		app = open_armed(path, 1, &mf);
 		assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), 0);
 		assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
