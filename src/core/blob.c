@@ -400,7 +400,7 @@ static ssize_t raw_read(struct ovk_blob *b, uint8_t *buf, size_t len, struct ovk
 		ssize_t n = b->read_fn(b->read_opaque, buf + got, len - got, err);
 
 		if (n < 0)
-			return ovk_error_prefix(err, "%s", b->name);
+			return ovk_error_name(err, b->name);
 		if (n == 0)
 			break;
 		if (b->tap)

@@ -58,3 +58,10 @@ int ovk_error_prefix(struct ovk_error *err, const char *fmt, ...)
 	snprintf(err->msg + used, sizeof err->msg - used, ": %s", old);
 	return -1;
 }
+
+int ovk_error_name(struct ovk_error *err, const char *name)
+{
+	if (err && name && !strstr(err->msg, name))
+		ovk_error_prefix(err, "%s", name);
+	return -1;
+}

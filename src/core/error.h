@@ -25,5 +25,9 @@ int ovk_error_sys(struct ovk_error *err, int errnum, const char *fmt, ...)
 /* Prepend "context: " to the message already in err.  Returns -1. */
 int ovk_error_prefix(struct ovk_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Prefix "name: " unless the message names that file already: layers
+ * that each add the file they read (stacked streams, an extent that is
+ * the whole disk) then name it once.  Returns -1. */
+int ovk_error_name(struct ovk_error *err, const char *name);
 
 #endif

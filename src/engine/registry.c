@@ -74,13 +74,6 @@ const struct ovk_format *ovk_probe_blob(struct ovk_blob *blob, struct ovk_error 
 	return best;
 }
 
-/* Messages from formats usually name the file already; add it when not. */
-static void prefix_name(struct ovk_error *err, const char *name)
-{
-	if (err && strncmp(err->msg, name, strlen(name)) != 0)
-		ovk_error_prefix(err, "%s", name);
-}
-
 static int open_one(struct ovk_blob *blob, const char *format, unsigned flags,
 		    struct ovk_source **out, struct ovk_error *err)
 {
@@ -110,7 +103,7 @@ static int open_one(struct ovk_blob *blob, const char *format, unsigned flags,
 		goto out;
 	}
 	if (fmt->open_source(blob, flags, out, err) < 0) {
-		prefix_name(err, name);
+		ovk_error_name(err, name);
 		goto out;
 	}
 	blob = NULL;

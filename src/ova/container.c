@@ -18,6 +18,7 @@
 #include "container_priv.h"
 
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -723,6 +724,23 @@ out:
 
 enum shape { SHAPE_TAR, SHAPE_XML, SHAPE_UNKNOWN };
 
+/* An XML declaration, a comment, or an OVF root element (any prefix):
+ * a raw disk whose first byte happens to be '<' is no descriptor. */
+static int looks_like_ovf(const uint8_t *p, size_t n)
+{
+	static const char root[] = "Envelope";
+	size_t k = 1;
+
+	if ((n >= 5 && memcmp(p, "<?xml", 5) == 0) || (n >= 4 && memcmp(p, "<!--", 4) == 0))
+		return 1;
+	if (n < 2 || p[0] != '<')
+		return 0;
+	while (k < n && (isalnum(p[k]) || p[k] == '_' || p[k] == '-' || p[k] == '.' || p[k] == ':'))
+		k++;
+	return k - 1 >= sizeof root - 1 && memcmp(p + k - (sizeof root - 1), root,
+						  sizeof root - 1) == 0;
+}
+
 static enum shape probe(const uint8_t *h, size_t n)
 {
 	static const uint8_t xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
@@ -736,7 +754,7 @@ static enum shape probe(const uint8_t *h, size_t n)
 		i = 3;  /* UTF-8 byte order mark */
 	while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n'))
 		i++;
-	return i < n && h[i] == '<' ? SHAPE_XML : SHAPE_UNKNOWN;
+	return looks_like_ovf(h + i, n - i) ? SHAPE_XML : SHAPE_UNKNOWN;
 }
 
 static int open_by_content(struct ovk_appliance *app, struct ovk_error *err)

@@ -232,8 +232,8 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 	pkg = NULL;
 	ret = 0;
 out:
-	if (ret < 0 && err && !strstr(err->msg, input))
-		ovk_error_prefix(err, "%s", input);
+	if (ret < 0)
+		ovk_error_name(err, input);
 	ovk_package_free(pkg);
 	return ret;
 }
@@ -328,9 +328,7 @@ int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 	if (ovk_appliance_open_file(pkg->app, job->file, o->open_flags, blob, err) == 0)
 		return 0;
 	/* A compressed File's bytes are checked as it opens: say where. */
-	if (err && !strstr(err->msg, ovk_appliance_path(pkg->app)))
-		ovk_error_prefix(err, "%s", ovk_appliance_path(pkg->app));
-	return -1;
+	return ovk_error_name(err, ovk_appliance_path(pkg->app));
 }
 
 /* One job's digest computed during its conversion, against the manifest
@@ -407,9 +405,7 @@ int ovk_package_finish(struct ovk_package *pkg, struct ovk_error *err)
 
 	if (finish(pkg, err) == 0)
 		return 0;
-	if (err && !strstr(err->msg, path))
-		ovk_error_prefix(err, "%s", path);
-	return -1;
+	return ovk_error_name(err, path);
 }
 
 int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,

@@ -252,12 +252,12 @@ static int vmdk_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_er
 		e = &s->ext[s->cur];
 		if (s->pos < e->guest_off + e->length) {
 			if (extent_next(s, e, x, err) < 0)
-				return e->file ? ovk_error_prefix(err, "%s", e->file) : -1;
+				return ovk_error_name(err, e->file);
 			s->pos += x->length;
 			return 1;
 		}
 		if (e->stream && ovk_vmdk_stream_finish(e->stream, err) < 0)
-			return ovk_error_prefix(err, "%s", e->file);
+			return ovk_error_name(err, e->file);
 		s->cur++;
 	}
 	return 0;
@@ -275,7 +275,7 @@ static int vmdk_read(struct ovk_source *src, const struct ovk_extent *x, uint8_t
 	if (*kind == OVK_VMDK_REF_EXTENT) {
 		e = x->ref;
 		if (ovk_vmdk_sparse_read(e, s->zp, x, dst, err) < 0)
-			return ovk_error_prefix(err, "%s", e->file);
+			return ovk_error_name(err, e->file);
 		return 0;
 	}
 	sb = x->ref;

@@ -169,4 +169,19 @@ else
 	echo "skip   - block devices: no loop device available here"
 fi
 
+# A raw disk whose first bytes look like markup ("<" then binary; "<b>"
+# text) is still a raw disk: only an XML declaration, a comment or an OVF
+# Envelope makes a file a descriptor.  (Random test data started with '<'
+# one run in 256 and was taken for an OVF.)
+for head in '<\001\002' '<b>bold</b>' '  <Envelopes'; do
+	{ printf "$head"; head -c 65536 /dev/urandom; } >"$T/markup.raw"
+	run "$OVA_CONVERT" -O raw "$T/markup.raw" "$T/out/markup.raw"
+	if [ "$RC" -eq 0 ] && cmp -s "$T/markup.raw" "$T/out/markup.raw"; then
+		ok "a raw disk starting with '$head' converts as raw"
+	else
+		not_ok "a raw disk starting with '$head' converts as raw" "exit $RC" "stderr: $ERR"
+	fi
+	rm -f "$T/out/markup.raw"
+done
+
 finish
