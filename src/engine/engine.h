@@ -115,6 +115,12 @@ struct ovk_output {
 	char *tmp_path;              /* named temp file, when not anonymous */
 };
 int ovk_output_open(const char *path, int force, struct ovk_output *o, struct ovk_error *err);
+/* A hidden name beside `path`, in the pattern of the temp files above, for
+ * an output that may replace an existing `path` only once a whole set of
+ * outputs has succeeded (an appliance's disks, whose manifest may come
+ * last): convert into it, then rename() it over `path`.  malloc'ed; NULL
+ * when out of memory. */
+char *ovk_output_stage_name(const char *path);
 int ovk_output_commit(struct ovk_output *o, int force, struct ovk_error *err);
 void ovk_output_discard(struct ovk_output *o);
 

@@ -35,6 +35,13 @@ static int make_temp_name(const char *path, char **out)
 	return r < 0 ? -1 : 0;
 }
 
+char *ovk_output_stage_name(const char *path)
+{
+	char *name = NULL;
+
+	return make_temp_name(path, &name) < 0 ? NULL : name;
+}
+
 static int open_named_temp(struct ovk_output *o, struct ovk_error *err)
 {
 	for (int i = 0; i < TEMP_NAME_TRIES; i++) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/info.h"
+#include "engine/engine.h"
 #include "ova/package.h"
 
 static const struct ovk_appliance_opts no_aopts;
@@ -81,13 +82,40 @@ static int plan_outputs(const struct ovk_package *pkg, const char *outdir,
 	return 0;
 }
 
+/* --force over existing files: each such disk is written to a stage name
+ * (staged[i], else NULL) and replaces its file only once the whole
+ * appliance has converted and verified, so a failure keeps the old one. */
+static int stage_existing(char **names, size_t n, char ***staged, struct ovk_error *err)
+{
+	if (!(*staged = calloc(n + 1, sizeof **staged)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && access(names[i], F_OK) == 0 &&
+		    !((*staged)[i] = ovk_output_stage_name(names[i])))
+			return ovk_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int replace_staged(char **names, char **staged, size_t n, struct ovk_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!staged[i])
+			continue;
+		if (rename(staged[i], names[i]) < 0)
+			return ovk_error_sys(err, errno, "%s: cannot replace it", names[i]);
+		free(staged[i]);
+		staged[i] = NULL;
+	}
+	return 0;
+}
+
 int ovk_appliance_convert(const char *input, const char *outdir,
 			  const struct ovk_convert_opts *copts,
 			  const struct ovk_appliance_opts *aopts, struct ovk_error *err)
 {
 	struct ovk_package_opts popts;
 	struct ovk_package *pkg = NULL;
-	char **names = NULL;
+	char **names = NULL, **staged = NULL;
 	size_t done = 0;
 	int ret = -1;
 
@@ -107,25 +135,34 @@ int ovk_appliance_convert(const char *input, const char *outdir,
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (plan_outputs(pkg, outdir, copts, aopts->disk, names, err) < 0)
+	if (plan_outputs(pkg, outdir, copts, aopts->disk, names, err) < 0 ||
+	    stage_existing(names, pkg->plan->n_jobs, &staged, err) < 0)
 		goto out;
 	for (; done < pkg->plan->n_jobs; done++) {
+		const char *to = staged[done] ? staged[done] : names[done];
+
 		if (!names[done])
 			continue;
-		if (ovk_package_convert(pkg, &pkg->plan->jobs[done], names[done], copts, err) < 0)
+		if (ovk_package_convert(pkg, &pkg->plan->jobs[done], to, copts, err) < 0)
 			goto out;
 	}
-	/* A manifest after the disks (streamed OVA) is checked now. */
-	if (ovk_package_finish(pkg, err) < 0)
+	/* A manifest after the disks (streamed OVA) is checked now, and only
+	 * then do the disks replace files of the same names. */
+	if (ovk_package_finish(pkg, err) < 0 ||
+	    replace_staged(names, staged, pkg->plan->n_jobs, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	/* No half-converted appliance: drop the disks already written. */
+	/* No half-converted appliance: drop the disks already written (an
+	 * existing file is still the old one: only its stage is dropped). */
 	for (size_t i = 0; names && ret < 0 && i < done; i++)
 		if (names[i])
-			unlink(names[i]);
-	for (size_t i = 0; names && pkg && i < pkg->plan->n_jobs; i++)
+			unlink(staged[i] ? staged[i] : names[i]);
+	for (size_t i = 0; names && pkg && i < pkg->plan->n_jobs; i++) {
 		free(names[i]);
+		free(staged ? staged[i] : NULL);
+	}
+	free(staged);
 	free(names);
 	ovk_package_free(pkg);
 	return ret;

@@ -117,6 +117,15 @@ printf '\xff' | dd of="$T/m/tiny-disk1.vmdk" bs=1 seek=$((size - 600)) conv=notr
 tar -C "$T/m" --format=ustar -czf "$T/src/late-mf-bad.ova.gz" tiny.ovf tiny-disk1.vmdk tiny.mf
 expect_fail_clean "a tampered disk before a late manifest is refused" "$T/out" "SHA" \
 	"$OVA_CONVERT" "$T/src/late-mf-bad.ova.gz" "$T/out"
+# --force over an earlier conversion: the old file is replaced only once
+# the late manifest has verified the new disk, so this failure keeps it.
+"$OVA_CONVERT" "$ova" "$T/out" 2>/dev/null || die "cannot convert $ova"
+old_sum=$(sha256sum <"$T/out/tiny-vmdisk1.qcow2")
+run "$OVA_CONVERT" --force "$T/src/late-mf-bad.ova.gz" "$T/out"
+check "--force with a tampered disk before a late manifest: exit 1" [ "$RC" -eq 1 ]
+check "--force refused late: the old output is untouched, nothing else left" \
+	[ "$(sha256sum <"$T/out/tiny-vmdisk1.qcow2")" = "$old_sum" -a "$(ls -A "$T/out")" = tiny-vmdisk1.qcow2 ]
+rm -f "$T/out"/*
 rm -rf "$T/m" && cp -r "$T/m.orig" "$T/m"
 
 # 7c. A compressed OVA whose disk needs random access (a monolithicSparse
