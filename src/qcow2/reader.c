@@ -178,6 +178,17 @@ static int map_compressed(struct qcow2_source *s, uint64_t gc, uint64_t e, struc
 	return 0;
 }
 
+/* A host offset, wherever an entry has one (zero and unallocated entries
+ * too, as qemu checks), is a cluster boundary. */
+static int check_host_aligned(const struct qcow2_source *s, uint64_t gc, uint64_t host,
+			      struct ovk_error *err)
+{
+	if (host & (s->cs - 1))
+		return ovk_error_set(err, EINVAL, "cluster %llu: host offset 0x%llx not cluster "
+				     "aligned", (unsigned long long)gc, (unsigned long long)host);
+	return 0;
+}
+
 /* Subcluster `sub` of a standard cluster with extended L2 entry (e, bitmap). */
 static int map_subcluster(struct qcow2_source *s, uint64_t gc, uint32_t sub, uint64_t e,
 			  uint64_t bitmap, struct mapping *m, struct ovk_error *err)
@@ -189,6 +200,8 @@ static int map_subcluster(struct qcow2_source *s, uint64_t gc, uint32_t sub, uin
 		return ovk_error_set(err, EINVAL, "cluster %llu: extended L2 entry 0x%016llx has "
 				     "reserved bits set", (unsigned long long)gc,
 				     (unsigned long long)e);
+	if (check_host_aligned(s, gc, host, err) < 0)
+		return -1;
 	if (alloc && zero)
 		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u both allocated and "
 				     "zero (bitmap 0x%016llx)", (unsigned long long)gc, sub,
@@ -204,9 +217,6 @@ static int map_subcluster(struct qcow2_source *s, uint64_t gc, uint32_t sub, uin
 	if (host == 0)
 		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u allocated at host "
 				     "offset 0 (the header)", (unsigned long long)gc, sub);
-	if (host & (s->cs - 1))
-		return ovk_error_set(err, EINVAL, "cluster %llu: data at 0x%llx not cluster aligned",
-				     (unsigned long long)gc, (unsigned long long)host);
 	host += (uint64_t)sub * s->us;
 	if (!ovk_range_ok(host, unit_len(s, (gc << s->sub_bits) + sub), s->blob->size))
 		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u at 0x%llx beyond end "
@@ -225,6 +235,8 @@ static int map_standard(struct qcow2_source *s, uint64_t gc, uint64_t e, struct 
 	if (e & QCOW2_L2_RESERVED)
 		return ovk_error_set(err, EINVAL, "cluster %llu: L2 entry 0x%016llx has reserved bits set",
 				     (unsigned long long)gc, (unsigned long long)e);
+	if (check_host_aligned(s, gc, host, err) < 0)
+		return -1;
 	if (e & QCOW2_OFLAG_ZERO) {
 		if (s->h.version < 3)
 			return ovk_error_set(err, EINVAL, "cluster %llu: zero flag in a version 2 image",
@@ -240,9 +252,6 @@ static int map_standard(struct qcow2_source *s, uint64_t gc, uint64_t e, struct 
 		m->type = OVK_EXTENT_UNALLOCATED;
 		return 0;
 	}
-	if (host & (s->cs - 1))
-		return ovk_error_set(err, EINVAL, "cluster %llu: data at 0x%llx not cluster aligned",
-				     (unsigned long long)gc, (unsigned long long)host);
 	if (!ovk_range_ok(host, cluster_len(s, gc), s->blob->size))
 		return ovk_error_set(err, EINVAL,
 				     "cluster %llu: data at 0x%llx beyond end of file (size %llu)",

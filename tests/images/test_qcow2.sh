@@ -147,6 +147,36 @@ else
 fi
 qcow2_ok "extended L2 chain to qcow2" "$T/xtop-ref.raw" "$T/xtop.qcow2"
 
+# An L2 entry whose host offset is not cluster aligned is corrupt even
+# where no data is read through it (a zero cluster, a zero or unallocated
+# subcluster): qemu-img refuses such images, and so must we.
+mkdir -p "$T/out"
+for kind in plain extended; do
+	opts=""
+	[ "$kind" = extended ] && opts="-o extended_l2=on"
+	rm -f "$T/unal.qcow2"
+	# shellcheck disable=SC2086
+	qemu-img create -q -f qcow2 $opts "$T/unal.qcow2" 4M &&
+		qemu-io -c "write -z 0 64k" -c "write -P 1 64k 64k" "$T/unal.qcow2" >/dev/null ||
+		die "cannot make the $kind image"
+	python3 - "$T/unal.qcow2" <<'PY'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    h = f.read(104)
+    l1 = struct.unpack(">Q", h[40:48])[0]
+    f.seek(l1)
+    l2 = struct.unpack(">Q", f.read(8))[0] & 0x00fffffffffffe00
+    f.seek(l2)              # guest cluster 0: zero, now with an unaligned offset
+    e = struct.unpack(">Q", f.read(8))[0]
+    f.seek(l2)
+    f.write(struct.pack(">Q", e | 0x60400))
+PY
+	qemu-img convert -O raw "$T/unal.qcow2" "$T/unal-ref.raw" 2>/dev/null &&
+		die "qemu-img read the unaligned $kind image: the case no longer tests anything"
+	expect_fail_clean "$kind L2 entry with an unaligned offset on a zero cluster is refused" \
+		"$T/out" "not cluster aligned" "$OVA_CONVERT" -O raw "$T/unal.qcow2" "$T/out/unal.raw"
+done
+
 # --overlay over a VMDK, relative name resolved from the output directory.
 mkdir -p "$T/ov"
 rm -f "$T/ov/over.qcow2"
