@@ -24,6 +24,8 @@
 
 /* Bytes copied per read while spilling a stream to a file. */
 #define SPILL_STEP ((size_t)1 << 20)
+/* Zero detection in the copy: the file system's allocation unit. */
+#define SPILL_BLOCK ((size_t)4096)
 
 struct ovk_blob_map {
 	int refs;
@@ -279,10 +281,10 @@ out:
 	return fd;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -290,6 +292,33 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 			return -1;
 		p += n;
 		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int is_zero(const uint8_t *p, size_t len)
+{
+	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
+}
+
+/* Write buf at off, leaving its all-zero SPILL_BLOCKs as holes: a raw disk
+ * is mostly zeros, and its copy should cost what its data does. */
+static int write_sparse(int fd, const uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start, end;
+
+		while (i < len && is_zero(buf + i, ovk_min_u64(SPILL_BLOCK, len - i)))
+			i += ovk_min_u64(SPILL_BLOCK, len - i);
+		start = i;
+		while (i < len && !is_zero(buf + i, ovk_min_u64(SPILL_BLOCK, len - i)))
+			i += ovk_min_u64(SPILL_BLOCK, len - i);
+		end = i;
+		if (end > start && pwrite_all(fd, buf + start, end - start, off + start) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -298,6 +327,7 @@ int ovk_blob_spill(struct ovk_blob *stream, const char *dir, volatile sig_atomic
 		   struct ovk_blob **out, struct ovk_error *err)
 {
 	uint8_t *buf = NULL;
+	uint64_t size = 0;
 	int fd, ret = -1;
 	ssize_t n;
 
@@ -312,13 +342,20 @@ int ovk_blob_spill(struct ovk_blob *stream, const char *dir, volatile sig_atomic
 			ovk_error_set(err, ECANCELED, "%s: interrupted", stream->name);
 			goto out;
 		}
-		if (write_all(fd, buf, (size_t)n) < 0) {
+		if (write_sparse(fd, buf, (size_t)n, size) < 0) {
 			ovk_error_sys(err, errno, "%s: copying to a temp file in %s", stream->name,
 				      dir);
 			goto out;
 		}
+		size += (uint64_t)n;
 	}
-	if (n < 0 || blob_from_fd(fd, stream->name, stream->resolver, out, err) < 0)
+	if (n < 0)
+		goto out;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		ovk_error_sys(err, errno, "%s: copying to a temp file in %s", stream->name, dir);
+		goto out;
+	}
+	if (blob_from_fd(fd, stream->name, stream->resolver, out, err) < 0)
 		goto out;
 	(*out)->origin = stream;
 	ret = 0;
