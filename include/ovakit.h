@@ -143,10 +143,12 @@ OVK_API int ovk_create_overlay(const char *backing, const char *backing_format,
 			       const char *output, const struct ovk_convert_opts *opts,
 			       struct ovk_error *err);
 
-/* Check an output format name and its -o options without converting
+/* Check an output format name, its -o options and -c without converting
  * anything: -1 with err naming what is wrong (an unknown format, key or
- * value), for front ends that report usage errors before any work. */
-OVK_API int ovk_check_output(const char *format, const char *options, struct ovk_error *err);
+ * value, compression it lacks), for front ends that report usage errors
+ * before any work. */
+OVK_API int ovk_check_output(const char *format, const char *options, int compress,
+			     struct ovk_error *err);
 
 /* Names of the formats that can be read / written, NULL-terminated. */
 OVK_API const char *const *ovk_input_formats(void);

@@ -219,7 +219,12 @@ static int check_formats(const struct args *a)
 		cli_error("-F: unknown backing format '%s'", a->backing_format);
 		return -1;
 	}
-	if (!a->overlay && ovk_check_output(a->opts.out_format, a->opts.options, &err) < 0) {
+	if (a->backing_format && !a->overlay) {
+		cli_error("-F names the backing format of --overlay");
+		return -1;
+	}
+	if (!a->overlay &&
+	    ovk_check_output(a->opts.out_format, a->opts.options, a->opts.compress, &err) < 0) {
 		cli_error("%s", err.msg);
 		return -1;
 	}

@@ -100,7 +100,13 @@ static int parse_opt(int c, struct args *a)
 
 	switch (c) {
 	case 'c': a->opts.uri = optarg; break;
-	case OPT_NAME: a->opts.name = optarg; break;
+	case OPT_NAME:
+		if (!*optarg) {
+			cli_error("--name: empty");
+			return -1;
+		}
+		a->opts.name = optarg;
+		break;
 	case OPT_POOL: a->opts.pool = optarg; break;
 	case OPT_DIR: a->opts.dir = optarg; break;
 	case OPT_FORMAT: a->opts.format = optarg; break;

@@ -47,6 +47,8 @@ struct ovk_format {
 	int (*check_sink_options)(const char *options, struct ovk_error *err);
 	/* Whether the sink can record a backing file (overlay creation). */
 	int supports_backing;
+	/* Whether the sink compresses (-c). */
+	int supports_compression;
 };
 
 extern const struct ovk_format ovk_format_raw;

@@ -64,9 +64,17 @@ static const struct ovk_format *output_format(const char *name, const char *opti
 	return fmt;
 }
 
-int ovk_check_output(const char *format, const char *options, struct ovk_error *err)
+int ovk_check_output(const char *format, const char *options, int compress,
+		     struct ovk_error *err)
 {
-	return output_format(format, options, err) ? 0 : -1;
+	const struct ovk_format *fmt = output_format(format, options, err);
+
+	if (!fmt)
+		return -1;
+	if (compress && !fmt->supports_compression)
+		return ovk_error_set(err, EINVAL, "-c: the %s format does not support compression",
+				     fmt->name);
+	return 0;
 }
 
 static struct ovk_pipeline_opts pipeline_opts(const struct ovk_convert_opts *opts)
@@ -129,13 +137,13 @@ static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt
 	params.options = opts->options;
 	params.backing_name = backing;
 	params.backing_format = backing_format;
-	if (fmt->open_sink(&params, &sink, err) < 0)
-		goto out;
-	if (opts->compress && !sink->ops->encode) {
+	if (opts->compress && !fmt->supports_compression) {
 		ovk_error_set(err, EINVAL, "%s: the %s format does not support compression",
 			      output, fmt->name);
 		goto out;
 	}
+	if (fmt->open_sink(&params, &sink, err) < 0)
+		goto out;
 	if (!backing) {
 		ret = data_pass(chain, sink, opts, hs, err);
 		hs = NULL;

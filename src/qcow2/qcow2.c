@@ -32,4 +32,5 @@ const struct ovk_format ovk_format_qcow2 = {
 	.open_sink = ovk_qcow2_open_sink,
 	.check_sink_options = ovk_qcow2_check_sink_options,
 	.supports_backing = 1,
+	.supports_compression = 1,
 };

@@ -116,7 +116,10 @@ usage_error "unknown -o key" "$OVA_CONVERT" -O qcow2 -o foo=bar "$in" "$T/out/o.
 usage_error "bad -o value" "$OVA_CONVERT" -O qcow2 -o cluster_size=3 "$in" "$T/out/o.qcow2"
 usage_error "-o on a format without options" "$OVA_CONVERT" -O raw -o cluster_size=4k \
 	"$in" "$T/out/o.raw"
+usage_error "-c on a format that does not compress" "$OVA_CONVERT" -c -O raw "$in" "$T/out/o.raw"
+usage_error "-F without --overlay" "$OVA_CONVERT" -F vmdk "$in" "$T/out/o.raw"
 usage_error "ova-import: unknown flag" "$(dirname "$OVA_CONVERT")/ova-import" --no-such-flag "$in"
+usage_error "ova-import: an empty --name" "$(dirname "$OVA_CONVERT")/ova-import" --name "" "$in"
 # getopt's own messages are replaced by one line in the program's format.
 run "$OVA_CONVERT" --no-such-flag "$in" "$T/out/o.raw"
 check "unknown flag: one line, 'ova-convert: unrecognized option ...'" \
