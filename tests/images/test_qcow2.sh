@@ -108,6 +108,19 @@ for opts in "" "-c" "-c -o compression_type=zstd" "-o cluster_size=512" \
 	fi
 done
 
+# chain_ok DESC REF-RAW TOP: TOP, read through its backing files, equals
+# REF-RAW (qemu-img's reading) as raw, and converts to a clean qcow2.
+chain_ok() {
+	run "$OVA_CONVERT" -O raw "$3" "$T/chain.raw"
+	if [ "$RC" -eq 0 ] && cmp -s "$2" "$T/chain.raw"; then
+		ok "$1: reads byte-exactly"
+	else
+		not_ok "$1: reads byte-exactly" "exit $RC" "stderr: $ERR"
+	fi
+	rm -f "$T/chain.raw"
+	qcow2_ok "$1, to qcow2" "$2" "$3"
+}
+
 # A chain with zero clusters and data at every level.
 (
 	cd "$T" || exit 1
@@ -119,13 +132,7 @@ done
 		qemu-io -c "write -P 0xbb 4M 1M" -c "write -z -u 6M 1M" top.qcow2 >/dev/null &&
 		qemu-img convert -O raw top.qcow2 top-ref.raw
 ) || die "could not build the backing chain"
-run "$OVA_CONVERT" -O raw "$T/top.qcow2" "$T/top.raw"
-if [ "$RC" -eq 0 ] && cmp -s "$T/top-ref.raw" "$T/top.raw"; then
-	ok "backing chain of three qcow2s with zero clusters reads byte-exactly"
-else
-	not_ok "backing chain of three qcow2s reads byte-exactly" "exit $RC" "stderr: $ERR"
-fi
-qcow2_ok "backing chain to qcow2" "$T/top-ref.raw" "$T/top.qcow2"
+chain_ok "backing chain of three qcow2s with zero clusters" "$T/top-ref.raw" "$T/top.qcow2"
 
 # Extended L2 entries: subclusters allocated, zeroed and left to the
 # backing file inside one cluster, over a backing file with data everywhere.
@@ -139,13 +146,7 @@ qcow2_ok "backing chain to qcow2" "$T/top-ref.raw" "$T/top.qcow2"
 			xtop.qcow2 >/dev/null &&
 		qemu-img convert -O raw xtop.qcow2 xtop-ref.raw
 ) || die "could not build the extended L2 chain"
-run "$OVA_CONVERT" -O raw "$T/xtop.qcow2" "$T/xtop.raw"
-if [ "$RC" -eq 0 ] && cmp -s "$T/xtop-ref.raw" "$T/xtop.raw"; then
-	ok "extended L2 subclusters over a backing file read byte-exactly"
-else
-	not_ok "extended L2 subclusters over a backing file read byte-exactly" "exit $RC" "stderr: $ERR"
-fi
-qcow2_ok "extended L2 chain to qcow2" "$T/xtop-ref.raw" "$T/xtop.qcow2"
+chain_ok "extended L2 subclusters over a backing file" "$T/xtop-ref.raw" "$T/xtop.qcow2"
 
 # An L2 entry whose host offset is not cluster aligned is corrupt even
 # where no data is read through it (a zero cluster, a zero or unallocated

@@ -38,20 +38,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static void run(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fail_msg("command failed (%d): %s", rc, cmd);
-}
-
 static char *path_in(const char *name)
 {
 	static char buf[8][4352];
@@ -258,7 +244,7 @@ static void check_refused(const char *vmdk, enum open_mode mode, unsigned flags,
 
 static void convert(const char *raw, const char *sub, const char *vmdk)
 {
-	run("qemu-img convert -q -f raw -O vmdk -o subformat=%s %s %s", sub, path_in(raw),
+	ut_run("qemu-img convert -q -f raw -O vmdk -o subformat=%s %s %s", sub, path_in(raw),
 	    path_in(vmdk));
 }
 
@@ -299,7 +285,7 @@ static void test_big_sparse(void **state)
 	size_t i;
 
 	(void)state;
-	run("truncate -s 3G %s && head -c 1048576 /dev/urandom | dd of=%s conv=notrunc status=none"
+	ut_run("truncate -s 3G %s && head -c 1048576 /dev/urandom | dd of=%s conv=notrunc status=none"
 	    " && head -c 1048576 /dev/urandom | dd of=%s bs=1M seek=3071 conv=notrunc status=none",
 	    path_in("big.raw"), path_in("big.raw"), path_in("big.raw"));
 	for (i = 0; i < sizeof subs / sizeof subs[0]; i++) {
@@ -310,9 +296,9 @@ static void test_big_sparse(void **state)
 		check_same(path_in(vmdk), path_in("big.raw"), MODE_MAP);
 		if (i == 1)
 			check_same(path_in(vmdk), path_in("big.raw"), MODE_STREAM);
-		run("rm -f %s/big%zu*.vmdk", ut_tmpdir, i);
+		ut_run("rm -f %s/big%zu*.vmdk", ut_tmpdir, i);
 	}
-	run("rm -f %s", path_in("big.raw"));
+	ut_run("rm -f %s", path_in("big.raw"));
 }
 
 /* Copy a qemu image and overwrite bytes at `off`. */
@@ -320,7 +306,7 @@ static void poke(const char *from, const char *to, long off, const void *bytes, 
 {
 	FILE *f;
 
-	run("cp %s %s", path_in(from), path_in(to));
+	ut_run("cp %s %s", path_in(from), path_in(to));
 	f = fopen(path_in(to), "r+b");
 	assert_non_null(f);
 	fseek(f, off, SEEK_SET);
@@ -386,7 +372,7 @@ static void test_bad_headers(void **state)
 		check_refused(path_in("b10.vmdk"), MODE_STREAM, 0, "zlib");
 	}
 	/* A truncated stream: refused in both modes. */
-	run("head -c 300000 %s > %s", path_in("goods.vmdk"), path_in("b11.vmdk"));
+	ut_run("head -c 300000 %s > %s", path_in("goods.vmdk"), path_in("b11.vmdk"));
 	check_refused(path_in("b11.vmdk"), MODE_MAP, 0, "beyond end of file");
 	check_refused(path_in("b11.vmdk"), MODE_STREAM, 0, "truncated");
 }
@@ -427,7 +413,7 @@ static void test_descriptors(void **state)
 		   "RW 4 FLAT \"d-flat.vmdk\" 2\n"
 		   "RDONLY 8 VMFS \"d-flat.vmdk\"\n"
 		   "\nddb.adapterType = \"ide\"");
-	run("cd %s && head -c 1536 /dev/zero > cat.raw && dd if=d-flat.vmdk bs=512 skip=2 count=4"
+	ut_run("cd %s && head -c 1536 /dev/zero > cat.raw && dd if=d-flat.vmdk bs=512 skip=2 count=4"
 	    " status=none >> cat.raw && cat d-flat.vmdk >> cat.raw && cmp -s d-flat.vmdk d.raw",
 	    ut_tmpdir);
 	check_same(path_in("cat.vmdk"), path_in("cat.raw"), MODE_MAP);
@@ -467,7 +453,7 @@ static void test_delta(void **state)
 	make_raw("p.raw", 65536 * 4);
 	convert("p.raw", "monolithicSparse", "parent.vmdk");
 	convert("p.raw", "monolithicSparse", "other.vmdk");
-	run("cd %s && qemu-img create -q -f vmdk -b parent.vmdk -F vmdk child.vmdk", ut_tmpdir);
+	ut_run("cd %s && qemu-img create -q -f vmdk -b parent.vmdk -F vmdk child.vmdk", ut_tmpdir);
 	assert_int_equal(open_vmdk(path_in("child.vmdk"), MODE_MAP, 0, &child, &err), 0);
 	assert_non_null(child->backing_name);
 	assert_string_equal(child->backing_name, "parent.vmdk");

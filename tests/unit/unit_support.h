@@ -31,6 +31,23 @@ static int ut_sh(const char *fmt, ...)
 	return st == -1 ? -1 : WEXITSTATUS(st);
 }
 
+/* Run a shell command that must succeed, or fail the test naming it
+ * (include cmocka.h first). */
+static void ut_run(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
+static void ut_run(const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st != 0)
+		fail_msg("command failed (%d): %s", st, cmd);
+}
+
 /* Make ut_tmpdir as $OVK_TMP/<name>.XXXXXX; 0, or -1 (a cmocka setup's
  * failure).  With need_qemu_img, qemu-img must run too. */
 static int ut_scratch_setup(const char *name, int need_qemu_img) __attribute__((unused));
