@@ -16,6 +16,19 @@
 /* The scratch directory of this test executable, once ut_scratch_setup ran. */
 static char ut_tmpdir[4096];
 
+/* Format and run a shell command into cmd; its exit status, or -1 when
+ * it could not run. */
+static int ut_vsh(char *cmd, size_t cap, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0), unused));
+static int ut_vsh(char *cmd, size_t cap, const char *fmt, va_list ap)
+{
+	int st;
+
+	vsnprintf(cmd, cap, fmt, ap);
+	st = system(cmd);
+	return st == -1 ? -1 : WEXITSTATUS(st);
+}
+
 /* Run a shell command; its exit status, or -1 when it could not run. */
 static int ut_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));
 static int ut_sh(const char *fmt, ...)
@@ -25,10 +38,9 @@ static int ut_sh(const char *fmt, ...)
 	int st;
 
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	st = ut_vsh(cmd, sizeof cmd, fmt, ap);
 	va_end(ap);
-	st = system(cmd);
-	return st == -1 ? -1 : WEXITSTATUS(st);
+	return st;
 }
 
 /* Run a shell command that must succeed, or fail the test naming it
@@ -41,9 +53,8 @@ static void ut_run(const char *fmt, ...)
 	int st;
 
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	st = ut_vsh(cmd, sizeof cmd, fmt, ap);
 	va_end(ap);
-	st = system(cmd);
 	if (st != 0)
 		fail_msg("command failed (%d): %s", st, cmd);
 }
