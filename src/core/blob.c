@@ -323,28 +323,36 @@ static int write_sparse(int fd, const uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int ovk_blob_spill(struct ovk_blob *stream, const char *dir, volatile sig_atomic_t *cancel,
-		   struct ovk_blob **out, struct ovk_error *err)
+int ovk_blob_spill(struct ovk_blob *stream, const char *why, struct ovk_blob **out,
+		   struct ovk_error *err)
 {
+	const struct ovk_spill *sp = stream->spill;
 	uint8_t *buf = NULL;
 	uint64_t size = 0;
-	int fd, ret = -1;
+	char *msg = NULL;
+	int fd = -1, ret = -1;
 	ssize_t n;
 
-	if ((fd = unnamed_temp_file(dir, err)) < 0)
-		return -1;
+	if (!sp)
+		return ovk_error_set(err, ENOTSUP, "%s: %s, and a stream cannot be copied here",
+				     stream->name, why);
+	if (sp->note && asprintf(&msg, "%s: %s, which a stream lacks: copying it to a temp "
+				 "file in %s first", stream->name, why, sp->dir) >= 0)
+		sp->note(sp->note_opaque, msg);
+	if ((fd = unnamed_temp_file(sp->dir, err)) < 0)
+		goto out;
 	if (!(buf = malloc(SPILL_STEP))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	while ((n = ovk_blob_read(stream, buf, SPILL_STEP, err)) > 0) {
-		if (cancel && *cancel) {
+		if (sp->cancel && *sp->cancel) {
 			ovk_error_set(err, ECANCELED, "%s: interrupted", stream->name);
 			goto out;
 		}
 		if (write_sparse(fd, buf, (size_t)n, size) < 0) {
 			ovk_error_sys(err, errno, "%s: copying to a temp file in %s", stream->name,
-				      dir);
+				      sp->dir);
 			goto out;
 		}
 		size += (uint64_t)n;
@@ -352,16 +360,19 @@ int ovk_blob_spill(struct ovk_blob *stream, const char *dir, volatile sig_atomic
 	if (n < 0)
 		goto out;
 	if (ftruncate(fd, (off_t)size) < 0) {
-		ovk_error_sys(err, errno, "%s: copying to a temp file in %s", stream->name, dir);
+		ovk_error_sys(err, errno, "%s: copying to a temp file in %s", stream->name, sp->dir);
 		goto out;
 	}
 	if (blob_from_fd(fd, stream->name, stream->resolver, out, err) < 0)
 		goto out;
 	(*out)->origin = stream;
+	(*out)->spill = sp;
 	ret = 0;
 out:
+	free(msg);
 	free(buf);
-	close(fd);   /* the blob holds its own descriptor */
+	if (fd >= 0)
+		close(fd);   /* the blob holds its own descriptor */
 	return ret;
 }
 
@@ -566,7 +577,10 @@ int ovk_blob_open_sibling(struct ovk_blob *b, const char *name, unsigned flags,
 {
 	if (!b->resolver)
 		return ovk_error_set(err, ENOENT, "%s: no way to open %s beside it", b->name, name);
-	return b->resolver->open(b->resolver, name, flags, out, err);
+	if (b->resolver->open(b->resolver, name, flags, out, err) < 0)
+		return -1;
+	(*out)->spill = b->spill;
+	return 0;
 }
 
 void ovk_blob_advise_sequential(struct ovk_blob *b)

@@ -45,6 +45,17 @@ struct ovk_resolver {
 	void (*unref)(struct ovk_resolver *r);
 };
 
+/* Where and how a stream that needs random access may be copied to a file
+ * (ovk_blob_spill): set by the engine for one conversion, on the input
+ * blob, and inherited by every sibling opened from it, so that a format
+ * can copy an extent it opens too.  Borrowed: it outlives the blobs. */
+struct ovk_spill {
+	const char *dir;
+	volatile sig_atomic_t *cancel;
+	void (*note)(void *opaque, const char *msg);   /* may be NULL */
+	void *note_opaque;
+};
+
 /* Stream callbacks for a forward-only blob: read up to len bytes; 0 at end. */
 typedef ssize_t (*ovk_blob_read_fn)(void *opaque, void *buf, size_t len, struct ovk_error *err);
 
@@ -73,6 +84,7 @@ struct ovk_blob {
 	/* A spilled copy keeps the stream it was copied from: a hasher's tap
 	 * on that stream stays valid until the copy is freed. */
 	struct ovk_blob *origin;
+	const struct ovk_spill *spill;    /* NULL: streams cannot be copied */
 };
 
 /* No random access: only ovk_blob_read() in order. */
@@ -102,14 +114,16 @@ int ovk_blob_stream(const char *name, uint64_t size, ovk_blob_read_fn fn, void *
 		    void (*close)(void *opaque), struct ovk_resolver *resolver,
 		    struct ovk_blob **out, struct ovk_error *err);
 
-/* Copy the rest of a stream into an unnamed temp file in `dir` (gone when
- * the blob is freed, or if the process dies) and give a mapped blob of it:
- * for formats that need random access, read from a compressed OVA.  Same
- * name and resolver; the copy takes ownership of `stream` on success.  The
- * bytes go through ovk_blob_read(), so a tap sees them.  `cancel` (may be
- * NULL) set non-zero stops the copy with ECANCELED. */
-int ovk_blob_spill(struct ovk_blob *stream, const char *dir, volatile sig_atomic_t *cancel,
-		   struct ovk_blob **out, struct ovk_error *err);
+/* Copy the rest of a stream into an unnamed temp file in stream->spill's
+ * directory (gone when the blob is freed, or if the process dies), saying
+ * so through its note, and give a mapped blob of it: for formats that need
+ * random access, read from a compressed OVA.  `why` completes the note
+ * ("this qcow2 image needs random access").  Same name, resolver and spill;
+ * the copy takes ownership of `stream` on success.  The bytes go through
+ * ovk_blob_read(), so a tap sees them; zero blocks stay holes.  Fails
+ * (ENOTSUP) when the stream has no spill, ECANCELED when cancelled. */
+int ovk_blob_spill(struct ovk_blob *stream, const char *why, struct ovk_blob **out,
+		   struct ovk_error *err);
 
 /* Read exactly len bytes at the stream cursor (short only at the end: returns
  * bytes read).  Works on mapped blobs too, with a cursor. */

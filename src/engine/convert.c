@@ -197,17 +197,15 @@ static int run_into_sink(struct ovk_chain *chain, const struct destination *dst,
 
 /* A stream in a format that needs random access (anything but a
  * streamOptimized VMDK or a descriptor) is copied to an unnamed temp file
- * first: in opts->spill_dir, else beside the output.  On failure *blob is
- * still the caller's. */
-static int spill_if_needed(struct ovk_blob **blob, const struct destination *dst,
-			   const struct ovk_convert_opts *opts, struct ovk_error *err)
+ * first (ovk_blob_spill).  On failure *blob is still the caller's. */
+static int spill_if_needed(struct ovk_blob **blob, const struct ovk_convert_opts *opts,
+			   struct ovk_error *err)
 {
 	const struct ovk_format *fmt;
 	struct ovk_blob *copy;
 	const uint8_t *head;
-	char *dir = NULL, *msg = NULL;
+	char why[64];
 	size_t len;
-	int ret = -1;
 
 	if (opts->in_format)
 		fmt = ovk_format_by_name(opts->in_format);
@@ -220,26 +218,11 @@ static int spill_if_needed(struct ovk_blob **blob, const struct destination *dst
 		return -1;
 	if (fmt->streamable && fmt->streamable(head, len))
 		return 0;
-	if (opts->spill_dir)
-		dir = strdup(opts->spill_dir);
-	else
-		dir = dst->output ? ovk_path_dir(dst->output) : strdup(SPILL_DIR_DEFAULT);
-	if (!dir) {
-		ovk_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (opts->note && asprintf(&msg, "%s: this %s image needs random access, which a "
-				   "stream lacks: copying it to a temp file in %s first",
-				   (*blob)->name, fmt->name, dir) >= 0)
-		opts->note(opts->note_opaque, msg);
-	if (ovk_blob_spill(*blob, dir, opts->cancel, &copy, err) < 0)
-		goto out;
+	snprintf(why, sizeof why, "this %s image needs random access", fmt->name);
+	if (ovk_blob_spill(*blob, why, &copy, err) < 0)
+		return -1;
 	*blob = copy;
-	ret = 0;
-out:
-	free(msg);
-	free(dir);
-	return ret;
+	return 0;
 }
 
 static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
@@ -248,22 +231,33 @@ static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
 	static const struct ovk_convert_opts defaults;
 	struct ovk_chain chain = { 0 };
 	struct ovk_hasher *hs = NULL;
-	char *input = NULL;
+	struct ovk_spill spill = { 0 };
+	char *input = NULL, *spill_dir = NULL;
 	int is_stream = ovk_blob_is_stream(blob);
 	int ret = -1;
 
 	if (!opts)
 		opts = &defaults;
-	if (!(input = strdup(blob->name))) {
+	/* Streams that need random access (the input, or an extent it opens)
+	 * are copied to opts->spill_dir, else beside the output. */
+	if (opts->spill_dir)
+		spill_dir = strdup(opts->spill_dir);
+	else
+		spill_dir = dst->output ? ovk_path_dir(dst->output) : strdup(SPILL_DIR_DEFAULT);
+	if (!(input = strdup(blob->name)) || !spill_dir) {
 		ovk_blob_free(blob);
+		free(spill_dir);
+		free(input);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
+	spill = (struct ovk_spill){ spill_dir, opts->cancel, opts->note, opts->note_opaque };
+	blob->spill = &spill;
 	/* A stream is hashed from its first byte, before the probe reads it. */
 	if (is_stream && ovk_hasher_start(blob, opts->hash_algs, opts->cancel, &hs, err) < 0) {
 		ovk_blob_free(blob);
 		goto out;
 	}
-	if (is_stream && spill_if_needed(&blob, dst, opts, err) < 0) {
+	if (is_stream && spill_if_needed(&blob, opts, err) < 0) {
 		ovk_blob_free(blob);
 		goto out;
 	}
@@ -283,6 +277,7 @@ out:
 	if (ret < 0)
 		name_a_file(err, input, dst->output);
 	ovk_chain_close(&chain);
+	free(spill_dir);
 	free(input);
 	return ret;
 }

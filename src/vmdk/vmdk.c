@@ -587,6 +587,31 @@ out:
 	return ret;
 }
 
+/* A sparse extent other than streamOptimized, met in a stream (a
+ * descriptor's extent in a compressed OVA), needs random access: it is
+ * copied to a file first, where the engine allows (blob.h). */
+static int spill_sparse_extent(struct ovk_vmdk_extent *e, struct ovk_error *err)
+{
+	struct ovk_vmdk_header h;
+	struct ovk_blob *copy;
+	const uint8_t *head;
+	size_t got;
+
+	if (!ovk_blob_is_stream(e->blob))
+		return 0;
+	if (ovk_blob_peek(e->blob, OVK_VMDK_SECTOR, &head, &got, err) < 0)
+		return -1;
+	if (got < OVK_VMDK_SECTOR)
+		return 0;   /* open_binary() says it is too short */
+	ovk_vmdk_header_decode(head, &h);
+	if (ovk_vmdk_header_is_stream(&h))
+		return 0;
+	if (ovk_blob_spill(e->blob, "this sparse extent needs random access", &copy, err) < 0)
+		return -1;
+	e->blob = copy;   /* which owns the stream now */
+	return 0;
+}
+
 static int open_extent_file(struct vmdk_src *s, const struct ovk_vmdk_desc_extent *d,
 			    struct ovk_vmdk_extent *e, struct ovk_error *err)
 {
@@ -613,7 +638,8 @@ static int open_extent_file(struct vmdk_src *s, const struct ovk_vmdk_desc_exten
 			goto out;
 		}
 	} else {
-		if (open_binary(s, e, e->blob, NULL, NULL, err) < 0 ||
+		if (spill_sparse_extent(e, err) < 0 ||
+		    open_binary(s, e, e->blob, NULL, NULL, err) < 0 ||
 		    check_extent_size(&e->sp.h, e->blob->size, err) < 0)
 			goto out;
 		if ((d->kind == OVK_VMDK_EXT_COWD) != (e->kind == OVK_VMDK_EXT_COWD)) {

@@ -181,6 +181,22 @@ else
 	not_ok "a compressed OVA with a descriptor and its flat extent converts" "rc=$RC" "$ERR"
 fi
 rm -f "$T/out"/*
+# A descriptor whose extents are sparse (twoGbMaxExtentSparse): in a
+# compressed OVA each extent is copied to a temp file as it is opened.
+mkdir -p "$T/split"
+tar -C "$T/split" -xf "$ova" && rm "$T/split/tiny-disk1.vmdk"
+appliance_disk_as "$T/split" twoGbMaxExtentSparse "$raw" || die "cannot make the split disk"
+tar -C "$T/split" --format=ustar -czf "$T/src/split.ova.gz" tiny.ovf tiny.mf tiny-disk1.vmdk \
+	tiny-disk1-s001.vmdk
+run "$OVA_CONVERT" "$T/src/split.ova.gz" "$T/out"
+if [ "$RC" -eq 0 ] && [[ $ERR == *"tiny-disk1-s001.vmdk: this sparse extent needs random access"* ]] &&
+	compare_images "$raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2 &&
+	[ "$(ls -A "$T/out")" = tiny-vmdisk1.qcow2 ]; then
+	ok "a compressed OVA with sparse extents (twoGbMaxExtentSparse) converts, copying each"
+else
+	not_ok "a compressed OVA with sparse extents (twoGbMaxExtentSparse) converts" "rc=$RC" "$ERR"
+fi
+rm -f "$T/out"/*
 cp "$T/flat/tiny-disk1-flat.vmdk" "$T/outside.img"
 ln -sf "$T/outside.img" "$T/flat/tiny-disk1-flat.vmdk"
 rm "$T/flat/tiny.mf"   # else the manifest check finds the link first

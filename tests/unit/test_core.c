@@ -554,6 +554,12 @@ static void count_tap(void *opaque, const void *buf, size_t len)
 /* A stream spilled to a temp file: the same bytes, mapped, from the byte
  * after what was consumed (peeked bytes included); the tap sees each byte
  * once; the stream lives until the copy is freed; no file is left. */
+static void note_count(void *opaque, const char *msg)
+{
+	(void)msg;
+	(*(int *)opaque)++;
+}
+
 static void test_blob_spill(void **state)
 {
 	struct blob_fixture *f = *state;
@@ -563,9 +569,11 @@ static void test_blob_spill(void **state)
 	const uint8_t *p;
 	uint8_t buf[100];
 	size_t got, tapped = 0;
-	int closed = 0;
+	int closed = 0, notes = 0;
 	volatile sig_atomic_t cancel = 0;
 	char dir[] = "/tmp/ovk-test-spill-XXXXXX";
+	struct ovk_spill nowhere = { "/nonexistent-dir", NULL, NULL, NULL };
+	struct ovk_spill here = { dir, &cancel, note_count, &notes };
 
 	assert_non_null(mkdtemp(dir));
 	s = (struct mem_stream){f->bytes, BLOB_SIZE, 0, 3000, &closed};
@@ -576,10 +584,18 @@ static void test_blob_spill(void **state)
 	assert_int_equal(ovk_blob_read(b, buf, sizeof buf, &err), sizeof buf);
 	assert_int_equal(ovk_blob_peek(b, 4096, &p, &got, &err), 0);
 
-	assert_int_equal(ovk_blob_spill(b, "/nonexistent-dir", NULL, &copy, &err), -1);
+	/* No spill set: refused, saying why. */
+	assert_int_equal(ovk_blob_spill(b, "it needs random access", &copy, &err), -1);
+	assert_int_equal(err.errnum, ENOTSUP);
+	assert_non_null(strstr(err.msg, "it needs random access"));
+	b->spill = &nowhere;
+	assert_int_equal(ovk_blob_spill(b, "why", &copy, &err), -1);
 	assert_non_null(strstr(err.msg, "/nonexistent-dir"));
 
-	assert_int_equal(ovk_blob_spill(b, dir, &cancel, &copy, &err), 0);
+	b->spill = &here;
+	assert_int_equal(ovk_blob_spill(b, "why", &copy, &err), 0);
+	assert_int_equal(notes, 1);
+	assert_ptr_equal(copy->spill, &here);
 	assert_non_null(copy->data);
 	assert_int_equal(copy->size, BLOB_SIZE - sizeof buf);
 	assert_memory_equal(copy->data, f->bytes + sizeof buf, BLOB_SIZE - sizeof buf);
@@ -594,8 +610,9 @@ static void test_blob_spill(void **state)
 	assert_non_null(mkdtemp(strcpy(dir, "/tmp/ovk-test-spill-XXXXXX")));
 	s = (struct mem_stream){f->bytes, BLOB_SIZE, 0, 3000, &closed};
 	assert_int_equal(ovk_blob_stream("s", BLOB_SIZE, mem_read, &s, mem_close, NULL, &b, &err), 0);
+	b->spill = &here;
 	cancel = 1;
-	assert_int_equal(ovk_blob_spill(b, dir, &cancel, &copy, &err), -1);
+	assert_int_equal(ovk_blob_spill(b, "why", &copy, &err), -1);
 	assert_int_equal(err.errnum, ECANCELED);
 	ovk_blob_free(b);
 	assert_int_equal(rmdir(dir), 0);
