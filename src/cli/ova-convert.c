@@ -198,6 +198,12 @@ static void flush_notes(struct notes *nt, int print)
 	nt->n = 0;
 }
 
+static void print_note(void *opaque, const char *msg)
+{
+	(void)opaque;
+	fprintf(stderr, "%s: %s\n", cli_program, msg);
+}
+
 static int format_listed(const char *const *names, const char *name)
 {
 	for (; *names; names++)
@@ -282,6 +288,9 @@ int main(int argc, char **argv)
 	cli_catch_signals();
 	a.opts.cancel = &cli_cancel;
 	if (a.progress) {
+		/* With progress on, the engine's notes (a stream copied to a
+		 * temp file first, which takes a while) show as they happen. */
+		a.opts.note = print_note;
 		cli_progress_init(&progress, a.output);
 		a.opts.progress = cli_progress_cb;
 		a.opts.progress_opaque = &progress;
