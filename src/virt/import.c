@@ -10,14 +10,16 @@
  *   4. convert every disk into its volume or file, verifying its manifest
  *      digest in the same pass;
  *   5. define every domain (VIR_DOMAIN_DEFINE_VALIDATE; with --replace the
- *      old one is removed just before), put replaced volumes in place
- *      (ovk_store_commit), then start the domains.
+ *      old one is removed just before), put replaced files and volumes in
+ *      place (ovk_store_commit), then start the domains.
  * A failure in 4 or 5 undoes 4 and 5: domains are undefined, volumes and
  * files deleted, a replaced domain's definition restored (issue 7: "no
- * half-done imports").  With --replace a file is replaced by the final
- * rename of its conversion, a pool volume streams into a side volume and
- * replaces the old one only in step 5 (storage.h), so a failing
- * conversion leaves the old domain and its disks in place.
+ * half-done imports").  With --replace the new disks wait beside the old
+ * ones (stage files, side volumes: storage.h) until the commit, so any
+ * failure before it leaves the old domain and its disks in place.  Once
+ * the commit has removed an old disk there is nothing left to go back
+ * to: a failure after that (a start) keeps the new domains defined with
+ * their new disks, and its message says so.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -210,12 +212,9 @@ static int preflight(struct imp *im, struct ovk_error *err)
 }
 
 /* --replace: the old domain goes just before the new one is defined; its
- * definition is kept so that rollback can put it back.  Its files of the
- * same names have been replaced by then, its volumes are replaced just
- * after, and the rollback removes the new ones, so what comes back after
- * a later failure is the definition only (nor are its EFI variables
- * kept): a failure in the conversions, by far the likelier one, happens
- * before anything old is touched. */
+ * definition is kept so that rollback can put it back, with its disks,
+ * which are only replaced after every domain is defined (not its EFI
+ * variables, which go with it). */
 static int remove_old(struct imp *im, struct ovk_import_dom *d, struct ovk_error *err)
 {
 	if (!d->replaces)
@@ -265,6 +264,27 @@ static int convert_one(struct imp *im, const struct ovk_ova_job *j, struct ovk_e
 	return ovk_store_write(im->st, d, blob, j->disk->capacity, &co, err);
 }
 
+/* A start that fails, or a cancel before it, once disks were replaced:
+ * the rollback keeps the new domain (there is no old one to go back to),
+ * and the one-line error must say where that leaves the user. */
+static int start_one(struct imp *im, struct ovk_import_dom *d, struct ovk_error *err)
+{
+	struct ovk_error why;
+
+	if (im->o->cancel && *im->o->cancel) {
+		ovk_error_set(err, ECANCELED, "domain %s: interrupted before it was started",
+			      d->plan->name);
+	} else if (ovk_lv_domain_start(im->lv, d->plan->name, err) == 0) {
+		d->started = 1;
+		return 0;
+	}
+	if (!ovk_store_replaced(im->st))
+		return -1;
+	why = *err;
+	return ovk_error_set(err, why.errnum, "%s; the domain is defined with its new disks",
+			     why.msg);
+}
+
 static int create_all(struct imp *im, struct ovk_error *err)
 {
 	for (size_t i = 0; i < im->pkg->plan->n_jobs; i++)
@@ -283,16 +303,11 @@ static int create_all(struct imp *im, struct ovk_error *err)
 			return ovk_error_prefix(err, "domain %s", d->plan->name);
 		d->defined = 1;
 	}
-	for (size_t i = 0; i < im->res->n_doms; i++)
-		if (ovk_store_commit(im->st, im->res->doms[i].plan, im->o->cancel, err) < 0)
+	if (ovk_store_commit(im->st, &im->res->notes, im->o->cancel, err) < 0)
+		return -1;
+	for (size_t i = 0; im->o->start && i < im->res->n_doms; i++)
+		if (start_one(im, &im->res->doms[i], err) < 0)
 			return -1;
-	for (size_t i = 0; im->o->start && i < im->res->n_doms; i++) {
-		struct ovk_import_dom *d = &im->res->doms[i];
-
-		if (ovk_lv_domain_start(im->lv, d->plan->name, err) < 0)
-			return -1;
-		d->started = 1;
-	}
 	return 0;
 }
 
@@ -300,6 +315,9 @@ static void rollback(struct imp *im)
 {
 	struct ovk_error ignored;
 
+	/* Past the first replaced disk: nothing to go back to (see above). */
+	if (ovk_store_replaced(im->st))
+		return;
 	for (size_t i = 0; i < im->res->n_doms; i++) {
 		struct ovk_import_dom *d = &im->res->doms[i];
 
@@ -307,10 +325,8 @@ static void rollback(struct imp *im)
 			d->defined = d->started = 0;
 		if (d->old_xml && !d->defined &&
 		    ovk_lv_domain_define(im->lv, d->old_xml, &ignored) == 0)
-			ovk_plan_note(d->plan, 1, "the replaced domain %s is defined again%s",
-				      d->plan->name, ovk_store_replaced(im->st) ?
-				      ", without the disks this import had replaced" :
-				      " with its disks as they were");
+			ovk_plan_note(d->plan, 1, "the replaced domain %s is defined again "
+				      "with its disks as they were", d->plan->name);
 	}
 	ovk_store_rollback(im->st);
 }

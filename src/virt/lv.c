@@ -374,6 +374,50 @@ out:
 	return ret;
 }
 
+int ovk_lv_pool_available(struct ovk_lv *lv, const char *pool, uint64_t *avail,
+			  struct ovk_error *err)
+{
+	virStoragePoolPtr p = pool_get(lv, pool, err);
+	virStoragePoolInfo info;
+	int ret = -1;
+
+	if (!p)
+		return -1;
+	if (virStoragePoolRefresh(p, 0) < 0) {
+		lv_fail(err, "storage pool %s: cannot refresh it to read its free space", pool);
+		goto out;
+	}
+	if (virStoragePoolGetInfo(p, &info) < 0) {
+		lv_fail(err, "storage pool %s: cannot read its free space", pool);
+		goto out;
+	}
+	*avail = info.available;
+	ret = 0;
+out:
+	virStoragePoolFree(p);
+	return ret;
+}
+
+int ovk_lv_vol_allocation(struct ovk_lv *lv, const char *pool, const char *vol,
+			  uint64_t *alloc, struct ovk_error *err)
+{
+	virStorageVolPtr v = vol_get(lv, pool, vol, err);
+	virStorageVolInfo info;
+	int ret = -1;
+
+	if (!v)
+		return -1;
+	if (virStorageVolGetInfo(v, &info) < 0) {
+		lv_fail(err, "volume %s: cannot read its allocation", vol);
+		goto out;
+	}
+	*alloc = info.allocation;
+	ret = 0;
+out:
+	virStorageVolFree(v);
+	return ret;
+}
+
 int ovk_lv_vol_xml(struct ovk_lv *lv, const char *pool, const char *vol, char **xml,
 		   struct ovk_error *err)
 {

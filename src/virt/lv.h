@@ -3,10 +3,10 @@
  *
  * The importer needs a dozen libvirt calls: read the capabilities, look
  * names up, define and undefine a domain, start it, and create, upload,
- * copy and delete storage volumes.  They are wrapped here so that the rest of
- * src/virt sees plain C types and struct ovk_error, and so that libvirt's
- * habit of printing errors to stderr is switched off in one place (the
- * library never prints).
+ * copy, measure and delete storage volumes.  They are wrapped here so
+ * that the rest of src/virt sees plain C types and struct ovk_error, and
+ * so that libvirt's habit of printing errors to stderr is switched off in
+ * one place (the library never prints).
  *
  * Lookups return 1 (exists), 0 (does not) or -1 (the call failed: a
  * connection error is not "absent").
@@ -65,6 +65,16 @@ int ovk_lv_vol_create(struct ovk_lv *lv, const char *pool, const char *vol, cons
 /* Delete; absent is success. */
 int ovk_lv_vol_delete(struct ovk_lv *lv, const char *pool, const char *vol,
 		      struct ovk_error *err);
+/* Bytes free in `pool`.  The pool is refreshed first: libvirt's figure
+ * is the one of its last scan, adjusted by the allocations volumes were
+ * created with, and so it misses what uploads wrote since.  A refresh
+ * is refused while the daemon builds a volume in the pool (an error). */
+int ovk_lv_pool_available(struct ovk_lv *lv, const char *pool, uint64_t *avail,
+			  struct ovk_error *err);
+/* Bytes the volume takes in its pool now (libvirt re-reads a file
+ * volume's size first). */
+int ovk_lv_vol_allocation(struct ovk_lv *lv, const char *pool, const char *vol,
+			  uint64_t *alloc, struct ovk_error *err);
 /* The volume's XML as libvirt sees it now; *xml malloc'ed.  libvirt
  * re-reads the volume first, and on file pools that means probing its
  * format and backing file from its first bytes, whatever format it was

@@ -1,8 +1,8 @@
 /*
  * storage.c: the import's disk targets (storage.h): choosing the pool or
  * directory, naming, collision checks, writing, --replace's side volumes
- * and their commit, and rollback.  The upload sinks, which stream a
- * conversion into a volume, are in upload.c.
+ * and stage files and their commit, and rollback.  The upload sinks,
+ * which stream a conversion into a volume, are in upload.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/checked.h"
 #include "engine/engine.h"
 #include "ova/xml.h"
 #include "storage.h"
@@ -24,11 +25,24 @@ static const char *const block_pools[] = {
 	"gluster", "zfs", "vstorage", NULL,
 };
 
-/* A replacement waiting for ovk_store_commit(): the new disk is in `side`,
- * the old one still in `vol`. */
+/* The copy the daemon makes of a side volume (virStorageVolCreateXMLFrom:
+ * qemu-img convert for qcow2, a sparse byte copy for raw) holds the same
+ * data clusters, but its metadata is laid out by another writer.  qcow2
+ * metadata is 8 bytes of L2 entry and 2 of refcount per 64 KiB cluster,
+ * 1/6554 of the data; allowing 1/1024 of the side volume's allocation
+ * covers that six times over, and 1 MiB per copy covers the header, L1
+ * and refcount tables and the file system's rounding. */
+#define CLONE_SLACK_FIXED (UINT64_C(1) << 20)
+#define CLONE_SLACK_SHIFT 10
+
+/* A replacement waiting for ovk_store_commit(): the new disk is in `side`
+ * (a side volume, or with --dir a stage file beside the old one), the old
+ * one still at `vol` (the volume's name, or the file's path).  `old_gone`:
+ * the commit has deleted the old volume. */
 struct swap {
 	char *vol;
 	char *side;
+	int old_gone;
 };
 
 struct ovk_store {
@@ -45,7 +59,9 @@ struct ovk_store {
 	size_t n_vols;
 	struct swap *swaps;      /* --replace, not yet committed */
 	size_t n_swaps;
-	size_t n_replaced;       /* old files and volumes replaced */
+	/* Old files and volumes removed by ovk_store_commit(): past the
+	 * first, the rollback keeps everything (storage.h). */
+	size_t n_replaced;
 };
 
 static int pool_type(struct ovk_lv *lv, const char *pool, char *type, size_t len,
@@ -209,9 +225,9 @@ int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error 
 	return 0;
 }
 
-/* Only refuse here: with --replace nothing is removed yet.  A file is
- * replaced by the conversion's final rename, a volume by
- * ovk_store_commit(), so a failure before either leaves the old one. */
+/* Only refuse here: with --replace nothing is removed yet.  Files and
+ * volumes are both replaced by ovk_store_commit(), so a failure before it
+ * leaves the old ones. */
 static int check_one(struct ovk_store *st, const struct ovk_plan_drive *d, int replace,
 		     struct ovk_error *err)
 {
@@ -238,30 +254,68 @@ int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
 	return 0;
 }
 
+/* Takes `side` over: freed when it cannot be kept. */
+static int add_swap(struct ovk_store *st, const char *vol, char *side, struct ovk_error *err)
+{
+	struct swap *a = realloc(st->swaps, (st->n_swaps + 1) * sizeof(*a));
+
+	if (!a) {
+		free(side);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	st->swaps = a;
+	if (!(a[st->n_swaps].vol = strdup(vol))) {
+		free(side);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	a[st->n_swaps].side = side;
+	a[st->n_swaps++].old_gone = 0;
+	return 0;
+}
+
+/* --replace of a file that exists: the disk is converted into a stage
+ * name beside it (ovk_output_stage_name) and renamed over it only by
+ * ovk_store_commit(), once every disk and the manifest have passed; until
+ * then the rollback removes the stage, never the old file. */
 static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
 		     uint64_t capacity, const struct ovk_convert_opts *copts,
 		     struct ovk_error *err)
 {
 	struct ovk_convert_opts o = *copts;
-	int existed = st->replace && access(d->path, F_OK) == 0, r;
+	char *stage = NULL;
+	const char *to = d->path;
+	int r, ret = -1;
 
 	o.out_format = st->format;
-	/* --replace: the finished file is renamed over the old one. */
-	o.force = st->replace;
-	if (!blob) {
-		r = ovk_convert_blank(capacity, d->path, &o, err);
-	} else {
-		r = ovk_convert_blob(blob, d->path, &o, err);
+	if (st->replace && access(d->path, F_OK) == 0) {
+		if (!(stage = ovk_output_stage_name(d->path))) {
+			ovk_blob_free(blob);
+			ovk_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		to = stage;
 	}
-	/* Remembered (for rollback) once it is ours: before, the path may
-	 * still be the file --replace is about to replace. */
-	if (r == 0 && ovk_upload_remember(&st->files, &st->n_files, d->path) < 0) {
-		unlink(d->path);
-		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (!blob)
+		r = ovk_convert_blank(capacity, to, &o, err);
+	else
+		r = ovk_convert_blob(blob, to, &o, err);
+	if (r < 0)
+		goto out;
+	if (ovk_upload_remember(&st->files, &st->n_files, to) < 0) {
+		unlink(to);
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
 	}
-	if (r == 0 && existed)
-		st->n_replaced++;
-	return r;
+	if (stage) {
+		r = add_swap(st, d->path, stage, err);
+		stage = NULL;
+		if (r < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(stage);
+	return ret;
 }
 
 /* --replace of an existing volume: the name to stream into instead (NULL
@@ -282,19 +336,6 @@ static int side_name(struct ovk_store *st, const struct ovk_plan_drive *d, char 
 		*side = NULL;
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
-	return 0;
-}
-
-static int add_swap(struct ovk_store *st, const char *vol, char *side, struct ovk_error *err)
-{
-	struct swap *a = realloc(st->swaps, (st->n_swaps + 1) * sizeof(*a));
-
-	if (!a)
-		return ovk_error_set(err, ENOMEM, "out of memory");
-	st->swaps = a;
-	if (!(a[st->n_swaps].vol = strdup(vol)))
-		return ovk_error_set(err, ENOMEM, "out of memory");
-	a[st->n_swaps++].side = side;
 	return 0;
 }
 
@@ -402,58 +443,204 @@ static void forget(char **arr, size_t *n, const char *s)
 	}
 }
 
-/* Old volume out, new one copied into its name, side volume deleted. */
-static int commit_one(struct ovk_store *st, struct ovk_plan *p, struct swap *sw,
-		      volatile sig_atomic_t *cancel, struct ovk_error *err)
+static int interrupted(volatile sig_atomic_t *cancel, struct ovk_error *err)
+{
+	if (cancel && *cancel)
+		return ovk_error_set(err, ECANCELED, "interrupted; nothing replaced");
+	return 0;
+}
+
+/* Sum into *sum, saturating: the figures are the daemon's, and a sum
+ * that cannot be represented is only ever compared as "too big". */
+static void add_sat(uint64_t *sum, uint64_t v)
+{
+	if (ovk_add_overflow(*sum, v, sum))
+		*sum = UINT64_MAX;
+}
+
+/* Room for the copies.  swap_volumes() deletes every old volume before it
+ * makes the first copy, so at no point does the pool hold more than what
+ * it holds now, less the old volumes, plus every copy: that is what is
+ * checked (conservative: each side volume deleted after its copy only
+ * makes room).  Each copy is counted as its side volume's allocation
+ * plus the slack above; an old volume as freeing its allocation (if a
+ * hard link kept its blocks, the copy that then finds no room fails, and
+ * its error names the side volume kept).  The pool is refreshed first,
+ * as libvirt's cached figure misses what the uploads wrote. */
+static int check_room(struct ovk_store *st, struct ovk_error *err)
+{
+	uint64_t avail, freed = 0, sides = 0, need = 0, have, a;
+
+	if (ovk_lv_pool_available(st->lv, st->pool, &avail, err) < 0)
+		return -1;
+	for (size_t k = 0; k < st->n_swaps; k++) {
+		if (ovk_lv_vol_allocation(st->lv, st->pool, st->swaps[k].vol, &a, err) < 0)
+			return -1;
+		add_sat(&freed, a);
+		if (ovk_lv_vol_allocation(st->lv, st->pool, st->swaps[k].side, &a, err) < 0)
+			return -1;
+		add_sat(&sides, a);
+		add_sat(&need, a);
+		add_sat(&need, CLONE_SLACK_FIXED + (a >> CLONE_SLACK_SHIFT));
+	}
+	have = avail;
+	add_sat(&have, freed);
+	if (have >= need)
+		return 0;
+	return ovk_error_set(err, ENOSPC, "storage pool %s has %llu bytes free, and the old "
+			     "volumes would free %llu, but copying the new disks (%llu bytes "
+			     "in side volumes) into their names needs %llu; nothing replaced, "
+			     "the old volumes are kept",
+			     st->pool, (unsigned long long)avail, (unsigned long long)freed,
+			     (unsigned long long)sides, (unsigned long long)need);
+}
+
+/* Everything that may refuse, before anything old is removed: a commit
+ * that stops half-way leaves a domain with some disks old and some new. */
+static int commit_checks(struct ovk_store *st, volatile sig_atomic_t *cancel,
+			 struct ovk_error *err)
+{
+	if (interrupted(cancel, err) < 0)
+		return -1;
+	for (size_t k = 0; !st->dir && k < st->n_swaps; k++)
+		if (check_side(st, &st->swaps[k], err) < 0)
+			return ovk_error_prefix(err, "volume %s", st->swaps[k].vol);
+	if (!st->dir && check_room(st, err) < 0)
+		return -1;
+	/* The last look at a cancel: past here the commit runs to its end. */
+	return interrupted(cancel, err);
+}
+
+/* Failures once the commit has removed something: each is kept going
+ * past (the other disks still go in place), the first one is reported,
+ * with a count of the others. */
+struct fails {
+	struct ovk_error first;
+	size_t n;
+};
+
+static void fail_add(struct fails *f, const struct ovk_error *e)
+{
+	if (f->n++ == 0)
+		f->first = *e;
+}
+
+static int fail_report(const struct fails *f, struct ovk_error *err)
+{
+	if (f->n == 0)
+		return 0;
+	if (f->n == 1)
+		return ovk_error_set(err, f->first.errnum, "%s", f->first.msg);
+	return ovk_error_set(err, f->first.errnum, "%s; and %zu more disks not put in place "
+			     "likewise", f->first.msg, f->n - 1);
+}
+
+/* --dir: every stage renamed over its old file.  rename() in one
+ * directory needs no room and fails only on a broken file system. */
+static int rename_all(struct ovk_store *st, struct ovk_error *err)
+{
+	struct fails f = { .n = 0 };
+	struct ovk_error e;
+
+	for (size_t k = 0; k < st->n_swaps; k++) {
+		struct swap *sw = &st->swaps[k];
+
+		if (rename(sw->side, sw->vol) < 0) {
+			ovk_error_sys(&e, errno, "%s: cannot replace it; the new disk is kept as %s",
+				      sw->vol, sw->side);
+			if (st->n_replaced == 0)
+				return ovk_error_set(err, e.errnum, "%s", e.msg);
+			fail_add(&f, &e);
+			continue;
+		}
+		st->n_replaced++;
+		forget(st->files, &st->n_files, sw->side);
+		if (ovk_upload_remember(&st->files, &st->n_files, sw->vol) < 0)
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		free(sw->side);
+		sw->side = NULL;
+	}
+	return fail_report(&f, err);
+}
+
+/* The new disk of sw into its name, the old volume being gone: copied by
+ * the daemon, then its side volume deleted. */
+static int clone_one(struct ovk_store *st, struct ovk_plan *notes, struct swap *sw,
+		     struct ovk_error *err)
 {
 	struct ovk_error side_err, why;
 
-	if (cancel && *cancel)
-		return ovk_error_set(err, ECANCELED, "interrupted; the old volume is kept");
-	if (check_side(st, sw, err) < 0 ||
-	    ovk_lv_vol_delete(st->lv, st->pool, sw->vol, err) < 0)
-		return -1;
 	if (ovk_lv_vol_clone(st->lv, st->pool, sw->side, sw->vol, st->format, st->block,
 			     err) < 0) {
 		/* The new disk now exists only there: the rollback must not
 		 * delete it. */
 		forget(st->vols, &st->n_vols, sw->side);
 		why = *err;
-		return ovk_error_set(err, why.errnum, "the old volume is deleted and the new "
-				     "disk is kept as volume %s in pool %s, but copying it into "
-				     "place failed: %s (virsh vol-clone --pool %s %s %s puts it "
-				     "there)", sw->side, st->pool, why.msg, st->pool, sw->side,
-				     sw->vol);
+		return ovk_error_set(err, why.errnum, "volume %s: the old volume is deleted and "
+				     "the new disk is kept as volume %s in pool %s, but copying it "
+				     "into place failed: %s (virsh vol-clone --pool %s %s %s puts "
+				     "it there)", sw->vol, sw->side, st->pool, why.msg, st->pool,
+				     sw->side, sw->vol);
 	}
-	st->n_replaced++;
 	if (ovk_upload_remember(&st->vols, &st->n_vols, sw->vol) < 0)
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	if (ovk_lv_vol_delete(st->lv, st->pool, sw->side, &side_err) < 0)
-		ovk_plan_note(p, 1, "%s: replaced, but its side volume is left: %s", sw->vol,
+		ovk_plan_note(notes, 1, "%s: replaced, but its side volume is left: %s", sw->vol,
 			      side_err.msg);
 	else
 		forget(st->vols, &st->n_vols, sw->side);
+	free(sw->side);
+	sw->side = NULL;
 	return 0;
 }
 
-int ovk_store_commit(struct ovk_store *st, struct ovk_plan *p, volatile sig_atomic_t *cancel,
-		     struct ovk_error *err)
+/* Pools: every old volume deleted, then every copy made (the order
+ * check_room() counts on).  A first delete that fails has changed
+ * nothing, and is an ordinary failure. */
+static int swap_volumes(struct ovk_store *st, struct ovk_plan *notes, struct ovk_error *err)
 {
-	for (size_t i = 0; i < p->n_drives; i++) {
-		const struct ovk_plan_drive *d = &p->drives[i];
+	struct fails f = { .n = 0 };
+	struct ovk_error e;
 
-		for (size_t k = 0; d->vol && k < st->n_swaps; k++) {
-			struct swap *sw = &st->swaps[k];
+	for (size_t k = 0; k < st->n_swaps; k++) {
+		struct swap *sw = &st->swaps[k];
 
-			if (!sw->side || strcmp(sw->vol, d->vol) != 0)
-				continue;
-			if (commit_one(st, p, sw, cancel, err) < 0)
-				return ovk_error_prefix(err, "--replace: volume %s", sw->vol);
-			/* done: a second commit skips it */
-			free(sw->side);
-			sw->side = NULL;
+		if (ovk_lv_vol_delete(st->lv, st->pool, sw->vol, &e) < 0) {
+			if (st->n_replaced == 0)
+				return ovk_error_set(err, e.errnum, "%s", e.msg);
+			forget(st->vols, &st->n_vols, sw->side);
+			ovk_error_prefix(&e, "volume %s: the old volume is kept, and the new disk "
+					 "is in volume %s of pool %s", sw->vol, sw->side, st->pool);
+			fail_add(&f, &e);
+			continue;
 		}
+		sw->old_gone = 1;
+		st->n_replaced++;
 	}
+	for (size_t k = 0; k < st->n_swaps; k++)
+		if (st->swaps[k].old_gone && clone_one(st, notes, &st->swaps[k], &e) < 0)
+			fail_add(&f, &e);
+	return fail_report(&f, err);
+}
+
+int ovk_store_commit(struct ovk_store *st, struct ovk_plan *notes,
+		     volatile sig_atomic_t *cancel, struct ovk_error *err)
+{
+	int r;
+
+	if (st->n_swaps == 0)
+		return 0;
+	if (commit_checks(st, cancel, err) < 0)
+		return ovk_error_prefix(err, "--replace");
+	r = st->dir ? rename_all(st, err) : swap_volumes(st, notes, err);
+	if (r < 0)
+		return ovk_error_prefix(err, "--replace");
+	/* done: a second commit finds nothing to do */
+	for (size_t k = 0; k < st->n_swaps; k++) {
+		free(st->swaps[k].vol);
+		free(st->swaps[k].side);
+	}
+	st->n_swaps = 0;
 	return 0;
 }
 
@@ -466,7 +653,9 @@ void ovk_store_rollback(struct ovk_store *st)
 {
 	struct ovk_error ignored;
 
-	if (!st)
+	/* Past the first replacement the new disks are all that is left of
+	 * either import: kept (storage.h). */
+	if (!st || st->n_replaced)
 		return;
 	for (size_t i = 0; i < st->n_files; i++)
 		unlink(st->files[i]);

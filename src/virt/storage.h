@@ -11,19 +11,26 @@
  *     Both are streamed straight from the conversion, with no local copy
  *     (upload.h).
  *
- * --replace of a volume that exists: libvirt cannot rename a volume, so
- * the new disk streams into a side volume of the same pool,
- * ".ovk-new-<pid>-<vol>", and the old volume stays until
- * ovk_store_commit(), called once every disk has streamed and passed its
- * digest and every domain is defined.  Only then is the old volume
- * deleted and the new one copied into its name by the daemon
- * (virStorageVolCreateXMLFrom), and the side volume deleted: one more
- * copy, on the pool's host, for replaced volumes only.  A file (--dir) is
- * replaced by the conversion's final rename.
+ * --replace keeps every old file and volume until ovk_store_commit(),
+ * called once every disk has been written and passed its digest, the
+ * manifest has been checked and every domain is defined:
+ *   - a file (--dir) that exists: the new disk is converted into a stage
+ *     name beside it (ovk_output_stage_name) and renamed over it;
+ *   - a volume that exists: libvirt cannot rename a volume, so the new
+ *     disk streams into a side volume of the same pool,
+ *     ".ovk-new-<pid>-<vol>"; the commit deletes the old volume and the
+ *     daemon copies the side volume into its name
+ *     (virStorageVolCreateXMLFrom), then deletes the side volume: one more
+ *     copy, on the pool's host, for replaced volumes only.
+ * The commit first runs every check that can refuse (each side volume's
+ * format as libvirt reads it, the pool's room for the copies, a cancel);
+ * only then does it remove anything, and from there it runs to its end:
+ * a set of disks half old and half new serves no one.
  *
  * Everything created is remembered, and ovk_store_rollback() removes it:
- * an import that fails leaves nothing behind, and one that fails before
- * ovk_store_commit() leaves the replaced volumes as they were.
+ * an import that fails before the commit has removed anything leaves the
+ * old files and volumes as they were and nothing of its own.  Past that
+ * point the new disks are all that is left, and the rollback keeps them.
  */
 #ifndef OVK_VIRT_STORAGE_H
 #define OVK_VIRT_STORAGE_H
@@ -49,9 +56,8 @@ const char *ovk_store_describe(const struct ovk_store *st);
 
 /* Give each disk drive of the plan its file name, path or volume. */
 int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error *err);
-/* Refuse files and volumes that exist, unless `replace`: then a file is
- * replaced when its new contents are written (ovk_store_write), a volume
- * by ovk_store_commit(); nothing changes now. */
+/* Refuse files and volumes that exist, unless `replace`: then they are
+ * replaced by ovk_store_commit(); nothing changes now. */
 int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
 		    struct ovk_error *err);
 
@@ -61,22 +67,25 @@ int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct
 		    uint64_t capacity, const struct ovk_convert_opts *copts,
 		    struct ovk_error *err);
 
-/* --replace: put the new volumes of p's drives in place of the old ones
- * (see above).  Before each old volume goes, `cancel` (may be NULL) is
- * honoured and the side volume is checked to read, to libvirt, as the
- * format it was written in with no backing file: libvirt probes a file
- * volume's format from its bytes, so a raw disk whose first bytes are a
- * qcow2 header would otherwise be copied as that qcow2, backing file and
- * all (a file of the host's, read into the new volume).  A copy that
- * fails once the old volume is gone keeps the side volume, and the error
- * names it.  Notes (a side volume that could not be deleted) go to p. */
-int ovk_store_commit(struct ovk_store *st, struct ovk_plan *p, volatile sig_atomic_t *cancel,
-		     struct ovk_error *err);
-/* How many old files and volumes have been replaced so far. */
+/* --replace: put every new file and volume of the import in place of
+ * the old one (see above).  Refusals, with nothing removed: `cancel`
+ * (may be NULL) set; a side volume that does not read, to libvirt, as
+ * the format it was written in with no backing file (libvirt probes a
+ * file volume's format from its bytes, so a raw disk whose first bytes
+ * are a qcow2 header would otherwise be copied as that qcow2, backing
+ * file and all: a file of the host's, read into the new volume); a pool
+ * without room for the copies (errnum ENOSPC, naming the numbers).
+ * Failures once something is removed (a copy the daemon fails) are gone
+ * past, and the first is reported, naming the side volume or stage file
+ * that holds the new disk.  Notes (a side volume that could not be
+ * deleted) go to `notes`. */
+int ovk_store_commit(struct ovk_store *st, struct ovk_plan *notes,
+		     volatile sig_atomic_t *cancel, struct ovk_error *err);
+/* How many old files and volumes ovk_store_commit() has removed. */
 size_t ovk_store_replaced(const struct ovk_store *st);
 
-/* Remove every file and volume this store created, and the side volumes
- * of replacements not committed. */
+/* Remove every file and volume this store created, the side volumes and
+ * stage files included; nothing once ovk_store_replaced() is non-zero. */
 void ovk_store_rollback(struct ovk_store *st);
 
 #endif

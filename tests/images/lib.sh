@@ -264,6 +264,20 @@ appliance_disk_as() {
 	done >tiny.mf)
 }
 
+# stamped_disks BOOT.RAW DIR: the old and new contents of a two-disk
+# appliance, DIR/{o1,o2,n1,n2}.raw: disk 1 is the bootable BOOT.RAW, disk
+# 2 is 1 MiB of data; a 4 KiB stamp past the boot sector tells them apart.
+stamped_disks() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+boot = open(sys.argv[1], "rb").read()
+for name, stamp in (("o1", b"A"), ("o2", b"B"), ("n1", b"C"), ("n2", b"D")):
+    d = bytearray(boot if name.endswith("1") else bytes(1 << 20))
+    d[600000:600000 + 4096] = stamp * 4096
+    open("%s/%s.raw" % (sys.argv[2], name), "wb").write(d)
+PY
+}
+
 real_samples_required() {
 	[ -d "$OVK_REAL" ] || skip_all "$OVK_REAL absent (not a failure: a plain checkout has no real samples)"
 	_real_required=1

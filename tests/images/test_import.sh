@@ -144,4 +144,46 @@ check "--pool with --dir: exit 2" [ "$RC" -eq 2 ]
 run "$IMPORT" --bus sideways "$ova"
 check "bad --bus: exit 2" [ "$RC" -eq 2 ]
 
+# --dir --replace of a two-disk appliance that fails after disk 1 is
+# written: disk 2's digest (manifest first), or a manifest at the end of
+# a gzip OVA (checked once every disk is converted).  Each new disk waits
+# in a stage file beside the old one until the whole import is ready, so
+# the old files must come through byte for byte, with no stage file left.
+# (The test driver lives in one process: the domain side is checked
+# against a real daemon in test_import_boot.sh.)
+rep=$T/rep2
+mkdir -p "$rep/out"
+tar -C "$rep" -xf "$ova" tiny.ovf || die "cannot extract the OVF"
+# Old and new contents of both disks: disk 1 boots, disk 2 is data; a
+# 4 KiB stamp past the boot sector tells them apart.
+stamped_disks "$app/tiny-disk1.raw" "$rep" || die "cannot make the disks"
+mkapp() { python3 "$OVK_SRC/tests/images/appliance/multi_disk.py" "$@" || die "cannot build $1"; }
+mkapp "$rep/old.ova" "$rep/tiny.ovf" "$rep/o1.raw" "$rep/o2.raw"
+mkapp "$rep/bad2.ova" "$rep/tiny.ovf" "$rep/n1.raw" "$rep/n2.raw" --bad-digest 2
+mkapp "$rep/badlast.ova" "$rep/tiny.ovf" "$rep/n1.raw" "$rep/n2.raw" --gz --mf-last \
+	--bad-digest 2
+mkapp "$rep/new.ova" "$rep/tiny.ovf" "$rep/n1.raw" "$rep/n2.raw"
+run "$IMPORT" -c "$URI" --dir "$rep/out" --name rep2d "$rep/old.ova"
+check "two disks: import --dir exits 0" [ "$RC" -eq 0 ]
+(cd "$rep/out" && sha256sum rep2d-vmdisk1.qcow2 rep2d-vmdisk2.qcow2) >"$rep/sums"
+for c in "bad2:disk 2 failing its digest:tiny-disk2.vmdk: SHA256 digest mismatch" \
+	"badlast:a gzip OVA's manifest at the end, wrong for disk 2:tiny-disk2.vmdk: SHA256"; do
+	IFS=: read -r f desc want <<<"$c"
+	run "$IMPORT" -c "$URI" --dir "$rep/out" --name rep2d --replace "$rep/$f.ova"
+	check "--dir --replace, $desc: exit 1" [ "$RC" -eq 1 ]
+	check "--dir --replace, $desc: the error says why" grep -q "$want" <<<"$ERR"
+	check "--dir --replace, $desc: both old files byte for byte as they were" \
+		bash -c 'cd "$1" && sha256sum --quiet -c "$2"' - "$rep/out" "$rep/sums"
+	check "--dir --replace, $desc: no stage file left" \
+		[ "$(ls -A "$rep/out" | tr '\n' ' ')" = "rep2d-vmdisk1.qcow2 rep2d-vmdisk2.qcow2 " ]
+done
+run "$IMPORT" -c "$URI" --dir "$rep/out" --name rep2d --replace "$rep/badlast.ova" --no-verify
+check "--dir --replace, --no-verify: exit 0" [ "$RC" -eq 0 ]
+for k in 1 2; do
+	check "--dir --replace: disk $k is the new one" \
+		compare_images "$rep/n$k.raw" "$rep/out/rep2d-vmdisk$k.qcow2" raw qcow2
+done
+check "--dir --replace: no stage file left" \
+	[ "$(ls -A "$rep/out" | tr '\n' ' ')" = "rep2d-vmdisk1.qcow2 rep2d-vmdisk2.qcow2 " ]
+
 finish

@@ -26,21 +26,24 @@ BOOT_TIMEOUT=120
 
 tag=ovk$$
 pool=$tag-pool
+spool=$tag-small
 br=${tag}br
 doms=()
 V="virsh -q -c qemu:///system"
 
 cleanup_libvirt() {
-	local d
+	local d p
 	for d in "${doms[@]}"; do
 		$V destroy "$d" >/dev/null 2>&1
 		$V undefine --nvram "$d" >/dev/null 2>&1
 	done
-	for d in $($V vol-list "$pool" 2>/dev/null | awk '{print $1}'); do
-		$V vol-delete "$d" --pool "$pool" >/dev/null 2>&1
+	for p in "$pool" "$spool"; do
+		for d in $($V vol-list "$p" 2>/dev/null | awk '{print $1}'); do
+			$V vol-delete "$d" --pool "$p" >/dev/null 2>&1
+		done
+		$V pool-destroy "$p" >/dev/null 2>&1
+		$V pool-undefine "$p" >/dev/null 2>&1
 	done
-	$V pool-destroy "$pool" >/dev/null 2>&1
-	$V pool-undefine "$pool" >/dev/null 2>&1
 	ip link del "$br" 2>/dev/null
 	_cleanup
 }
@@ -198,7 +201,8 @@ check "--replace, qcow2: the copy is qcow2 version 3 (compat 1.1)" \
 # The copy into place failing after the old volume is gone (the client's
 # virStorageVolCreateXMLFrom made to fail, with LD_PRELOAD): the new disk
 # is kept in its side volume, which the error names, with the way to put
-# it in place.
+# it in place, and the new domain stays defined (the old one's disk is
+# gone: there is nothing to go back to).
 shim=$T/noclone.so
 printf '%s\n' 'void *virStorageVolCreateXMLFrom(void *p, const char *x, void *v, unsigned f);' \
 	'void *virStorageVolCreateXMLFrom(void *p, const char *x, void *v, unsigned f)' \
@@ -216,7 +220,7 @@ check "--replace, copy into place fails: the error names it and the way out" \
 check "--replace, copy into place fails: the side volume holds the new disk" \
 	qemu-img compare -U -q -f raw -F qcow2 "$T/app/tiny-disk1.raw" \
 	"$($V vol-path "$side" --pool "$pool" 2>/dev/null)"
-check "--replace, copy into place fails: the old domain is defined again" defined "$tag-local"
+check "--replace, copy into place fails: the new domain stays defined" defined "$tag-local"
 check "--replace, copy into place fails: the way out works" \
 	$V vol-clone --pool "$pool" "$side" "$lvol"
 $V vol-delete "$side" --pool "$pool" >/dev/null 2>&1
@@ -255,5 +259,160 @@ run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tag-local
 check "existing domain refused (exit 1)" [ "$RC" -eq 1 ]
 check "pool unchanged by the refused import" \
 	[ "$($V vol-list "$pool" | wc -l)" -eq 2 ]
+
+# ---- --replace, all or nothing, with two disks and at the commit
+# The commit runs every check that can refuse (each side volume's format
+# as libvirt reads it, the pool's room for the copies, a cancel) before it
+# deletes any old volume; a start that fails once the disks are replaced
+# keeps the new domain with its new disks.
+two=$T/two
+mkdir -p "$two"
+tar -C "$two" -xf "$T/app/tiny.ova" tiny.ovf || die "cannot extract the OVF"
+stamped_disks "$T/app/tiny-disk1.raw" "$two" || die "cannot make the disks"
+mkapp() { python3 "$OVK_SRC/tests/images/appliance/multi_disk.py" "$@" || die "cannot build $1"; }
+mkapp "$two/old.ova" "$two/tiny.ovf" "$two/o1.raw" "$two/o2.raw"
+mkapp "$two/new.ova" "$two/tiny.ovf" "$two/n1.raw" "$two/n2.raw"
+mkapp "$two/bad2.ova" "$two/tiny.ovf" "$two/n1.raw" "$two/n2.raw" --bad-digest 2
+# disk 2 raw bytes that libvirt reads as a qcow2 with a backing file
+mkapp "$two/evil2.ova" "$two/tiny.ovf" "$two/n1.raw" "$evil/disk.raw"
+
+tdom=$tag-two
+tv1=$tdom-vmdisk1.img
+tv2=$tdom-vmdisk2.img
+doms+=("$tdom")
+run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tdom" --format raw \
+	"$two/old.ova"
+check "two disks, raw: import exits 0" [ "$RC" -eq 0 ]
+vpath() { $V vol-path "$1" --pool "${2:-$pool}" 2>/dev/null; }
+cp "$(vpath "$tv1")" "$two/old1.img" && cp "$(vpath "$tv2")" "$two/old2.img" ||
+	die "cannot copy the volumes"
+
+# two_kept DESC: tdom and both its old volumes are as they were.
+two_kept() {
+	check "$1: the old domain is still defined" defined "$tdom"
+	check "$1: old volume 1 byte for byte as it was" cmp "$two/old1.img" "$(vpath "$tv1")"
+	check "$1: old volume 2 byte for byte as it was" cmp "$two/old2.img" "$(vpath "$tv2")"
+	no_side "$1"
+}
+
+run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tdom" --format raw \
+	--replace "$two/evil2.ova"
+check "--replace, two disks, disk 2 refused at the commit: exit 1" [ "$RC" -eq 1 ]
+check "--replace, two disks, disk 2 refused: the error says why" \
+	grep -q "volume $tv2: libvirt reads the new raw disk as qcow2" <<<"$ERR"
+two_kept "--replace, two disks, disk 2 refused at the commit"
+
+# A cancel that arrives during those checks (SIGINT raised from inside
+# the side-volume format check, with LD_PRELOAD) stops the import before
+# anything old is removed: exit 130.
+printf '%s\n' '#define _GNU_SOURCE' '#include <dlfcn.h>' '#include <signal.h>' \
+	'char *virStorageVolGetXMLDesc(void *v, unsigned f);' \
+	'char *virStorageVolGetXMLDesc(void *v, unsigned f)' \
+	'{ char *(*real)(void *, unsigned) = (char *(*)(void *, unsigned))' \
+	'	dlsym(RTLD_NEXT, "virStorageVolGetXMLDesc");' \
+	'  raise(SIGINT); return real(v, f); }' >"$T/sigcheck.c"
+gcc -shared -fPIC -o "$T/sigcheck.so" "$T/sigcheck.c" -ldl || die "cannot build the shim"
+LD_PRELOAD=$T/sigcheck.so run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" \
+	--name "$tdom" --format raw --replace "$two/new.ova"
+check "--replace, SIGINT during the commit's checks: exit 130" [ "$RC" -eq 130 ]
+check "--replace, SIGINT during the commit's checks: says interrupted" \
+	grep -q "interrupted" <<<"$ERR"
+two_kept "--replace, SIGINT during the commit's checks"
+
+# The start fails once both disks are replaced (a serial log the daemon
+# cannot create): the new domain stays defined with its new disks, and
+# the one-line error says so.
+run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$tdom" --format raw \
+	--replace --start --serial-log /nonexistent/ovk/x.log "$two/new.ova"
+check "--replace --start, the start fails: exit 1" [ "$RC" -eq 1 ]
+check "--replace --start, the start fails: one line saying where that leaves us" \
+	grep -q "^ova-import: domain $tdom: cannot start: .*; the domain is defined with its new disks$" \
+	<<<"$ERR"
+check "--replace --start, the start fails: the new domain is defined" \
+	grep -q "/nonexistent/ovk/x.log" <($V dumpxml "$tdom" 2>/dev/null)
+for k in 1 2; do
+	check "--replace --start, the start fails: volume $k holds the new disk $k" \
+		qemu-img compare -U -q -f raw -F raw "$two/n$k.raw" "$(vpath "$tdom-vmdisk$k.img")"
+done
+no_side "--replace --start, the start fails"
+
+# The same with --dir: the new disks wait in stage files beside the old
+# ones, which a failing disk 2 leaves alone; a failing start after the
+# renames keeps the new domain and files.
+ddom=$tag-twod
+doms+=("$ddom")
+mkdir -p "$two/dir"
+run "$IMPORT" -c qemu:///system --dir "$two/dir" --bridge "$br" --name "$ddom" "$two/old.ova"
+check "two disks, --dir: import exits 0" [ "$RC" -eq 0 ]
+(cd "$two/dir" && sha256sum -- *) >"$two/dsums"
+run "$IMPORT" -c qemu:///system --dir "$two/dir" --bridge "$br" --name "$ddom" --replace \
+	"$two/bad2.ova"
+check "--dir --replace, disk 2 failing its digest: exit 1" [ "$RC" -eq 1 ]
+check "--dir --replace, disk 2 failing its digest: the old domain is still defined" \
+	defined "$ddom"
+check "--dir --replace, disk 2 failing its digest: old files as they were, nothing else" \
+	bash -c 'cd "$1" && sha256sum --quiet -c "$2" && [ "$(ls -A | wc -l)" -eq 2 ]' - \
+	"$two/dir" "$two/dsums"
+run "$IMPORT" -c qemu:///system --dir "$two/dir" --bridge "$br" --name "$ddom" --replace \
+	--start --serial-log /nonexistent/ovk/x.log "$two/new.ova"
+check "--dir --replace --start, the start fails: exit 1" [ "$RC" -eq 1 ]
+check "--dir --replace --start, the start fails: the error says the domain is kept" \
+	grep -q "; the domain is defined with its new disks$" <<<"$ERR"
+check "--dir --replace --start, the start fails: the new domain is defined" \
+	grep -q "/nonexistent/ovk/x.log" <($V dumpxml "$ddom" 2>/dev/null)
+for k in 1 2; do
+	check "--dir --replace --start, the start fails: file $k holds the new disk $k" \
+		qemu-img compare -U -q -f raw -F qcow2 "$two/n$k.raw" "$two/dir/$ddom-vmdisk$k.qcow2"
+done
+check "--dir --replace --start, the start fails: no stage file left" \
+	[ "$(ls -A "$two/dir" | wc -l)" -eq 2 ]
+
+# A pool without room for the copy: a 6 MiB tmpfs holding the tiny disk
+# (about 0.3 MiB as qcow2), replaced by a disk of 3.5 MiB of random data.
+# Its side volume fits, but the copy does not fit beside it even once
+# the old volume is deleted: refused before the old volume goes, the side
+# volume dropped, and the message names the pool and the numbers.
+if mount_tmpfs "$T/small" size=6m; then
+	$V pool-define-as "$spool" dir --target "$T/small" >/dev/null &&
+		$V pool-start "$spool" >/dev/null || die "cannot create the small pool"
+	big=$T/big
+	mkdir -p "$big"
+	truncate -s 4M "$big/disk.raw"
+	head -c 3584K /dev/urandom | dd of="$big/disk.raw" conv=notrunc status=none
+	mkapp "$big/big.ova" "$two/tiny.ovf" "$big/disk.raw"
+	sdom=$tag-small
+	svol=$sdom-vmdisk1.qcow2
+	doms+=("$sdom")
+	run "$IMPORT" -c qemu:///system --pool "$spool" --bridge "$br" --name "$sdom" \
+		"$T/app/tiny.ova"
+	check "small pool: import exits 0" [ "$RC" -eq 0 ]
+	cp "$(vpath "$svol" "$spool")" "$T/old-small.qcow2" || die "cannot copy the volume"
+	run "$IMPORT" -c qemu:///system --pool "$spool" --bridge "$br" --name "$sdom" \
+		--replace "$big/big.ova"
+	check "--replace, no room for the copy: exit 1" [ "$RC" -eq 1 ]
+	check "--replace, no room for the copy: the error names the pool and the numbers" \
+		grep -q "storage pool $spool has [0-9]* bytes free.*needs [0-9]*; nothing replaced" \
+		<<<"$ERR"
+	check "--replace, no room for the copy: the old domain is still defined" defined "$sdom"
+	check "--replace, no room for the copy: the old volume byte for byte as it was" \
+		cmp "$T/old-small.qcow2" "$(vpath "$svol" "$spool")"
+	check "--replace, no room for the copy: no side volume left" \
+		[ -z "$($V vol-list "$spool" | awk '$1 ~ /^\.ovk-new-/')" ]
+	check "--replace, no room for the copy: nothing else in the pool directory" \
+		[ "$(ls -A "$T/small")" = "$svol" ]
+	# With room for one copy (1 MiB of data), the same pool takes it.
+	truncate -s 2M "$big/fits.raw"
+	head -c 1M /dev/urandom | dd of="$big/fits.raw" conv=notrunc status=none
+	mkapp "$big/fits.ova" "$two/tiny.ovf" "$big/fits.raw"
+	run "$IMPORT" -c qemu:///system --pool "$spool" --bridge "$br" --name "$sdom" \
+		--replace "$big/fits.ova"
+	check "--replace, room for the copy in the small pool: exit 0" [ "$RC" -eq 0 ]
+	check "--replace, room for the copy in the small pool: the volume is the new disk" \
+		qemu-img compare -U -q -f raw -F qcow2 "$big/fits.raw" "$(vpath "$svol" "$spool")"
+	check "--replace, room for the copy in the small pool: nothing else in the pool" \
+		[ "$(ls -A "$T/small")" = "$svol" ]
+else
+	echo "SKIP   - --replace into a small pool: cannot mount a tmpfs here"
+fi
 
 finish
