@@ -252,6 +252,11 @@ struct ovk_import_result;
  * error (exit 2). */
 OVK_API struct ovk_import_result *ovk_import_result_new(void);
 OVK_API void ovk_import_result_free(struct ovk_import_result *res);
+/* Check the --network arguments of opts (NET once, or SRC=DST pairs)
+ * without doing anything: -1 with err naming the bad one, for front ends
+ * that report usage errors before any work. */
+OVK_API int ovk_import_check_networks(const struct ovk_import_opts *opts, struct ovk_error *err);
+
 OVK_API int ovk_import(const char *input, const struct ovk_import_opts *opts,
 		       struct ovk_import_result *res, struct ovk_error *err);
 /* Domains in the result, and the XML of domain i (NULL when not built). */

@@ -177,6 +177,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ovk_error err = { 0 };
 	int c;
 
 	while ((c = cli_getopt(argc, argv, "c:j:phV", longopts)) != -1) {
@@ -213,6 +214,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (!a->opts.tmp_dir && getenv("TMPDIR") && getenv("TMPDIR")[0])
 		a->opts.tmp_dir = getenv("TMPDIR");
 	a->opts.networks = a->n_networks ? a->networks : NULL;
+	if (ovk_import_check_networks(&a->opts, &err) < 0) {
+		cli_error("%s", err.msg);
+		return -1;
+	}
 	return 0;
 }
 

@@ -45,16 +45,42 @@ struct imp {
 	const char **net_src, **net_dst;
 };
 
+/* NET at most once, and SRC=DST pairs with both sides named. */
+static int check_network_args(const char *const *nets, size_t *n, struct ovk_error *err)
+{
+	int plain = 0;
+
+	for (*n = 0; nets && nets[*n]; (*n)++) {
+		const char *net = nets[*n], *eq = strchr(net, '=');
+
+		if (!eq && plain++)
+			return ovk_error_set(err, EINVAL, "--network %s: only one network may be "
+					     "given for all (use SRC=DST)", net);
+		if (!eq && !*net)
+			return ovk_error_set(err, EINVAL, "--network: empty");
+		if (eq && (eq == net || !eq[1]))
+			return ovk_error_set(err, EINVAL, "--network %s: expected SRC=DST", net);
+	}
+	if (*n > IMPORT_MAX_NETMAP)
+		return ovk_error_set(err, E2BIG, "more than %d --network options", IMPORT_MAX_NETMAP);
+	return 0;
+}
+
+int ovk_import_check_networks(const struct ovk_import_opts *opts, struct ovk_error *err)
+{
+	size_t n;
+
+	return check_network_args(opts->networks, &n, err);
+}
+
 static int parse_networks(struct imp *im, struct ovk_error *err)
 {
 	const char *const *nets = im->o->networks;
-	size_t n = 0;
+	size_t n;
 
 	im->popts.bridge = im->o->bridge;
-	for (size_t i = 0; nets && nets[i]; i++)
-		n++;
-	if (n > IMPORT_MAX_NETMAP)
-		return ovk_error_set(err, E2BIG, "more than %d --network options", IMPORT_MAX_NETMAP);
+	if (check_network_args(nets, &n, err) < 0)
+		return -1;
 	if (n && (!(im->net_src = calloc(n, sizeof(char *))) ||
 		  !(im->net_dst = calloc(n, sizeof(char *)))))
 		return ovk_error_set(err, ENOMEM, "out of memory");
@@ -62,16 +88,11 @@ static int parse_networks(struct imp *im, struct ovk_error *err)
 		const char *eq = strchr(nets[i], '=');
 
 		if (!eq) {
-			if (im->popts.network)
-				return ovk_error_set(err, EINVAL, "--network %s: only one network "
-						     "may be given for all (use SRC=DST)", nets[i]);
 			im->popts.network = nets[i];
 			continue;
 		}
-		if (eq == nets[i] || !eq[1])
-			return ovk_error_set(err, EINVAL, "--network %s: expected SRC=DST", nets[i]);
-		/* Point the pair into the caller's string: SRC is cut at '='
-		 * by comparing lengths, so keep a copy. */
+		/* SRC is cut at '=': keep a copy; DST points into the caller's
+		 * string. */
 		if (!(im->net_src[im->popts.n_netmap] = strndup(nets[i], (size_t)(eq - nets[i]))))
 			return ovk_error_set(err, ENOMEM, "out of memory");
 		im->net_dst[im->popts.n_netmap++] = eq + 1;

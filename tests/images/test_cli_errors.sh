@@ -120,6 +120,9 @@ usage_error "-c on a format that does not compress" "$OVA_CONVERT" -c -O raw "$i
 usage_error "-F without --overlay" "$OVA_CONVERT" -F vmdk "$in" "$T/out/o.raw"
 usage_error "ova-import: unknown flag" "$(dirname "$OVA_CONVERT")/ova-import" --no-such-flag "$in"
 usage_error "ova-import: an empty --name" "$(dirname "$OVA_CONVERT")/ova-import" --name "" "$in"
+usage_error "ova-import: two networks for all" "$(dirname "$OVA_CONVERT")/ova-import" \
+	--network a --network b "$in"
+usage_error "ova-import: --network =x" "$(dirname "$OVA_CONVERT")/ova-import" --network =x "$in"
 # getopt's own messages are replaced by one line in the program's format.
 run "$OVA_CONVERT" --no-such-flag "$in" "$T/out/o.raw"
 check "unknown flag: one line, 'ova-convert: unrecognized option ...'" \
