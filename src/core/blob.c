@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "checked.h"
+#include "fileio.h"
+#include "zero.h"
 
 /* Bytes copied per read while spilling a stream to a file. */
 #define SPILL_STEP ((size_t)1 << 20)
@@ -265,7 +267,7 @@ static int unnamed_temp_file(const char *dir, struct ovk_error *err)
 	int fd;
 
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR))
+	if (fd >= 0 || !ovk_tmpfile_unsupported(errno))
 		goto out;
 	if (asprintf(&path, "%s/.ovk-spill-XXXXXX", dir) < 0) {
 		errno = ENOMEM;
@@ -281,45 +283,15 @@ out:
 	return fd;
 }
 
-static int pwrite_all(int fd, const uint8_t *p, size_t len, uint64_t off)
-{
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-static int is_zero(const uint8_t *p, size_t len)
-{
-	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
-}
-
 /* Write buf at off, leaving its all-zero SPILL_BLOCKs as holes: a raw disk
  * is mostly zeros, and its copy should cost what its data does. */
 static int write_sparse(int fd, const uint8_t *buf, size_t len, uint64_t off)
 {
-	size_t i = 0;
+	size_t pos = 0, start, end;
 
-	while (i < len) {
-		size_t start, end;
-
-		while (i < len && is_zero(buf + i, ovk_min_u64(SPILL_BLOCK, len - i)))
-			i += ovk_min_u64(SPILL_BLOCK, len - i);
-		start = i;
-		while (i < len && !is_zero(buf + i, ovk_min_u64(SPILL_BLOCK, len - i)))
-			i += ovk_min_u64(SPILL_BLOCK, len - i);
-		end = i;
-		if (end > start && pwrite_all(fd, buf + start, end - start, off + start) < 0)
+	while (ovk_next_data_run(buf, len, SPILL_BLOCK, &pos, &start, &end))
+		if (ovk_pwrite_all(fd, buf + start, end - start, off + start) < 0)
 			return -1;
-	}
 	return 0;
 }
 

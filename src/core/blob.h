@@ -25,6 +25,7 @@
 #ifndef OVK_CORE_BLOB_H
 #define OVK_CORE_BLOB_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -157,6 +158,13 @@ void ovk_blob_free(struct ovk_blob *b);
 
 /* The directory part of a path ("." when there is none); malloc'ed. */
 char *ovk_path_dir(const char *path);
+
+/* Whether open(dir, O_TMPFILE) failed with errno because the file system
+ * (or kernel) lacks O_TMPFILE, so a named temp file must do instead. */
+static inline int ovk_tmpfile_unsupported(int errnum)
+{
+	return errnum == EOPNOTSUPP || errnum == EISDIR || errnum == EINVAL;
+}
 
 /* True when a relative `name` stays inside its directory: not absolute, no
  * ".." component, not empty.  Used by every resolver. */

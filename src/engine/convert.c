@@ -45,12 +45,13 @@ static int open_input(const char *path, const char *format, unsigned flags,
  * that fails to inflate) get the input's name when they carry neither. */
 static void name_a_file(struct ovk_error *err, const char *input, const char *output)
 {
-	if (err && !strstr(err->msg, input) && (!output || !strstr(err->msg, output)))
-		ovk_error_prefix(err, "%s", input);
+	if (err && (!output || !strstr(err->msg, output)))
+		ovk_error_name(err, input);
 }
 
+/* The output format by name, with its -o options and -c checked. */
 static const struct ovk_format *output_format(const char *name, const char *options,
-					      struct ovk_error *err)
+					      int compress, struct ovk_error *err)
 {
 	const struct ovk_format *fmt = ovk_format_by_name(name ? name : "raw");
 
@@ -61,20 +62,18 @@ static const struct ovk_format *output_format(const char *name, const char *opti
 	if (fmt->check_sink_options ? fmt->check_sink_options(options, err) < 0
 				    : ovk_options_check(options, NULL, fmt->name, err) < 0)
 		return NULL;
+	if (compress && !fmt->supports_compression) {
+		ovk_error_set(err, EINVAL, "-c: the %s format does not support compression",
+			      fmt->name);
+		return NULL;
+	}
 	return fmt;
 }
 
 int ovk_check_output(const char *format, const char *options, int compress,
 		     struct ovk_error *err)
 {
-	const struct ovk_format *fmt = output_format(format, options, err);
-
-	if (!fmt)
-		return -1;
-	if (compress && !fmt->supports_compression)
-		return ovk_error_set(err, EINVAL, "-c: the %s format does not support compression",
-				     fmt->name);
-	return 0;
+	return output_format(format, options, compress, err) ? 0 : -1;
 }
 
 static struct ovk_pipeline_opts pipeline_opts(const struct ovk_convert_opts *opts)
@@ -137,11 +136,6 @@ static int run_into_output(struct ovk_chain *chain, const struct ovk_format *fmt
 	params.options = opts->options;
 	params.backing_name = backing;
 	params.backing_format = backing_format;
-	if (opts->compress && !fmt->supports_compression) {
-		ovk_error_set(err, EINVAL, "%s: the %s format does not support compression",
-			      output, fmt->name);
-		goto out;
-	}
 	if (fmt->open_sink(&params, &sink, err) < 0)
 		goto out;
 	if (!backing) {
@@ -195,36 +189,6 @@ static int run_into_sink(struct ovk_chain *chain, const struct destination *dst,
  * no place and there is no output file (a custom sink). */
 #define SPILL_DIR_DEFAULT "/var/tmp"
 
-/* A stream in a format that needs random access (anything but a
- * streamOptimized VMDK or a descriptor) is copied to an unnamed temp file
- * first (ovk_blob_spill).  On failure *blob is still the caller's. */
-static int spill_if_needed(struct ovk_blob **blob, const struct ovk_convert_opts *opts,
-			   struct ovk_error *err)
-{
-	const struct ovk_format *fmt;
-	struct ovk_blob *copy;
-	const uint8_t *head;
-	char why[64];
-	size_t len;
-
-	if (opts->in_format)
-		fmt = ovk_format_by_name(opts->in_format);
-	else if (!(fmt = ovk_probe_blob(*blob, err)))
-		return -1;
-	/* An unknown -f is reported by the open that follows. */
-	if (!fmt || !fmt->open_source)
-		return 0;
-	if (ovk_blob_peek(*blob, OVK_PROBE_BYTES, &head, &len, err) < 0)
-		return -1;
-	if (fmt->streamable && fmt->streamable(head, len))
-		return 0;
-	snprintf(why, sizeof why, "this %s image needs random access", fmt->name);
-	if (ovk_blob_spill(*blob, why, &copy, err) < 0)
-		return -1;
-	*blob = copy;
-	return 0;
-}
-
 static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
 			const struct ovk_convert_opts *opts, struct ovk_error *err)
 {
@@ -257,10 +221,6 @@ static int convert_blob(struct ovk_blob *blob, const struct destination *dst,
 		ovk_blob_free(blob);
 		goto out;
 	}
-	if (is_stream && spill_if_needed(&blob, opts, err) < 0) {
-		ovk_blob_free(blob);
-		goto out;
-	}
 	if (ovk_chain_open_blob(blob, opts->in_format, opts->open_flags, &chain, err) < 0 ||
 	    (!is_stream &&
 	     ovk_hasher_start(chain.top_blob, opts->hash_algs, opts->cancel, &hs, err) < 0))
@@ -287,7 +247,8 @@ int ovk_convert_blob(struct ovk_blob *blob, const char *output,
 {
 	struct destination dst = { .output = output };
 
-	dst.fmt = output_format(opts ? opts->out_format : NULL, opts ? opts->options : NULL, err);
+	dst.fmt = output_format(opts ? opts->out_format : NULL, opts ? opts->options : NULL,
+				opts ? opts->compress : 0, err);
 	if (!dst.fmt) {
 		ovk_blob_free(blob);
 		return -1;
@@ -327,7 +288,7 @@ int ovk_convert_blank(uint64_t size, const char *output, const struct ovk_conver
 	struct ovk_source blank = { .ops = &blank_ops, .format = "blank", .size = size };
 	struct ovk_chain chain = { .src = { &blank }, .depth = 1 };
 	struct ovk_convert_opts o = *opts;
-	const struct ovk_format *fmt = output_format(opts->out_format, opts->options, err);
+	const struct ovk_format *fmt = output_format(opts->out_format, opts->options, opts->compress, err);
 
 	if (!fmt)
 		return -1;
@@ -385,7 +346,7 @@ int ovk_create_overlay(const char *backing, const char *backing_format, const ch
 
 	if (!opts)
 		opts = &defaults;
-	if (!(fmt = output_format(opts->out_format ? opts->out_format : "qcow2", opts->options,
+	if (!(fmt = output_format(opts->out_format ? opts->out_format : "qcow2", opts->options, 0,
 				  err)))
 		return -1;
 	if (!fmt->supports_backing)

@@ -100,7 +100,10 @@ int ovk_hasher_start(struct ovk_blob *blob, const enum ovk_hash_alg *algs,
 	struct ovk_hasher *hs;
 
 	*out = NULL;
-	if (!algs || algs[0] == OVK_HASH_NONE)
+	/* A stream gets a hasher even with nothing to hash: finishing it
+	 * reads the stream to its end, so whatever checks the bytes as they
+	 * pass (a container's member digests) sees them all before commit. */
+	if ((!algs || algs[0] == OVK_HASH_NONE) && !ovk_blob_is_stream(blob))
 		return 0;
 	if (ovk_blob_is_stream(blob) && (blob->stream_pos != 0 || blob->peek_len != 0))
 		return ovk_error_set(err, EINVAL, "%s: stream already partly read", blob->name);
@@ -109,7 +112,7 @@ int ovk_hasher_start(struct ovk_blob *blob, const enum ovk_hash_alg *algs,
 	hs->blob = blob;
 	hs->is_stream = ovk_blob_is_stream(blob);
 	hs->cancel = cancel;
-	for (; hs->n < MAX_HASHES && algs[hs->n] != OVK_HASH_NONE; hs->n++) {
+	for (; algs && hs->n < MAX_HASHES && algs[hs->n] != OVK_HASH_NONE; hs->n++) {
 		if (ovk_hash_new(algs[hs->n], &hs->h[hs->n], err) < 0) {
 			hasher_free(hs);
 			return -1;

@@ -98,7 +98,7 @@ int ovk_output_open(const char *path, int force, struct ovk_output *o, struct ov
 	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
 	if (o->fd >= 0) {
 		o->anonymous = 1;
-	} else if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+	} else if (ovk_tmpfile_unsupported(errno)) {
 		if (open_named_temp(o, err) < 0)
 			goto out;
 	} else {

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "core/checked.h"
+#include "core/zero.h"
 #include "core/clock.h"
 #include "core/guard.h"
 #include "engine.h"
@@ -110,19 +111,6 @@ static struct item *slot_of(struct pipeline *pl, uint64_t seq)
 	return &pl->slots[seq % pl->nslots];
 }
 
-static int is_zero(const uint8_t *p, size_t n)
-{
-	static const uint8_t zeros[4096];
-
-	while (n >= sizeof zeros) {
-		if (memcmp(p, zeros, sizeof zeros) != 0)
-			return 0;
-		p += sizeof zeros;
-		n -= sizeof zeros;
-	}
-	return memcmp(p, zeros, n) == 0;
-}
-
 /* ---------------------------------------------------------------- workers */
 
 /* Stage times of one worker, added to the pipeline's once, when it ends:
@@ -194,7 +182,7 @@ static int classify(struct pipeline *pl, struct worker_times *wt, struct item *i
 		uint64_t boff = (uint64_t)b * pl->bs;
 		size_t blen = (size_t)ovk_min_u64(pl->bs, it->len - boff);
 
-		it->zero[b] = (uint8_t)is_zero(it->data + boff, blen);
+		it->zero[b] = (uint8_t)ovk_is_zero(it->data + boff, blen);
 		it->enc_len[b] = 0;
 		if (!it->zero[b] && sink && sink->ops->encode &&
 		    sink->ops->encode(sink, it->data + boff, blen, it->enc + b * sink->encode_cap,

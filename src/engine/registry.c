@@ -3,6 +3,7 @@
  * #2), and opening an input together with its backing chain.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,11 +75,17 @@ const struct ovk_format *ovk_probe_blob(struct ovk_blob *blob, struct ovk_error 
 	return best;
 }
 
-static int open_one(struct ovk_blob *blob, const char *format, unsigned flags,
+/* Open a source on *blobp (owned from here on: freed on failure).  A
+ * stream in a format that needs random access (anything but a
+ * streamOptimized VMDK or a descriptor) is first copied to a file
+ * (ovk_blob_spill), and *blobp becomes the copy. */
+static int open_one(struct ovk_blob **blobp, const char *format, unsigned flags,
 		    struct ovk_source **out, struct ovk_error *err)
 {
+	struct ovk_blob *blob = *blobp, *copy;
 	const struct ovk_format *fmt;
 	const uint8_t *head;
+	char why[64];
 	size_t len;
 	char *name = NULL;
 	int ret = -1;
@@ -102,6 +109,16 @@ static int open_one(struct ovk_blob *blob, const char *format, unsigned flags,
 	} else if (!(fmt = ovk_probe_blob(blob, err))) {
 		goto out;
 	}
+	if (ovk_blob_is_stream(blob)) {
+		if (probe_head(blob, &head, &len, err) < 0)
+			goto out;
+		if (!fmt->streamable || !fmt->streamable(head, len)) {
+			snprintf(why, sizeof why, "this %s image needs random access", fmt->name);
+			if (ovk_blob_spill(blob, why, &copy, err) < 0)
+				goto out;
+			*blobp = blob = copy;
+		}
+	}
 	if (fmt->open_source(blob, flags, out, err) < 0) {
 		ovk_error_name(err, name);
 		goto out;
@@ -121,9 +138,9 @@ int ovk_chain_open_blob(struct ovk_blob *blob, const char *format, unsigned flag
 
 	memset(chain, 0, sizeof *chain);
 	chain->blob[0] = blob;
-	if (open_one(blob, format, flags, &chain->src[0], err) < 0)
+	if (open_one(&chain->blob[0], format, flags, &chain->src[0], err) < 0)
 		return -1;
-	chain->top_blob = blob;
+	chain->top_blob = chain->blob[0];
 	chain->depth = 1;
 	while (chain->src[chain->depth - 1]->backing_name) {
 		struct ovk_source *child = chain->src[chain->depth - 1];
@@ -142,8 +159,8 @@ int ovk_chain_open_blob(struct ovk_blob *blob, const char *format, unsigned flag
 			goto out;
 		}
 		chain->blob[chain->depth] = pblob;
-		if (open_one(pblob, child->backing_format, flags, &chain->src[chain->depth],
-			     err) < 0)
+		if (open_one(&chain->blob[chain->depth], child->backing_format, flags,
+			     &chain->src[chain->depth], err) < 0)
 			goto out;
 		chain->depth++;
 		if (child->ops->check_backing &&

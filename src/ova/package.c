@@ -44,11 +44,6 @@ static const enum ovk_hash_alg pending_algs[OVK_PACKAGE_PENDING_ALGS + 1] = {
 	OVK_HASH_SHA1, OVK_HASH_SHA256, OVK_HASH_NONE,
 };
 
-/* The engine's digest that only makes it drain a chunked or compressed
- * File's stream (see above): the cheapest one libcrypto has (SHA-1 runs at
- * about 2 GB/s with the SHA extensions, MD5 at under half that). */
-static const enum ovk_hash_alg drain_algs[] = { OVK_HASH_SHA1, OVK_HASH_NONE };
-
 /* The manifest's bytes: parsed, the descriptor checked against it, and it
  * against the .cert. */
 static int check_manifest(struct ovk_package *pkg, const struct ovk_package_opts *o,
@@ -318,9 +313,9 @@ int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 		o->hash_check = pending_done;
 		o->hash_check_opaque = check;
 	} else if (pkg->mf || pkg->pending) {
-		/* Chunked or compressed: the container checks the members;
-		 * the engine's digest only makes it read them to the end. */
-		o->hash_algs = drain_algs;
+		/* Chunked or compressed: the container checks the members as
+		 * they pass; the engine reads a streamed input to its end
+		 * before this is called (hasher.c). */
 		o->hash_out = check->digests;
 		o->hash_check = pending_done;
 		o->hash_check_opaque = check;

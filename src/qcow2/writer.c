@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/checked.h"
+#include "core/zero.h"
 #include "core/endian.h"
 #include "core/format.h"
 
@@ -201,11 +202,6 @@ static uint64_t cluster_len(const struct qcow2_writer *w, uint64_t gc)
 	return ovk_min_u64(w->cs, w->size - gc * w->cs);
 }
 
-static int all_zero(const uint8_t *p, size_t len)
-{
-	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
-}
-
 /* Add a piece of a cluster to w->part; store the cluster once complete. */
 static int put_piece(struct qcow2_writer *w, const struct ovk_extent *e, uint64_t off,
 		     uint64_t len, struct ovk_error *err)
@@ -225,7 +221,7 @@ static int put_piece(struct qcow2_writer *w, const struct ovk_extent *e, uint64_
 	w->part_fill = 0;
 	has_data = w->part_data;
 	w->part_data = 0;
-	if (!has_data || all_zero(w->part, (size_t)clen))
+	if (!has_data || ovk_is_zero(w->part, (size_t)clen))
 		return 0;
 	return put_clusters(w, gc, 1, w->part, clen, err);
 }

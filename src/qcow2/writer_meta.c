@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include "core/checked.h"
+#include "core/fileio.h"
+#include "core/zero.h"
 #include "core/endian.h"
 
 /* Metadata is written skipping all-zero blocks of this size: the file
@@ -47,59 +49,25 @@ static uint64_t range_of(const struct qcow2_writer *w, uint64_t cluster)
 int ovk_qcow2_w_pwrite(struct qcow2_writer *w, uint64_t off, const void *buf, size_t len,
 		       struct ovk_error *err)
 {
-	const uint8_t *p = buf;
-
 	if (w->target)
 		return w->target->pwrite(w->target->opaque, off, buf, len, err);
-	while (len) {
-		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return ovk_error_sys(err, errno, "%s: write of %zu bytes at %llu", w->name, len,
-					     (unsigned long long)off);
-		if (n == 0)
-			return ovk_error_set(err, ENOSPC, "%s: write at %llu made no progress",
-					     w->name, (unsigned long long)off);
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	ovk_writeback_advance(&w->wb, off);
+	if (ovk_pwrite_all(w->fd, buf, len, off) < 0)
+		return ovk_error_sys(err, errno, "%s: write of %zu bytes at %llu", w->name, len,
+				     (unsigned long long)off);
+	ovk_writeback_advance(&w->wb, off + len);
 	return 0;
-}
-
-static int all_zero(const uint8_t *p, size_t len)
-{
-	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
 }
 
 int ovk_qcow2_w_write_sparse(struct qcow2_writer *w, uint64_t off, const uint8_t *buf,
 			     size_t len, struct ovk_error *err)
 {
-	size_t i = 0;
+	size_t pos = 0, start, end;
 
 	if (w->is_block_device)   /* a device is not zero where we do not write */
 		return ovk_qcow2_w_pwrite(w, off, buf, len, err);
-	while (i < len) {
-		size_t start, blk;
-
-		blk = len - i < QCOW2_SPARSE_BLOCK ? len - i : QCOW2_SPARSE_BLOCK;
-		if (all_zero(buf + i, blk)) {
-			i += blk;
-			continue;
-		}
-		start = i;
-		while (i < len) {
-			blk = len - i < QCOW2_SPARSE_BLOCK ? len - i : QCOW2_SPARSE_BLOCK;
-			if (all_zero(buf + i, blk))
-				break;
-			i += blk;
-		}
-		if (ovk_qcow2_w_pwrite(w, off + start, buf + start, i - start, err) < 0)
+	while (ovk_next_data_run(buf, len, QCOW2_SPARSE_BLOCK, &pos, &start, &end))
+		if (ovk_qcow2_w_pwrite(w, off + start, buf + start, end - start, err) < 0)
 			return -1;
-	}
 	return 0;
 }
 

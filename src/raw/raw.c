@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/checked.h"
+#include "core/fileio.h"
 #include "core/format.h"
 #include "core/writeback.h"
 
@@ -164,20 +165,9 @@ struct raw_sink {
 static int write_all(int fd, const uint8_t *p, uint64_t len, uint64_t off, const char *name,
 		     struct ovk_error *err)
 {
-	while (len > 0) {
-		size_t want = (size_t)ovk_min_u64(len, (uint64_t)1 << 30);
-		ssize_t n = pwrite(fd, p, want, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return ovk_error_sys(err, errno, "%s: write at offset %llu", name,
-					     (unsigned long long)off);
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
+	if (ovk_pwrite_all(fd, p, len, off) < 0)
+		return ovk_error_sys(err, errno, "%s: write at offset %llu", name,
+				     (unsigned long long)off);
 	return 0;
 }
 

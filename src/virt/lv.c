@@ -443,8 +443,10 @@ int ovk_lv_vol_clone(struct ovk_lv *lv, const char *pool, const char *from, cons
 
 	if (!p)
 		return -1;
-	if (!(src = vol_get(lv, pool, from, err)))
+	if (!(src = virStorageVolLookupByName(p, from))) {
+		lv_fail(err, "volume %s: lookup failed", from);
 		goto out;
+	}
 	if (virStorageVolGetInfo(src, &info) < 0) {
 		lv_fail(err, "volume %s: cannot read its size", from);
 		goto out;

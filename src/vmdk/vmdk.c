@@ -587,12 +587,25 @@ out:
 	return ret;
 }
 
+/* A text descriptor reads forward (its extents are opened, and judged, on
+ * their own); of the binary extents only streamOptimized does. */
+static int vmdk_streamable(const uint8_t *head, size_t len)
+{
+	struct ovk_vmdk_header h;
+
+	if (ovk_vmdk_header_probe(head, len) == OVK_PROBE_NO)
+		return 1;
+	if (len < OVK_VMDK_SECTOR)
+		return 0;
+	ovk_vmdk_header_decode(head, &h);
+	return ovk_vmdk_header_is_stream(&h);
+}
+
 /* A sparse extent other than streamOptimized, met in a stream (a
  * descriptor's extent in a compressed OVA), needs random access: it is
  * copied to a file first, where the engine allows (blob.h). */
 static int spill_sparse_extent(struct ovk_vmdk_extent *e, struct ovk_error *err)
 {
-	struct ovk_vmdk_header h;
 	struct ovk_blob *copy;
 	const uint8_t *head;
 	size_t got;
@@ -601,10 +614,8 @@ static int spill_sparse_extent(struct ovk_vmdk_extent *e, struct ovk_error *err)
 		return 0;
 	if (ovk_blob_peek(e->blob, OVK_VMDK_SECTOR, &head, &got, err) < 0)
 		return -1;
-	if (got < OVK_VMDK_SECTOR)
-		return 0;   /* open_binary() says it is too short */
-	ovk_vmdk_header_decode(head, &h);
-	if (ovk_vmdk_header_is_stream(&h))
+	/* Too short: open_binary() says so. */
+	if (got < OVK_VMDK_SECTOR || vmdk_streamable(head, got))
 		return 0;
 	if (ovk_blob_spill(e->blob, "this sparse extent needs random access", &copy, err) < 0)
 		return -1;
@@ -838,20 +849,6 @@ static int vmdk_probe(const uint8_t *head, size_t len, uint64_t size)
 	if (score != OVK_PROBE_NO)
 		return score;
 	return ovk_vmdk_desc_probe(head, len);
-}
-
-/* A text descriptor reads forward (its extents are opened, and judged, on
- * their own); of the binary extents only streamOptimized does. */
-static int vmdk_streamable(const uint8_t *head, size_t len)
-{
-	struct ovk_vmdk_header h;
-
-	if (ovk_vmdk_header_probe(head, len) == OVK_PROBE_NO)
-		return 1;
-	if (len < OVK_VMDK_SECTOR)
-		return 0;
-	ovk_vmdk_header_decode(head, &h);
-	return ovk_vmdk_header_is_stream(&h);
 }
 
 const struct ovk_format ovk_format_vmdk = {

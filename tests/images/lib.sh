@@ -246,11 +246,8 @@ json_get() {
 	python3 -c 'import json, sys; v = json.loads(sys.argv[1])[sys.argv[2]]; print(v if not isinstance(v, bool) else str(v).lower())' "$1" "$2"
 }
 
-# ---------------------------------------------------------- real samples
+# ------------------------------------------------------------ appliances
 
-# real_samples_required: the test reads ../shared/testdata/real.  Skip (77)
-# only when that directory is absent (a plain clone); when it exists the test
-# must check at least one sample, or finish fails it.
 # appliance_disk_as DIR SUBFORMAT RAW: in the unpacked tiny appliance DIR,
 # make tiny-disk1.vmdk the guest disk RAW in that VMDK subformat (with its
 # extent files beside it, tiny-disk1-*.vmdk), and fix the OVF's File size
@@ -263,6 +260,10 @@ appliance_disk_as() {
 		echo "SHA256($f)= $(sha256sum "$f" | cut -d' ' -f1)"
 	done >tiny.mf)
 }
+
+# mkapp OUT.ova TINY.OVF RAW... [options]: a multi-disk tiny appliance
+# (tests/images/appliance/multi_disk.py), or die.
+mkapp() { python3 "$OVK_SRC/tests/images/appliance/multi_disk.py" "$@" || die "cannot build $1"; }
 
 # stamped_disks BOOT.RAW DIR: the old and new contents of a two-disk
 # appliance, DIR/{o1,o2,n1,n2}.raw: disk 1 is the bootable BOOT.RAW, disk
@@ -278,6 +279,11 @@ for name, stamp in (("o1", b"A"), ("o2", b"B"), ("n1", b"C"), ("n2", b"D")):
 PY
 }
 
+# ---------------------------------------------------------- real samples
+
+# real_samples_required: the test reads ../shared/testdata/real.  Skip (77)
+# only when that directory is absent (a plain clone); when it exists the test
+# must check at least one sample, or finish fails it.
 real_samples_required() {
 	[ -d "$OVK_REAL" ] || skip_all "$OVK_REAL absent (not a failure: a plain checkout has no real samples)"
 	_real_required=1

@@ -269,7 +269,6 @@ two=$T/two
 mkdir -p "$two"
 tar -C "$two" -xf "$T/app/tiny.ova" tiny.ovf || die "cannot extract the OVF"
 stamped_disks "$T/app/tiny-disk1.raw" "$two" || die "cannot make the disks"
-mkapp() { python3 "$OVK_SRC/tests/images/appliance/multi_disk.py" "$@" || die "cannot build $1"; }
 mkapp "$two/old.ova" "$two/tiny.ovf" "$two/o1.raw" "$two/o2.raw"
 mkapp "$two/new.ova" "$two/tiny.ovf" "$two/n1.raw" "$two/n2.raw"
 mkapp "$two/bad2.ova" "$two/tiny.ovf" "$two/n1.raw" "$two/n2.raw" --bad-digest 2
