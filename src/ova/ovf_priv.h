@@ -8,7 +8,7 @@
 #define OVK_OVA_OVF_PRIV_H
 
 #include "ovf.h"
-#include "xml.h"
+#include "util/xml.h"
 
 #define OVK_NS_OVF09 "http://www.vmware.com/schema/ovf/1/envelope"
 #define OVK_NS_OVF1 "http://schemas.dmtf.org/ovf/envelope/1"

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "caps.h"
-#include "ova/xml.h"
+#include "util/xml.h"
 
 int ovk_caps_enum_has(const struct ovk_caps_enum *e, const char *v)
 {

@@ -1,6 +1,6 @@
 /*
  * domxml.c: a plan (plan.h) written out as libvirt domain XML, built with
- * libxml2 (xmlw.h) so every name from the OVF is escaped.
+ * the XML writer (util/xmlw.h) so every name from the OVF is escaped.
  *
  * Choices that are not in the plan because they never vary:
  *   - firmware through libvirt's auto-selection, <os firmware='efi'>, with
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "plan.h"
-#include "xmlw.h"
+#include "util/xmlw.h"
 
 typedef struct ovk_xw_node node;
 

@@ -132,7 +132,7 @@ void ovk_plan_free(struct ovk_plan *p);
 int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* The domain XML (libxml2, in domxml.c); *xml is malloc'ed. */
+/* The domain XML (domxml.c, through util/xmlw.h); *xml is malloc'ed. */
 int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err);
 
 

@@ -14,7 +14,7 @@
 
 #include "core/checked.h"
 #include "engine/engine.h"
-#include "ova/xml.h"
+#include "util/xml.h"
 #include "storage.h"
 #include "upload.h"
 

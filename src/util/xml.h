@@ -1,32 +1,43 @@
 /*
- * xml.h: the only door to libxml2 (STYLE.md #5).
+ * xml.h: the one door for reading XML, and with xmlw.h the only place that
+ * knows libxml2 (STYLE.md #5).  Every document we read comes from outside
+ * the process: OVF descriptors from an appliance (src/ova) and libvirt's
+ * capabilities, pool and volume XML (src/virt).
  *
- * The OVF reader sees a parsed document as opaque nodes and asks for local
- * names, namespace URIs, attributes, text and line numbers.  Parsing is
- * hardened once, here: no network, no DTD loading, no entity substitution,
- * a document that declares any entity is refused before the entity could be
- * read, and size and depth are bounded.  Producers disagree on prefixes, so
- * every lookup is by namespace URI and local name, never by prefix.
+ * A parsed document is seen as opaque element nodes with local names,
+ * namespace URIs, attributes, text and line numbers.  Parsing is hardened
+ * once, here, for every caller: no network, no DTD loading, no entity
+ * substitution, a document that declares any entity is refused before the
+ * entity could be read, and size and depth are bounded.  Producers disagree
+ * on prefixes, so every lookup is by namespace URI and local name, never by
+ * prefix.  Vocabulary (OVF's namespaces and dialects) belongs to the caller.
+ *
+ * Ownership: strings returned as const belong to the document and live
+ * until ovk_xml_free(); ovk_xml_text() returns a new string.  A document
+ * belongs to one thread at a time.
  */
-#ifndef OVK_OVA_XML_H
-#define OVK_OVA_XML_H
+#ifndef OVK_UTIL_XML_H
+#define OVK_UTIL_XML_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
 
-/* The largest descriptor we parse.  Real OVFs are 3-200 KB; the largest
- * parts are ProductSection EULAs (tens of KB each) and VirtualBox's
- * vbox:Machine.  16 MiB leaves two orders of magnitude and still bounds the
- * tree libxml2 builds (about 10x the text). */
+/* The largest document we parse.  The largest we meet are OVF descriptors:
+ * real ones are 3-200 KB, the bulk being ProductSection EULAs (tens of KB
+ * each) and VirtualBox's vbox:Machine; libvirt's capabilities run to tens
+ * of KB on a big NUMA host, its pool and volume XML to one.  16 MiB leaves
+ * two orders of magnitude and still bounds the tree libxml2 builds (about
+ * 10x the text). */
 #define OVK_XML_MAX_BYTES ((size_t)16 << 20)
 
 /* The deepest element nesting we accept.  OVF needs about 8 levels
  * (Envelope/VirtualSystemCollection/VirtualSystem/VirtualHardwareSection/
  * Item/vmw:Config, vbox:Machine/Hardware/Network/Adapter/DisabledModes/NAT/
- * DNS); collections may nest a few times.  64 is far above that and far
- * below stack trouble in a recursive walk. */
+ * DNS), and collections may nest a few times; libvirt's documents need
+ * about 5 (domainCapabilities/os/loader/enum/value).  64 is far above that
+ * and far below stack trouble in a caller's recursive walk. */
 #define OVK_XML_MAX_DEPTH 64
 
 struct ovk_xml_doc;

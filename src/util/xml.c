@@ -1,14 +1,16 @@
 /*
- * xml.c: hardened libxml2 parsing and node access for the OVF reader.
+ * xml.c: hardened libxml2 parsing and node access behind xml.h, for every
+ * XML document the library reads (OVF descriptors, libvirt's answers).
  *
  * Why a SAX hook and not only parser options: leaving out XML_PARSE_NOENT
  * and XML_PARSE_DTDLOAD keeps libxml2 from substituting or loading
  * entities, but a document that declares one (XEE.ovf points one at
  * file:///proc/self/comm; "billion laughs" nests internal ones) has no
- * business in an OVF.  So the entityDecl callback stops the parser at the
- * declaration, before any reference to it is reached, and the document is
- * refused.  The same hook counts element depth.  Parser errors go to a
- * structured handler that keeps the first one, so nothing is printed.
+ * business in anything we read.  So the entityDecl callback stops the
+ * parser at the declaration, before any reference to it is reached, and the
+ * document is refused.  The same hook counts element depth.  Parser errors
+ * go to a structured handler that keeps the first one, so nothing is
+ * printed.
  */
 #include "xml.h"
 
@@ -109,7 +111,7 @@ static int report(const struct parse_state *st, const char *name, struct ovk_err
 	if (st->entity)
 		return ovk_error_set(err, EINVAL,
 				     "%s:%ld: the document declares entity '%s'; entities are "
-				     "refused in an OVF (XML external entity protection)",
+				     "refused (XML external entity protection)",
 				     name, st->stop_line, st->entity_name);
 	if (st->too_deep)
 		return ovk_error_set(err, EINVAL, "%s:%ld: elements nested deeper than %d",
@@ -130,8 +132,8 @@ int ovk_xml_parse(const uint8_t *buf, size_t len, const char *name, struct ovk_x
 
 	*out = NULL;
 	if (len > OVK_XML_MAX_BYTES) {
-		ovk_error_set(err, EFBIG, "%s: %zu bytes, more than the %zu an OVF may have",
-			      name, len, OVK_XML_MAX_BYTES);
+		ovk_error_set(err, EFBIG, "%s: %zu bytes, more than the %zu an XML document "
+			      "may have", name, len, OVK_XML_MAX_BYTES);
 		goto out;
 	}
 	if (len > INT32_MAX) /* unreachable under the limit; libxml2 takes an int */

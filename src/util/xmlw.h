@@ -1,8 +1,9 @@
 /*
- * xmlw.h: building an XML document with libxml2 (STYLE.md #5).  The OVF
- * side reads XML through src/ova/xml.h; this is the writing half, for the
- * domain XML.  libxml2 does the escaping, so no name from an OVF can break
- * out of an attribute or element.
+ * xmlw.h: the one door for writing XML, and with xml.h (its reading half)
+ * the only place that knows libxml2 (STYLE.md #5).  src/virt builds
+ * libvirt's domain XML with it.  libxml2 does the escaping, so no name that
+ * came from an input (an OVF, a command line) can break out of an
+ * attribute or an element.
  *
  * Errors are sticky: a failed allocation makes the node functions return
  * NULL, every call accepts a NULL node and does nothing, and
@@ -10,9 +11,10 @@
  * straight list of elements.
  *
  * Ownership: ovk_xw_free() (NULL-safe) frees the document and its nodes.
+ * A document belongs to one thread at a time.
  */
-#ifndef OVK_VIRT_XMLW_H
-#define OVK_VIRT_XMLW_H
+#ifndef OVK_UTIL_XMLW_H
+#define OVK_UTIL_XMLW_H
 
 #include "core/error.h"
 

@@ -1,6 +1,7 @@
 /*
- * xmlw.c: libxml2's tree API behind xmlw.h.  The writer's failure flag
- * lives in the document's _private field, reachable from every node.
+ * xmlw.c: libxml2's tree API behind xmlw.h, for every XML document the
+ * library writes.  The writer's failure flag lives in the document's
+ * _private field, reachable from every node.
  */
 #include <errno.h>
 #include <stdarg.h>
