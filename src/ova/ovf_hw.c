@@ -425,8 +425,8 @@ static int is_vmw(const struct ovk_xml_node *n, const char *local)
 static int hw_config(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 		     struct ovk_ovf_system *vs)
 {
-	const char *key = ovk_xml_attr(n, OVK_NS_VMW, "key", 1);
-	const char *value = ovk_xml_attr(n, OVK_NS_VMW, "value", 1);
+	const char *key = ovk_ovf_attr_in(n, OVK_NS_VMW, "key");
+	const char *value = ovk_ovf_attr_in(n, OVK_NS_VMW, "value");
 	struct ovk_ovf_config *kv;
 
 	if (!key || !value)
@@ -512,14 +512,6 @@ out:
 
 /* ------------------------------------------------------------ vbox:Machine */
 
-static const struct ovk_xml_node *child(const struct ovk_xml_node *n, const char *local)
-{
-	for (n = ovk_xml_first(n); n; n = ovk_xml_next(n))
-		if (strcmp(ovk_xml_name(n), local) == 0)
-			return n;
-	return NULL;
-}
-
 /* VirtualBox keeps the MAC addresses only in its own machine config; its
  * exporter writes one Ethernet item per enabled adapter, in slot order, so
  * the k-th enabled adapter is the k-th NIC. */
@@ -530,8 +522,8 @@ static int vbox_macs(const struct ovf_ctx *c, const struct ovk_xml_node *net,
 
 	for (const struct ovk_xml_node *a = ovk_xml_first(net); a && k < vs->n_nics;
 	     a = ovk_xml_next(a)) {
-		const char *en = ovk_xml_attr(a, NULL, "enabled", 1);
-		const char *mac = ovk_xml_attr(a, NULL, "MACAddress", 1);
+		const char *en = ovk_xml_attr(a, "enabled");
+		const char *mac = ovk_xml_attr(a, "MACAddress");
 		char norm[18];
 
 		if (strcmp(ovk_xml_name(a), "Adapter") != 0 || !en || strcmp(en, "true") != 0)
@@ -551,14 +543,14 @@ static int vbox_macs(const struct ovf_ctx *c, const struct ovk_xml_node *net,
 int ovk_ovf_parse_vbox_machine(const struct ovf_ctx *c, const struct ovk_xml_node *m,
 			       struct ovk_ovf_system *vs)
 {
-	const struct ovk_xml_node *hw = child(m, "Hardware");
+	const struct ovk_xml_node *hw = ovk_xml_child(m, "Hardware");
 	const struct ovk_xml_node *fw, *net;
 	const char *type;
 
 	if (!hw)
 		return 0;
-	fw = child(hw, "Firmware");
-	type = fw ? ovk_xml_attr(fw, NULL, "type", 1) : NULL;
+	fw = ovk_xml_child(hw, "Firmware");
+	type = ovk_xml_attr(fw, "type");
 	/* VirtualBox's types: BIOS, EFI, EFI32, EFI64, EFIDUAL. */
 	if (type && strncasecmp(type, "EFI", 3) == 0)
 		vs->firmware = OVK_OVF_FW_EFI;
@@ -566,7 +558,7 @@ int ovk_ovf_parse_vbox_machine(const struct ovf_ctx *c, const struct ovk_xml_nod
 		vs->firmware = OVK_OVF_FW_BIOS;
 	else if (type)
 		return ovk_ovf_fail(c, fw, EINVAL, "unknown VirtualBox firmware '%s'", type);
-	net = child(hw, "Network");
+	net = ovk_xml_child(hw, "Network");
 	if (net && vbox_macs(c, net, vs) != 0)
 		return -1;
 	return 0;

@@ -35,9 +35,16 @@ int ovk_ovf_is(const struct ovf_ctx *c, const struct ovk_xml_node *n, const char
 	return !ns || strcmp(ns, c->ns) == 0;
 }
 
+const char *ovk_ovf_attr_in(const struct ovk_xml_node *n, const char *ns, const char *local)
+{
+	const char *v = ovk_xml_attr_ns(n, ns, local);
+
+	return v ? v : ovk_xml_attr(n, local);
+}
+
 const char *ovk_ovf_attr(const struct ovf_ctx *c, const struct ovk_xml_node *n, const char *local)
 {
-	return ovk_xml_attr(n, c->ns, local, 1);
+	return ovk_ovf_attr_in(n, c->ns, local);
 }
 
 const char *ovk_ovf_kind(const struct ovf_ctx *c, const struct ovk_xml_node *n, char *buf,
@@ -49,7 +56,7 @@ const char *ovk_ovf_kind(const struct ovf_ctx *c, const struct ovk_xml_node *n, 
 
 	if (!ovk_ovf_is(c, n, "Section") && !ovk_ovf_is(c, n, "Content"))
 		return name;
-	type = ovk_xml_attr(n, OVK_NS_XSI, "type", 0);
+	type = ovk_xml_attr_ns(n, OVK_NS_XSI, "type");
 	if (!type)
 		return name;
 	local = ovk_xml_qname(n, type, &ns);

@@ -161,7 +161,7 @@ static int parse_os(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
 					    id);
 		vs->os_id = (int64_t)v;
 	}
-	if (ovk_ovf_dup(c, sec, ovk_xml_attr(sec, OVK_NS_VMW, "osType", 0), &vs->os_type) != 0)
+	if (ovk_ovf_dup(c, sec, ovk_xml_attr_ns(sec, OVK_NS_VMW, "osType"), &vs->os_type) != 0)
 		return -1;
 	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n)) {
 		const char *ns = ovk_xml_ns(n);

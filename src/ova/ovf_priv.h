@@ -1,7 +1,9 @@
 /*
  * ovf_priv.h: what the OVF reader's files share (ovf_parse.c walks the
  * envelope and its sections, ovf_hw.c the VirtualHardwareSection items,
- * ovf_model.c owns the model's memory and its cross-reference checks).
+ * ovf_model.c owns the model's memory and its cross-reference checks):
+ * OVF's namespaces and the helpers that read its dialects (ovf:id or id,
+ * 0.9's xsi:type sections) over the XML reader, util/xml.h.
  * Not for use outside src/ova/ovf*.c.
  */
 #ifndef OVK_OVA_OVF_PRIV_H
@@ -28,6 +30,9 @@ struct ovf_ctx {
 int ovk_ovf_is(const struct ovf_ctx *c, const struct ovk_xml_node *n, const char *local);
 /* ovf:NAME or bare NAME. */
 const char *ovk_ovf_attr(const struct ovf_ctx *c, const struct ovk_xml_node *n, const char *local);
+/* The same for another namespace (vmw:key or key): exporters write OVF's
+ * attributes both ways, the qualified one wins when both are there. */
+const char *ovk_ovf_attr_in(const struct ovk_xml_node *n, const char *ns, const char *local);
 /* The section kind: the local name, or for OVF 0.9's <Section xsi:type=
  * "ovf:DiskSection_Type"> and <Content xsi:type="ovf:VirtualSystem_Type">
  * the type without "_Type".  Writes into buf. */

@@ -241,33 +241,46 @@ long ovk_xml_line(const struct ovk_xml_node *n)
 	return xmlGetLineNo(X(n));
 }
 
-const char *ovk_xml_attr(const struct ovk_xml_node *n, const char *ns, const char *local,
-			 int also_bare)
+const struct ovk_xml_node *ovk_xml_child(const struct ovk_xml_node *n, const char *local)
+{
+	for (n = n ? ovk_xml_first(n) : NULL; n; n = ovk_xml_next(n))
+		if (strcmp(ovk_xml_name(n), local) == 0)
+			return n;
+	return NULL;
+}
+
+/* The attribute `local` in namespace `ns` (NULL: in none).  The first one:
+ * two prefixes bound to one URI can give an element two, which libxml2
+ * reports only as a namespace error. */
+static const char *attr_value(const struct ovk_xml_node *n, const char *ns, const char *local)
 {
 	const xmlAttr *a;
-	const xmlAttr *bare = NULL;
 
+	if (!n)
+		return NULL;
 	for (a = X(n)->properties; a; a = a->next) {
 		if (strcmp((const char *)a->name, local) != 0)
 			continue;
-		if (!a->ns) {
-			if (!bare)
-				bare = a;
-			continue;
-		}
-		if (ns && strcmp((const char *)a->ns->href, ns) == 0) {
-			bare = a;
-			also_bare = 1;
+		if (ns ? a->ns && strcmp((const char *)a->ns->href, ns) == 0 : !a->ns)
 			break;
-		}
 	}
-	if (!bare || !also_bare)
+	if (!a)
 		return NULL;
 	/* An attribute's value is one text child unless it held entity refs,
 	 * which we refuse at parse time. */
-	if (bare->children && bare->children->type == XML_TEXT_NODE && !bare->children->next)
-		return (const char *)bare->children->content;
+	if (a->children && a->children->type == XML_TEXT_NODE && !a->children->next)
+		return (const char *)a->children->content;
 	return "";
+}
+
+const char *ovk_xml_attr(const struct ovk_xml_node *n, const char *local)
+{
+	return attr_value(n, NULL, local);
+}
+
+const char *ovk_xml_attr_ns(const struct ovk_xml_node *n, const char *ns, const char *local)
+{
+	return attr_value(n, ns, local);
 }
 
 static int is_space(char c)

@@ -54,16 +54,21 @@ const struct ovk_xml_node *ovk_xml_root(const struct ovk_xml_doc *doc);
 /* Element children only, in document order; NULL at the end. */
 const struct ovk_xml_node *ovk_xml_first(const struct ovk_xml_node *n);
 const struct ovk_xml_node *ovk_xml_next(const struct ovk_xml_node *n);
+/* The first element child with local name `local`, in any namespace; NULL
+ * when there is none or when n is NULL, so lookups chain:
+ * ovk_xml_child(ovk_xml_child(root, "target"), "format"). */
+const struct ovk_xml_node *ovk_xml_child(const struct ovk_xml_node *n, const char *local);
 
 const char *ovk_xml_name(const struct ovk_xml_node *n);  /* local name */
 const char *ovk_xml_ns(const struct ovk_xml_node *n);    /* URI or NULL */
 long ovk_xml_line(const struct ovk_xml_node *n);
 
-/* Attribute `local` whose namespace is `ns`; when `also_bare`, an
- * attribute without a namespace matches too (OVF attributes are written
- * both as ovf:id and id).  NULL when absent.  The string is the document's. */
-const char *ovk_xml_attr(const struct ovk_xml_node *n, const char *ns, const char *local,
-			 int also_bare);
+/* Attribute `local` without a namespace (name='x'), or with namespace URI
+ * `ns` (ovf:id='x' where xmlns:ovf is `ns`).  NULL when absent or when n is
+ * NULL; an attribute present but empty is "".  ns NULL is ovk_xml_attr().
+ * A vocabulary that accepts both spellings asks for one, then the other. */
+const char *ovk_xml_attr(const struct ovk_xml_node *n, const char *local);
+const char *ovk_xml_attr_ns(const struct ovk_xml_node *n, const char *ns, const char *local);
 
 /* The text content of an element, trimmed of surrounding white space, as a
  * new string (NULL on allocation failure). */

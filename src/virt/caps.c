@@ -1,7 +1,8 @@
 /*
  * caps.c: libvirt's capabilities and domain capabilities documents, read
- * into struct ovk_caps.  Only the few facts the mapping needs are kept;
- * anything unexpected is ignored, since libvirt adds elements over time.
+ * into struct ovk_caps through the XML reader (util/xml.h).  Only the few
+ * facts the mapping needs are kept; anything unexpected is ignored, since
+ * libvirt adds elements over time.
  *
  *   <capabilities><guest><os_type>hvm</os_type>
  *     <arch name='x86_64'><machine>pc</machine>..<domain type='kvm'/>..</arch>
@@ -41,19 +42,11 @@ static void enum_add(struct ovk_caps_enum *e, const char *v)
 	snprintf(e->v[e->n++], OVK_CAPS_VALUE_LEN, "%s", v);
 }
 
-static const struct ovk_xml_node *child(const struct ovk_xml_node *n, const char *name)
-{
-	for (const struct ovk_xml_node *c = n ? ovk_xml_first(n) : NULL; c; c = ovk_xml_next(c))
-		if (strcmp(ovk_xml_name(c), name) == 0)
-			return c;
-	return NULL;
-}
-
 /* <enum name='NAME'><value>..</value>..</enum> under n, into e. */
 static int read_enum(const struct ovk_xml_node *n, const char *name, struct ovk_caps_enum *e)
 {
 	for (const struct ovk_xml_node *c = n ? ovk_xml_first(n) : NULL; c; c = ovk_xml_next(c)) {
-		const char *a = ovk_xml_attr(c, NULL, "name", 1);
+		const char *a = ovk_xml_attr(c, "name");
 
 		if (strcmp(ovk_xml_name(c), "enum") != 0 || !a || strcmp(a, name) != 0)
 			continue;
@@ -71,7 +64,7 @@ static int read_enum(const struct ovk_xml_node *n, const char *name, struct ovk_
 
 static int supported(const struct ovk_xml_node *n)
 {
-	const char *s = n ? ovk_xml_attr(n, NULL, "supported", 1) : NULL;
+	const char *s = ovk_xml_attr(n, "supported");
 
 	return s && strcmp(s, "yes") == 0;
 }
@@ -80,9 +73,9 @@ static void read_arch(const struct ovk_xml_node *a, struct ovk_caps *caps)
 {
 	for (const struct ovk_xml_node *c = ovk_xml_first(a); c; c = ovk_xml_next(c)) {
 		if (strcmp(ovk_xml_name(c), "domain") == 0) {
-			enum_add(&caps->domain_types, ovk_xml_attr(c, NULL, "type", 1));
+			enum_add(&caps->domain_types, ovk_xml_attr(c, "type"));
 		} else if (strcmp(ovk_xml_name(c), "machine") == 0 &&
-			   ovk_xml_attr(c, NULL, "canonical", 1)) {
+			   ovk_xml_attr(c, "canonical")) {
 			/* Only aliases ("pc", "q35"): the versioned names
 			 * are forty and we never ask for one. */
 			char *t = ovk_xml_text(c);
@@ -99,7 +92,8 @@ static const struct ovk_xml_node *find_arch(const struct ovk_xml_node *root, con
 	const struct ovk_xml_node *first = NULL;
 
 	for (const struct ovk_xml_node *g = ovk_xml_first(root); g; g = ovk_xml_next(g)) {
-		const struct ovk_xml_node *os = child(g, "os_type"), *a = child(g, "arch");
+		const struct ovk_xml_node *os = ovk_xml_child(g, "os_type");
+		const struct ovk_xml_node *a = ovk_xml_child(g, "arch");
 		char *t;
 		int hvm;
 
@@ -112,7 +106,7 @@ static const struct ovk_xml_node *find_arch(const struct ovk_xml_node *root, con
 			continue;
 		if (!first)
 			first = a;
-		if (strcmp(ovk_xml_attr(a, NULL, "name", 1) ? ovk_xml_attr(a, NULL, "name", 1) : "",
+		if (strcmp(ovk_xml_attr(a, "name") ? ovk_xml_attr(a, "name") : "",
 			   want ? want : "x86_64") == 0)
 			return a;
 	}
@@ -135,7 +129,7 @@ int ovk_caps_parse_host(const char *xml, const char *arch, struct ovk_caps *caps
 			      arch ? arch : "any architecture");
 		goto out;
 	}
-	name = ovk_xml_attr(a, NULL, "name", 1);
+	name = ovk_xml_attr(a, "name");
 	snprintf(caps->arch, sizeof(caps->arch), "%s", name ? name : "");
 	read_arch(a, caps);
 	if (caps->domain_types.n == 0) {
@@ -163,18 +157,20 @@ int ovk_caps_parse_domain(const char *xml, struct ovk_caps *caps, struct ovk_err
 			      ovk_xml_name(root));
 		goto out;
 	}
-	os = child(root, "os");
-	dev = child(root, "devices");
+	os = ovk_xml_child(root, "os");
+	dev = ovk_xml_child(root, "devices");
 	if (supported(os) && read_enum(os, "firmware", &caps->firmware) < 0)
 		goto nomem;
-	if ((n = child(os, "loader")) && supported(n) && read_enum(n, "secure", &caps->secure) < 0)
+	n = ovk_xml_child(os, "loader");
+	if (supported(n) && read_enum(n, "secure", &caps->secure) < 0)
 		goto nomem;
-	if ((n = child(dev, "disk")) && supported(n) && read_enum(n, "bus", &caps->disk_buses) < 0)
+	n = ovk_xml_child(dev, "disk");
+	if (supported(n) && read_enum(n, "bus", &caps->disk_buses) < 0)
 		goto nomem;
-	if ((n = child(dev, "video")) && supported(n) &&
-	    read_enum(n, "modelType", &caps->video_models) < 0)
+	n = ovk_xml_child(dev, "video");
+	if (supported(n) && read_enum(n, "modelType", &caps->video_models) < 0)
 		goto nomem;
-	caps->hyperv = supported(child(child(root, "features"), "hyperv"));
+	caps->hyperv = supported(ovk_xml_child(ovk_xml_child(root, "features"), "hyperv"));
 	caps->have_domcaps = 1;
 	ret = 0;
 	goto out;

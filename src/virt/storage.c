@@ -1,8 +1,9 @@
 /*
  * storage.c: the import's disk targets (storage.h): choosing the pool or
  * directory, naming, collision checks, writing, --replace's side volumes
- * and stage files and their commit, and rollback.  The upload sinks,
- * which stream a conversion into a volume, are in upload.c.
+ * and stage files and their commit, and rollback.  libvirt's pool and
+ * volume XML is read through util/xml.h.  The upload sinks, which stream a
+ * conversion into a volume, are in upload.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +82,7 @@ static int pool_type(struct ovk_lv *lv, const char *pool, char *type, size_t len
 	}
 	if (ovk_xml_parse((const uint8_t *)xml, strlen(xml), pool, &doc, err) < 0)
 		goto out;
-	t = ovk_xml_attr(ovk_xml_root(doc), NULL, "type", 1);
+	t = ovk_xml_attr(ovk_xml_root(doc), "type");
 	snprintf(type, len, "%s", t ? t : "");
 	ret = 0;
 out:
@@ -387,14 +388,6 @@ int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct
 
 /* ------------------------------------------------------------ commit */
 
-static const struct ovk_xml_node *child(const struct ovk_xml_node *n, const char *name)
-{
-	for (n = n ? ovk_xml_first(n) : NULL; n; n = ovk_xml_next(n))
-		if (strcmp(ovk_xml_name(n), name) == 0)
-			return n;
-	return NULL;
-}
-
 /* The side volume must read, to libvirt, as what it was written as: the
  * format the daemon's copy will be made from (storage.h).  Block volumes
  * are copied byte by byte whatever they look like (lv.h). */
@@ -412,7 +405,7 @@ static int check_side(struct ovk_store *st, const struct swap *sw, struct ovk_er
 	    ovk_xml_parse((const uint8_t *)xml, strlen(xml), sw->side, &doc, err) < 0)
 		goto out;
 	root = ovk_xml_root(doc);
-	fmt = ovk_xml_attr(child(child(root, "target"), "format"), NULL, "type", 1);
+	fmt = ovk_xml_attr(ovk_xml_child(ovk_xml_child(root, "target"), "format"), "type");
 	if (!fmt || strcmp(fmt, st->format) != 0) {
 		ovk_error_set(err, EINVAL, "libvirt reads the new %s disk as %s (its first "
 			      "bytes look like one) and would copy it as that; not replaced "
@@ -420,7 +413,7 @@ static int check_side(struct ovk_store *st, const struct swap *sw, struct ovk_er
 			      fmt ? fmt : "no known format");
 		goto out;
 	}
-	if (child(root, "backingStore") && child(child(root, "backingStore"), "path")) {
+	if (ovk_xml_child(ovk_xml_child(root, "backingStore"), "path")) {
 		ovk_error_set(err, EINVAL, "libvirt sees a backing file in the new disk, and its "
 			      "copy would read it; not replaced");
 		goto out;
