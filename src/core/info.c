@@ -211,18 +211,60 @@ static void put(struct out *o, const char *fmt, ...)
 	}
 }
 
+/* The length of the valid UTF-8 sequence at s (RFC 3629: no overlongs,
+ * surrogates or code points past U+10FFFF), or 0.  The NUL at the end
+ * fails as a continuation byte, so nothing past it is read. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Strings come from files (a qcow2 backing file name, a VMDK parent hint)
+ * and the command line, in any encoding; JSON must be UTF-8, so a byte
+ * that starts no valid sequence becomes U+FFFD. */
 static void put_json_string(struct out *o, const char *s)
 {
 	put(o, "\"");
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
+		size_t n;
 
 		if (c == '"' || c == '\\')
 			put(o, "\\%c", c);
 		else if (c < 0x20)
 			put(o, "\\u%04x", c);
-		else
+		else if (c < 0x80)
 			put(o, "%c", c);
+		else if ((n = utf8_seq((const unsigned char *)s)) > 0) {
+			put(o, "%.*s", (int)n, s);
+			s += n - 1;
+		} else {
+			put(o, "\\ufffd");
+		}
 	}
 	put(o, "\"");
 }
