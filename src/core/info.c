@@ -344,6 +344,9 @@ int ovk_info_render(const struct ovk_info *info, int json, char **out, struct ov
 
 	if (info->failed)
 		return ovk_error_set(err, ENOMEM, "out of memory while describing the image");
+	/* A buffer even when there is nothing to say: an empty tree's text
+	 * is "", not a failure. */
+	put(&o, "%s", "");
 	if (json) {
 		render_json(&o, &info->root, 0);
 		put(&o, "\n");
