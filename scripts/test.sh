@@ -10,7 +10,7 @@
 #      run alone against build/ (needs root; skipped otherwise);
 #   5. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
 # The valgrind memcheck pass (test_valgrind.sh) and the bad-input table
-# (test_badinput.sh) are ctest tests of the plain build; both skip in the
+# (test_badinput_*.sh) are ctest tests of the plain build; both skip in the
 # ASan build, saying why.
 #
 # Environment: OVK_FUZZ_SECONDS (per target, default 20), OVK_FUZZ_BUDGET

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make_tar_seeds.py OUTDIR [DISK]: the small OVAs that seed fuzz_tar.
+"""make_tar_seeds.py OUTDIR [DISK [NAME...]]: the small OVAs that seed fuzz_tar.
 
 Each is a few KB: a minimal OVF 1.0 naming one disk, a SHA256 manifest, and
 the disk member DISK (default: the 6 KB stream VMDK of fuzz_vmdk's corpus).
@@ -7,7 +7,10 @@ Variants cover what src/ova handles differently: a plain ustar OVA (mapped
 and indexed), gzip-compressed (streamed), the manifest after the disk, a
 .cert signature (made with openssl when present), a File split in chunks,
 a File with compression="gzip", and a member named "../x" (refused).
-tests/images/test_badinput.sh uses the plain one as its tiny OVA.
+With NAMEs (plain, gzip, late-mf, signed, chunked, gzip-file, dotdot),
+only those are written.  The image tests use them too: test_badinput_*.sh
+cut and corrupt the plain and gzip ones, test_faults.sh wraps its own disk
+in a plain one.
 """
 import gzip
 import hashlib
@@ -87,8 +90,13 @@ def main():
         HERE, "corpus", "fuzz_vmdk", "stream-gd-at-end.vmdk")
     with open(disk_path, "rb") as f:
         disk = f.read()
+    only = set(sys.argv[3:])
     os.makedirs(out, exist_ok=True)
     cap = vmdk_capacity(disk)
+
+    def pack_as(name, members, compress=False):
+        if not only or name in only:
+            pack(os.path.join(out, name + ".ova"), members, compress)
 
     def ovf(extra="", size=len(disk)):
         return OVF.format(size=size, extra=extra, cap=cap).encode()
@@ -99,27 +107,26 @@ def main():
     o = ovf()
     m = mf(("s.ovf", o), ("s-disk1.vmdk", disk))
     plain = [("s.ovf", o), ("s.mf", m), ("s-disk1.vmdk", disk)]
-    pack(os.path.join(out, "plain.ova"), plain)
-    pack(os.path.join(out, "gzip.ova"), plain, compress=True)
-    pack(os.path.join(out, "late-mf.ova"), [plain[0], plain[2], plain[1]], compress=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        cert = cert_for(m, tmp)
-    if cert:
-        pack(os.path.join(out, "signed.ova"), plain + [("s.cert", cert)])
+    pack_as("plain", plain)
+    pack_as("gzip", plain, compress=True)
+    pack_as("late-mf", [plain[0], plain[2], plain[1]], compress=True)
+    if not only or "signed" in only:
+        with tempfile.TemporaryDirectory() as tmp:
+            cert = cert_for(m, tmp)
+        if cert:
+            pack_as("signed", plain + [("s.cert", cert)])
 
     half = (len(disk) // 2 + 511) // 512 * 512
     oc = ovf(f' ovf:chunkSize="{half}"')
     chunks = [("s-disk1.vmdk.000000000", disk[:half]), ("s-disk1.vmdk.000000001", disk[half:])]
-    pack(os.path.join(out, "chunked.ova"), [("s.ovf", oc), ("s.mf", mf(("s.ovf", oc), *chunks))]
-         + chunks)
+    pack_as("chunked", [("s.ovf", oc), ("s.mf", mf(("s.ovf", oc), *chunks))] + chunks)
 
     gz = gzip.compress(disk, mtime=0)
     og = ovf(' ovf:compression="gzip"', size=len(gz))
-    pack(os.path.join(out, "gzip-file.ova"),
-         [("s.ovf", og), ("s.mf", mf(("s.ovf", og), ("s-disk1.vmdk", gz))), ("s-disk1.vmdk", gz)])
+    pack_as("gzip-file",
+            [("s.ovf", og), ("s.mf", mf(("s.ovf", og), ("s-disk1.vmdk", gz))), ("s-disk1.vmdk", gz)])
 
-    pack(os.path.join(out, "dotdot.ova"), plain + [("../x", b"evil")])
-
+    pack_as("dotdot", plain + [("../x", b"evil")])
 
 if __name__ == "__main__":
     main()

@@ -23,6 +23,9 @@ OVK_TMP=${OVK_TMP:-${TMPDIR:-/tmp}}
 OVK_SANITIZE=${OVK_SANITIZE:-0}
 # Seconds any one command under test may take before it counts as a hang.
 OVK_CMD_TIMEOUT=${OVK_CMD_TIMEOUT:-300}
+# The tests' Python helpers (tests/images/*.py) import each other: no
+# __pycache__ in the source tree, which may be read-only.
+export PYTHONDONTWRITEBYTECODE=1
 
 TEST_NAME=$(basename "$0" .sh)
 _failures=0
@@ -60,6 +63,18 @@ check() {
 	else
 		not_ok "$desc" "command failed: $*"
 	fi
+}
+
+# tally CMD...: run a checker that prints its own "ok     - " and
+# "NOT OK - " lines (a .py driver such as badinput_judge.py) and count them
+# as this test's assertions; a checker that fails to run is one failure.
+tally() {
+	local rc
+	"$@" | tee "$T/.tally"
+	rc=${PIPESTATUS[0]}
+	_checks=$((_checks + $(grep -c -e '^ok     - ' -e '^NOT OK - ' "$T/.tally")))
+	_failures=$((_failures + $(grep -c '^NOT OK - ' "$T/.tally")))
+	[ "$rc" -eq 0 ] || not_ok "$* exited $rc"
 }
 
 die() {
@@ -267,16 +282,20 @@ mkapp() { python3 "$OVK_SRC/tests/images/appliance/multi_disk.py" "$@" || die "c
 
 # stamped_disks BOOT.RAW DIR: the old and new contents of a two-disk
 # appliance, DIR/{o1,o2,n1,n2}.raw: disk 1 is the bootable BOOT.RAW, disk
-# 2 is 1 MiB of data; a 4 KiB stamp past the boot sector tells them apart.
+# 2 is 1 MiB of zeros; a 4 KiB stamp (A, B, C, D) at byte 600000, past the
+# boot sector, tells them apart.
 stamped_disks() {
-	python3 - "$1" "$2" <<'PY'
-import sys
-boot = open(sys.argv[1], "rb").read()
-for name, stamp in (("o1", b"A"), ("o2", b"B"), ("n1", b"C"), ("n2", b"D")):
-    d = bytearray(boot if name.endswith("1") else bytes(1 << 20))
-    d[600000:600000 + 4096] = stamp * 4096
-    open("%s/%s.raw" % (sys.argv[2], name), "wb").write(d)
-PY
+	local d stamp
+	for d in o1:A o2:B n1:C n2:D; do
+		stamp=${d#*:}
+		d=$2/${d%:*}.raw
+		case $d in
+		*1.raw) cp "$1" "$d" ;;
+		*) head -c 1M /dev/zero >"$d" ;;
+		esac || return 1
+		head -c 4096 /dev/zero | tr '\0' "$stamp" |
+			dd of="$d" bs=4096 seek=600000 oflag=seek_bytes conv=notrunc status=none || return 1
+	done
 }
 
 # ---------------------------------------------------------- real samples

@@ -38,108 +38,12 @@ need python3 tar sha256sum virsh
 IMPORT=${OVK_BIN:-$(dirname "$OVA_CONVERT")}/ova-import
 [ -x "$IMPORT" ] || die "ova-import not found at $IMPORT"
 
-# fault_at: run a command, wait until it has written MIN bytes (or until a
-# file reaches a size), stop it, apply a fault, resume it, and check how it
-# ended.  Arguments: name=value pairs, then -- and the command.
-#   wait_wchar=N        wait for N bytes written by the process (any fd)
-#   wait_file=P wait_size=N   wait for file P to reach N bytes
-#   signal=SIGINT       the fault: a signal to the process, or
-#   truncate=P:N        truncate file P to N bytes, or
-#   kill=PID            SIGKILL another process
-#   expect=1|130|143    the exit code expected
-#   mention=TEXT        text stderr must contain (repeatable with |)
-#   watch=DIR           must hold no file afterwards (repeatable with :)
-#   empty_at_fault=DIR  must hold no file when the fault point is reached
-#                       (nothing is staged there: the work streams)
-# Prints "ok: ..." and exits 0, or prints the problems and exits 1.
-fault_at() {
-	python3 - "$@" <<'PY'
-import os, signal, subprocess, sys, time
-
-args, cmd = {}, []
-argv = sys.argv[1:]
-i = argv.index("--")
-for a in argv[:i]:
-    k, v = a.split("=", 1)
-    args[k] = v
-cmd = argv[i + 1:]
-p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-def wchar(pid):
-    try:
-        with open(f"/proc/{pid}/io") as f:
-            for line in f:
-                if line.startswith("wchar:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-def reached():
-    if "wait_file" in args:
-        try:
-            return os.stat(args["wait_file"]).st_size >= int(args["wait_size"])
-        except OSError:
-            return False
-    return wchar(p.pid) >= int(args.get("wait_wchar", 1 << 20))
-
-deadline = time.monotonic() + 120
-while p.poll() is None and not reached() and time.monotonic() < deadline:
-    time.sleep(0.001)
-if p.poll() is not None:
-    err = p.stderr.read().decode(errors="replace").strip()
-    print(f"ended (exit {p.returncode}) before the fault could be applied; stderr: {err!r}")
-    sys.exit(1)
-if not reached():
-    p.kill()
-    print("the point of the fault was not reached in 120 s")
-    sys.exit(1)
-os.kill(p.pid, signal.SIGSTOP)
-staged = []
-for d in filter(None, args.get("empty_at_fault", "").split(":")):
-    staged += [f"{d}/{f}" for f in os.listdir(d)] if os.path.isdir(d) else []
-what = ""
-if "signal" in args:
-    os.kill(p.pid, getattr(signal, args["signal"]))
-    what = args["signal"]
-elif "truncate" in args:
-    path, n = args["truncate"].rsplit(":", 1)
-    os.truncate(path, int(n))
-    what = f"input truncated to {n} bytes"
-elif "kill" in args:
-    os.kill(int(args["kill"]), signal.SIGKILL)
-    what = f"pid {args['kill']} killed"
-os.kill(p.pid, signal.SIGCONT)
-try:
-    _, err = p.communicate(timeout=120)
-except subprocess.TimeoutExpired:
-    p.kill()
-    print(f"still running 120 s after the fault ({what})")
-    sys.exit(1)
-err = err.decode(errors="replace").strip()
-problems = []
-if staged:
-    problems.append(f"files staged at the fault point: {sorted(staged)}")
-if p.returncode < 0:
-    problems.append(f"killed by signal {-p.returncode}")
-elif p.returncode != int(args.get("expect", "1")):
-    problems.append(f"exit {p.returncode}, expected {args.get('expect', '1')}")
-lines = [l for l in err.splitlines() if l.strip()]
-if len(lines) != 1:
-    problems.append(f"{len(lines)} lines on stderr, expected 1")
-for m in args.get("mention", "").split("|"):
-    if m and m not in err:
-        problems.append(f"stderr does not mention {m!r}")
-for d in filter(None, args.get("watch", "").split(":")):
-    left = [f for f in os.listdir(d)] if os.path.isdir(d) else []
-    if left:
-        problems.append(f"left in {d}: {sorted(left)}")
-if problems:
-    print("; ".join(problems) + f"; after {what}; stderr: {err!r}")
-    sys.exit(1)
-print(f"ok: {what}: exit {p.returncode}; stderr: {err!r}")
-PY
-}
+# fault_at NAME=VALUE... -- CMD...: fault_at.py, which runs CMD, waits
+# until it has written a given amount (or a file has grown to a size),
+# stops it, applies the fault (a signal, a truncated input, a killed
+# peer), resumes it and checks how it ended; see its docstring for the
+# NAMEs.  Prints "ok: ..." and succeeds, or prints the problems and fails.
+fault_at() { python3 "$OVK_SRC/tests/images/fault_at.py" "$@"; }
 
 # fault DESC ARGS...: fault_at as one assertion.
 fault() {
@@ -150,13 +54,8 @@ fault() {
 
 # Non-zero data that deflate squeezes (so the OVA stays small) but that no
 # zero detection can skip: a 1 MiB pattern of 16-byte counters, repeated.
-python3 - "$T/src.raw" 256 <<'PY'
-import sys
-block = b"".join(i.to_bytes(8, "little") * 2 for i in range(1, 65537))
-with open(sys.argv[1], "wb") as f:
-    for _ in range(int(sys.argv[2])):
-        f.write(block)
-PY
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/src.raw" repeat 256 --block counters ||
+	die "cannot make src.raw"
 head -c 8M /dev/urandom >"$T/rand.raw"
 # scripts/test.sh runs this test a second time, alone, for the real daemon
 # kill only (OVK_FAULTS_KILL_LIBVIRTD=1): the other cases ran under ctest.
@@ -226,42 +125,12 @@ if ! ovk_libvirtd_start >"$T/libvirtd.log" 2>&1; then
 fi
 URI=qemu:///system
 
-# The appliance: the 256 MiB disk as a streamOptimized VMDK in an OVA.
-qemu-img convert -O vmdk -o subformat=streamOptimized "$T/src.raw" "$T/app-disk1.vmdk"
-python3 - "$T" <<'PY'
-import hashlib, os, sys, tarfile
-t = sys.argv[1]
-cap = os.path.getsize(f"{t}/src.raw")
-size = os.path.getsize(f"{t}/app-disk1.vmdk")
-ovf = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData">
-  <References><File ovf:href="app-disk1.vmdk" ovf:id="file1" ovf:size="{size}"/></References>
-  <DiskSection><Info>disks</Info>
-    <Disk ovf:capacity="{cap}" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
-  </DiskSection>
-  <VirtualSystem ovf:id="app"><Info>vm</Info><Name>app</Name>
-    <VirtualHardwareSection><Info>hw</Info>
-      <Item><rasd:ElementName>cpu</rasd:ElementName><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
-      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ElementName>mem</rasd:ElementName><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>64</rasd:VirtualQuantity></Item>
-      <Item><rasd:Address>0</rasd:Address><rasd:ElementName>scsi</rasd:ElementName><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>
-      <Item><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:ElementName>disk</rasd:ElementName><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
-    </VirtualHardwareSection>
-  </VirtualSystem>
-</Envelope>
-""".encode()
-with open(f"{t}/app.ovf", "wb") as f:
-    f.write(ovf)
-def sha(p):
-    with open(p, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-with open(f"{t}/app.mf", "w") as f:
-    for n in ("app.ovf", "app-disk1.vmdk"):
-        f.write(f"SHA256({n})= {sha(f'{t}/{n}')}\n")
-with tarfile.open(f"{t}/app.ova", "w", format=tarfile.USTAR_FORMAT) as tf:
-    for n in ("app.ovf", "app.mf", "app-disk1.vmdk"):
-        tf.add(f"{t}/{n}", arcname=n)
-PY
-rm -f "$T/app.ovf" "$T/app.mf" "$T/app-disk1.vmdk" "$T/src.raw"
+# The appliance: the 256 MiB disk as a streamOptimized VMDK in a plain OVA
+# (the fuzz seeds' minimal OVF and manifest around it).
+qemu-img convert -O vmdk -o subformat=streamOptimized "$T/src.raw" "$T/app-disk1.vmdk" &&
+	python3 "$OVK_SRC/tests/fuzz/make_tar_seeds.py" "$T/seeds" "$T/app-disk1.vmdk" plain &&
+	mv "$T/seeds/plain.ova" "$T/app.ova" || die "cannot make the appliance"
+rm -rf "$T/app-disk1.vmdk" "$T/seeds" "$T/src.raw"
 
 name=ovkfault-$$
 pool=ovkfault-$$
@@ -383,33 +252,7 @@ else
 	for fmt in qcow2 raw; do
 		ext=$fmt && [ "$fmt" = raw ] && ext=img
 		rm -f "$relay" "$relay.new"   # the previous relay's socket file
-		python3 - "$OVK_LIBVIRT_SOCK" "$relay" <<'PY' &
-import os, socket, sys, threading
-up, path = sys.argv[1], sys.argv[2]
-# Bind and listen under a private name, then rename into place: the
-# path appears only once connections are accepted.
-srv = socket.socket(socket.AF_UNIX)
-srv.bind(path + ".new")
-srv.listen(4)
-os.rename(path + ".new", path)
-def pump(a, b):
-    try:
-        while (d := a.recv(1 << 16)):
-            b.sendall(d)
-    except OSError:
-        pass
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-while True:
-    c, _ = srv.accept()
-    u = socket.socket(socket.AF_UNIX)
-    u.connect(up)
-    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c), daemon=True).start()
-PY
+		python3 "$OVK_SRC/tests/images/unix_relay.py" "$OVK_LIBVIRT_SOCK" "$relay" &
 		relay_pid=$!
 		for _ in $(seq 300); do [ -S "$relay" ] && break; sleep 0.1; done
 		fault "libvirt connection dropped during the upload ($fmt)" kill="$relay_pid" \

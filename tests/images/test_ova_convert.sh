@@ -28,16 +28,7 @@ rm -f "$T/out"/*
 
 # 2. --info --json: the model as the OVF gives it.
 run "$OVA_CONVERT" --info --json "$ova"
-if [ "$RC" -eq 0 ] && python3 - "$OUT" <<'PY'
-import json, sys
-d = json.loads(sys.argv[1])
-vm = d["virtual_systems"][0]
-assert d["manifest"] == "verified", d["manifest"]
-assert vm["cpus"] == 2 and vm["memory"] == 64 << 20, vm
-assert [c["bus"] for c in vm["controllers"]].count("scsi") == 1, vm["controllers"]
-assert any(x["type"] == "disk" and x["capacity"] == 1 << 20 for x in vm["drives"]), vm["drives"]
-assert len(vm["nics"]) == 1 and vm["nics"][0]["model"] == "E1000", vm["nics"]
-PY
+if [ "$RC" -eq 0 ] && python3 "$OVK_SRC/tests/images/check_info.py" tiny-appliance "$OUT"
 then ok "--info --json describes the VM"; else not_ok "--info --json describes the VM" "$OUT" "$ERR"; fi
 
 # Unpack once to build the broken variants from the same members.
@@ -70,18 +61,10 @@ pack "$T/src/missing.ova" tiny.ovf tiny.mf
 expect_fail_clean "a missing disk member is refused" "$T/out" "tiny-disk1.vmdk" \
 	"$OVA_CONVERT" "$T/src/missing.ova" "$T/out"
 
-# 6. A member named ../x (written by Python's tarfile: GNU tar refuses to).
-python3 - "$T/m" "$T/src/dotdot.ova" <<'PY'
-import io, sys, tarfile
-src, dst = sys.argv[1], sys.argv[2]
-with tarfile.open(dst, "w", format=tarfile.USTAR_FORMAT) as t:
-    for n in ("tiny.ovf", "tiny.mf", "tiny-disk1.vmdk"):
-        t.add(f"{src}/{n}", arcname=n)
-    data = b"evil"
-    info = tarfile.TarInfo("../x")
-    info.size = len(data)
-    t.addfile(info, io.BytesIO(data))
-PY
+# 6. A member named ../x (written by ova_tar.py: GNU tar refuses to).
+python3 "$OVK_SRC/tests/images/ova_tar.py" "$T/src/dotdot.ova" tiny.ovf=@"$T/m/tiny.ovf" \
+	tiny.mf=@"$T/m/tiny.mf" tiny-disk1.vmdk=@"$T/m/tiny-disk1.vmdk" ../x=evil ||
+	die "cannot make dotdot.ova"
 expect_fail_clean "a member named ../x is refused" "$T/out" "../x" \
 	"$OVA_CONVERT" "$T/src/dotdot.ova" "$T/out"
 [ ! -e "$T/x" ] && ok "nothing was written outside the output directory" ||

@@ -27,12 +27,12 @@ evil_raw=$T/src/evil.raw
 truncate -s 1M "$raw" || die "cannot make the guest disk"
 head -c $((768 << 10)) /dev/urandom | dd of="$raw" conv=notrunc status=none ||
 	die "cannot make the guest disk"
-python3 - "$raw" "$evil_raw" <<'PY' || die "cannot make the changed guest disk"
-import sys
-b = bytearray(open(sys.argv[1], "rb").read())
-b[300000] ^= 0xff
-open(sys.argv[2], "wb").write(b)
-PY
+# One guest byte inverted: byte 300000 XOR 0xff.
+cp "$raw" "$evil_raw" &&
+	byte=$(od -An -tu1 -j 300000 -N 1 "$raw") &&
+	printf '%b' "\\0$(printf %03o $((byte ^ 255)))" |
+	dd of="$evil_raw" bs=1 seek=300000 conv=notrunc status=none ||
+	die "cannot make the changed guest disk"
 
 CHUNK=262144
 out=$T/out/tiny-vmdisk1.qcow2

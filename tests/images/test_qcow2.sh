@@ -18,28 +18,7 @@ need python3 truncate dd du qemu-io
 
 # A disk with every kind of cluster: random, text (compressible), zero
 # runs of 4 KiB inside data clusters, whole zero clusters, odd tail.
-python3 - "$T/mix.raw" <<'PY'
-import random, sys
-r = random.Random(42)
-text = b"ovakit writes qcow2 clusters that qemu-img check calls clean. " * 64
-out = bytearray()
-for i in range(200):
-    kind = i % 5
-    if kind == 0:
-        blk = bytearray(r.randbytes(65536))
-        blk[8192:12288] = bytes(4096)            # zero run inside a data cluster
-    elif kind == 1:
-        blk = bytearray((text * 20)[:65536])
-    elif kind == 2:
-        blk = bytearray(65536)                   # a whole zero cluster
-    elif kind == 3:
-        blk = bytearray(r.randbytes(30000)) + bytearray(35536)
-    else:
-        blk = bytearray(text[:4096]) * 16
-    out += blk
-out += r.randbytes(512 * 3)                      # not a whole cluster at the end
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/mix.raw" mix || die "cannot make mix.raw"
 make_sparse "$T/tera.raw" 1T 0:1 400000:1 1048575:1 || die "cannot make tera.raw"
 make_sparse "$T/peta.raw" 8T 0:1 3000000:2 8388607:1 || die "cannot make peta.raw"
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$T/mix.raw" "$T/mix-so.vmdk" ||
@@ -160,18 +139,8 @@ for kind in plain extended; do
 	qemu-img create -q -f qcow2 $opts "$T/unal.qcow2" 4M &&
 		qemu-io -c "write -z 0 64k" -c "write -P 1 64k 64k" "$T/unal.qcow2" >/dev/null ||
 		die "cannot make the $kind image"
-	python3 - "$T/unal.qcow2" <<'PY'
-import struct, sys
-with open(sys.argv[1], "r+b") as f:
-    h = f.read(104)
-    l1 = struct.unpack(">Q", h[40:48])[0]
-    f.seek(l1)
-    l2 = struct.unpack(">Q", f.read(8))[0] & 0x00fffffffffffe00
-    f.seek(l2)              # guest cluster 0: zero, now with an unaligned offset
-    e = struct.unpack(">Q", f.read(8))[0]
-    f.seek(l2)
-    f.write(struct.pack(">Q", e | 0x60400))
-PY
+	python3 "$OVK_SRC/tests/images/qcow2_unalign_l2.py" "$T/unal.qcow2" ||
+		die "cannot unalign the $kind image"
 	qemu-img convert -O raw "$T/unal.qcow2" "$T/unal-ref.raw" 2>/dev/null &&
 		die "qemu-img read the unaligned $kind image: the case no longer tests anything"
 	expect_fail_clean "$kind L2 entry with an unaligned offset on a zero cluster is refused" \

@@ -127,14 +127,8 @@ rm -f "$T/50g.raw" "$T/out/50g.raw"
 head -c 2048 /dev/urandom >"$T/tiny.raw"
 convert_ok "2 KiB raw->raw" "$T/tiny.raw" "$T/out/tiny.raw"
 check "2 KiB output is 2048 bytes" [ "$(stat -c %s "$T/out/tiny.raw")" -eq 2048 ]
-python3 - "$T/odd.raw" <<'PY'
-import os, sys
-b = bytearray(os.urandom(3 * (1 << 20) + 512))
-for off in range(4096, len(b), 3 * 65536):
-    b[off:off + 65536] = bytes(min(65536, len(b) - off))
-b[-512:] = os.urandom(512)
-open(sys.argv[1], "wb").write(b)
-PY
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/odd.raw" zero-runs $((3 * MiB + 512)) --first 4096 ||
+	die "cannot make odd.raw"
 convert_ok "3 MiB + 512 B with zero runs" "$T/odd.raw" "$T/out/odd.raw"
 check "3 MiB + 512 B output has the exact size" \
 	[ "$(stat -c %s "$T/out/odd.raw")" -eq $((3 * MiB + 512)) ]

@@ -104,14 +104,10 @@ done
 # 3. Conversions.  Generated inputs first, so the test means something
 # without the real samples.
 mkdir -p "$T/in" "$T/out"
-python3 - "$T/in/src.raw" <<'PY'
-import random, sys
-r = random.Random(8)
-buf = bytearray(4 << 20)
-for start in (0, 1 << 20, (3 << 20) + 4096):
-    buf[start:start + 300000] = bytes(r.choice(b"ovakit-valgrind") for _ in range(300000))
-open(sys.argv[1], "wb").write(bytes(buf))
-PY
+# 4 MiB: compressible text in three places, zeros elsewhere.
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/in/src.raw" pieces --size 4M --gaps zero \
+	--seed 8 --alphabet ovakit-valgrind 0:300000:text 1M:300000:text 3149824:300000:text ||
+	die "cannot make src.raw"
 src=$T/in/src.raw
 qemu-img convert -O vmdk -o subformat=streamOptimized "$src" "$T/in/so.vmdk"
 qemu-img convert -O vmdk -o subformat=monolithicSparse "$src" "$T/in/ms.vmdk"

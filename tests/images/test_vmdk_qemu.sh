@@ -18,14 +18,8 @@ SUBFORMATS="monolithicSparse streamOptimized monolithicFlat twoGbMaxExtentSparse
 RSS_LIMIT_KIB=$((64 * 1024))
 
 head -c 2048 /dev/urandom >"$T/tiny.raw"
-python3 - "$T/odd.raw" <<'PY'
-import random, sys
-r = random.Random(3)
-b = bytearray(r.randbytes((1 << 20) + 512))
-for off in range(0, len(b), 65536 * 3):
-    b[off:off + 65536] = bytes(min(65536, len(b) - off))
-open(sys.argv[1], 'wb').write(b)
-PY
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/odd.raw" zero-runs $(((1 << 20) + 512)) --seed 3 ||
+	die "cannot make odd.raw"
 make_sparse "$T/big.raw" 3G 0:1 1536:1 3071:1 || die "cannot make big.raw"
 
 # make_vmdk RAW SUBFORMAT DIR: qemu-img writes the VMDK; prints its path.
@@ -81,15 +75,7 @@ mkdir -p "$T/zg"
 qemu-img create -q -f vmdk -o zeroed_grain=on "$T/zg/z.vmdk" 1M &&
 	qemu-io -f vmdk -c 'write -P 0xab 0 1M' -c 'write -z 64k 128k' -c 'write -z 960k 64k' \
 		"$T/zg/z.vmdk" >/dev/null || die "qemu-io could not write zeroed grains"
-if python3 - "$T/zg/z.vmdk" <<'PY'
-import struct, sys
-d = open(sys.argv[1], 'rb').read()
-flags, = struct.unpack_from('<I', d, 8)
-gd, = struct.unpack_from('<Q', d, 56)
-gt, = struct.unpack_from('<I', d, gd * 512)
-ones = sum(1 for (e,) in struct.iter_unpack('<I', d[gt * 512:gt * 512 + 64]) if e == 1)
-sys.exit(0 if flags & 4 and ones == 3 else 1)
-PY
+if python3 "$OVK_SRC/tests/images/vmdk_zeroed_grains.py" "$T/zg/z.vmdk" 3
 then ok "zeroed_grain=on: the image has 3 zeroed-grain entries"
 else not_ok "zeroed_grain=on: no GTE == 1 entries found"
 fi
@@ -104,17 +90,7 @@ fi
 # --info --json on a two-extent disk.
 vmdk=$(make_vmdk "$T/odd.raw" twoGbMaxExtentSparse "$T/info")
 run "$OVA_CONVERT" --info --json "$vmdk"
-if [ "$RC" -eq 0 ] && python3 - "$OUT" <<'PY'
-import json, sys
-j = json.loads(sys.argv[1])
-assert j["format"] == "vmdk", j
-assert j["create_type"] == "twoGbMaxExtentSparse", j
-assert j["cluster_size"] == 65536, j
-assert j["compression"] == "none", j
-assert j["parent_cid"] == 0xffffffff, j
-assert j["extents"][0]["type"] == "SPARSE" and j["extents"][0]["file"] == "disk-s001.vmdk", j
-assert j["extents"][0]["size"] == (1 << 20) + 512, j
-PY
+if [ "$RC" -eq 0 ] && python3 "$OVK_SRC/tests/images/check_info.py" two-extent-vmdk "$OUT"
 then ok "--info --json: create_type, cluster_size, compression, extents"
 else not_ok "--info --json" "exit $RC" "stdout: $OUT" "stderr: $ERR"
 fi

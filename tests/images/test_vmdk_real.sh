@@ -14,20 +14,8 @@ SOURCES="$OVK_REAL/SOURCES.md"
 [ -f "$SOURCES" ] || die "$SOURCES missing"
 
 # "dir/file sha256" for every VMDK row of SOURCES.md with a guest sha256.
-python3 - "$SOURCES" >"$T/good.list" <<'PY'
-import re, sys
-section = None
-for line in open(sys.argv[1]):
-    m = re.match(r'## (\S+)/', line)
-    if m:
-        section = m.group(1)
-        continue
-    cells = [c.strip() for c in line.split('|')]
-    if section and len(cells) > 2 and re.search(r'\.(vmdk|img)$', cells[1]):
-        h = re.search(r'guest sha256 ([0-9a-f]{64})', line)
-        if h:
-            print(f"{section}/{cells[1]} {h.group(1)}")
-PY
+python3 "$OVK_SRC/tests/images/real_samples.py" "$SOURCES" >"$T/good.list" ||
+	die "cannot read $SOURCES"
 [ -s "$T/good.list" ] || not_ok "no sample with a guest sha256 found in SOURCES.md"
 
 while read -r f sum; do

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""check_import.py WHAT TEXT: judge what ova-import made of the tiny
+appliance (appliance/make_appliance.sh); exit 0 when it holds, else fail
+with the assertion that does not.
+
+  summary      TEXT is `ova-import --json` of a --dir import
+               (test_import.sh): the domain "tiny" defined, not started,
+               and a decision about its lsilogic controller;
+  efi-defined  TEXT is the inactive domain XML of the EFI appliance
+               imported with --firmware auto (test_import_efi.sh): firmware
+               efi, a q35 machine, the boot disk on sata, no lsilogic left;
+  efi-running  TEXT is the running domain's XML: secure boot off, and the
+               loader libvirt chose is not a secure-boot one.
+"""
+import json
+import sys
+import xml.etree.ElementTree as E
+
+
+def summary(text):
+    d = json.loads(text)["domains"][0]
+    assert d["name"] == "tiny" and d["defined"] and not d["started"], d
+    assert any("lsilogic" in x for x in d["decisions"]), d
+
+
+def efi_defined(text):
+    d = E.fromstring(text)
+    assert d.find("os").get("firmware") == "efi", "firmware"
+    assert "q35" in d.find("os/type").get("machine"), "machine"
+    boot = [x for x in d.iter("disk") if x.find("boot") is not None]
+    assert boot and boot[0].find("target").get("bus") == "sata", "boot disk bus"
+    assert not [c for c in d.iter("controller") if c.get("model") == "lsilogic"], "lsilogic left"
+
+
+def efi_running(text):
+    d = E.fromstring(text)
+    f = [x for x in d.iter("feature") if x.get("name") == "secure-boot"]
+    assert f and f[0].get("enabled") == "no", "feature"
+    loader = d.find("os/loader")
+    assert loader is not None and loader.get("secure") != "yes", loader.attrib
+    assert "secboot" not in loader.text and ".ms." not in loader.text, loader.text
+
+
+def main():
+    checks = {"summary": summary, "efi-defined": efi_defined, "efi-running": efi_running}
+    if len(sys.argv) != 3 or sys.argv[1] not in checks:
+        sys.exit(__doc__)
+    checks[sys.argv[1]](sys.argv[2])
+
+
+if __name__ == "__main__":
+    main()
