@@ -10,7 +10,7 @@ a File with compression="gzip", and a member named "../x" (refused).
 With NAMEs (plain, gzip, late-mf, signed, chunked, gzip-file, dotdot),
 only those are written.  The image tests use them too: test_badinput_*.sh
 cut and corrupt the plain and gzip ones, test_faults.sh wraps its own disk
-in a plain one.
+in a plain one, test_vmdk_qemu.sh its stream VMDKs in a gzip one.
 """
 import gzip
 import hashlib

@@ -3,15 +3,19 @@
 #
 #   - raw and VMDK inputs (random data, text, zero runs inside data clusters,
 #     odd sizes, 1 TiB and 8 TiB sparse disks whose L1 table spans several
-#     clusters) convert to qcow2 at cluster sizes 4 KiB, 64 KiB and 2 MiB,
-#     plain and with -c (zlib and zstd); every output must pass
+#     clusters) convert to qcow2 at cluster sizes 512 B, 4 KiB, 64 KiB and
+#     2 MiB, plain and with -c (zlib and zstd); so does a disk of holes,
+#     written zeros and data whose pieces start and end off cluster
+#     boundaries and whose size is not a whole sector, and 24 MiB at 512-byte
+#     clusters (many refcount blocks and L2 tables); every output must pass
 #     `qemu-img check` (no errors, no leaks), be identical to its source per
 #     `qemu-img compare`, and allocate no more (du) than `qemu-img convert`
 #     with the same options;
-#   - qcow2 images written by qemu-img (plain, zlib, zstd, 512-byte clusters,
-#     version 2, zero clusters, extended L2 subclusters, a backing chain)
-#     convert back byte-exactly;
-#   - --overlay writes an empty qcow2 over a VMDK that qemu reads through;
+#   - qcow2 images written by qemu-img (plain, zlib, zstd, 512-byte and 2 MiB
+#     clusters, version 2, zero clusters, extended L2 subclusters, a backing
+#     chain) convert back byte-exactly;
+#   - --overlay writes an empty qcow2 over a VMDK or a raw file that qemu
+#     reads through, recording the backing name and format;
 #   - --info describes a qcow2; an absolute backing path is refused.
 . "$(dirname "$0")/lib.sh"
 need python3 truncate dd du qemu-io
@@ -19,6 +23,17 @@ need python3 truncate dd du qemu-io
 # A disk with every kind of cluster: random, text (compressible), zero
 # runs of 4 KiB inside data clusters, whole zero clusters, odd tail.
 python3 "$OVK_SRC/tests/images/make_disk.py" "$T/mix.raw" mix || die "cannot make mix.raw"
+# test_qcow2.c's layout: pieces that start and end off cluster boundaries
+# at every cluster size: data, written zeros (the engine's ZERO extents),
+# 300 bytes of data, a hole (UNALLOCATED), text, written zeros, a hole, and
+# text to the end, 1000 bytes past a whole MiB (not a whole sector).
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/layout.raw" pieces --seed 1 0:100K:data \
+	100K:900K:zero 1024000:300:data 2072576:1536K:text 3645440:200K:zero \
+	4169728:1049576:text || die "cannot make layout.raw"
+# 24 MiB at 512-byte clusters: refcount blocks (256 clusters each) and the
+# L1 table span many ranges; 4 MiB of written zeros in the middle.
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/many.raw" pieces --gaps zero --seed 99 \
+	0:8M:data 12M:12M:data || die "cannot make many.raw"
 make_sparse "$T/tera.raw" 1T 0:1 400000:1 1048575:1 || die "cannot make tera.raw"
 make_sparse "$T/peta.raw" 8T 0:1 3000000:2 8388607:1 || die "cannot make peta.raw"
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$T/mix.raw" "$T/mix-so.vmdk" ||
@@ -64,6 +79,15 @@ for cs in 4096 65536 2M; do
 done
 qcow2_ok "raw mix, cluster 512" "$T/mix.raw" "$T/mix.raw" -f raw -o cluster_size=512
 qcow2_ok "raw mix, cluster 512, zlib" "$T/mix.raw" "$T/mix.raw" -f raw -c -o cluster_size=512
+for opts in "" "-o cluster_size=512" "-o cluster_size=4k" "-o cluster_size=2M" "-c" \
+	"-c -o compression_type=zstd" "-c -o cluster_size=512" \
+	"-c -o cluster_size=4096,compression_type=zlib" "-c -o cluster_size=2M,compression_type=zstd"; do
+	# shellcheck disable=SC2086  # split on purpose
+	qcow2_ok "layout of unaligned pieces ($opts)" "$T/layout.raw" "$T/layout.raw" -f raw $opts
+done
+qcow2_ok "24 MiB, cluster 512" "$T/many.raw" "$T/many.raw" -f raw -o cluster_size=512
+qcow2_ok "24 MiB, cluster 512, zlib" "$T/many.raw" "$T/many.raw" -f raw -c -o cluster_size=512
+rm -f "$T/many.raw"
 qcow2_ok "1 TiB sparse, cluster 4k" "$T/tera.raw" "$T/tera.raw" -f raw -o cluster_size=4k
 qcow2_ok "1 TiB sparse, cluster 4k, zlib" "$T/tera.raw" "$T/tera.raw" -f raw -c -o cluster_size=4k
 qcow2_ok "8 TiB sparse, cluster 64k" "$T/peta.raw" "$T/peta.raw" -f raw
@@ -72,10 +96,10 @@ qcow2_ok "8 TiB sparse, cluster 64k, zstd" "$T/peta.raw" "$T/peta.raw" -f raw -c
 qcow2_ok "8 TiB sparse, cluster 2M" "$T/peta.raw" "$T/peta.raw" -f raw -o cluster_size=2M
 
 # qcow2 written by qemu-img, read back.
-for opts in "" "-c" "-c -o compression_type=zstd" "-o cluster_size=512" \
+for opts in "" "-c" "-c -o compression_type=zstd" "-o cluster_size=512" "-c -o cluster_size=2M" \
 	"-c -o cluster_size=2M,compression_type=zstd" "-o compat=0.10" "-c -o compat=0.10" \
-	"-o extended_l2=on" "-c -o extended_l2=on,cluster_size=32k" \
-	"-o extended_l2=on,cluster_size=2M"; do
+	"-c -o compat=0.10,cluster_size=4096" "-o extended_l2=on" \
+	"-c -o extended_l2=on,cluster_size=32k" "-o extended_l2=on,cluster_size=2M"; do
 	rm -f "$T/in.qcow2" "$T/back.raw"
 	# shellcheck disable=SC2086
 	qemu-img convert -f raw -O qcow2 $opts "$T/mix.raw" "$T/in.qcow2" || die "qemu-img convert $opts"
@@ -157,6 +181,17 @@ if [ "$RC" -eq 0 ] && qemu-img check -q "$T/ov/over.qcow2" &&
 	ok "--overlay over a VMDK: clean, reads as the VMDK, format recorded"
 else
 	not_ok "--overlay over a VMDK" "exit $RC" "stderr: $ERR"
+fi
+# --overlay over a raw file: the backing name is kept as given.
+run "$OVA_CONVERT" --overlay ../layout.raw -F raw "$T/ov/raw-over.qcow2"
+if [ "$RC" -eq 0 ] && qemu-img check -q "$T/ov/raw-over.qcow2" &&
+	compare_images "$T/layout.raw" "$T/ov/raw-over.qcow2" raw qcow2 >/dev/null 2>&1 &&
+	info=$(qemu-img info "$T/ov/raw-over.qcow2") &&
+	grep -q "^backing file: \.\./layout\.raw" <<<"$info" &&
+	grep -q "backing file format: raw" <<<"$info"; then
+	ok "--overlay over a raw file: clean, reads as the file, name and format recorded"
+else
+	not_ok "--overlay over a raw file" "exit $RC" "stderr: $ERR"
 fi
 
 # --info on a qcow2.

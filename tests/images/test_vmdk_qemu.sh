@@ -4,10 +4,13 @@
 #
 #   - monolithicSparse, streamOptimized, monolithicFlat, twoGbMaxExtentSparse,
 #     twoGbMaxExtentFlat and monolithicSparse with zeroed_grain=on;
-#   - at 4 sectors, 1 MiB + 512 B (with zero runs inside the data) and 3 GiB
-#     mostly holes with data at both ends and in the middle (twoGbMaxExtent*
-#     then spans two extent files);
+#   - at 4 sectors, 1 MiB + 512 B and 196 KiB (3 grains and a partial one,
+#     both with zero runs inside the data) and 3 GiB mostly holes with data
+#     at both ends and in the middle (twoGbMaxExtent* then spans two extent
+#     files);
 #   - to raw and to qcow2 (qemu-img check must be clean);
+#   - streamOptimized also read as a forward-only stream (no mmap), as in a
+#     compressed OVA: each size in a gzip OVA;
 #   - streamOptimized with a 3 GiB capacity stays within 64 MiB of RSS;
 #   - --info --json names the create type, grain size and extents;
 #   - an image with real zeroed grains (GTE=1, written by qemu-io).
@@ -18,8 +21,9 @@ SUBFORMATS="monolithicSparse streamOptimized monolithicFlat twoGbMaxExtentSparse
 RSS_LIMIT_KIB=$((64 * 1024))
 
 head -c 2048 /dev/urandom >"$T/tiny.raw"
-python3 "$OVK_SRC/tests/images/make_disk.py" "$T/odd.raw" zero-runs $(((1 << 20) + 512)) --seed 3 ||
-	die "cannot make odd.raw"
+python3 "$OVK_SRC/tests/images/make_disk.py" "$T/odd.raw" zero-runs $(((1 << 20) + 512)) --seed 3 &&
+	python3 "$OVK_SRC/tests/images/make_disk.py" "$T/short.raw" zero-runs $((3 * 65536 + 4096)) \
+		--seed 4 --first 65536 || die "cannot make odd.raw and short.raw"
 make_sparse "$T/big.raw" 3G 0:1 1536:1 3071:1 || die "cannot make big.raw"
 
 # make_vmdk RAW SUBFORMAT DIR: qemu-img writes the VMDK; prints its path.
@@ -32,7 +36,24 @@ make_vmdk() {
 	echo "$dir/disk.vmdk"
 }
 
-for r in tiny odd big; do
+# stream_ok R VMDK: the streamOptimized VMDK, wrapped in a gzip OVA
+# (make_tar_seeds.py), is read as a forward-only stream and gives R.raw.
+stream_ok() {
+	local g=$T/gz
+	rm -rf "$g" && mkdir -p "$g/out"
+	python3 "$OVK_SRC/tests/fuzz/make_tar_seeds.py" "$g" "$2" gzip || die "cannot wrap $2 in an OVA"
+	run "$OVA_CONVERT" -O raw "$g/gzip.ova" "$g/out"
+	if [ "$RC" -ne 0 ]; then
+		not_ok "$1 streamOptimized in a gzip OVA -> raw" "exit $RC" "stderr: $ERR"
+	elif cmp=$(compare_raw "$T/$1.raw" "$g/out/s-vmdisk1.raw" 2>&1); then
+		ok "$1 streamOptimized in a gzip OVA (a forward-only stream) -> raw: identical per qemu-img compare"
+	else
+		not_ok "$1 streamOptimized in a gzip OVA -> raw" "qemu-img compare: $cmp"
+	fi
+	rm -rf "$g"
+}
+
+for r in tiny odd short big; do
 	for sf in $SUBFORMATS; do
 		dir="$T/$r-$sf"
 		vmdk=$(make_vmdk "$T/$r.raw" "$sf" "$dir") || { not_ok "$r $sf: qemu-img could not write it"; continue; }
@@ -53,6 +74,7 @@ for r in tiny odd big; do
 			fi
 		fi
 		rm -f "$T/o.raw"
+		[ "$sf" = streamOptimized ] && stream_ok "$r" "$vmdk"
 		if [ "$r" != big ]; then
 			run "$OVA_CONVERT" -O qcow2 "$vmdk" "$T/o.qcow2"
 			if [ "$RC" -eq 0 ] && qemu-img check -q "$T/o.qcow2" &&
