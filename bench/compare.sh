@@ -4,7 +4,7 @@
 # the tools (median of REPEAT, default 3; timed through a final `sync` unless
 # the target says otherwise).
 #
-#   bench/compare.sh [TARGET...]      TARGET: perf nosync sparse compress rss bench
+#   bench/compare.sh [TARGET...]      TARGET: perf cpu nosync sparse compress rss bench
 #                                     (default: all of them, in that order)
 #
 #   perf      streamOptimized -> qcow2: qemu-img, ours and `cp` of our output
@@ -16,12 +16,17 @@
 #   compress  -c (compressed qcow2) against qemu-img -c: wall and file size
 #   rss       peak RSS of ours on the 2 GiB reference and on a 16 GiB disk
 #             (mkdisk.py 16384, streamOptimized; about 15 min to make once)
+#   cpu       streamOptimized -> qcow2: our CPU (user + sys) against the
+#             inflate-only floor (bench/inflate_only.c: every grain decoded
+#             once on one core, nothing else); with OVK_BUILD_BASE, the
+#             CPU of that build's ova-convert too, alternating (issue 11)
 #   bench     ova-bench --threads 1,2 --qemu-img on the reference: the
 #             per-stage rates and the 1 -> 2 threads inflate speedup; writes
 #             $OVK_WORK/bench.json and $OVK_WORK/bench.svg
 #
 # Environment: OVK_BUILD (a build dir; default build-bench, made with
-# -DCMAKE_BUILD_TYPE=Release when absent), OVK_WORK (where the generated
+# -DCMAKE_BUILD_TYPE=Release when absent), OVK_BUILD_BASE (another build
+# to set beside it in `cpu`), OVK_WORK (where the generated
 # disks are cached; default /tmp/ovk-accept, shared with the acceptance
 # scripts), REPEAT.  The disks come from ../shared/bench/mkdisk.py, written as VMDK by
 # qemu-img (the reference writer).  Nothing here asserts: it prints figures
@@ -127,6 +132,30 @@ target_perf() {
 	summary "| ... peak RSS, 2 GiB | ours $((rss / 1024)) MiB | | goal <= 64 MiB |"
 }
 
+target_cpu() {
+	local fl=() o=() b=() w c i FL O B line
+	local base=${OVK_BUILD_BASE:+$OVK_BUILD_BASE/src/cli/ova-convert}
+	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
+	[ -x "$BUILD/bench/inflate-only" ] || die "no $BUILD/bench/inflate-only"
+	for i in $(seq "$REPEAT"); do
+		line=$("$BUILD/bench/inflate-only" "$REF") || return 1
+		fl+=("$(sed -E 's/.*cpu ([0-9.]+) s.*/\1/' <<<"$line")")
+		timed w c 1 "$CONVERT" -O qcow2 "$REF" "$T/o.qcow2" || return 1
+		o+=("$c"); rm -f "$T/o.qcow2"
+		if [ -n "$base" ]; then
+			timed w c 1 "$base" -O qcow2 "$REF" "$T/o.qcow2" || return 1
+			b+=("$c"); rm -f "$T/o.qcow2"
+		fi
+	done
+	FL=$(med "${fl[@]}"); O=$(med "${o[@]}")
+	echo "cpu runs: inflate-only ${fl[*]} | ours ${o[*]}${base:+ | base ${b[*]}}"
+	summary "| streamOptimized -> qcow2, CPU user+sys against inflate-only | ours $O s | inflate-only $FL s | ours/inflate $(div "$O" "$FL") (goal <= 1.5) |"
+	if [ -n "$base" ]; then
+		B=$(med "${b[@]}")
+		summary "| ... the base build ($OVK_BUILD_BASE) | base $B s | | base/inflate $(div "$B" "$FL"); ours/base $(div "$O" "$B") |"
+	fi
+}
+
 target_nosync() {
 	local q=() o=() w c Q O
 	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
@@ -218,13 +247,13 @@ PY
 # ------------------------------------------------------------------- main
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(perf nosync sparse compress rss bench)
+[ ${#targets[@]} -eq 0 ] && targets=(perf cpu nosync sparse compress rss bench)
 echo "compare.sh: $(nproc) CPUs, $(uname -r), $(qemu-img --version | head -1), REPEAT=$REPEAT," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in "${targets[@]}"; do
 	case $t in
-	perf | nosync | sparse | compress | rss | bench) "target_$t" || die "$t failed" ;;
-	*) die "unknown target '$t' (perf nosync sparse compress rss bench)" ;;
+	perf | cpu | nosync | sparse | compress | rss | bench) "target_$t" || die "$t failed" ;;
+	*) die "unknown target '$t' (perf cpu nosync sparse compress rss bench)" ;;
 	esac
 done
 echo

@@ -8,13 +8,19 @@
  * Conventions
  *   - Every exported symbol starts with ovk_ (a test checks this with nm).
  *   - Functions return 0 on success and -1 on failure, with *err filled
- *     (errno-style code plus a one-line message with context).  `err` may be
- *     NULL.  The library never prints, never exits, and reads no environment.
+ *     (errno-style code plus a one-line message with context).  `err` is an
+ *     opaque handle from ovk_error_new() and may be NULL.  The library never
+ *     prints, never exits, and reads no environment.
  *   - Objects are opaque handles with alloc/free pairs; every _free accepts
  *     NULL.
+ *   - Option and result structs start with `struct_size`, which the caller
+ *     sets to sizeof the struct it was compiled with (the _INIT macros do):
+ *     fields added later keep old callers working, as libdeflate's
+ *     sizeof_options does.  A size the library does not know is EINVAL.
  *   - Thread safety: distinct handles may be used from distinct threads; one
  *     handle is not to be shared.  ovk_convert() starts and joins its own
  *     worker threads.
+ *   - Process-wide effects happen only in ovk_init(); see there.
  */
 #ifndef OVAKIT_H
 #define OVAKIT_H
@@ -33,14 +39,35 @@ extern "C" {
 #define OVK_API
 #endif
 
-#define OVK_VERSION_STRING "0.1.0"
-
-struct ovk_error {
-	int errnum;          /* errno value, or 0 */
-	char msg[1024];      /* one line, outer context first */
-};
+#define OVK_VERSION_STRING "0.2.0"
 
 OVK_API const char *ovk_version(void);
+
+/* ---------------------------------------------------------------- errors */
+
+struct ovk_error;
+
+/* An error to pass to the calls below; NULL when out of memory. */
+OVK_API struct ovk_error *ovk_error_new(void);
+OVK_API void ovk_error_free(struct ovk_error *err);
+/* The one-line message of the last failure ("" before any). */
+OVK_API const char *ovk_error_message(const struct ovk_error *err);
+/* Its errno value, or 0. */
+OVK_API int ovk_error_errno(const struct ovk_error *err);
+/* Empty it, for reuse. */
+OVK_API void ovk_error_clear(struct ovk_error *err);
+
+/* Call once, from the main thread, before anything else (the command-line
+ * tools do).  It makes the library's only process-wide changes:
+ *   - a SIGBUS handler, chained to the one it replaces: a mapped input that
+ *     shrinks while it is read (truncated by another process, an I/O
+ *     error) then fails the conversion with EIO instead of killing the
+ *     process.  Without it, such an input kills the process;
+ *   - libvirt's global error function, set to one that prints nothing
+ *     (libvirt's default prints every error to stderr): the library reports
+ *     libvirt's errors through struct ovk_error instead.
+ * `flags` must be 0.  Calling it again does nothing. */
+OVK_API int ovk_init(unsigned flags, struct ovk_error *err);
 
 /* Flags for opening inputs. */
 #define OVK_OPEN_UNSAFE_PATHS 0x1u   /* allow absolute / ".." extent and backing paths */
@@ -65,32 +92,8 @@ OVK_API int ovk_info_get_u64(const struct ovk_info *info, const char *key, uint6
 
 /* ------------------------------------------------------------- convert */
 
-enum ovk_hash_alg {
-	OVK_HASH_NONE = 0,
-	OVK_HASH_MD5,
-	OVK_HASH_SHA1,
-	OVK_HASH_SHA256,
-	OVK_HASH_SHA512,
-};
-#define OVK_HASH_MAX_DIGEST 64
-
-/* Time spent per stage, summed over threads, for ova-bench. */
-struct ovk_convert_stats {
-	uint64_t bytes_in;        /* input bytes (as stored) */
-	uint64_t bytes_out;       /* guest bytes handed to the sink */
-	uint64_t data_bytes;      /* guest bytes that were DATA */
-	double read_seconds;      /* metadata walk and copying in */
-	double stall_seconds;     /* the walk waiting for a free buffer (back pressure) */
-	double decode_seconds;    /* inflating grains / clusters */
-	double encode_seconds;    /* zero detection and compression */
-	double hash_seconds;      /* the hashing thread */
-	double write_seconds;     /* the sink */
-	double sync_seconds;      /* the sink's finish: metadata and fsync */
-	double wall_seconds;
-	unsigned threads;
-};
-
 struct ovk_convert_opts {
+	size_t struct_size;       /* sizeof(struct ovk_convert_opts) */
 	const char *in_format;    /* NULL: probe by content */
 	const char *out_format;   /* NULL: "raw" */
 	const char *options;      /* qemu-style -o string, or NULL */
@@ -99,7 +102,6 @@ struct ovk_convert_opts {
 	int force;                /* overwrite an existing output */
 	int no_sync;              /* skip fsync before the rename */
 	unsigned open_flags;      /* OVK_OPEN_* */
-	int discard_output;       /* benchmark: run the pipeline, write nothing */
 	/* Progress: called from the writer thread, at most a few times per
 	 * second, with bytes done and total (guest bytes). */
 	void (*progress)(void *opaque, uint64_t done, uint64_t total);
@@ -107,28 +109,17 @@ struct ovk_convert_opts {
 	/* Set to non-zero (e.g. by a signal handler) to cancel; the conversion
 	 * then fails with errnum ECANCELED and leaves no output. */
 	volatile sig_atomic_t *cancel;
-	/* Hash the input bytes as stored, in the same pass, on a separate
-	 * thread: hash_algs lists up to 4 algorithms, ended by OVK_HASH_NONE.
-	 * Digests land in hash_out[i] (OVK_HASH_MAX_DIGEST bytes each). */
-	const enum ovk_hash_alg *hash_algs;
-	uint8_t (*hash_out)[OVK_HASH_MAX_DIGEST];
-	/* Called with the digests after the last byte is converted and before
-	 * the output is committed; returning -1 (with err set) aborts the
-	 * conversion and leaves no output.  May be NULL. */
-	int (*hash_check)(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
-			  struct ovk_error *err);
-	void *hash_check_opaque;
-	struct ovk_convert_stats *stats;   /* filled when not NULL */
 	/* An input read as a forward-only stream (a disk in a compressed OVA)
 	 * whose format needs random access is first copied to an unnamed temp
 	 * file in this directory.  NULL: the output's directory (/var/tmp
 	 * when there is no output file). */
-	const char *spill_dir;
+	const char *tmp_dir;
 	/* Things worth telling the user that are not errors (such a copy);
 	 * may be NULL. */
 	void (*note)(void *opaque, const char *msg);
 	void *note_opaque;
 };
+#define OVK_CONVERT_OPTS_INIT { .struct_size = sizeof(struct ovk_convert_opts) }
 
 /* Convert INPUT to OUTPUT.  The output is written to a temporary name in the
  * target directory and renamed on success; on any failure nothing is left.
@@ -154,10 +145,54 @@ OVK_API int ovk_check_output(const char *format, const char *options, int compre
 OVK_API const char *const *ovk_input_formats(void);
 OVK_API const char *const *ovk_output_formats(void);
 
+/* ------------------------------------------------------------- benchmark
+ * For ova-bench: one conversion with the time of each stage, the output
+ * optionally discarded, the input optionally hashed as a manifest check
+ * would.  Not needed to convert anything. */
+
+enum ovk_hash_alg {
+	OVK_HASH_NONE = 0,
+	OVK_HASH_MD5,
+	OVK_HASH_SHA1,
+	OVK_HASH_SHA256,
+	OVK_HASH_SHA512,
+};
+#define OVK_HASH_MAX_DIGEST 64
+
 /* Hash names as in manifests ("SHA256"), and back. */
 OVK_API const char *ovk_hash_name(enum ovk_hash_alg alg);
 OVK_API enum ovk_hash_alg ovk_hash_from_name(const char *name);
 OVK_API size_t ovk_hash_size(enum ovk_hash_alg alg);
+
+struct ovk_bench_opts {
+	size_t struct_size;       /* sizeof(struct ovk_bench_opts) */
+	int discard_output;       /* run the pipeline, write nothing (output ignored) */
+	enum ovk_hash_alg hash;   /* hash the input as stored, in the same pass */
+};
+#define OVK_BENCH_OPTS_INIT { .struct_size = sizeof(struct ovk_bench_opts) }
+
+/* Time spent per stage, summed over threads. */
+struct ovk_convert_stats {
+	size_t struct_size;       /* sizeof(struct ovk_convert_stats) */
+	uint64_t bytes_in;        /* input bytes (as stored) */
+	uint64_t bytes_out;       /* guest bytes handed to the sink */
+	uint64_t data_bytes;      /* guest bytes that were DATA */
+	double read_seconds;      /* metadata walk and copying in */
+	double stall_seconds;     /* the walk waiting for a free buffer (back pressure) */
+	double decode_seconds;    /* inflating grains / clusters */
+	double encode_seconds;    /* zero detection and compression */
+	double hash_seconds;      /* hashing the input */
+	double write_seconds;     /* the sink */
+	double sync_seconds;      /* the sink's finish: metadata and fsync */
+	double wall_seconds;
+	unsigned threads;
+};
+#define OVK_CONVERT_STATS_INIT { .struct_size = sizeof(struct ovk_convert_stats) }
+
+OVK_API int ovk_bench_convert(const char *input, const char *output,
+			      const struct ovk_convert_opts *opts,
+			      const struct ovk_bench_opts *bopts, struct ovk_convert_stats *stats,
+			      struct ovk_error *err);
 
 /* ----------------------------------------------------------- appliances
  * An OVA (tar, possibly gzip/xz-compressed), an .ovf with its files beside
@@ -166,6 +201,7 @@ OVK_API size_t ovk_hash_size(enum ovk_hash_alg alg);
  */
 
 struct ovk_appliance_opts {
+	size_t struct_size;        /* sizeof(struct ovk_appliance_opts) */
 	int no_verify;             /* skip the manifest and signature checks */
 	int require_signature;     /* a missing or bad signature is an error */
 	unsigned disk;             /* 0: every disk; N: only the Nth (1-based) */
@@ -173,6 +209,8 @@ struct ovk_appliance_opts {
 	void (*note)(void *opaque, int warning, const char *msg);
 	void *note_opaque;
 };
+
+#define OVK_APPLIANCE_OPTS_INIT { .struct_size = sizeof(struct ovk_appliance_opts) }
 
 /* 1 when PATH is an appliance (by content, or a directory), else 0. */
 OVK_API int ovk_is_appliance(const char *path);
@@ -209,6 +247,7 @@ enum ovk_import_firmware {
 };
 
 struct ovk_import_opts {
+	size_t struct_size;        /* sizeof(struct ovk_import_opts) */
 	/* libvirt URI; NULL: libvirt's own default, which is where
 	 * LIBVIRT_DEFAULT_URI is honoured (by libvirt, not by us). */
 	const char *uri;
@@ -242,6 +281,8 @@ struct ovk_import_opts {
 	void *progress_opaque;
 	volatile sig_atomic_t *cancel;
 };
+
+#define OVK_IMPORT_OPTS_INIT { .struct_size = sizeof(struct ovk_import_opts) }
 
 /* What an import did or would do: per domain its XML, decisions and
  * warnings.  Filled as far as the import got, also on failure. */

@@ -4,18 +4,20 @@
 #   1. install the missing Debian packages (scripts/lib/deps.sh);
 #   2. build/       RelWithDebInfo, -Werror, then ctest;
 #   3. build-asan/  ASan + UBSan, -Werror, then ctest again;
-#   4. the libvirt daemon killed in the middle of an import: the one case
+#   4. build-tsan/  ThreadSanitizer: the engine's unit test and an 8-thread
+#      streamOptimized -> qcow2 conversion, with no report;
+#   5. the libvirt daemon killed in the middle of an import: the one case
 #      of tests/images/test_faults.sh that cannot share the machine with
 #      other tests (ctest runs it against a dropped connection instead),
 #      run alone against build/ (needs root; skipped otherwise);
-#   5. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
+#   6. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
 # The valgrind memcheck pass (test_valgrind.sh) and the bad-input table
 # (test_badinput_*.sh) are ctest tests of the plain build; both skip in the
 # ASan build, saying why.
 #
 # Environment: OVK_FUZZ_SECONDS (per target, default 20), OVK_FUZZ_BUDGET
 # (seconds for all targets together, default 240), OVK_SKIP_FUZZ=1 to skip
-# step 4 while iterating locally, OVK_BUILD_PREFIX (default "build") to put
+# step 6 while iterating locally, OVK_BUILD_PREFIX (default "build") to put
 # the trees elsewhere (PREFIX/, PREFIX-asan/, PREFIX-fuzz/).  Exits non-zero
 # if anything failed.
 set -euo pipefail
@@ -74,6 +76,42 @@ run_suite() {
 
 run_suite release "$OVK_BUILD_PREFIX"
 run_suite asan "$OVK_BUILD_PREFIX-asan" -DOVK_SANITIZE=ON
+
+# tsan: the engine's threads under ThreadSanitizer (issue 11): its unit
+# test (every extent form, 1 and 8 threads, errors, cancel) and a real
+# conversion with 8 threads, judged by qemu-img compare.
+run_tsan() {
+	local dir=$OVK_BUILD_PREFIX-tsan t
+	echo "==> [tsan] configure + build in $dir/"
+	if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVK_WERROR=ON \
+		-DOVK_TSAN=ON >"$logdir/tsan.cmake.log" 2>&1 &&
+		cmake --build "$dir" -j"$jobs" --target test_engine ova-convert; }; then
+		summary+=("tsan: BUILD FAILED")
+		failed=1
+		return 0
+	fi
+	t=$(mktemp -d "${TMPDIR:-/tmp}/ovk-tsan.XXXXXX")
+	# 96 MiB, data and holes in turn, as a streamOptimized VMDK.
+	truncate -s 96M "$t/src.raw"
+	for i in $(seq 0 2 94); do
+		dd if=/dev/urandom of="$t/src.raw" bs=1M count=1 seek="$i" conv=notrunc status=none
+	done
+	qemu-img convert -O vmdk -o subformat=streamOptimized "$t/src.raw" "$t/src.vmdk"
+	export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
+	if (cd "$dir/tests" && OVK_TMP="$t" ./test_engine) >"$logdir/tsan.log" 2>&1 &&
+		"$dir/src/cli/ova-convert" -j 8 -O qcow2 "$t/src.vmdk" "$t/o.qcow2" \
+			>>"$logdir/tsan.log" 2>&1 &&
+		qemu-img compare -q "$t/src.raw" "$t/o.qcow2"; then
+		summary+=("tsan: engine unit test and an 8-thread conversion, no report")
+	else
+		cat "$logdir/tsan.log"
+		summary+=("tsan: FAILED (see the report above)")
+		failed=1
+	fi
+	unset TSAN_OPTIONS
+	rm -rf "$t"
+}
+run_tsan
 
 # daemon_kill: test_faults.sh's case 5 with the real libvirtd killed.
 daemon_kill() {

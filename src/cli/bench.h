@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clicommon.h"
 #include "ovakit.h"
 
 /* At most this many thread counts in --threads: more would not fit a line. */
@@ -68,7 +69,7 @@ struct bench_report {
  * from a fixed seed.  Returns 0, or -1 with *err filled (ECANCELED when
  * *cancel became non-zero). */
 int bench_make_raw(const char *path, uint64_t size_mib, volatile sig_atomic_t *cancel,
-		   struct ovk_error *err);
+		   struct cli_err *err);
 
 /* How many cores `threads` CPU-bound threads get right now: threads times
  * the wall time of one thread's fixed work over the wall time of all of
@@ -85,7 +86,7 @@ char *bench_which(const char *name);
  * + signal when the child died of one, or -1 with *err filled when it could
  * not run or *cancel was set (the child is then terminated and reaped). */
 int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *cancel,
-		double *wall, double *cpu, struct ovk_error *err);
+		double *wall, double *cpu, struct cli_err *err);
 
 /* The first line of a file, for error messages ("" when unreadable). */
 void bench_first_line(const char *path, char *buf, size_t size);
@@ -101,6 +102,6 @@ double bench_cpu_self(void);
 void bench_print_table(FILE *f, const struct bench_report *r);
 void bench_print_json(FILE *f, const struct bench_report *r);
 /* Write the SVG plot to path; -1 with *err filled when it cannot. */
-int bench_write_svg(const char *path, const struct bench_report *r, struct ovk_error *err);
+int bench_write_svg(const char *path, const struct bench_report *r, struct cli_err *err);
 
 #endif

@@ -171,7 +171,7 @@ static void fill_random(struct rng *r, uint8_t *buf, size_t len)
 }
 
 int bench_make_raw(const char *path, uint64_t size_mib, volatile sig_atomic_t *cancel,
-		   struct ovk_error *err)
+		   struct cli_err *err)
 {
 	struct rng r;
 	uint8_t *text = malloc(POOL_BYTES + POOL_SLACK), *bin = malloc(POOL_BYTES + POOL_SLACK);
@@ -349,7 +349,7 @@ static void child_exec(char *const argv[], const char *errlog)
 }
 
 int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *cancel,
-		double *wall, double *cpu, struct ovk_error *err)
+		double *wall, double *cpu, struct cli_err *err)
 {
 	struct rusage ru;
 	double t0 = bench_now();

@@ -399,7 +399,7 @@ static struct axes svg_scale(const struct bench_report *r)
 	return ax;
 }
 
-int bench_write_svg(const char *path, const struct bench_report *r, struct ovk_error *err)
+int bench_write_svg(const char *path, const struct bench_report *r, struct cli_err *err)
 {
 	FILE *f;
 	struct axes ax;

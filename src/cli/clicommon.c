@@ -43,12 +43,52 @@ void cli_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+struct ovk_error *cli_err;
+
+int cli_library_init(void)
+{
+	if (!(cli_err = ovk_error_new())) {
+		cli_error("out of memory");
+		return -1;
+	}
+	if (ovk_init(0, cli_err) < 0) {
+		cli_error("%s", ovk_error_message(cli_err));
+		return -1;
+	}
+	return 0;
+}
+
+static int fail_code(void)
+{
+	return cli_cancel ? 128 + (int)cli_cancel : 1;
+}
+
 int cli_fail(const struct ovk_error *err)
 {
-	cli_error("%s", err->msg);
-	if (cli_cancel)
-		return 128 + (int)cli_cancel;
-	return 1;
+	cli_error("%s", ovk_error_message(err));
+	return fail_code();
+}
+
+int cli_set_err(struct cli_err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->errnum = errnum;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cli_from_lib(struct cli_err *e, const struct ovk_error *lib)
+{
+	return cli_set_err(e, ovk_error_errno(lib), "%s", ovk_error_message(lib));
+}
+
+int cli_fail_own(const struct cli_err *e)
+{
+	cli_error("%s", e->msg);
+	return fail_code();
 }
 
 static void on_signal(int sig)

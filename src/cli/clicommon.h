@@ -14,15 +14,33 @@
 #define EXIT_USAGE 2
 
 extern const char *cli_program;
+/* The library's error handle, for every call (cli_library_init). */
+extern struct ovk_error *cli_err;
+
+/* ovk_init() and cli_err, first thing in main: 0, or -1 after saying why. */
+int cli_library_init(void);
 /* The signal that asked us to stop, or 0. */
 extern volatile sig_atomic_t cli_cancel;
 
 /* Print "program: msg" as one line on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print "program: <err->msg>" and return the exit code for it: 128 + signal
- * when a signal cancelled the work, else 1. */
+/* Print "program: <the library's message>" and return the exit code for
+ * it: 128 + signal when a signal cancelled the work, else 1. */
 int cli_fail(const struct ovk_error *err);
+
+/* A failure of the program's own (a bench stage, a plot), or the
+ * library's copied in: the library's error handle is opaque. */
+struct cli_err {
+	int errnum;
+	char msg[1024];
+};
+int cli_set_err(struct cli_err *e, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Copy the library's failure into e; returns -1. */
+int cli_from_lib(struct cli_err *e, const struct ovk_error *lib);
+/* cli_fail() for a struct cli_err. */
+int cli_fail_own(const struct cli_err *e);
 /* Route SIGINT and SIGTERM into cli_cancel. */
 void cli_catch_signals(void);
 

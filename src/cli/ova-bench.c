@@ -12,7 +12,7 @@
  * is in the page cache, as it is after a download):
  *
  *   read        the input file read with pread, 4 MiB stripes over N threads
- *   inflate     ovk_convert(discard_output): decoding and zero detection
+ *   inflate     ovk_bench_convert(discard_output): decoding and zero detection
  *   hash        the same with SHA-256 of the input; the hashing thread's rate
  *   write       the sink's rate in a real qcow2 conversion (no fsync)
  *   end-to-end  a real conversion to qcow2 in the scratch directory,
@@ -73,6 +73,7 @@ struct bench {
 	char format[32];
 	char workload[128];
 	struct bench_report rep;
+	struct ovk_error *lib_err;   /* what the library's calls fill */
 };
 
 static void usage(FILE *f)
@@ -100,20 +101,6 @@ static void usage(FILE *f)
 		"Rates are MB/s (10^6 bytes/s): read, hash and 'inflate in' of input bytes,\n"
 		"inflate and end-to-end of guest bytes, write of data bytes written.\n"
 		"Exit status: 0 ok, 1 failure, 2 usage error, 130/143 interrupted.\n");
-}
-
-static int set_err(struct ovk_error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int set_err(struct ovk_error *err, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->errnum = errnum;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 /* ------------------------------------------------------------- arguments */
@@ -259,7 +246,7 @@ static char *path_in(const char *dir, const char *name)
 	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
 }
 
-static int make_scratch(struct bench *b, struct ovk_error *err)
+static int make_scratch(struct bench *b, struct cli_err *err)
 {
 	const char *base = b->a.workdir;
 	char *tmpl = NULL;
@@ -269,7 +256,7 @@ static int make_scratch(struct bench *b, struct ovk_error *err)
 	if (asprintf(&tmpl, "%s/ova-bench.XXXXXX", base) < 0)
 		goto nomem;
 	if (!mkdtemp(tmpl)) {
-		set_err(err, errno, "%s: cannot make a scratch directory: %s", base,
+		cli_set_err(err, errno, "%s: cannot make a scratch directory: %s", base,
 			strerror(errno));
 		free(tmpl);
 		return -1;
@@ -281,7 +268,7 @@ static int make_scratch(struct bench *b, struct ovk_error *err)
 	if (b->out_ours && b->out_qemu && b->errlog)
 		return 0;
 nomem:
-	return set_err(err, ENOMEM, "out of memory");
+	return cli_set_err(err, ENOMEM, "out of memory");
 }
 
 /* The scratch directory holds only flat files we made. */
@@ -311,7 +298,7 @@ static void remove_scratch(struct bench *b)
 /* ---------------------------------------------------------- the workload */
 
 static int run_qemu_img(struct bench *b, char *const argv[], double *wall, double *cpu,
-			struct ovk_error *err)
+			struct cli_err *err)
 {
 	char line[512];
 	int rc = bench_spawn(argv, b->errlog, &cli_cancel, wall, cpu, err);
@@ -328,7 +315,7 @@ static int run_qemu_img(struct bench *b, char *const argv[], double *wall, doubl
 	return 0;
 }
 
-static int make_workload(struct bench *b, struct ovk_error *err)
+static int make_workload(struct bench *b, struct cli_err *err)
 {
 	char name[64];
 	char *raw = NULL, *vmdk = NULL;
@@ -369,14 +356,14 @@ static int make_workload(struct bench *b, struct ovk_error *err)
 	ret = 0;
 out:
 	if (ret < 0 && !err->msg[0])
-		set_err(err, ENOMEM, "out of memory");
+		cli_set_err(err, ENOMEM, "out of memory");
 	free(raw);
 	free(vmdk);
 	return ret;
 }
 
 /* The format and size as ovakit sees them. */
-static int describe_image(struct bench *b, struct ovk_error *err)
+static int describe_image(struct bench *b, struct cli_err *err)
 {
 	struct ovk_info *info = NULL;
 	const char *format;
@@ -384,16 +371,18 @@ static int describe_image(struct bench *b, struct ovk_error *err)
 	int ret = -1;
 
 	if (stat(b->image, &st) < 0) {
-		set_err(err, errno, "%s: %s", b->image, strerror(errno));
+		cli_set_err(err, errno, "%s: %s", b->image, strerror(errno));
 		goto out;
 	}
-	if (ovk_info_open(b->image, NULL, 0, &info, err) < 0)
+	if (ovk_info_open(b->image, NULL, 0, &info, b->lib_err) < 0) {
+		cli_from_lib(err, b->lib_err);
 		goto out;
+	}
 	if ((format = ovk_info_get_str(info, "format")))
 		snprintf(b->format, sizeof b->format, "%s", format);
 	if (!b->format[0] || ovk_info_get_u64(info, "virtual_size", &b->rep.virtual_size) < 0 ||
 	    !b->rep.virtual_size) {
-		set_err(err, EINVAL, "%s: cannot tell its format and size", b->image);
+		cli_set_err(err, EINVAL, "%s: cannot tell its format and size", b->image);
 		goto out;
 	}
 	b->rep.input_size = (uint64_t)st.st_size;
@@ -432,7 +421,7 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-static int stage_read(struct bench *b, unsigned threads, double *mbs, struct ovk_error *err)
+static int stage_read(struct bench *b, unsigned threads, double *mbs, struct cli_err *err)
 {
 	struct reader rd[MAX_READERS];
 	pthread_t th[MAX_READERS];
@@ -442,7 +431,7 @@ static int stage_read(struct bench *b, unsigned threads, double *mbs, struct ovk
 	double t0;
 
 	if (fd < 0)
-		return set_err(err, errno, "%s: %s", b->image, strerror(errno));
+		return cli_set_err(err, errno, "%s: %s", b->image, strerror(errno));
 	t0 = bench_now();
 	for (; started < n; started++) {
 		rd[started] = (struct reader){ .fd = fd, .index = started, .stride = n,
@@ -458,11 +447,11 @@ static int stage_read(struct bench *b, unsigned threads, double *mbs, struct ovk
 	*mbs = (double)b->rep.input_size / (bench_now() - t0) / 1e6;
 	close(fd);
 	if (cli_cancel)
-		return set_err(err, ECANCELED, "%s: interrupted", b->image);
+		return cli_set_err(err, ECANCELED, "%s: interrupted", b->image);
 	if (started < n)
-		return set_err(err, EAGAIN, "cannot start reader threads");
+		return cli_set_err(err, EAGAIN, "cannot start reader threads");
 	if (failed)
-		return set_err(err, failed, "%s: %s", b->image, strerror(failed));
+		return cli_set_err(err, failed, "%s: %s", b->image, strerror(failed));
 	return 0;
 }
 
@@ -472,29 +461,27 @@ enum mode { MODE_DISCARD, MODE_HASH, MODE_QCOW2 };
  * (the --qemu-img comparison times both tools through a final sync). */
 static int run_ours(struct bench *b, enum mode mode, unsigned threads, int no_sync,
 		    int with_sync, struct ovk_convert_stats *st, double *wall, double *cpu,
-		    struct ovk_error *err)
+		    struct cli_err *err)
 {
-	static const enum ovk_hash_alg sha256[] = { OVK_HASH_SHA256, OVK_HASH_NONE };
-	uint8_t digest[1][OVK_HASH_MAX_DIGEST];
-	struct ovk_convert_opts o = { 0 };
+	struct ovk_convert_opts o = OVK_CONVERT_OPTS_INIT;
+	struct ovk_bench_opts bo = OVK_BENCH_OPTS_INIT;
 	double t0, c0;
 	int r;
 
 	o.out_format = "qcow2";
 	o.threads = threads;
 	o.cancel = &cli_cancel;
-	o.stats = st;
 	o.no_sync = no_sync;
-	o.discard_output = mode != MODE_QCOW2;
-	if (mode == MODE_HASH) {
-		o.hash_algs = sha256;
-		o.hash_out = digest;
-	}
+	bo.discard_output = mode != MODE_QCOW2;
+	bo.hash = mode == MODE_HASH ? OVK_HASH_SHA256 : OVK_HASH_NONE;
+	*st = (struct ovk_convert_stats)OVK_CONVERT_STATS_INIT;
 	unlink(b->out_ours);
 	sync();
 	c0 = bench_cpu_self();
 	t0 = bench_now();
-	r = ovk_convert(b->image, b->out_ours, &o, err);
+	r = ovk_bench_convert(b->image, b->out_ours, &o, &bo, st, b->lib_err);
+	if (r < 0)
+		cli_from_lib(err, b->lib_err);
 	if (r == 0 && with_sync)
 		sync();
 	*wall = bench_now() - t0;
@@ -536,7 +523,7 @@ struct samples {
 };
 
 static int measure_threads(struct bench *b, unsigned threads, struct bench_run *run,
-			   struct ovk_error *err)
+			   struct cli_err *err)
 {
 	struct samples *s = calloc(1, sizeof *s);
 	struct ovk_convert_stats hst;
@@ -545,7 +532,7 @@ static int measure_threads(struct bench *b, unsigned threads, struct bench_run *
 	int ret = -1;
 
 	if (!s)
-		return set_err(err, ENOMEM, "out of memory");
+		return cli_set_err(err, ENOMEM, "out of memory");
 	for (unsigned i = 0; i < n; i++) {
 		fprintf(stderr, "ova-bench: %u thread%s, run %u of %u\n", threads,
 			threads == 1 ? "" : "s", i + 1, n);
@@ -584,7 +571,7 @@ out:
 /* ------------------------------------------------------------- qemu-img */
 
 static int time_qemu(struct bench *b, int with_sync, double *wall, double *cpu,
-		     struct ovk_error *err)
+		     struct cli_err *err)
 {
 	char *argv[] = { b->qemu_img, "convert", "-f", b->format, "-O", "qcow2", b->image,
 			 b->out_qemu, NULL };
@@ -602,7 +589,7 @@ static int time_qemu(struct bench *b, int with_sync, double *wall, double *cpu,
 	return r;
 }
 
-static int compare_qemu(struct bench *b, struct ovk_error *err)
+static int compare_qemu(struct bench *b, struct cli_err *err)
 {
 	struct bench_qemu *q = &b->rep.qemu;
 	unsigned n = b->a.repeat < MIN_QEMU_RUNS ? MIN_QEMU_RUNS : b->a.repeat;
@@ -632,16 +619,16 @@ static int compare_qemu(struct bench *b, struct ovk_error *err)
 
 /* ------------------------------------------------------------------ main */
 
-static int bench_main(struct bench *b, struct ovk_error *err)
+static int bench_main(struct bench *b, struct cli_err *err)
 {
 	if (make_scratch(b, err) < 0)
 		return -1;
 	b->qemu_img = bench_which("qemu-img");
 	if (b->a.qemu && !b->qemu_img)
-		return set_err(err, ENOENT, "--qemu-img: qemu-img is not installed");
+		return cli_set_err(err, ENOENT, "--qemu-img: qemu-img is not installed");
 	if (b->a.image) {
 		if (!(b->image = strdup(b->a.image)))
-			return set_err(err, ENOMEM, "out of memory");
+			return cli_set_err(err, ENOMEM, "out of memory");
 	} else if (make_workload(b, err) < 0) {
 		return -1;
 	}
@@ -667,7 +654,7 @@ static int bench_main(struct bench *b, struct ovk_error *err)
 	else
 		bench_print_table(stdout, &b->rep);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		return set_err(err, errno, "standard output: %s", strerror(errno));
+		return cli_set_err(err, errno, "standard output: %s", strerror(errno));
 	if (b->keep)
 		fprintf(stderr, "ova-bench: kept %s\n", b->keep);
 	return 0;
@@ -676,7 +663,7 @@ static int bench_main(struct bench *b, struct ovk_error *err)
 int main(int argc, char **argv)
 {
 	struct bench b;
-	struct ovk_error err = { 0 };
+	struct cli_err err = { 0 };
 	int rc;
 
 	cli_program = "ova-bench";
@@ -684,8 +671,14 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &b.a);
 	if (rc >= 0)
 		return rc;
+	if (!(b.lib_err = ovk_error_new()) || ovk_init(0, b.lib_err) < 0) {
+		cli_error("%s", b.lib_err ? ovk_error_message(b.lib_err) : "out of memory");
+		ovk_error_free(b.lib_err);
+		return 1;
+	}
 	cli_catch_signals();
-	rc = bench_main(&b, &err) < 0 ? cli_fail(&err) : 0;
+	rc = bench_main(&b, &err) < 0 ? cli_fail_own(&err) : 0;
+	ovk_error_free(b.lib_err);
 	remove_scratch(&b);
 	free(b.dir);
 	free(b.image);

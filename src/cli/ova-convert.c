@@ -83,6 +83,31 @@ static int add_options(struct args *a, const char *s)
 	return 0;
 }
 
+/* The files after the options, as the mode wants them: EXIT_USAGE, or -1
+ * to go on. */
+static int parse_files(int argc, char **argv, struct args *a)
+{
+	int n = argc - optind;
+
+	if (a->json && !a->info) {
+		cli_error("--json goes with --info");
+		return EXIT_USAGE;
+	}
+	if ((a->info || a->overlay) && n != 1) {
+		cli_error("%s takes exactly one file", a->info ? "--info" : "--overlay");
+		return EXIT_USAGE;
+	}
+	if (!a->info && !a->overlay && n != 2) {
+		cli_error("need INPUT and OUTPUT (see --help)");
+		return EXIT_USAGE;
+	}
+	a->input = argv[optind];
+	a->output = n == 2 ? argv[optind + 1] : argv[optind];
+	if (a->options[0])
+		a->opts.options = a->options;
+	return -1;
+}
+
 /* Returns 0, or an exit code to leave with (-1: go on). */
 static int parse_args(int argc, char **argv, struct args *a)
 {
@@ -149,24 +174,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return EXIT_USAGE;
 		}
 	}
-	n = argc - optind;
-	if (a->json && !a->info) {
-		cli_error("--json goes with --info");
-		return EXIT_USAGE;
-	}
-	if ((a->info || a->overlay) && n != 1) {
-		cli_error("%s takes exactly one file", a->info ? "--info" : "--overlay");
-		return EXIT_USAGE;
-	}
-	if (!a->info && !a->overlay && n != 2) {
-		cli_error("need INPUT and OUTPUT (see --help)");
-		return EXIT_USAGE;
-	}
-	a->input = argv[optind];
-	a->output = n == 2 ? argv[optind + 1] : argv[optind];
-	if (a->options[0])
-		a->opts.options = a->options;
-	return -1;
+	return parse_files(argc, argv, a);
 }
 
 /* Notes about an appliance (what was verified) are held back until the
@@ -215,7 +223,6 @@ static int format_listed(const char *const *names, const char *name)
 /* Format names and -o options are usage errors, found before any work. */
 static int check_formats(const struct args *a)
 {
-	struct ovk_error err = { 0 };
 
 	if (a->opts.in_format && !format_listed(ovk_input_formats(), a->opts.in_format)) {
 		cli_error("-f: unknown input format '%s'", a->opts.in_format);
@@ -230,8 +237,8 @@ static int check_formats(const struct args *a)
 		return -1;
 	}
 	if (!a->overlay &&
-	    ovk_check_output(a->opts.out_format, a->opts.options, a->opts.compress, &err) < 0) {
-		cli_error("%s", err.msg);
+	    ovk_check_output(a->opts.out_format, a->opts.options, a->opts.compress, cli_err) < 0) {
+		cli_error("%s", ovk_error_message(cli_err));
 		return -1;
 	}
 	return 0;
@@ -239,17 +246,16 @@ static int check_formats(const struct args *a)
 
 static int do_info(const struct args *a, int appliance)
 {
-	struct ovk_error err = { 0 };
 	struct ovk_info *info = NULL;
 	char *text = NULL;
 	int rc = 1, r;
 
 	if (appliance)
-		r = ovk_appliance_info(a->input, a->opts.open_flags, &a->app, &info, &err);
+		r = ovk_appliance_info(a->input, a->opts.open_flags, &a->app, &info, cli_err);
 	else
-		r = ovk_info_open(a->input, a->opts.in_format, a->opts.open_flags, &info, &err);
-	if (r < 0 || ovk_info_render(info, a->json, &text, &err) < 0) {
-		rc = cli_fail(&err);
+		r = ovk_info_open(a->input, a->opts.in_format, a->opts.open_flags, &info, cli_err);
+	if (r < 0 || ovk_info_render(info, a->json, &text, cli_err) < 0) {
+		rc = cli_fail(cli_err);
 		goto out;
 	}
 	fputs(text, stdout);
@@ -265,12 +271,15 @@ int main(int argc, char **argv)
 {
 	struct args a;
 	struct notes notes = { 0 };
-	struct ovk_error err = { 0 };
 	struct cli_progress progress;
 	int rc, appliance;
 
 	cli_program = "ova-convert";
+	if (cli_library_init() < 0)
+		return 1;
 	memset(&a, 0, sizeof a);
+	a.opts = (struct ovk_convert_opts)OVK_CONVERT_OPTS_INIT;
+	a.app = (struct ovk_appliance_opts)OVK_APPLIANCE_OPTS_INIT;
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
@@ -296,15 +305,15 @@ int main(int argc, char **argv)
 		a.opts.progress_opaque = &progress;
 	}
 	if (a.overlay) {
-		rc = ovk_create_overlay(a.overlay, a.backing_format, a.output, &a.opts, &err);
+		rc = ovk_create_overlay(a.overlay, a.backing_format, a.output, &a.opts, cli_err);
 	} else if (appliance) {
-		rc = ovk_appliance_convert(a.input, a.output, &a.opts, &a.app, &err);
+		rc = ovk_appliance_convert(a.input, a.output, &a.opts, &a.app, cli_err);
 	} else
-		rc = ovk_convert(a.input, a.output, &a.opts, &err);
+		rc = ovk_convert(a.input, a.output, &a.opts, cli_err);
 	if (a.progress)
 		cli_progress_end(&progress);
 	flush_notes(&notes, rc == 0);
 	if (rc < 0)
-		return cli_fail(&err);
+		return cli_fail(cli_err);
 	return 0;
 }

@@ -177,7 +177,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ovk_error err = { 0 };
 	int c;
 
 	while ((c = cli_getopt(argc, argv, "c:j:phV", longopts)) != -1) {
@@ -214,8 +213,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (!a->opts.tmp_dir && getenv("TMPDIR") && getenv("TMPDIR")[0])
 		a->opts.tmp_dir = getenv("TMPDIR");
 	a->opts.networks = a->n_networks ? a->networks : NULL;
-	if (ovk_import_check_networks(&a->opts, &err) < 0) {
-		cli_error("%s", err.msg);
+	if (ovk_import_check_networks(&a->opts, cli_err) < 0) {
+		cli_error("%s", ovk_error_message(cli_err));
 		return -1;
 	}
 	return 0;
@@ -223,7 +222,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 
 static int print_outcome(const struct args *a, const struct ovk_import_result *res)
 {
-	struct ovk_error err = { 0 };
 	char *summary = NULL;
 
 	if (a->opts.print_xml) {
@@ -231,8 +229,8 @@ static int print_outcome(const struct args *a, const struct ovk_import_result *r
 			if (ovk_import_result_xml(res, i))
 				fputs(ovk_import_result_xml(res, i), stdout);
 	}
-	if (ovk_import_result_render(res, a->json, &summary, &err) < 0)
-		return cli_fail(&err);
+	if (ovk_import_result_render(res, a->json, &summary, cli_err) < 0)
+		return cli_fail(cli_err);
 	/* With --print-xml stdout is the XML; the summary goes to stderr. */
 	fputs(summary, a->opts.print_xml ? stderr : stdout);
 	free(summary);
@@ -242,12 +240,14 @@ static int print_outcome(const struct args *a, const struct ovk_import_result *r
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
-	struct ovk_error err = { 0 };
 	struct ovk_import_result *res = NULL;
 	struct cli_progress progress;
 	int rc;
 
 	cli_program = "ova-import";
+	if (cli_library_init() < 0)
+		return 1;
+	a.opts = (struct ovk_import_opts)OVK_IMPORT_OPTS_INIT;
 	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc < 0 ? EXIT_USAGE : 0;
 	if (!(res = ovk_import_result_new())) {
@@ -261,12 +261,12 @@ int main(int argc, char **argv)
 		a.opts.progress = cli_progress_cb;
 		a.opts.progress_opaque = &progress;
 	}
-	rc = ovk_import(a.input, &a.opts, res, &err);
+	rc = ovk_import(a.input, &a.opts, res, cli_err);
 	if (a.progress)
 		cli_progress_end(&progress);
 	if (rc < 0) {
-		rc = err.errnum == EDESTADDRREQ ? (cli_error("%s", err.msg), EXIT_USAGE) :
-			cli_fail(&err);
+		rc = ovk_error_errno(cli_err) == EDESTADDRREQ ? (cli_error("%s", ovk_error_message(cli_err)), EXIT_USAGE) :
+			cli_fail(cli_err);
 	} else {
 		rc = print_outcome(&a, res);
 	}

@@ -2,31 +2,32 @@
  * blob.h: the bytes of one input file, as the formats see them.
  *
  * A blob is one of
- *   - mapped: `data` points at `size` bytes (an mmap of a whole file, or a
- *     window into the mmap of a container such as an uncompressed OVA);
- *   - unmapped (`data == NULL`, `fd >= 0`): a file too large for the
- *     address space we may use (ulimit -v).  ovk_blob_pread() and
- *     ovk_blob_read() work through pread; formats that need a pointer
- *     refuse it, raw reads it;
- *   - a forward-only stream (`data == NULL`, `fd < 0`): bytes come from
- *     ovk_blob_read() in order, as from a gzip- or xz-compressed OVA
- *     member.
+ *   - mapped: ovk_blob_data() points at ovk_blob_size() bytes (an mmap of a
+ *     whole file, or a window into the mmap of a container such as an
+ *     uncompressed OVA);
+ *   - unmapped: a file too large for the address space we may use (ulimit
+ *     -v).  ovk_blob_pread() and ovk_blob_read() work through pread;
+ *     formats that need a pointer refuse it, raw reads it;
+ *   - a forward-only stream: bytes come from ovk_blob_read() in order, as
+ *     from a gzip- or xz-compressed OVA member.  Its size may be unknown
+ *     (UINT64_MAX).
  * Formats read everything through a blob; none of them opens files by
- * itself.  Sibling files (VMDK extents named by a descriptor) are opened with
- * ovk_blob_open_sibling(), which asks the blob's resolver: a directory for a
- * plain file, the member list for an OVA.  That keeps the formats unaware of
- * containers (STYLE.md #0).
+ * itself.  Sibling files (a VMDK descriptor's extents, a backing file) are
+ * opened through the open context (core/open.h), relative to the blob's
+ * location: the blob only knows its own name and where it sits.
+ *
+ * The struct is private to blob.c; nothing else writes a blob's fields.
  *
  * Ownership: a blob is owned by whoever opened it and freed with
  * ovk_blob_free(), which is NULL-safe.  A window keeps its parent mapping
  * alive through a reference count.  Blobs are not thread-safe, except that
- * many threads may read `data` at once.
+ * many threads may read ovk_blob_data() and call ovk_blob_pread() and
+ * ovk_blob_release_range() at once.
  */
 #ifndef OVK_CORE_BLOB_H
 #define OVK_CORE_BLOB_H
 
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,98 +36,59 @@
 
 struct ovk_blob;
 
-/* How sibling names are resolved.  `open` returns a new blob for `name`
- * (relative to the blob that asks) or -1 with err filled.  `flags` are the
- * OVK_OPEN_* flags of the public header (OVK_OPEN_UNSAFE_PATHS allows
- * absolute and ".." names). */
-struct ovk_resolver {
-	int (*open)(struct ovk_resolver *r, const char *name, unsigned flags,
-		    struct ovk_blob **out, struct ovk_error *err);
-	void (*ref)(struct ovk_resolver *r);
-	void (*unref)(struct ovk_resolver *r);
-};
-
-/* Where and how a stream that needs random access may be copied to a file
- * (ovk_blob_spill): set by the engine for one conversion, on the input
- * blob, and inherited by every sibling opened from it, so that a format
- * can copy an extent it opens too.  Borrowed: it outlives the blobs. */
-struct ovk_spill {
-	const char *dir;
-	volatile sig_atomic_t *cancel;
-	void (*note)(void *opaque, const char *msg);   /* may be NULL */
-	void *note_opaque;
-};
-
-/* Stream callbacks for a forward-only blob: read up to len bytes; 0 at end. */
+/* A forward-only blob's producer: read up to len bytes; 0 at the end. */
 typedef ssize_t (*ovk_blob_read_fn)(void *opaque, void *buf, size_t len, struct ovk_error *err);
 
-struct ovk_blob {
-	char *name;               /* for messages: the path, or "x.ova:disk1.vmdk" */
-	const uint8_t *data;      /* mapped bytes, or NULL for a stream */
-	uint64_t size;            /* bytes; for a stream, the size if known, else UINT64_MAX */
-	int fd;                   /* the file behind a mapped blob, or -1 */
-	uint64_t fd_offset;       /* where data[0] sits in fd (windows) */
-	int is_block_device;
-	uint64_t alloc_bytes;     /* bytes allocated on disk (st_blocks * 512), or 0 */
-
-	/* private */
-	uint64_t stream_pos;      /* bytes consumed from a stream */
-	ovk_blob_read_fn read_fn;
-	void *read_opaque;
-	void (*read_close)(void *opaque);
-	struct ovk_blob_map *map; /* shared mapping, refcounted */
-	/* Streams: every byte read from the producer is also passed here, in
-	 * order, exactly once (the engine hashes streamed members this way). */
-	void (*tap)(void *opaque, const void *buf, size_t len);
-	void *tap_opaque;
-	uint8_t *peek_buf;        /* stream bytes peeked but not yet consumed */
-	size_t peek_len, peek_pos;
-	struct ovk_resolver *resolver;
-	/* A spilled copy keeps the stream it was copied from: a hasher's tap
-	 * on that stream stays valid until the copy is freed. */
-	struct ovk_blob *origin;
-	const struct ovk_spill *spill;    /* NULL: streams cannot be copied */
-};
-
-/* No random access: only ovk_blob_read() in order. */
-static inline int ovk_blob_is_stream(const struct ovk_blob *b)
-{
-	return !b->data && b->fd < 0;
-}
-
 /* Open a regular file or block device read-only and mmap it (or, when the
- * address space is short, leave it unmapped).  Sets the
- * default resolver (siblings beside the file, `dir` from the path). */
+ * address space is short, leave it unmapped).  Its location is `path`. */
 int ovk_blob_open_file(const char *path, struct ovk_blob **out, struct ovk_error *err);
+
+/* A mapped blob on the file behind fd (the caller still closes fd), named
+ * `name`, at `location`.  For copies in temp files. */
+int ovk_blob_open_fd(int fd, const char *name, const char *location, struct ovk_blob **out,
+		     struct ovk_error *err);
 
 /* A mapped blob holding a copy of data (in a memfd, so it has an fd and a
  * mapping like a file): for fuzzers and tests. */
 int ovk_blob_from_memory(const char *name, const void *data, size_t size,
 			 struct ovk_blob **out, struct ovk_error *err);
 
-/* A window [off, off + len) of a mapped blob, named `name`; it shares the
- * mapping.  The resolver is given by the caller (may be NULL). */
-int ovk_blob_window(struct ovk_blob *parent, uint64_t off, uint64_t len, const char *name,
-		    struct ovk_resolver *resolver, struct ovk_blob **out, struct ovk_error *err);
+/* A window [off, off + len) of a mapped or unmapped blob, named `name`, at
+ * `location` (its name in the container, for resolving its siblings); it
+ * shares the mapping. */
+int ovk_blob_window(const struct ovk_blob *parent, uint64_t off, uint64_t len, const char *name,
+		    const char *location, struct ovk_blob **out, struct ovk_error *err);
 
 /* A forward-only stream blob.  `size` may be UINT64_MAX when unknown.
  * `close` (may be NULL) is called on opaque when the blob is freed. */
-int ovk_blob_stream(const char *name, uint64_t size, ovk_blob_read_fn fn, void *opaque,
-		    void (*close)(void *opaque), struct ovk_resolver *resolver,
-		    struct ovk_blob **out, struct ovk_error *err);
+int ovk_blob_stream(const char *name, const char *location, uint64_t size, ovk_blob_read_fn fn,
+		    void *opaque, void (*close)(void *opaque), struct ovk_blob **out,
+		    struct ovk_error *err);
 
-/* Copy the rest of a stream into an unnamed temp file in stream->spill's
- * directory (gone when the blob is freed, or if the process dies), saying
- * so through its note, and give a mapped blob of it: for formats that need
- * random access, read from a compressed OVA.  `why` completes the note
- * ("this qcow2 image needs random access").  Same name, resolver and spill;
- * the copy takes ownership of `stream` on success.  The bytes go through
- * ovk_blob_read(), so a tap sees them; zero blocks stay holes.  Fails
- * (ENOTSUP) when the stream has no spill, ECANCELED when cancelled. */
-int ovk_blob_spill(struct ovk_blob *stream, const char *why, struct ovk_blob **out,
-		   struct ovk_error *err);
+/* ---- what a blob is (fixed when it is made) ---- */
 
-/* Read exactly len bytes at the stream cursor (short only at the end: returns
+/* For messages: the path, or "x.ova:disk1.vmdk". */
+const char *ovk_blob_name(const struct ovk_blob *b);
+/* Where it sits, for resolving siblings: a path, or a member name. */
+const char *ovk_blob_location(const struct ovk_blob *b);
+/* Bytes; UINT64_MAX for a stream of unknown size. */
+uint64_t ovk_blob_size(const struct ovk_blob *b);
+/* The mapped bytes, or NULL (a stream, or a file too large to map). */
+const uint8_t *ovk_blob_data(const struct ovk_blob *b);
+/* No random access: only ovk_blob_read() in order. */
+int ovk_blob_is_stream(const struct ovk_blob *b);
+int ovk_blob_is_block_device(const struct ovk_blob *b);
+/* Bytes allocated on disk (st_blocks * 512; the size for a window). */
+uint64_t ovk_blob_allocated(const struct ovk_blob *b);
+/* Bytes consumed through ovk_blob_read()/ovk_blob_skip(), peeked ones not
+ * counted. */
+uint64_t ovk_blob_consumed(const struct ovk_blob *b);
+/* Whether nothing has been read or peeked yet. */
+int ovk_blob_untouched(const struct ovk_blob *b);
+
+/* ---- reading ---- */
+
+/* Read exactly len bytes at the cursor (short only at the end: returns
  * bytes read).  Works on mapped blobs too, with a cursor. */
 ssize_t ovk_blob_read(struct ovk_blob *b, void *buf, size_t len, struct ovk_error *err);
 
@@ -135,26 +97,31 @@ ssize_t ovk_blob_read(struct ovk_blob *b, void *buf, size_t len, struct ovk_erro
 int ovk_blob_peek(struct ovk_blob *b, size_t len, const uint8_t **p, size_t *got,
 		  struct ovk_error *err);
 
-/* Skip forward n bytes of a stream. */
+/* Skip forward n bytes. */
 int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err);
 
-/* Copy [off, off + len) of a mapped blob into buf; -1 when out of range. */
+/* Copy [off, off + len) of a mapped or unmapped blob into buf, with pread
+ * (never through the mapping); -1 when out of range or for a stream. */
 int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len,
 		   struct ovk_error *err);
 
-/* Open a sibling through the blob's resolver. */
-int ovk_blob_open_sibling(struct ovk_blob *b, const char *name, unsigned flags,
-			  struct ovk_blob **out, struct ovk_error *err);
+/* Where data starts at or after pos, and where the hole after it starts,
+ * both clamped to the size (the file system's SEEK_DATA/SEEK_HOLE, for a
+ * regular file or a window of one).  Without hole information, or for a
+ * block device, everything is data: *data = pos, *hole = size. */
+void ovk_blob_find_data(const struct ovk_blob *b, uint64_t pos, uint64_t *data,
+			uint64_t *hole);
 
-/* Memory hints for mapped blobs; page-aligned internally, errors ignored. */
-void ovk_blob_advise_sequential(struct ovk_blob *b);
-/* Drop the resident pages of [0, upto) from this process (not from the page
- * cache), so RSS does not grow with the disk. */
-void ovk_blob_release(struct ovk_blob *b, uint64_t upto);
-/* Drop the resident pages of [off, off + len). */
-void ovk_blob_release_range(struct ovk_blob *b, uint64_t off, uint64_t len);
+/* Memory hint for a mapped blob read front to back; errors ignored. */
+void ovk_blob_advise_sequential(const struct ovk_blob *b);
+/* Drop the resident pages of [off, off + len) from this process (not from
+ * the page cache), so RSS does not grow with the disk.  Only whole pages
+ * inside the blob; a no-op for unmapped blobs. */
+void ovk_blob_release_range(const struct ovk_blob *b, uint64_t off, uint64_t len);
 
 void ovk_blob_free(struct ovk_blob *b);
+
+/* ---- paths ---- */
 
 /* The directory part of a path ("." when there is none); malloc'ed. */
 char *ovk_path_dir(const char *path);
@@ -166,8 +133,13 @@ static inline int ovk_tmpfile_unsupported(int errnum)
 	return errnum == EOPNOTSUPP || errnum == EISDIR || errnum == EINVAL;
 }
 
+/* An unnamed file in dir, open read-write: O_TMPFILE, or where the file
+ * system lacks it, a name unlinked at once.  Either way nothing is left if
+ * we die.  -1 with err set. */
+int ovk_unnamed_temp_file(const char *dir, struct ovk_error *err);
+
 /* True when a relative `name` stays inside its directory: not absolute, no
- * ".." component, not empty.  Used by every resolver. */
+ * ".." component, not empty. */
 int ovk_path_is_contained(const char *name);
 
 #endif

@@ -1,10 +1,38 @@
-/* error.c: filling and prefixing struct ovk_error (see error.h). */
+/* error.c: filling and prefixing struct ovk_error (see error.h), and the
+ * public handle's accessors. */
 #include "error.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+struct ovk_error *ovk_error_new(void)
+{
+	return calloc(1, sizeof(struct ovk_error));
+}
+
+void ovk_error_free(struct ovk_error *err)
+{
+	free(err);
+}
+
+const char *ovk_error_message(const struct ovk_error *err)
+{
+	return err ? err->msg : "";
+}
+
+int ovk_error_errno(const struct ovk_error *err)
+{
+	return err ? err->errnum : 0;
+}
+
+void ovk_error_clear(struct ovk_error *err)
+{
+	if (err)
+		memset(err, 0, sizeof *err);
+}
 
 static void error_vset(struct ovk_error *err, int errnum, const char *fmt, va_list ap)
 {

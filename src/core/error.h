@@ -13,6 +13,16 @@
 
 #include "ovakit.h"
 
+/* A message longer than this is cut: one line on a terminal, with room for
+ * a few nested paths. */
+#define OVK_ERROR_MAX 1024
+
+/* The public handle's layout, private to the library so it can change. */
+struct ovk_error {
+	int errnum;                /* errno value, or 0 */
+	char msg[OVK_ERROR_MAX];   /* one line, outer context first */
+};
+
 /* Set the error (errnum may be 0).  Always returns -1, so that
  * `return ovk_error_set(err, EINVAL, "...")` reads naturally. */
 int ovk_error_set(struct ovk_error *err, int errnum, const char *fmt, ...)

@@ -1,30 +1,45 @@
 /*
  * extent.h: the one interface between readers (sources) and writers (sinks).
  *
- * A source yields extents in ascending order that tile [0, size) exactly
- * (STYLE.md #3).  Everything is in bytes, never sectors.  An extent is
- *   DATA         bytes that the guest wrote;
- *   ZERO         reads as zero and the format says so (VMDK zeroed grain,
- *                qcow2 zero cluster);
- *   UNALLOCATED  nothing stored here: reads as zero, or from the backing
- *                file when the source has one.
+ * Sources: two calls.
+ *   next()  yields extents in ascending order that tile [0, size) exactly
+ *           (STYLE.md #3), from one thread.  Everything is in bytes, never
+ *           sectors.  An extent is
+ *             DATA         bytes that the guest wrote;
+ *             ZERO         reads as zero and the format says so (VMDK zeroed
+ *                          grain, qcow2 zero cluster);
+ *             UNALLOCATED  nothing stored here: reads as zero, or from the
+ *                          backing file when the source has one.
+ *   read()  materialises one ENCODED DATA extent (a compressed grain or
+ *           cluster) into a buffer.  Many workers call it at once, while
+ *           next() runs; it reads only the extent and what the source fixed
+ *           at open, so it needs no lock.
  *
- * A DATA extent comes in one of two forms:
- *   - direct: `data` points at the bytes (usually into an mmap); the pointer
- *     stays valid until the source is closed;
- *   - deferred: `data` is NULL and ops->read() materializes the bytes into a
- *     caller buffer.  This is how compressed grains and clusters are handed
- *     out: next() walks the metadata on one thread, and read() inflates on
- *     many threads at once.  `loc`/`loc_len`/`ref` are the source's own
- *     locator (e.g. file offset and compressed length).
+ * Where a DATA extent's bytes are (nbdcopy's model: the extent says where,
+ * the engine reads):
+ *   stored   `in` holds them as they are, at [in_off, in_off + length): the
+ *            engine copies or maps them itself (a raw disk, a flat extent,
+ *            an uncompressed grain);
+ *   buffer   `buf` holds them (read from a stream): the source hands the
+ *            buffer over with the extent, and the engine frees it;
+ *   encoded  read() makes them, from [in_off, in_off + in_len) of `in` or
+ *            from `buf`; `token` and `token_ref` are the source's own.
+ *            An encoded extent is at most OVK_MAX_ENCODED bytes long.
+ * The engine cuts extents into its units of work and releases an input's
+ * pages once the writer is past them, so a source never cuts or releases
+ * anything for the engine's sake: a source is entered from next() and
+ * read() only.
  *
- * Invariant for deferred extents: one never crosses an OVK_CHUNK boundary
- * (2 MiB, the largest grain or cluster we accept), so the engine can hand
- * whole chunks to workers.  Direct extents may be of any length.
- *
- * A sink consumes extents in ascending order that tile [0, size), each DATA
- * extent direct, and ends with finish() (the output is complete and durable
- * when asked) or abort() (the output is discarded).  Both free the sink.
+ * Sinks take whole blocks of their block_size (the last one may end at the
+ * disk's end), in ascending runs that tile [0, size):
+ *   - a run of ZERO or UNALLOCATED blocks;
+ *   - a run of DATA blocks, none of them all zero (the engine checked);
+ *   - with a codec named by the sink: one DATA block and its encoding, made
+ *     on the engine's workers (encoded_len 0: it did not fit encode_cap,
+ *     store the block as is).  An encoding always covers a whole block, the
+ *     short last one zero-padded.
+ * A sink ends with finish() (the output is complete and durable when asked)
+ * or abort() (the output is discarded).  Both free the sink.
  */
 #ifndef OVK_CORE_EXTENT_H
 #define OVK_CORE_EXTENT_H
@@ -33,11 +48,14 @@
 #include <stdint.h>
 
 #include "blob.h"
+#include "codec.h"
 #include "error.h"
 #include "info.h"
 
-/* The engine's unit of work, and the largest grain or cluster we accept. */
-#define OVK_CHUNK ((uint64_t)2 << 20)
+/* The largest encoded extent: 2 MiB, the largest grain or cluster we
+ * accept (qemu refuses larger qcow2 clusters; VMware writes 64 KiB
+ * grains). */
+#define OVK_MAX_ENCODED ((uint64_t)2 << 20)
 
 enum ovk_extent_type {
 	OVK_EXTENT_DATA,
@@ -49,26 +67,25 @@ struct ovk_extent {
 	uint64_t offset;            /* guest byte offset */
 	uint64_t length;            /* bytes, > 0 */
 	enum ovk_extent_type type;
-	const uint8_t *data;        /* DATA: direct pointer, or NULL when deferred */
-	uint64_t loc;               /* deferred: source-private locator */
-	uint64_t loc_len;           /* deferred: source-private length */
-	void *ref;                  /* deferred: source-private (e.g. which extent file) */
+	/* DATA only (see above). */
+	const struct ovk_blob *in;  /* the input file holding the bytes, or NULL */
+	uint64_t in_off, in_len;    /* where in `in` (in_len == length when stored) */
+	uint8_t *buf;               /* malloc'ed, handed over to the engine; or NULL */
+	size_t buf_len;
+	int encoded;
+	uint64_t token;             /* encoded: the source's own */
+	const void *token_ref;
 };
 
 struct ovk_source;
 
 struct ovk_source_ops {
-	/* Next extent: 1 with *ext filled, 0 at the end, -1 on error.
-	 * Called from one thread only. */
+	/* Next extent: 1 with *ext filled, 0 at the end, -1 on error. */
 	int (*next)(struct ovk_source *src, struct ovk_extent *ext, struct ovk_error *err);
-	/* Materialize a deferred DATA extent into dst (ext->length bytes).
-	 * Thread-safe: many workers call it at once, while next() runs.
-	 * NULL when the source never defers. */
-	int (*read)(struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
+	/* Materialise an encoded extent into dst (ext->length bytes).
+	 * Thread-safe.  NULL when the source never encodes. */
+	int (*read)(const struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
 		    struct ovk_error *err);
-	/* Hint: every guest byte below `done` has been consumed; the source may
-	 * release the input pages behind it.  May be NULL. */
-	void (*release)(struct ovk_source *src, uint64_t done);
 	/* Describe the image (format-specific fields).  May be NULL. */
 	int (*info)(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err);
 	/* Check that `parent` is the right backing image for this one (e.g. the
@@ -83,8 +100,8 @@ struct ovk_source {
 	const char *format;         /* "raw", "vmdk", "qcow2" */
 	uint64_t size;              /* virtual size in bytes */
 	/* A source with a backing image: its UNALLOCATED extents read from it.
-	 * The engine opens the backing (relative names through the blob's
-	 * resolver) and layers the two streams; the format never opens it. */
+	 * The engine opens the backing (through the open context, relative to
+	 * this image) and layers the two; the format never opens it. */
 	char *backing_name;         /* NULL when none; owned by the source */
 	char *backing_format;       /* NULL: probe */
 	/* Bytes the image occupies on disk, when the format knows better than
@@ -93,19 +110,71 @@ struct ovk_source {
 	void *priv;                 /* the format's state */
 };
 
+/* ---- extents, as sources make them ---- */
+
+static inline void ovk_extent_hole(struct ovk_extent *e, uint64_t off, uint64_t len,
+				   enum ovk_extent_type type)
+{
+	*e = (struct ovk_extent){ .offset = off, .length = len, .type = type };
+}
+
+/* DATA stored as is at [at, at + len) of `in`. */
+static inline void ovk_extent_stored(struct ovk_extent *e, uint64_t off, uint64_t len,
+				     const struct ovk_blob *in, uint64_t at)
+{
+	*e = (struct ovk_extent){ .offset = off, .length = len, .type = OVK_EXTENT_DATA,
+				  .in = in, .in_off = at, .in_len = len };
+}
+
+/* DATA that read() decodes from [at, at + enc_len) of `in`. */
+static inline void ovk_extent_encoded(struct ovk_extent *e, uint64_t off, uint64_t len,
+				      const struct ovk_blob *in, uint64_t at, uint64_t enc_len)
+{
+	*e = (struct ovk_extent){ .offset = off, .length = len, .type = OVK_EXTENT_DATA,
+				  .in = in, .in_off = at, .in_len = enc_len, .encoded = 1 };
+}
+
+/* DATA in a buffer read from a stream, handed over (encoded: read()
+ * decodes it). */
+static inline void ovk_extent_buffer(struct ovk_extent *e, uint64_t off, uint64_t len,
+				     uint8_t *buf, size_t buf_len, int encoded)
+{
+	*e = (struct ovk_extent){ .offset = off, .length = len, .type = OVK_EXTENT_DATA,
+				  .buf = buf, .buf_len = buf_len, .encoded = encoded };
+}
+
+/* An encoded extent's input bytes: its buffer, or its range of a mapped
+ * input (NULL when the input is not mapped). */
+static inline const uint8_t *ovk_extent_encoded_bytes(const struct ovk_extent *e, size_t *len)
+{
+	const uint8_t *data;
+
+	if (e->buf) {
+		*len = e->buf_len;
+		return e->buf;
+	}
+	data = e->in ? ovk_blob_data(e->in) : NULL;
+	*len = (size_t)e->in_len;
+	return data ? data + e->in_off : NULL;
+}
+
+/* ---- sinks ---- */
+
+/* A run of whole blocks (see above). */
+struct ovk_block_run {
+	uint64_t offset, length;
+	enum ovk_extent_type type;
+	const uint8_t *data;        /* DATA: the bytes */
+	const uint8_t *encoded;     /* with a codec: the block's encoding, or NULL */
+	size_t encoded_len;         /* 0: store as is */
+};
+
 struct ovk_sink;
 
 struct ovk_sink_ops {
-	/* Consume the next extent (ascending, tiling [0, size)); DATA is direct.
-	 * `encoded`/`encoded_len`: see encode().  Called from one thread. */
-	int (*write)(struct ovk_sink *sink, const struct ovk_extent *ext,
-		     const uint8_t *encoded, size_t encoded_len, struct ovk_error *err);
-	/* Optional, thread-safe: transform one block of data (block_size bytes,
-	 * less at the end of the disk) into out (capacity out_cap), e.g.
-	 * compress a qcow2 cluster.  Sets *out_len; 0 means "store as is".  The
-	 * engine then calls write() with that one block and its encoding. */
-	int (*encode)(struct ovk_sink *sink, const uint8_t *block, size_t len, uint8_t *out,
-		      size_t out_cap, size_t *out_len, struct ovk_error *err);
+	/* Consume the next run (ascending, tiling [0, size)).  One thread. */
+	int (*write)(struct ovk_sink *sink, const struct ovk_block_run *run,
+		     struct ovk_error *err);
 	/* Complete the output (metadata, flush if sync).  Frees the sink. */
 	int (*finish)(struct ovk_sink *sink, struct ovk_error *err);
 	/* Discard.  Frees the sink.  Never fails. */
@@ -116,10 +185,14 @@ struct ovk_sink {
 	const struct ovk_sink_ops *ops;
 	const char *format;
 	uint64_t size;              /* virtual size in bytes */
-	/* Granularity of zero detection and of encode(): DATA blocks that are
-	 * all zero are handed over as ZERO.  A power of two <= OVK_CHUNK. */
+	/* Granularity of runs, zero detection and encoding: a power of two
+	 * <= OVK_MAX_ENCODED. */
 	uint32_t block_size;
-	size_t encode_cap;          /* out_cap that encode() needs per block; 0 if no encode */
+	/* DATA blocks are encoded with this codec before write()
+	 * (OVK_CODEC_NONE: not at all), into at most encode_cap bytes. */
+	enum ovk_codec codec;
+	int codec_level;
+	size_t encode_cap;
 	void *priv;
 };
 
@@ -153,19 +226,6 @@ struct ovk_sink_params {
 	const char *backing_name;
 	const char *backing_format;
 };
-
-/* Helpers for sources. */
-static inline void ovk_extent_set(struct ovk_extent *e, uint64_t off, uint64_t len,
-				  enum ovk_extent_type type, const uint8_t *data)
-{
-	e->offset = off;
-	e->length = len;
-	e->type = type;
-	e->data = data;
-	e->loc = 0;
-	e->loc_len = 0;
-	e->ref = NULL;
-}
 
 /* Close a source (NULL-safe). */
 void ovk_source_close(struct ovk_source *src);

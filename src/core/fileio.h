@@ -1,6 +1,7 @@
 /*
- * fileio.h: writing a whole buffer at an offset, for every writer (the raw
- * and qcow2 sinks, a spilled stream's copy).  Each adds its own message.
+ * fileio.h: writing a whole buffer at an offset, for every writer (the
+ * sinks' outputs through outfile.h, a spilled stream's copy).  Each adds
+ * its own message.
  */
 #ifndef OVK_CORE_FILEIO_H
 #define OVK_CORE_FILEIO_H

@@ -1,10 +1,11 @@
 /*
- * format.h: what one disk format exposes to the engine's registry.
+ * format.h: the ops table one disk format fills for the engine's registry.
  *
- * Each format directory (src/raw, src/vmdk, src/qcow2) defines one
- * `const struct ovk_format ovk_format_NAME` and nothing else is visible to
- * the engine.  The registry probes every format by content and picks the
- * highest score (STYLE.md #2); names and extensions are never looked at.
+ * Each format directory defines one `const struct ovk_format
+ * ovk_format_NAME` and nothing else is visible to the engine; only the
+ * registry (engine/registry.c) names them.  The registry probes every
+ * format by content and picks the highest score (STYLE.md #2); names and
+ * extensions are never looked at.
  */
 #ifndef OVK_CORE_FORMAT_H
 #define OVK_CORE_FORMAT_H
@@ -15,6 +16,7 @@
 #include "blob.h"
 #include "error.h"
 #include "extent.h"
+#include "open.h"
 
 /* Probe scores. */
 #define OVK_PROBE_NO 0
@@ -32,13 +34,14 @@ struct ovk_format {
 	int (*probe)(const uint8_t *head, size_t len, uint64_t size);
 	/* Whether a forward-only stream that starts with `head` can be read
 	 * as it comes; NULL: never.  The engine copies any other stream to a
-	 * temp file first (ovk_blob_spill). */
+	 * temp file first (ovk_spill). */
 	int (*streamable)(const uint8_t *head, size_t len);
 	/* Open a source on `blob`.  On success the source owns the blob (and
-	 * frees it on close); on failure the caller still owns it.  `flags`
-	 * are OVK_OPEN_* from ovakit.h.  NULL if the format cannot be read. */
-	int (*open_source)(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
-			   struct ovk_error *err);
+	 * frees it on close); on failure the caller still owns it.  Files the
+	 * image names are opened through `ctx`, during this call only.  NULL
+	 * if the format cannot be read. */
+	int (*open_source)(struct ovk_blob *blob, const struct ovk_open_ctx *ctx,
+			   struct ovk_source **out, struct ovk_error *err);
 	/* Open a sink.  NULL if the format cannot be written. */
 	int (*open_sink)(const struct ovk_sink_params *params, struct ovk_sink **out,
 			 struct ovk_error *err);
@@ -50,9 +53,5 @@ struct ovk_format {
 	/* Whether the sink compresses (-c). */
 	int supports_compression;
 };
-
-extern const struct ovk_format ovk_format_raw;
-extern const struct ovk_format ovk_format_vmdk;
-extern const struct ovk_format ovk_format_qcow2;
 
 #endif

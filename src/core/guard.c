@@ -41,6 +41,11 @@ static void install(void)
 	sigaction(SIGBUS, &sa, &previous);
 }
 
+void ovk_guard_install(void)
+{
+	pthread_once(&installed, install);
+}
+
 int ovk_guarded(int (*fn)(void *arg, struct ovk_error *err), void *arg, const char *what,
 		struct ovk_error *err)
 {
@@ -48,7 +53,6 @@ int ovk_guarded(int (*fn)(void *arg, struct ovk_error *err), void *arg, const ch
 	sigjmp_buf *volatile outer = guard_jmp;
 	int ret;
 
-	pthread_once(&installed, install);
 	if (sigsetjmp(jmp, 1)) {
 		guard_jmp = outer;
 		return ovk_error_set(err, EIO,

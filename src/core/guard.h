@@ -8,14 +8,19 @@
  * and the call fails with EIO.  A SIGBUS outside a guarded section is passed
  * on to whatever handler was there before (by default: die as usual).
  *
- * The handler is installed once per process, the first time a guard is
- * used.  Guarded code must not hold locks or own resources that a jump out
- * would leak in a way that matters: copies, inflates and hashes only.
+ * The handler is process-wide, so it is installed only by ovk_init() (the
+ * public header says so); without it a guard still runs its function, and
+ * a SIGBUS kills the process as it would anyway.  Guarded code must not
+ * hold locks or own resources that a jump out would leak in a way that
+ * matters: copies, inflates and hashes only.
  */
 #ifndef OVK_CORE_GUARD_H
 #define OVK_CORE_GUARD_H
 
 #include "error.h"
+
+/* Install the SIGBUS handler, once (later calls do nothing). */
+void ovk_guard_install(void);
 
 /* Run fn(arg, err).  Returns fn's result, or -1 with err set when a SIGBUS
  * hit; `what` names the input for the message. */

@@ -1,14 +1,17 @@
 /*
- * engine.h: the engine's private interfaces.
+ * engine.h: the engine's interfaces, for itself and the layers above it.
  *
- *   registry.c  probes every format by content and opens sources, layering
- *               backing chains (layer.c);
+ *   registry.c  every format (the only file that names them), probing by
+ *               content, and opening an input with its backing chain;
  *   layer.c     walks a stack of sources (top over its backing files) as one
- *               ascending sequence of parts;
- *   pipeline.c  turns parts into 2 MiB work items, decodes them on worker
- *               threads, detects zeros, encodes, and feeds the sink in order;
+ *               ascending sequence of parts, and holds the buffers sources
+ *               hand over until the writer is past them;
+ *   pipeline.c  cuts parts into 2 MiB work items, materialises and decodes
+ *               them on worker threads, detects zeros, encodes with the
+ *               sink's codec, and feeds the sink whole blocks in order;
  *   output.c    temp-file-and-rename handling of the output;
- *   convert.c   the public entry points (ovk_convert, ovk_info_open, ...).
+ *   convert.c   one conversion end to end (ovk_engine_convert), and the
+ *               public entry points (ovk_convert, ovk_info_open, ...).
  */
 #ifndef OVK_ENGINE_H
 #define OVK_ENGINE_H
@@ -18,6 +21,7 @@
 #include "core/blob.h"
 #include "core/extent.h"
 #include "core/format.h"
+#include "core/open.h"
 
 /* Backing chains longer than this are refused: real chains are a few
  * snapshots deep, and a loop of files naming each other must end. */
@@ -26,8 +30,9 @@
 /* An opened input: the top source and its backing sources. */
 struct ovk_chain {
 	struct ovk_source *src[OVK_MAX_CHAIN];
-	struct ovk_blob *blob[OVK_MAX_CHAIN];  /* each source's file, borrowed */
-	struct ovk_blob *top_blob;   /* blob[0]; the bytes to hash */
+	/* Each source's first file (names, sizes, allocation), borrowed from
+	 * the source that owns it; NULL for a blank disk. */
+	const struct ovk_blob *blob[OVK_MAX_CHAIN];
 	int depth;
 };
 
@@ -38,72 +43,83 @@ const struct ovk_format *ovk_format_by_name(const char *name);
 const struct ovk_format *ovk_probe_blob(struct ovk_blob *blob, struct ovk_error *err);
 
 /* Open `blob` (taken over on success and on failure) as format `format`
- * (NULL: probe), then its backing chain. */
-int ovk_chain_open_blob(struct ovk_blob *blob, const char *format, unsigned flags,
-			struct ovk_chain *chain, struct ovk_error *err);
-int ovk_chain_open(const char *path, const char *format, unsigned flags,
-		   struct ovk_chain *chain, struct ovk_error *err);
+ * (NULL: probe), then its backing chain, through `ctx`. */
+int ovk_chain_open_blob(struct ovk_blob *blob, const char *format,
+			const struct ovk_open_ctx *ctx, struct ovk_chain *chain,
+			struct ovk_error *err);
 void ovk_chain_close(struct ovk_chain *chain);
 
 /* One piece of the guest view: a source extent (possibly a clipped part of
  * it: [off, off + len) lies inside [ext.offset, ext.offset + ext.length)). */
 struct ovk_part {
 	struct ovk_extent ext;
-	struct ovk_source *origin;   /* whose read() materializes ext */
+	const struct ovk_source *origin;   /* whose read() materialises ext */
 	uint64_t off, len;
 };
 
-struct ovk_layer;
-int ovk_layers_new(struct ovk_chain *chain, struct ovk_layer **out, struct ovk_error *err);
-/* The next part: 1, 0 at the end, -1 on error. */
-int ovk_layers_next(struct ovk_layer *top, struct ovk_part *part, struct ovk_error *err);
-void ovk_layers_free(struct ovk_layer *top);
+struct ovk_layers;
+int ovk_layers_new(const struct ovk_chain *chain, struct ovk_layers **out,
+		   struct ovk_error *err);
+/* The next part: 1, 0 at the end, -1 on error.  Its extent's buffer stays
+ * held until ovk_layers_retire() passes its end. */
+int ovk_layers_next(struct ovk_layers *ls, struct ovk_part *part, struct ovk_error *err);
+/* Every guest byte below `done` is written: free the buffers behind it. */
+void ovk_layers_retire(struct ovk_layers *ls, uint64_t done);
+void ovk_layers_free(struct ovk_layers *ls);
 
 struct ovk_pipeline_opts {
 	unsigned threads;
 	volatile sig_atomic_t *cancel;
 	void (*progress)(void *opaque, uint64_t done, uint64_t total);
 	void *progress_opaque;
-	struct ovk_convert_stats *stats;
+	struct ovk_convert_stats *stats;   /* filled when not NULL */
 };
 
 /* Run the whole conversion of chain into sink (NULL: discard).  Does not
  * finish or abort the sink. */
-int ovk_pipeline_run(struct ovk_chain *chain, struct ovk_sink *sink,
+int ovk_pipeline_run(const struct ovk_chain *chain, struct ovk_sink *sink,
 		     const struct ovk_pipeline_opts *opts, struct ovk_error *err);
 
-/* Digests of an input as stored, taken in the same pass as its conversion:
- * a mapped blob is read by a thread of its own (its pages are hot in the
- * page cache anyway); a stream is hashed through its tap as the source
- * reads it, so start before anything reads the stream.  `algs` ends with
- * OVK_HASH_NONE; *out is NULL when there is nothing to hash. */
-struct ovk_hasher;
-int ovk_hasher_start(struct ovk_blob *blob, const enum ovk_hash_alg *algs,
-		     volatile sig_atomic_t *cancel, struct ovk_hasher **out, struct ovk_error *err);
-/* Join (reading a stream to its end first when ok), write the digests to
- * out when ok, and free.  NULL-safe. */
-int ovk_hasher_finish(struct ovk_hasher *h, int ok, uint8_t (*out)[OVK_HASH_MAX_DIGEST],
-		      double *seconds, struct ovk_error *err);
-
-/* ovk_convert() for an input that is already a blob (an OVA member window
- * or stream); the blob is taken over in every case. */
-int ovk_convert_blob(struct ovk_blob *blob, const char *output,
-		     const struct ovk_convert_opts *opts, struct ovk_error *err);
-
-/* The same into a sink of the caller's (a libvirt upload stream, say):
- * open_sink is called once the input's virtual size is known, and the sink
- * is finished on success or aborted on failure. */
+/* A sink of the caller's (a libvirt upload stream, say): opened once the
+ * input's virtual size is known, finished on success, aborted on failure. */
 typedef int (*ovk_sink_opener)(void *opaque, uint64_t size, struct ovk_sink **out,
 			       struct ovk_error *err);
-int ovk_convert_blob_to(struct ovk_blob *blob, ovk_sink_opener open_sink, void *opaque,
-			const struct ovk_convert_opts *opts, struct ovk_error *err);
 
-/* An empty image of `size` bytes (an OVF disk with no File). */
-int ovk_convert_blank(uint64_t size, const char *output, const struct ovk_convert_opts *opts,
-		      struct ovk_error *err);
-/* The same into a sink of the caller's, as ovk_convert_blob_to(). */
-int ovk_convert_blank_to(uint64_t size, ovk_sink_opener open_sink, void *opaque,
-			 const struct ovk_convert_opts *opts, struct ovk_error *err);
+/* One conversion, for the layers above (an OVA member into a file, a disk
+ * into a pool volume, a blank disk, a benchmark run). */
+struct ovk_engine_job {
+	/* The input, taken over in every case; NULL: a blank disk of
+	 * blank_size bytes. */
+	struct ovk_blob *blob;
+	uint64_t blank_size;
+	/* Where the files the input names are (extents, backing files); NULL:
+	 * the host file system. */
+	const struct ovk_resolver *resolver;
+	/* Runs after the last byte is converted and before the output is
+	 * committed (a container's digest check); -1 fails the conversion and
+	 * leaves no output.  May be NULL. */
+	int (*before_commit)(void *opaque, struct ovk_error *err);
+	void *hook_opaque;
+	/* Where it goes: a file (written to a temp name, renamed on success),
+	 * or a sink of the caller's, or with neither, nowhere (a benchmark). */
+	const char *output;
+	ovk_sink_opener open_sink;
+	void *sink_opaque;
+};
+
+/* Run a job with (full-size) options; stats filled when not NULL. */
+int ovk_engine_convert(const struct ovk_engine_job *job, const struct ovk_convert_opts *opts,
+		       struct ovk_convert_stats *stats, struct ovk_error *err);
+
+/* A caller's option struct (any struct_size this library knows) as a
+ * full-size one, unknown fields zero; -1 (EINVAL) for a size it does not
+ * know.  `what` names the struct in the message. */
+int ovk_opts_load(void *dst, size_t dst_size, const void *src, const char *what,
+		  struct ovk_error *err);
+
+/* Check an output format name, its -o options and -c; the format. */
+const struct ovk_format *ovk_output_format(const char *name, const char *options,
+					   int compress, struct ovk_error *err);
 
 /* Output files: a temp file in the target directory, linked into place on
  * commit; a block device is written in place. */

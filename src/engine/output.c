@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -21,16 +23,20 @@
 /* Tries at finding a free temp name before giving up. */
 #define TEMP_NAME_TRIES 100
 
+/* A hidden name beside path.  The random part comes from getrandom(), not
+ * random(): the library must not touch the process's random state. */
 static int make_temp_name(const char *path, char **out)
 {
 	char *dir = ovk_path_dir(path);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	uint32_t nonce = 0;
 	int r;
 
 	if (!dir)
 		return -1;
-	r = asprintf(out, "%s/.%s.%ld.%08x.tmp", dir, base, (long)getpid(),
-		     (unsigned)random());
+	if (getrandom(&nonce, sizeof nonce, GRND_NONBLOCK) != (ssize_t)sizeof nonce)
+		nonce = (uint32_t)(uintptr_t)&nonce ^ (uint32_t)time(NULL);
+	r = asprintf(out, "%s/.%s.%ld.%08x.tmp", dir, base, (long)getpid(), (unsigned)nonce);
 	free(dir);
 	return r < 0 ? -1 : 0;
 }

@@ -1,6 +1,8 @@
 /*
- * registry.c: every format the engine knows, probing by content (STYLE.md
- * #2), and opening an input together with its backing chain.
+ * registry.c: every format the engine knows (the one place that names
+ * them, as libarchive's archive_read_support_format_all.c does), probing
+ * by content (STYLE.md #2), and opening an input together with its backing
+ * chain.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +10,10 @@
 #include <string.h>
 
 #include "engine.h"
+
+extern const struct ovk_format ovk_format_raw;
+extern const struct ovk_format ovk_format_vmdk;
+extern const struct ovk_format ovk_format_qcow2;
 
 static const struct ovk_format *const formats[] = {
 	&ovk_format_qcow2,
@@ -64,33 +70,34 @@ const struct ovk_format *ovk_probe_blob(struct ovk_blob *blob, struct ovk_error 
 
 		if (!formats[i]->open_source)
 			continue;
-		score = formats[i]->probe(head, len, blob->size);
+		score = formats[i]->probe(head, len, ovk_blob_size(blob));
 		if (score > best_score) {
 			best_score = score;
 			best = formats[i];
 		}
 	}
 	if (!best)
-		ovk_error_set(err, EINVAL, "%s: unknown image format", blob->name);
+		ovk_error_set(err, EINVAL, "%s: unknown image format", ovk_blob_name(blob));
 	return best;
 }
 
-/* Open a source on *blobp (owned from here on: freed on failure).  A
- * stream in a format that needs random access (anything but a
- * streamOptimized VMDK or a descriptor) is first copied to a file
- * (ovk_blob_spill), and *blobp becomes the copy. */
-static int open_one(struct ovk_blob **blobp, const char *format, unsigned flags,
+/* Open a source on *blobp (taken over: freed on failure).  A stream in a
+ * format that needs random access (anything but a streamOptimized VMDK or
+ * a descriptor) is first copied to a file (ovk_spill), and *blobp becomes
+ * the copy, which the source then owns. */
+static int open_one(struct ovk_blob **blobp, const char *format, const struct ovk_open_ctx *ctx,
 		    struct ovk_source **out, struct ovk_error *err)
 {
-	struct ovk_blob *blob = *blobp, *copy;
+	struct ovk_blob *blob = *blobp;
 	const struct ovk_format *fmt;
+	struct ovk_blob *copy;
 	const uint8_t *head;
 	char why[64];
 	size_t len;
 	char *name = NULL;
 	int ret = -1;
 
-	if (!(name = strdup(blob->name))) {
+	if (!(name = strdup(ovk_blob_name(blob)))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -102,7 +109,7 @@ static int open_one(struct ovk_blob **blobp, const char *format, unsigned flags,
 		}
 		if (probe_head(blob, &head, &len, err) < 0)
 			goto out;
-		if (fmt->probe(head, len, blob->size) == OVK_PROBE_NO) {
+		if (fmt->probe(head, len, ovk_blob_size(blob)) == OVK_PROBE_NO) {
 			ovk_error_set(err, EINVAL, "%s: not a %s image", name, format);
 			goto out;
 		}
@@ -114,12 +121,12 @@ static int open_one(struct ovk_blob **blobp, const char *format, unsigned flags,
 			goto out;
 		if (!fmt->streamable || !fmt->streamable(head, len)) {
 			snprintf(why, sizeof why, "this %s image needs random access", fmt->name);
-			if (ovk_blob_spill(blob, why, &copy, err) < 0)
+			if (ovk_spill(ctx, blob, why, &copy, err) < 0)
 				goto out;
 			*blobp = blob = copy;
 		}
 	}
-	if (fmt->open_source(blob, flags, out, err) < 0) {
+	if (fmt->open_source(blob, ctx, out, err) < 0) {
 		ovk_error_name(err, name);
 		goto out;
 	}
@@ -131,19 +138,33 @@ out:
 	return ret;
 }
 
-int ovk_chain_open_blob(struct ovk_blob *blob, const char *format, unsigned flags,
-			struct ovk_chain *chain, struct ovk_error *err)
+/* Open the next image of the chain; the chain borrows the blob its source
+ * owns (the copy, for a spilled stream). */
+static int push(struct ovk_chain *chain, struct ovk_blob *blob, const char *format,
+		const struct ovk_open_ctx *ctx, struct ovk_error *err)
+{
+	struct ovk_source *src;
+
+	if (open_one(&blob, format, ctx, &src, err) < 0)
+		return -1;
+	chain->src[chain->depth] = src;
+	chain->blob[chain->depth] = blob;
+	chain->depth++;
+	return 0;
+}
+
+int ovk_chain_open_blob(struct ovk_blob *blob, const char *format,
+			const struct ovk_open_ctx *ctx, struct ovk_chain *chain,
+			struct ovk_error *err)
 {
 	int ret = -1;
 
 	memset(chain, 0, sizeof *chain);
-	chain->blob[0] = blob;
-	if (open_one(&chain->blob[0], format, flags, &chain->src[0], err) < 0)
+	if (push(chain, blob, format, ctx, err) < 0)
 		return -1;
-	chain->top_blob = chain->blob[0];
-	chain->depth = 1;
 	while (chain->src[chain->depth - 1]->backing_name) {
 		struct ovk_source *child = chain->src[chain->depth - 1];
+		const struct ovk_blob *child_blob = chain->blob[chain->depth - 1];
 		struct ovk_blob *pblob = NULL;
 
 		if (chain->depth == OVK_MAX_CHAIN) {
@@ -152,17 +173,12 @@ int ovk_chain_open_blob(struct ovk_blob *blob, const char *format, unsigned flag
 			goto out;
 		}
 		/* A backing name is relative to the image that names it. */
-		if (ovk_blob_open_sibling(chain->blob[chain->depth - 1], child->backing_name,
-					  flags, &pblob, err) < 0) {
-			ovk_error_prefix(err, "backing file of %s",
-					 chain->blob[chain->depth - 1]->name);
+		if (ovk_open_sibling(ctx, child_blob, child->backing_name, &pblob, err) < 0) {
+			ovk_error_prefix(err, "backing file of %s", ovk_blob_name(child_blob));
 			goto out;
 		}
-		chain->blob[chain->depth] = pblob;
-		if (open_one(&chain->blob[chain->depth], child->backing_format, flags,
-			     &chain->src[chain->depth], err) < 0)
+		if (push(chain, pblob, child->backing_format, ctx, err) < 0)
 			goto out;
-		chain->depth++;
 		if (child->ops->check_backing &&
 		    child->ops->check_backing(child, chain->src[chain->depth - 1], err) < 0)
 			goto out;
@@ -172,17 +188,6 @@ out:
 	if (ret < 0)
 		ovk_chain_close(chain);
 	return ret;
-}
-
-int ovk_chain_open(const char *path, const char *format, unsigned flags,
-		   struct ovk_chain *chain, struct ovk_error *err)
-{
-	struct ovk_blob *blob;
-
-	memset(chain, 0, sizeof *chain);
-	if (ovk_blob_open_file(path, &blob, err) < 0)
-		return -1;
-	return ovk_chain_open_blob(blob, format, flags, chain, err);
 }
 
 void ovk_chain_close(struct ovk_chain *chain)

@@ -13,14 +13,14 @@
 #include "engine/engine.h"
 #include "ova/package.h"
 
-static const struct ovk_appliance_opts no_aopts;
-
-static struct ovk_package_opts package_opts(const struct ovk_appliance_opts *a, unsigned flags)
+static struct ovk_package_opts package_opts(const struct ovk_appliance_opts *a,
+					    const struct ovk_convert_opts *c)
 {
 	struct ovk_package_opts p = {
-		.open_flags = flags,
+		.open_flags = c->open_flags,
 		.no_verify = a->no_verify,
 		.require_signature = a->require_signature,
+		.cancel = c->cancel,
 		.note = a->note,
 		.note_opaque = a->note_opaque,
 	};
@@ -110,18 +110,23 @@ static int replace_staged(char **names, char **staged, size_t n, struct ovk_erro
 }
 
 int ovk_appliance_convert(const char *input, const char *outdir,
-			  const struct ovk_convert_opts *copts,
-			  const struct ovk_appliance_opts *aopts, struct ovk_error *err)
+			  const struct ovk_convert_opts *convert_opts,
+			  const struct ovk_appliance_opts *appliance_opts, struct ovk_error *err)
 {
+	struct ovk_convert_opts co;
+	struct ovk_appliance_opts ao;
+	const struct ovk_convert_opts *copts = &co;
+	const struct ovk_appliance_opts *aopts = &ao;
 	struct ovk_package_opts popts;
 	struct ovk_package *pkg = NULL;
 	char **names = NULL, **staged = NULL;
 	size_t done = 0;
 	int ret = -1;
 
-	if (!aopts)
-		aopts = &no_aopts;
-	popts = package_opts(aopts, copts->open_flags);
+	if (ovk_opts_load(&co, sizeof co, convert_opts, "ovk_convert_opts", err) < 0 ||
+	    ovk_opts_load(&ao, sizeof ao, appliance_opts, "ovk_appliance_opts", err) < 0)
+		return -1;
+	popts = package_opts(aopts, copts);
 	/* The input's faults first: a directory without an .ovf is named as
 	 * such, whatever the output. */
 	if (ovk_package_open(input, &popts, &pkg, err) < 0 || check_outdir(outdir, err) < 0)

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "core/info.h"
+#include "engine/engine.h"
 #include "ova/package.h"
 
 static const char *kind_name(enum ovk_appliance_kind k)
@@ -127,21 +128,21 @@ static void describe_system(struct ovk_info *info, const struct ovk_ovf_envelope
 }
 
 int ovk_appliance_info(const char *input, unsigned open_flags,
-		       const struct ovk_appliance_opts *aopts, struct ovk_info **out,
+		       const struct ovk_appliance_opts *appliance_opts, struct ovk_info **out,
 		       struct ovk_error *err)
 {
-	static const struct ovk_appliance_opts none;
 	struct ovk_package_opts popts = { .open_flags = open_flags, .describe_only = 1 };
+	struct ovk_appliance_opts ao;
 	struct ovk_package *pkg = NULL;
 	struct ovk_info *info = NULL;
 	int ret = -1;
 
-	if (!aopts)
-		aopts = &none;
-	popts.no_verify = aopts->no_verify;
-	popts.require_signature = aopts->require_signature;
-	popts.note = aopts->note;
-	popts.note_opaque = aopts->note_opaque;
+	if (ovk_opts_load(&ao, sizeof ao, appliance_opts, "ovk_appliance_opts", err) < 0)
+		return -1;
+	popts.no_verify = ao.no_verify;
+	popts.require_signature = ao.require_signature;
+	popts.note = ao.note;
+	popts.note_opaque = ao.note_opaque;
 	if (ovk_package_open(input, &popts, &pkg, err) < 0)
 		return -1;
 	if (!(info = ovk_info_new())) {

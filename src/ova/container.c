@@ -1,10 +1,12 @@
 /*
  * container.c: opening an appliance (.ova, .ovf, or a directory), its
- * metadata members, and member blobs with their resolvers.
+ * metadata members, member blobs, and the resolver through which the
+ * engine opens the members an image names.
  *
  * The three shapes share one entry point, ovk_appliance_open_member(), so
  * that everything above (chunked Files, gzip, the plan, VMDK siblings) is
- * written once:
+ * written once, and once a verifier is set every member it opens is
+ * wrapped by it (verify.h):
  *   OVA         index lookup, then a window of the mapping;
  *   OVA_STREAM  skip forward to the member, then a stream blob reading
  *               libarchive's data; metadata members met on the way are kept;
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +68,6 @@ void ovk_appliance_free(struct ovk_appliance *app)
 	meta_clear(&app->ovf);
 	meta_clear(&app->mf);
 	meta_clear(&app->cert);
-	ovk_member_checks_free(app->checks);
 	ovk_tar_stream_free(app->ts);
 	if (app->fd >= 0)
 		close(app->fd);
@@ -82,72 +84,21 @@ void ovk_appliance_free(struct ovk_appliance *app)
 
 /* ------------------------------------------------------------ resolver */
 
-/* Siblings of a member are members named relative to its directory. */
-struct member_resolver {
-	struct ovk_resolver base;
-	int refs;
-	struct ovk_appliance *app;
-	char *prefix;                  /* "" or "sub/" */
-};
-
-static int resolver_open(struct ovk_resolver *r, const char *name, unsigned flags,
+/* Siblings of a member are members: locations are member names (or, for a
+ * directory appliance with unsafe paths, any path).  Only a directory
+ * appliance may reach out, and only when asked. */
+static int resolver_open(const struct ovk_resolver *r, const char *location, unsigned flags,
 			 struct ovk_blob **out, struct ovk_error *err)
 {
-	struct member_resolver *m = (struct member_resolver *)r;
-	char *full = NULL;
-	int ret = -1;
+	struct ovk_appliance *app = (struct ovk_appliance *)((const char *)r -
+							     offsetof(struct ovk_appliance, resolver));
 
-	/* Only a directory appliance may reach out, and only when asked. */
-	if (!ovk_path_is_contained(name) &&
-	    (m->app->kind != OVK_APPLIANCE_OVF || !(flags & OVK_OPEN_UNSAFE_PATHS))) {
-		ovk_error_set(err, EPERM, "%s: '%s' is absolute or leaves the package",
-			      m->app->path, name);
-		goto out;
-	}
-	if (asprintf(&full, "%s%s", name[0] == '/' ? "" : m->prefix, name) < 0) {
-		full = NULL;
-		ovk_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	ret = ovk_appliance_open_member(m->app, full, flags, out, err);
-out:
-	free(full);
-	return ret;
+	return ovk_appliance_open_member(app, location, flags, out, err);
 }
 
-static void resolver_ref(struct ovk_resolver *r)
+const struct ovk_resolver *ovk_appliance_resolver(struct ovk_appliance *app)
 {
-	((struct member_resolver *)r)->refs++;
-}
-
-static void resolver_unref(struct ovk_resolver *r)
-{
-	struct member_resolver *m = (struct member_resolver *)r;
-
-	if (--m->refs > 0)
-		return;
-	ovk_appliance_free(m->app);
-	free(m->prefix);
-	free(m);
-}
-
-/* A resolver for the siblings of member `name`, with one reference. */
-static struct ovk_resolver *resolver_new(struct ovk_appliance *app, const char *name)
-{
-	struct member_resolver *m = calloc(1, sizeof *m);
-	const char *base = base_name(name);
-
-	if (!m || !(m->prefix = strndup(name, (size_t)(base - name)))) {
-		free(m);
-		return NULL;
-	}
-	m->refs = 1;
-	m->app = app;
-	ovk_appliance_ref(app);
-	m->base.open = resolver_open;
-	m->base.ref = resolver_ref;
-	m->base.unref = resolver_unref;
-	return &m->base;
+	return &app->resolver;
 }
 
 /* ------------------------------------------------------------ streams */
@@ -175,8 +126,6 @@ static ssize_t member_stream_read(void *opaque, void *buf, size_t len, struct ov
 	n = ovk_tar_stream_read(app->ts, buf, len, err);
 	if (n > 0)
 		ms->consumed += (uint64_t)n;
-	if (n > 0 && ovk_member_check_feed(app, ms->generation, buf, (size_t)n, err) < 0)
-		return -1;
 	return n;
 }
 
@@ -277,7 +226,7 @@ static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
 {
 	/* A member being verified is read to its end first: moving on would
 	 * skip its rest unhashed. */
-	if (ovk_appliance_settle(app, err) < 0)
+	if (app->verify && app->cur_state == MEMBER_OPEN && ovk_verify_drain(app->verify, err) < 0)
 		return -1;
 	for (;;) {
 		const char *name;
@@ -315,7 +264,6 @@ static int stream_open_member(struct ovk_appliance *app, const char *name,
 			      struct ovk_blob **out, struct ovk_error *err)
 {
 	struct member_stream *ms;
-	struct ovk_resolver *res = NULL;
 	char *bname = NULL;
 	int ret = -1;
 
@@ -332,8 +280,7 @@ static int stream_open_member(struct ovk_appliance *app, const char *name,
 			goto out;
 	}
 	ms = calloc(1, sizeof *ms);
-	res = resolver_new(app, name);
-	if (!ms || !res || asprintf(&bname, "%s:%s", app->path, name) < 0) {
+	if (!ms || asprintf(&bname, "%s:%s", app->path, name) < 0) {
 		bname = NULL;
 		free(ms);
 		ovk_error_set(err, ENOMEM, "out of memory");
@@ -343,16 +290,14 @@ static int stream_open_member(struct ovk_appliance *app, const char *name,
 	ms->generation = app->generation;
 	ms->size = app->cur_size;
 	ovk_appliance_ref(app);
-	if (ovk_blob_stream(bname, app->cur_size, member_stream_read, ms, member_stream_close,
-			    res, out, err) != 0) {
+	if (ovk_blob_stream(bname, name, app->cur_size, member_stream_read, ms,
+			    member_stream_close, out, err) != 0) {
 		member_stream_close(ms);
 		goto out;
 	}
 	app->cur_state = MEMBER_OPEN;
 	ret = 0;
 out:
-	if (res)
-		res->unref(res);
 	free(bname);
 	return ret;
 }
@@ -372,7 +317,6 @@ static int ova_open_member(struct ovk_appliance *app, const char *name, struct o
 			   struct ovk_error *err)
 {
 	const struct ovk_tar_member *m = find_member(app, name);
-	struct ovk_resolver *res = NULL;
 	char *bname = NULL;
 	int ret = -1;
 
@@ -385,16 +329,13 @@ static int ova_open_member(struct ovk_appliance *app, const char *name, struct o
 			      app->path, name);
 		goto out;
 	}
-	res = resolver_new(app, name);
-	if (!res || asprintf(&bname, "%s:%s", app->path, name) < 0) {
+	if (asprintf(&bname, "%s:%s", app->path, name) < 0) {
 		bname = NULL;
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	ret = ovk_blob_window(app->file, m->offset, m->size, bname, res, out, err);
+	ret = ovk_blob_window(app->file, m->offset, m->size, bname, name, out, err);
 out:
-	if (res)
-		res->unref(res);
 	free(bname);
 	return ret;
 }
@@ -404,9 +345,8 @@ static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned
 			   struct ovk_blob **out, struct ovk_error *err)
 {
 	char *path = NULL, *real = NULL, *realdir = NULL;
-	struct ovk_resolver *res;
 	size_t dl;
-	int ret = -1;
+	int fd = -1, ret = -1;
 
 	/* Absolute only with OVK_OPEN_UNSAFE_PATHS (ovk_appliance_open_member). */
 	if (name[0] == '/' ? !(path = strdup(name)) : asprintf(&path, "%s/%s", app->dir, name) < 0) {
@@ -431,22 +371,19 @@ static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned
 			goto out;
 		}
 	}
-	if (ovk_blob_open_file(path, out, err) < 0)
-		goto out;
-	/* Its siblings (extents, backing files) are members too, checked the
-	 * same way, not plain files beside it: a symlinked extent must not
-	 * read a host file into the guest disk, and with the paths unsafe,
-	 * what it reads must still be in the manifest. */
-	if (!(res = resolver_new(app, name))) {
-		ovk_blob_free(*out);
-		*out = NULL;
-		ovk_error_set(err, ENOMEM, "out of memory");
+	/* Named by the path for messages, located by the member name: its
+	 * siblings (extents, backing files) are members too, checked the same
+	 * way, not plain files beside it.  A symlinked extent must not read a
+	 * host file into the guest disk, and with the paths unsafe, what it
+	 * reads must still be in the manifest. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		ovk_error_sys(err, errno, "%s", path);
 		goto out;
 	}
-	(*out)->resolver->unref((*out)->resolver);
-	(*out)->resolver = res;
-	ret = 0;
+	ret = ovk_blob_open_fd(fd, path, name, out, err);
 out:
+	if (fd >= 0)
+		close(fd);
 	free(path);
 	free(real);
 	free(realdir);
@@ -476,32 +413,23 @@ static int open_member(struct ovk_appliance *app, const char *name, unsigned fla
 	return ovk_error_set(err, EINVAL, "bad appliance");
 }
 
-/* Verify the member just opened as *b, when checks are armed; on failure
- * *b is freed. */
-static int check_opened(struct ovk_appliance *app, const char *name, struct ovk_blob **b,
-			struct ovk_error *err)
-{
-	int r;
-
-	if (!app->checks)
-		return 0;
-	if (app->kind == OVK_APPLIANCE_OVA_STREAM)
-		r = ovk_member_check_start(app, name, app->cur_size, app->generation, err);
-	else
-		r = ovk_member_check_blob(app, name, *b, err);
-	if (r == 0)
-		return 0;
-	ovk_blob_free(*b);
-	*b = NULL;
-	return -1;
-}
-
 int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
 			      struct ovk_blob **out, struct ovk_error *err)
 {
-	if (open_member(app, name, flags, out, err) < 0)
+	struct ovk_blob *b;
+
+	if (open_member(app, name, flags, &b, err) < 0)
 		return -1;
-	return check_opened(app, name, out, err);
+	if (!app->verify) {
+		*out = b;
+		return 0;
+	}
+	return ovk_verify_wrap(app->verify, name, b, out, err);
+}
+
+void ovk_appliance_set_verify(struct ovk_appliance *app, struct ovk_verify *v)
+{
+	app->verify = v;
 }
 
 int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
@@ -514,23 +442,20 @@ int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file
 		if (ovk_appliance_open_chunked(app, file, flags, &b, err) != 0)
 			return -1;
 	} else {
-		if (open_member(app, file->href, flags, &b, err) != 0)
+		if (ovk_appliance_open_member(app, file->href, flags, &b, err) != 0)
 			return -1;
-		if (file->has_size && b->size != UINT64_MAX && b->size != file->size) {
+		if (file->has_size && ovk_blob_size(b) != UINT64_MAX &&
+		    ovk_blob_size(b) != file->size) {
 			ovk_error_set(err, EIO, "%s: File '%s' has %llu bytes, but the OVF says "
 				      "ovf:size=%llu (truncated or altered?)", app->path,
-				      file->href, (unsigned long long)b->size,
+				      file->href, (unsigned long long)ovk_blob_size(b),
 				      (unsigned long long)file->size);
 			ovk_blob_free(b);
 			return -1;
 		}
-		/* A plain File's member is the engine's to hash (container.h);
-		 * the stored bytes of a compressed one are checked here. */
-		if (file->compression && check_opened(app, file->href, &b, err) < 0)
-			return -1;
 	}
 	if (file->compression)
-		return ovk_ova_gunzip(b, b->name, out, err);
+		return ovk_ova_gunzip(b, out, err);
 	*out = b;
 	return 0;
 }
@@ -547,7 +472,7 @@ static int copy_meta(struct ovk_appliance *app, const struct ovk_tar_member *m,
 	slot->buf = malloc(m->size ? m->size : 1);
 	if (!slot->name || !slot->buf)
 		return ovk_error_set(err, ENOMEM, "out of memory");
-	memcpy(slot->buf, app->file->data + m->offset, m->size);
+	memcpy(slot->buf, ovk_blob_data(app->file) + m->offset, m->size);
 	slot->len = m->size;
 	return 0;
 }
@@ -589,15 +514,19 @@ static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
 	if (!(app->flags & OVK_OPEN_STREAM)) {
 		if (ovk_blob_open_file(app->path, &app->file, err) != 0)
 			return -1;
-		if (ovk_tar_index(app->file->data, app->file->size, app->path, &app->members,
-				  &app->n_members, &compressed, err) != 0 && !compressed)
+		if (ovk_blob_data(app->file) == NULL)
+			return ovk_error_set(err, EFBIG, "%s: too large to map; read it as a "
+					     "stream", app->path);
+		if (ovk_tar_index(ovk_blob_data(app->file), ovk_blob_size(app->file), app->path,
+				  &app->members, &app->n_members, &compressed, err) != 0 &&
+		    !compressed)
 			return -1;
 		if (!compressed) {
 			app->kind = OVK_APPLIANCE_OVA;
 			return ova_pick_meta(app, err);
 		}
-		if (ovk_tar_stream_open_memory(app->file->data, app->file->size, app->path,
-					       &app->ts, err) != 0)
+		if (ovk_tar_stream_open_memory(ovk_blob_data(app->file), ovk_blob_size(app->file),
+					       app->path, &app->ts, err) != 0)
 			return -1;
 	} else {
 		app->fd = open(app->path, O_RDONLY | O_CLOEXEC);
@@ -625,19 +554,19 @@ static int read_small_file(const char *path, struct meta *m, struct ovk_error *e
 
 	if (ovk_blob_open_file(path, &b, err) != 0)
 		goto out;
-	if (b->size > OVK_APPLIANCE_MAX_META) {
+	if (ovk_blob_size(b) > OVK_APPLIANCE_MAX_META) {
 		ovk_error_set(err, EFBIG, "%s: %llu bytes; too large for metadata", path,
-			      (unsigned long long)b->size);
+			      (unsigned long long)ovk_blob_size(b));
 		goto out;
 	}
 	m->name = strdup(base_name(path));
-	m->buf = malloc(b->size ? b->size : 1);
+	m->buf = malloc(ovk_blob_size(b) ? ovk_blob_size(b) : 1);
 	if (!m->name || !m->buf) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	memcpy(m->buf, b->data, b->size);
-	m->len = b->size;
+	memcpy(m->buf, ovk_blob_data(b), ovk_blob_size(b));
+	m->len = ovk_blob_size(b);
 	ret = 0;
 out:
 	ovk_blob_free(b);
@@ -813,6 +742,7 @@ int ovk_appliance_open(const char *path, unsigned flags, struct ovk_appliance **
 	app->refs = 1;
 	app->fd = -1;
 	app->flags = flags;
+	app->resolver.open = resolver_open;
 	if (stat(path, &st) != 0) {
 		ovk_error_sys(err, errno, "%s", path);
 		goto out;

@@ -20,13 +20,14 @@
  * href.000000001, ...; a File with compression="gzip" is inflated on the
  * fly (a stream blob).
  *
- * Blobs opened here carry a resolver, so a VMDK descriptor member can open
- * its extent members by name (ovk_blob_open_sibling) without knowing about
+ * Blobs opened here are located by their member names, and the
+ * appliance's resolver opens members by name, so a VMDK descriptor member
+ * can open its extent members (core/open.h) without knowing about
  * containers.
  *
  * Ownership and threads: ovk_appliance_free() drops the caller's reference;
- * blobs and resolvers opened from the appliance hold their own, so they
- * may outlive it.  An appliance and its blobs are used from one thread at a
+ * blobs opened from the appliance hold their own, so they may outlive it
+ * (its resolver may not).  An appliance and its blobs are used from one thread at a
  * time (mapped blobs' data may be read by many threads, as in blob.h).  In
  * a streamed appliance only one member blob is live: opening the next one
  * ends the previous (its reads then fail).
@@ -39,6 +40,7 @@
 
 #include "core/blob.h"
 #include "core/error.h"
+#include "core/open.h"
 #include "ova/ovf.h"
 
 /* Metadata members (.ovf, .mf, .cert) are read whole into memory; none is
@@ -95,69 +97,40 @@ int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_env
  * ovk_appliance_drain(): whether it is there at all). */
 int ovk_appliance_has_member(struct ovk_appliance *app, const char *name);
 
-/* The stored bytes of one member or file beside the OVF, by name.  Once
- * member checks are armed (below), the member is verified too. */
+/* The stored bytes of one member or file beside the OVF, by name.  With a
+ * verifier set (below), the blob is its wrapper. */
 int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
 			      struct ovk_blob **out, struct ovk_error *err);
 
-/* The content of an OVF File: chunks joined, gzip inflated.  The member of
- * a plain File (neither chunked nor compressed) is the blob itself and is
- * NOT checked here: its digest is the engine's to take, in the
- * conversion's pass (ovk_convert_opts.hash_algs); every other member it
- * reads (chunks, the compressed bytes, a descriptor's extents) is. */
+/* The content of an OVF File: chunks joined, gzip inflated; every member
+ * it reads goes through ovk_appliance_open_member(). */
 int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
 			    unsigned flags, struct ovk_blob **out, struct ovk_error *err);
 
-/* ------------------------------------------------------------ member checks */
+/* Members by name, for the engine's open context (the files an image
+ * names).  Valid while the appliance is. */
+const struct ovk_resolver *ovk_appliance_resolver(struct ovk_appliance *app);
 
-struct ovk_manifest;
+/* ------------------------------------------------------------ verification */
 
-/* Algorithms one member is hashed with at most (a manifest lists a few). */
-#define OVK_MEMBER_CHECK_ALGS 4
+struct ovk_verify;
 
-/* Arm member checks (member_check.c): from now on every member opened
- * through ovk_appliance_open_member() must be listed in `mf` and match
- * every digest it lists: a mapped member is hashed whole at its open, a
- * streamed one as it is read, compared at its last byte (the read fails on
- * a mismatch).  With mf NULL (a manifest that may follow the disks), the
- * `collect` digests (ended by OVK_HASH_NONE) are kept for
- * ovk_appliance_verify_collected().  `mf` must outlive the appliance's
- * use. */
-int ovk_appliance_check_members(struct ovk_appliance *app, const struct ovk_manifest *mf,
-				const enum ovk_hash_alg *collect, struct ovk_error *err);
-
-/* Before a conversion is committed: the streamed member being hashed is
- * read to its end (what the formats left unread still counts) and
- * compared.  -1 on a mismatch; 0 when nothing is pending or not armed. */
-int ovk_appliance_settle(struct ovk_appliance *app, struct ovk_error *err);
-
-/* After a late manifest came: every collected digest against it.  A member
- * it does not list, or lists with none of the collected algorithms, is an
- * error. */
-int ovk_appliance_verify_collected(const struct ovk_appliance *app,
-				   const struct ovk_manifest *mf, struct ovk_error *err);
+/* From now on every member opened through ovk_appliance_open_member() is
+ * wrapped by `v` (ova/verify.h), and a stream drains it before moving
+ * past it.  Borrowed: v must outlive the appliance's use (NULL disarms). */
+void ovk_appliance_set_verify(struct ovk_appliance *app, struct ovk_verify *v);
 
 /* The name of chunk `i` of `href` ("disk.vmdk.000000003"); malloc'ed. */
 char *ovk_appliance_chunk_name(const char *href, uint64_t i);
 
 /* ------------------------------------------------------------ plan */
 
-/* One disk to convert, with what the manifest expects of its bytes. */
+/* One disk to convert. */
 struct ovk_ova_job {
 	const struct ovk_ovf_system *system;   /* the first system that attaches it */
 	const struct ovk_ovf_drive *drive;     /* its drive there, or NULL */
 	const struct ovk_ovf_disk *disk;
 	const struct ovk_ovf_file *file;       /* NULL: a blank disk of disk->capacity */
-	/* Expected digests of the blob's bytes, strongest first, ended by
-	 * OVK_HASH_NONE; pass the algs to ovk_convert_opts.hash_algs and
-	 * compare with ovk_manifest_verify(). */
-	enum ovk_hash_alg algs[5];
-	const uint8_t *digests[4];             /* into the manifest */
-	/* Why there are no digests although the manifest exists: the File is
-	 * chunked or compressed (its digests cover other bytes, the members
-	 * the container checks once ovk_appliance_check_members() is armed),
-	 * or the manifest does not list it. */
-	const char *no_digest_reason;
 };
 
 struct ovk_ova_plan {
@@ -165,13 +138,11 @@ struct ovk_ova_plan {
 	size_t n_jobs;
 };
 
-struct ovk_manifest;
-
 /* The disks to convert, in the order their bytes come in the container
- * (so a streamed OVA is read once).  `mf` may be NULL.  Open each job's
- * blob with ovk_appliance_open_file(app, job->file, ...). */
+ * (so a streamed OVA is read once).  Open each job's blob with
+ * ovk_appliance_open_file(app, job->file, ...). */
 int ovk_ova_plan(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
-		 const struct ovk_manifest *mf, struct ovk_ova_plan **out, struct ovk_error *err);
+		 struct ovk_ova_plan **out, struct ovk_error *err);
 void ovk_ova_plan_free(struct ovk_ova_plan *plan);
 
 #endif

@@ -6,7 +6,7 @@
  *            streamed OVA still reads each once, in order.  The count comes
  *            from ovf:size when given, else chunks are read until the next
  *            one is missing.
- *   gzip     (ovf:compression="gzip")  inflated with zlib as a stream;
+ *   gzip     (ovf:compression="gzip")  inflated as a stream (core/codec.h);
  *            concatenated gzip members are inflated in turn, as gunzip does.
  * Both produce stream blobs (blob.h): the formats read them forward.  The
  * OVF spec applies compression first and chunking second, so a File that
@@ -18,7 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
+
+#include "core/codec.h"
 
 /* Input buffer for inflate: big enough to keep zlib's calls few. */
 #define GZ_IN_BUF ((size_t)256 << 10)
@@ -75,10 +76,10 @@ static int chunked_next(struct chunked *c, struct ovk_error *err)
 			return 0;
 		return -1;
 	}
-	if (c->cur->size != UINT64_MAX && c->cur->size > c->chunk_size)
+	if (ovk_blob_size(c->cur) != UINT64_MAX && ovk_blob_size(c->cur) > c->chunk_size)
 		return ovk_error_set(err, EINVAL, "%s: chunk %llu has %llu bytes, more than "
 				     "ovf:chunkSize %llu", c->href, (unsigned long long)c->next,
-				     (unsigned long long)c->cur->size,
+				     (unsigned long long)ovk_blob_size(c->cur),
 				     (unsigned long long)c->chunk_size);
 	c->next++;
 	return 1;
@@ -149,7 +150,8 @@ int ovk_appliance_open_chunked(struct ovk_appliance *app, const struct ovk_ovf_f
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (ovk_blob_stream(name, c->expect, chunked_read, c, chunked_close, NULL, out, err) != 0)
+	if (ovk_blob_stream(name, file->href, c->expect, chunked_read, c, chunked_close, out,
+			    err) != 0)
 		goto out;
 	c = NULL;
 	ret = 0;
@@ -164,91 +166,86 @@ out:
 
 struct gunzip {
 	struct ovk_blob *base;
-	z_stream z;
-	int z_ready;
+	struct ovk_gunzip *z;
 	int ended;              /* the last gzip member ended with no input left */
 	uint8_t *in;
+	const uint8_t *next_in;
+	size_t avail_in;
 };
 
 static void gunzip_close(void *opaque)
 {
 	struct gunzip *g = opaque;
 
-	if (g->z_ready)
-		inflateEnd(&g->z);
+	ovk_gunzip_free(g->z);
 	ovk_blob_free(g->base);
 	free(g->in);
 	free(g);
 }
 
+/* More input: 1, or 0 at the end of the base, -1 on error. */
 static int gunzip_fill(struct gunzip *g, struct ovk_error *err)
 {
 	ssize_t n = ovk_blob_read(g->base, g->in, GZ_IN_BUF, err);
 
 	if (n < 0)
 		return -1;
-	g->z.next_in = g->in;
-	g->z.avail_in = (uInt)n;
+	g->next_in = g->in;
+	g->avail_in = (size_t)n;
 	return n > 0;
 }
 
 static ssize_t gunzip_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
 {
 	struct gunzip *g = opaque;
+	uint8_t *out = buf;
+	size_t room = len;
 	int r;
 
-	if (g->ended || len == 0)
-		return 0;
-	g->z.next_out = buf;
-	g->z.avail_out = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
-	while (g->z.avail_out == (uInt)(len > UINT32_MAX ? UINT32_MAX : len)) {
-		if (g->z.avail_in == 0) {
+	while (!g->ended && room == len) {
+		if (g->avail_in == 0) {
 			r = gunzip_fill(g, err);
 			if (r < 0)
 				return -1;
 			if (r == 0)
 				return ovk_error_set(err, EIO, "%s: gzip data ends early",
-						     g->base->name);
+						     ovk_blob_name(g->base));
 		}
-		r = inflate(&g->z, Z_NO_FLUSH);
-		if (r == Z_STREAM_END) {
+		r = ovk_gunzip_step(g->z, &g->next_in, &g->avail_in, &out, &room, err);
+		if (r < 0)
+			return ovk_error_prefix(err, "%s", ovk_blob_name(g->base));
+		if (r == 1) {
 			/* Another gzip member may follow. */
-			if (g->z.avail_in == 0 && gunzip_fill(g, err) <= 0) {
+			if (g->avail_in == 0 && (r = gunzip_fill(g, err)) <= 0) {
+				if (r < 0)
+					return -1;
 				g->ended = 1;
 				break;
 			}
-			inflateReset(&g->z);
-			continue;
+			ovk_gunzip_reset(g->z);
 		}
-		if (r != Z_OK && r != Z_BUF_ERROR)
-			return ovk_error_set(err, EIO, "%s: gzip: %s", g->base->name,
-					     g->z.msg ? g->z.msg : "corrupt data");
 	}
-	return (ssize_t)((uint8_t *)g->z.next_out - (uint8_t *)buf);
+	return (ssize_t)(len - room);
 }
 
-int ovk_ova_gunzip(struct ovk_blob *base, const char *name, struct ovk_blob **out,
-		   struct ovk_error *err)
+int ovk_ova_gunzip(struct ovk_blob *base, struct ovk_blob **out, struct ovk_error *err)
 {
 	struct gunzip *g = calloc(1, sizeof *g);
 	char *bname = NULL;
 	int ret = -1;
 
-	if (!g || !(g->in = malloc(GZ_IN_BUF)) || asprintf(&bname, "%s (gunzip)", name) < 0) {
+	if (!g || !(g->in = malloc(GZ_IN_BUF)) ||
+	    asprintf(&bname, "%s (gunzip)", ovk_blob_name(base)) < 0) {
 		bname = NULL;
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	g->base = base;
 	base = NULL;
-	/* 16 + MAX_WBITS: a gzip wrapper, not zlib or raw deflate. */
-	if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
-		ovk_error_set(err, ENOMEM, "%s: cannot start inflate", name);
+	if (ovk_gunzip_new(&g->z, err) < 0)
 		goto out;
-	}
-	g->z_ready = 1;
-	if (ovk_blob_stream(bname, UINT64_MAX, gunzip_read, g, gunzip_close, g->base->resolver,
-			    out, err) != 0)
+	if (ovk_blob_stream(bname, ovk_blob_location(g->base), UINT64_MAX, gunzip_read, g,
+			    gunzip_close, out, err) != 0)
 		goto out;
 	g = NULL;
 	ret = 0;

@@ -1,14 +1,14 @@
 /*
  * container_priv.h: shared by container.c (opening appliances, members,
- * resolvers), container_io.c (chunked and gzip'ed Files as streams),
- * member_check.c (members' digests) and plan.c.  Not for use outside
- * those.
+ * the resolver), container_io.c (chunked and gzip'ed Files as streams)
+ * and plan.c.  Not for use outside those.
  */
 #ifndef OVK_OVA_CONTAINER_PRIV_H
 #define OVK_OVA_CONTAINER_PRIV_H
 
 #include "container.h"
 #include "tar.h"
+#include "verify.h"
 
 struct meta {
 	char *name;
@@ -23,6 +23,7 @@ enum stream_state {
 };
 
 struct ovk_appliance {
+	struct ovk_resolver resolver;  /* members by name, for the engine */
 	int refs;
 	enum ovk_appliance_kind kind;
 	unsigned flags;
@@ -46,8 +47,8 @@ struct ovk_appliance {
 	char **seen;                   /* every member name passed, in order */
 	size_t n_seen, seen_cap;
 
-	/* ovk_appliance_check_members(): NULL until armed */
-	struct ovk_member_checks *checks;
+	/* ovk_appliance_set_verify(): NULL until armed; borrowed */
+	struct ovk_verify *verify;
 };
 
 void ovk_appliance_ref(struct ovk_appliance *app);
@@ -56,18 +57,6 @@ void ovk_appliance_ref(struct ovk_appliance *app);
 int ovk_appliance_open_chunked(struct ovk_appliance *app, const struct ovk_ovf_file *file,
 			       unsigned flags, struct ovk_blob **out, struct ovk_error *err);
 /* Inflate `base` (owned by the new blob, even on failure). */
-int ovk_ova_gunzip(struct ovk_blob *base, const char *name, struct ovk_blob **out,
-		   struct ovk_error *err);
-
-/* member_check.c: a mapped member hashed whole and compared at its open;
- * a streamed member hashed as read (start at its open, feed each read),
- * compared at its last byte. */
-int ovk_member_check_blob(struct ovk_appliance *app, const char *name, struct ovk_blob *b,
-			  struct ovk_error *err);
-int ovk_member_check_start(struct ovk_appliance *app, const char *name, uint64_t size,
-			   uint64_t generation, struct ovk_error *err);
-int ovk_member_check_feed(struct ovk_appliance *app, uint64_t generation, const void *buf,
-			  size_t len, struct ovk_error *err);
-void ovk_member_checks_free(struct ovk_member_checks *c);
+int ovk_ova_gunzip(struct ovk_blob *base, struct ovk_blob **out, struct ovk_error *err);
 
 #endif

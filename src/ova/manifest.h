@@ -8,10 +8,10 @@
  * SHA512); any other is an error, since a check we cannot make must not
  * pass for one we made.
  *
- * The digests themselves are computed elsewhere: the engine hashes each
- * disk as stored, in the pass that converts it (ovk_convert_opts.hash_algs),
- * and ovk_manifest_verify() compares.  Small members (the .ovf) are hashed
- * with ovk_manifest_verify_buffer().
+ * The digests of the members a disk reads are computed by the verifier
+ * (verify.h), in the pass that converts it, and ovk_manifest_verify()
+ * compares.  Small members (the .ovf) are hashed with
+ * ovk_manifest_verify_buffer().
  *
  * A .cert file holds `ALG(name.mf)= hex` (a signature of the manifest's
  * bytes) followed by a PEM X.509 certificate; ovk_cert_verify() checks the

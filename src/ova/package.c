@@ -1,18 +1,18 @@
 /*
  * package.c: open, parse, verify and plan an appliance; convert its disks
- * with their digests checked in the same pass (see package.h).
+ * with every member they read checked in the same pass (see package.h).
  *
- * Who checks which bytes against the manifest:
- *   - a plain File's member (the usual disk): the engine, in the pass that
- *     converts it (hash_algs, then hash_check before the commit);
- *   - every other member a disk reads (chunks, a compressed File's stored
- *     bytes, a descriptor's extents): the container, as it is opened or
- *     read (member_check.c), armed here once the manifest is known.  For a
- *     chunked or compressed File the engine still takes a digest (SHA-1, of
- *     the joined or inflated bytes, not compared): that is what makes it
- *     read the stream to its end, and so every member to its end, before
- *     hash_check runs; hash_check then settles the member last read.
- * A manifest that is there must list every file a disk reads.
+ * What is checked where:
+ *   - the descriptor against the manifest, and the manifest against the
+ *     .cert, here, as the package opens (or, for a manifest that follows
+ *     the disks in a stream, in ovk_package_finish);
+ *   - every member a disk reads (its File, chunks, a compressed File's
+ *     stored bytes, a descriptor's extents and parents): by the verifier
+ *     armed on the container here (ova/verify.h), which the container
+ *     wraps around each member it opens and the engine settles before it
+ *     commits each output;
+ *   - that the manifest lists every member of the package it names, and
+ *     every File a disk reads, here.
  */
 #include "package.h"
 
@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "engine/engine.h"
 
 static void note(const struct ovk_package_opts *o, int warning, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -143,18 +141,6 @@ static int verify(struct ovk_package *pkg, const struct ovk_package_opts *o,
 	return 0;
 }
 
-static int start_pending(struct ovk_package *pkg, struct ovk_error *err)
-{
-	size_t n = pkg->plan->n_jobs;
-
-	if (n && (!(pkg->pending = calloc(n, sizeof(*pkg->pending))) ||
-		  !(pkg->pending_done = calloc(n, sizeof(*pkg->pending_done)))))
-		return ovk_error_set(err, ENOMEM, "out of memory");
-	note(&pkg->opts, 0, "no manifest ahead of the disks: they are hashed as they "
-	     "convert and verified against a manifest at the end of the stream");
-	return 0;
-}
-
 /* The first member of a File: the href, or its chunk 0. */
 static int listed(const struct ovk_manifest *mf, const struct ovk_ova_job *job,
 		  struct ovk_error *err)
@@ -177,19 +163,25 @@ out:
 }
 
 /* With a manifest: every disk's File must be in it (the rest of its
- * members are refused as they are opened), and the container checks the
- * members the engine does not hash.  With one pending: it collects their
+ * members are refused as they are opened), and the verifier compares each
+ * member as the disks convert.  With one pending: it collects their
  * digests for ovk_package_finish. */
-static int arm_checks(struct ovk_package *pkg, struct ovk_error *err)
+static int arm_checks(struct ovk_package *pkg, const struct ovk_package_opts *o,
+		      struct ovk_error *err)
 {
-	if (pkg->mf) {
-		for (size_t i = 0; i < pkg->plan->n_jobs; i++)
-			if (pkg->plan->jobs[i].file && listed(pkg->mf, &pkg->plan->jobs[i], err) < 0)
-				return -1;
-		return ovk_appliance_check_members(pkg->app, pkg->mf, NULL, err);
-	}
-	if (pkg->pending)
-		return ovk_appliance_check_members(pkg->app, NULL, pending_algs, err);
+	int pending = strcmp(pkg->manifest_status, "pending") == 0;
+
+	if (!pkg->mf && !pending)
+		return 0;
+	for (size_t i = 0; pkg->mf && i < pkg->plan->n_jobs; i++)
+		if (pkg->plan->jobs[i].file && listed(pkg->mf, &pkg->plan->jobs[i], err) < 0)
+			return -1;
+	if (ovk_verify_new(pkg->mf, pending_algs, o->cancel, &pkg->verify, err) < 0)
+		return -1;
+	ovk_appliance_set_verify(pkg->app, pkg->verify);
+	if (pending)
+		note(o, 0, "no manifest ahead of the disks: they are hashed as they convert and "
+		     "verified against a manifest at the end of the stream");
 	return 0;
 }
 
@@ -217,11 +209,7 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 		return 0;
 	}
 	if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0 ||
-	    ovk_ova_plan(pkg->app, pkg->env, pkg->mf, &pkg->plan, err) < 0)
-		goto out;
-	if (strcmp(pkg->manifest_status, "pending") == 0 && start_pending(pkg, err) < 0)
-		goto out;
-	if (arm_checks(pkg, err) < 0)
+	    ovk_ova_plan(pkg->app, pkg->env, &pkg->plan, err) < 0 || arm_checks(pkg, opts, err) < 0)
 		goto out;
 	*out = pkg;
 	pkg = NULL;
@@ -238,43 +226,14 @@ void ovk_package_free(struct ovk_package *pkg)
 	if (!pkg)
 		return;
 	ovk_ova_plan_free(pkg->plan);
-	free(pkg->pending);
-	free(pkg->pending_done);
 	ovk_cert_result_clear(&pkg->cert);
-	/* The appliance's member checks point into the manifest. */
+	/* The verifier points into the manifest, the appliance at the
+	 * verifier. */
 	ovk_appliance_free(pkg->app);
+	ovk_verify_free(pkg->verify);
 	ovk_manifest_free(pkg->mf);
 	ovk_ovf_free(pkg->env);
 	free(pkg);
-}
-
-/* The hash_check callbacks run after the engine has read the whole top
- * blob and before it commits: each first settles the member the container
- * is hashing (an extent, the last chunk), so its digest counts too. */
-static int check_digests(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
-			 struct ovk_error *err)
-{
-	const struct ovk_package_check *c = opaque;
-
-	for (int i = 0; c->job->algs[i] != OVK_HASH_NONE; i++)
-		if (ovk_manifest_verify(c->pkg->mf, c->job->file->href, c->job->algs[i],
-					digests[i], ovk_hash_size(c->job->algs[i]), err) < 0)
-			return -1;
-	return ovk_appliance_settle(c->pkg->app, err);
-}
-
-/* "pending": the digests are kept for ovk_package_finish. */
-static int pending_done(void *opaque, const uint8_t (*digests)[OVK_HASH_MAX_DIGEST],
-			struct ovk_error *err)
-{
-	const struct ovk_package_check *c = opaque;
-
-	(void)digests;
-	if (ovk_appliance_settle(c->pkg->app, err) < 0)
-		return -1;
-	if (c->pkg->pending_done)
-		c->pkg->pending_done[c->job - c->pkg->plan->jobs] = 1;
-	return 0;
 }
 
 /* The engine's notes (a disk copied to a temp file) join the package's. */
@@ -286,14 +245,16 @@ static void engine_note(void *opaque, const char *msg)
 }
 
 int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
-			struct ovk_convert_opts *o, struct ovk_package_check *check,
-			struct ovk_blob **blob, struct ovk_error *err)
+			struct ovk_engine_job *ej, struct ovk_convert_opts *o,
+			struct ovk_error *err)
 {
-	*blob = NULL;
-	check->pkg = pkg;
-	check->job = job;
-	if (!job->file)
+	memset(ej, 0, sizeof *ej);
+	/* Whatever a failed conversion before this one left to hash. */
+	ovk_verify_abort(pkg->verify);
+	if (!job->file) {
+		ej->blank_size = job->disk->capacity;
 		return 0;
+	}
 	/* The OVF says what the File is; content that is not that format must
 	 * not slip through as raw (glance's 4-byte "ABCD" disk). */
 	if (!o->in_format && job->disk->format && strcasestr(job->disk->format, "vmdk"))
@@ -302,59 +263,15 @@ int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
 		o->note = engine_note;
 		o->note_opaque = &pkg->opts;
 	}
-	if (pkg->mf && job->algs[0] != OVK_HASH_NONE) {
-		o->hash_algs = job->algs;
-		o->hash_out = check->digests;
-		o->hash_check = check_digests;
-		o->hash_check_opaque = check;
-	} else if (pkg->pending && !job->file->compression && !job->file->chunk_size) {
-		o->hash_algs = pending_algs;
-		o->hash_out = pkg->pending[job - pkg->plan->jobs];
-		o->hash_check = pending_done;
-		o->hash_check_opaque = check;
-	} else if (pkg->mf || pkg->pending) {
-		/* Chunked or compressed: the container checks the members as
-		 * they pass; the engine reads a streamed input to its end
-		 * before this is called (hasher.c). */
-		o->hash_out = check->digests;
-		o->hash_check = pending_done;
-		o->hash_check_opaque = check;
+	ej->resolver = ovk_appliance_resolver(pkg->app);
+	if (pkg->verify) {
+		ej->before_commit = ovk_verify_settle;
+		ej->hook_opaque = pkg->verify;
 	}
-	if (ovk_appliance_open_file(pkg->app, job->file, o->open_flags, blob, err) == 0)
+	if (ovk_appliance_open_file(pkg->app, job->file, o->open_flags, &ej->blob, err) == 0)
 		return 0;
 	/* A compressed File's bytes are checked as it opens: say where. */
 	return ovk_error_name(err, ovk_appliance_path(pkg->app));
-}
-
-/* One job's digest computed during its conversion, against the manifest
- * that came after it. */
-static int finish_job(struct ovk_package *pkg, size_t i, struct ovk_error *err)
-{
-	const struct ovk_ova_job *job = &pkg->plan->jobs[i];
-	const struct ovk_manifest_entry *e;
-	int checked = 0;
-
-	/* Not converted (--disk), or its members were collected by the
-	 * container (chunked, compressed: ovk_appliance_verify_collected). */
-	if (!job->file || !pkg->pending_done[i] || job->file->chunk_size ||
-	    job->file->compression)
-		return 0;
-	for (int k = 0; k < OVK_PACKAGE_PENDING_ALGS; k++) {
-		if (!ovk_manifest_find(pkg->mf, job->file->href, pending_algs[k]))
-			continue;
-		if (ovk_manifest_verify(pkg->mf, job->file->href, pending_algs[k],
-					pkg->pending[i][k], ovk_hash_size(pending_algs[k]), err) < 0)
-			return -1;
-		checked++;
-	}
-	if (checked)
-		return 0;
-	if (!(e = ovk_manifest_find(pkg->mf, job->file->href, OVK_HASH_NONE)))
-		return ovk_error_set(err, EBADMSG, "%s: not listed in the manifest",
-				     job->file->href);
-	return ovk_error_set(err, ENOTSUP, "%s: the manifest lists it with %s only, which is "
-			     "not computed for a manifest that follows the disks",
-			     job->file->href, ovk_hash_name(e->alg));
 }
 
 static int finish(struct ovk_package *pkg, struct ovk_error *err)
@@ -370,8 +287,7 @@ static int finish(struct ovk_package *pkg, struct ovk_error *err)
 	 * for mapped OVAs and directories.) */
 	if (ovk_appliance_drain(pkg->app, err) < 0)
 		return -1;
-	if (!pkg->pending && (!pkg->manifest_status ||
-			      strcmp(pkg->manifest_status, "pending") != 0)) {
+	if (!pkg->manifest_status || strcmp(pkg->manifest_status, "pending") != 0) {
 		if (is_stream(pkg) && pkg->mf &&
 		    ovk_appliance_manifest(pkg->app, &mfname, &mfb, &mflen) == 0)
 			return check_entries(pkg, mfname, err);
@@ -382,12 +298,7 @@ static int finish(struct ovk_package *pkg, struct ovk_error *err)
 	if (r == 1)
 		return no_manifest(pkg, &pkg->opts, err);
 	if (check_manifest(pkg, &pkg->opts, mfname, mfb, mflen, err) < 0 ||
-	    check_entries(pkg, mfname, err) < 0)
-		return -1;
-	for (size_t i = 0; i < pkg->plan->n_jobs; i++)
-		if (finish_job(pkg, i, err) < 0)
-			return -1;
-	if (ovk_appliance_verify_collected(pkg->app, pkg->mf, err) < 0)
+	    check_entries(pkg, mfname, err) < 0 || ovk_verify_collected(pkg->verify, pkg->mf, err) < 0)
 		return -1;
 	note(&pkg->opts, 0, "manifest %s (after the disks): descriptor and disks verified",
 	     mfname);
@@ -407,15 +318,13 @@ int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,
 			const char *output, const struct ovk_convert_opts *copts,
 			struct ovk_error *err)
 {
-	struct ovk_package_check check;
 	struct ovk_convert_opts o = *copts;
-	struct ovk_blob *blob;
+	struct ovk_engine_job ej;
 
-	if (ovk_package_prepare(pkg, job, &o, &check, &blob, err) < 0)
+	if (ovk_package_prepare(pkg, job, &ej, &o, err) < 0)
 		return -1;
-	if (!blob)
-		return ovk_convert_blank(job->disk->capacity, output, copts, err);
-	return ovk_convert_blob(blob, output, &o, err);
+	ej.output = output;
+	return ovk_engine_convert(&ej, &o, NULL, err);
 }
 
 char *ovk_safe_name(const char *name)

@@ -5,10 +5,9 @@
  * ova-convert and ova-import: open the container, parse the OVF, check the
  * descriptor against the manifest and the manifest against its signature,
  * check every File reference, and plan the disks.  Each disk is then
- * converted with its manifest digests taken and compared in the same pass:
- * a mismatch fails the conversion before its output is committed.  That
- * holds for every member a disk reads (chunks, compressed bytes, extents:
- * see package.c), and a manifest must list them all.
+ * converted with every member it reads hashed in the same pass and
+ * compared before its output is committed (ova/verify.h): a mismatch
+ * fails the conversion, and a manifest must list every such member.
  *
  * Notes (what was verified, what was not, the signer) go to a callback, as
  * the library prints nothing.
@@ -16,9 +15,11 @@
 #ifndef OVK_OVA_PACKAGE_H
 #define OVK_OVA_PACKAGE_H
 
+#include "engine/engine.h"
 #include "ova/container.h"
 #include "ova/manifest.h"
 #include "ova/ovf.h"
+#include "ova/verify.h"
 
 struct ovk_package_opts {
 	unsigned open_flags;       /* OVK_OPEN_* */
@@ -27,14 +28,15 @@ struct ovk_package_opts {
 	/* Only describe (--info, --print-xml): a missing File is a note, not
 	 * an error, and no disks are planned. */
 	int describe_only;
+	volatile sig_atomic_t *cancel;
 	/* warning != 0 for things the user should look at. */
 	void (*note)(void *opaque, int warning, const char *msg);
 	void *note_opaque;
 };
 
 /* In a streamed (compressed) OVA the manifest may come after the disks.
- * Then each disk is hashed, as it converts, with the two algorithms
- * producers write (ovftool and VirtualBox: SHA1 or SHA256), and
+ * Then each member a disk reads is hashed, as it converts, with the two
+ * algorithms producers write (ovftool and VirtualBox: SHA1 or SHA256), and
  * ovk_package_finish() reads the rest of the stream and compares.  A
  * manifest in another algorithm gets a clear error there: a third digest
  * on every byte of every disk is too dear for the rare case. */
@@ -50,30 +52,24 @@ struct ovk_package {
 	 * ovk_package_finish() for a manifest that comes after the disks */
 	const char *manifest_status;
 	struct ovk_package_opts opts;      /* for notes from ovk_package_finish */
-	/* "pending": per plan job, the digests computed and whether they are */
-	uint8_t (*pending)[OVK_PACKAGE_PENDING_ALGS][OVK_HASH_MAX_DIGEST];
-	int *pending_done;
+	/* Checks every member a disk reads: against mf, or collecting for a
+	 * manifest still to come.  NULL when there is nothing to check. */
+	struct ovk_verify *verify;
 };
 
 int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 		     struct ovk_package **out, struct ovk_error *err);
 void ovk_package_free(struct ovk_package *pkg);
 
-/* What a job's conversion needs to check its digests; lives as long as
- * the conversion. */
-struct ovk_package_check {
-	const struct ovk_package *pkg;
-	const struct ovk_ova_job *job;
-	uint8_t digests[4][OVK_HASH_MAX_DIGEST];
-};
-
-/* Prepare the conversion of `job` for any destination: open its blob (NULL
- * for a blank disk) and wire the digest check into *o (a copy of the
- * caller's options), so that a mismatch fails before the output is
- * committed. */
+/* Prepare the conversion of `job` for any destination: fill *ej with its
+ * blob (NULL and blank_size for a blank disk), the appliance as its
+ * resolver, and the verifier as its before-commit hook, so that a
+ * mismatch fails before the output is committed; adjust *o (a copy of the
+ * caller's options: the input format the OVF names, the notes).  The
+ * caller sets ej's destination and runs ovk_engine_convert(). */
 int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
-			struct ovk_convert_opts *o, struct ovk_package_check *check,
-			struct ovk_blob **blob, struct ovk_error *err);
+			struct ovk_engine_job *ej, struct ovk_convert_opts *o,
+			struct ovk_error *err);
 
 /* After the last disk: with the manifest "pending", read the rest of the
  * stream, and verify the descriptor, the signature and every disk's
@@ -82,10 +78,9 @@ int ovk_package_prepare(struct ovk_package *pkg, const struct ovk_ova_job *job,
  * do otherwise. */
 int ovk_package_finish(struct ovk_package *pkg, struct ovk_error *err);
 
-/* Convert the disk of `job` to `output` (format and options from copts;
- * its hash fields are filled here), verifying the member's digests in the
- * same pass.  A blank disk (no File) becomes an empty image of its
- * capacity. */
+/* Convert the disk of `job` to `output` (format and options from copts),
+ * verifying its members in the same pass.  A blank disk (no File) becomes
+ * an empty image of its capacity. */
 int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,
 			const char *output, const struct ovk_convert_opts *copts,
 			struct ovk_error *err);

@@ -1,22 +1,14 @@
 /*
- * plan.c: which disks of an appliance to convert, in which order, and what
- * the manifest expects of their bytes.
- *
- * The order is the order of the bytes in the container (member offsets in
- * a mapped OVA, References order otherwise, which is the archive order the
- * OVF spec prescribes), so that a streamed OVA is read once, forward.
- * Digests are offered only when they describe the bytes the engine will
- * hash: the blob of a plain File is its member as stored; a chunked or
- * gzip'ed File's manifest lines cover the chunks or the compressed bytes,
- * which the caller must check on its own.
+ * plan.c: which disks of an appliance to convert, and in which order: the
+ * order of their bytes in the container (member offsets in a mapped OVA,
+ * References order otherwise, which is the archive order the OVF spec
+ * prescribes), so that a streamed OVA is read once, forward.
  */
 #include "container_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "ova/manifest.h"
 
 static uint64_t position(const struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 			 const struct ovk_ovf_file *f)
@@ -45,39 +37,6 @@ static void attach(const struct ovk_ovf_envelope *env, struct ovk_ova_job *job)
 	}
 }
 
-static void digests(const struct ovk_manifest *mf, struct ovk_ova_job *job)
-{
-	static const enum ovk_hash_alg order[] = {
-		OVK_HASH_SHA512, OVK_HASH_SHA256, OVK_HASH_SHA1, OVK_HASH_MD5,
-	};
-	size_t n = 0;
-
-	job->algs[0] = OVK_HASH_NONE;
-	if (!mf || !job->file)
-		return;
-	if (job->file->chunk_size) {
-		job->no_digest_reason = "the File is chunked; the manifest lists each chunk";
-		return;
-	}
-	if (job->file->compression) {
-		job->no_digest_reason = "the File is compressed; the manifest covers the "
-					"compressed bytes";
-		return;
-	}
-	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-		const struct ovk_manifest_entry *e = ovk_manifest_find(mf, job->file->href, order[i]);
-
-		if (e) {
-			job->algs[n] = e->alg;
-			job->digests[n] = e->digest;
-			n++;
-		}
-	}
-	job->algs[n] = OVK_HASH_NONE;
-	if (n == 0)
-		job->no_digest_reason = "the manifest does not list the File";
-}
-
 struct sort_key {
 	uint64_t pos;
 	size_t index;
@@ -94,7 +53,7 @@ static int by_position(const void *a, const void *b)
 }
 
 int ovk_ova_plan(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
-		 const struct ovk_manifest *mf, struct ovk_ova_plan **out, struct ovk_error *err)
+		 struct ovk_ova_plan **out, struct ovk_error *err)
 {
 	struct ovk_ova_plan *plan = calloc(1, sizeof *plan);
 	struct sort_key *keys = calloc(env->n_disks ? env->n_disks : 1, sizeof *keys);
@@ -112,7 +71,6 @@ int ovk_ova_plan(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 		job->disk = &env->disks[i];
 		job->file = ovk_ovf_find_file(env, job->disk->file_ref);
 		attach(env, job);
-		digests(mf, job);
 		keys[i].pos = position(app, env, job->file);
 		keys[i].index = i;
 	}

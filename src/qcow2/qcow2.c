@@ -1,12 +1,29 @@
 /*
  * qcow2.c: the qcow2 entry in the format registry: probe by content (the
- * magic plus a sane version and cluster size), the reader (reader.c) and
- * the writer (writer.c).
+ * magic plus a sane version and cluster size), the reader (reader.c), the
+ * writer (writer.c), and the compression types both use.
  */
 #include "qcow2/qcow2.h"
 
 #include "core/endian.h"
 #include "core/format.h"
+
+enum ovk_codec ovk_qcow2_codec(unsigned type)
+{
+	return type == QCOW2_COMPRESSION_ZSTD ? OVK_CODEC_ZSTD : OVK_CODEC_DEFLATE;
+}
+
+const char *ovk_qcow2_compression_name(unsigned type)
+{
+	switch (type) {
+	case QCOW2_COMPRESSION_ZLIB:
+		return "zlib";
+	case QCOW2_COMPRESSION_ZSTD:
+		return "zstd";
+	default:
+		return NULL;
+	}
+}
 
 int ovk_qcow2_probe(const uint8_t *head, size_t len, uint64_t size)
 {

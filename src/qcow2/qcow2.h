@@ -1,6 +1,6 @@
 /*
  * qcow2.h: private to src/qcow2.  The on-disk layout, its limits, and the
- * small interfaces between header.c, compress.c, reader.c and the writer.
+ * small interfaces between qcow2.c, header.c, reader.c and the writer.
  *
  * Layout (all numbers big-endian; "cluster" = 1 << cluster_bits bytes):
  *
@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/codec.h"
 #include "core/error.h"
 
 #define QCOW2_MAGIC 0x514649fbu             /* "QFI\xfb" */
@@ -55,8 +56,8 @@
 #define QCOW2_V3_MIN_HEADER_LEN 104u
 #define QCOW2_V3_HEADER_LEN 112u            /* what we write: through compression_type, padded */
 
-/* qemu cannot open clusters above 2 MiB, which is also OVK_CHUNK: one
- * compressed cluster always fits one unit of work. */
+/* qemu cannot open clusters above 2 MiB, which is also OVK_MAX_ENCODED: a
+ * compressed cluster is always an extent the engine can take. */
 #define QCOW2_MIN_CLUSTER_BITS 9u
 #define QCOW2_MAX_CLUSTER_BITS 21u
 #define QCOW2_DEFAULT_CLUSTER_SIZE 65536u
@@ -172,32 +173,21 @@ static inline uint32_t ovk_qcow2_csize_shift(uint32_t cluster_bits)
 	return 62 - (cluster_bits - 8);
 }
 
-/* --- compress.c: zlib (raw deflate, 4 KiB window) and zstd behind one door.
- * A pool holds idle contexts of one compression type; the calls below are
- * thread-safe on a shared pool. */
-struct ovk_qcow2_codecs;
-
-int ovk_qcow2_codecs_new(unsigned type, struct ovk_qcow2_codecs **out, struct ovk_error *err);
-void ovk_qcow2_codecs_free(struct ovk_qcow2_codecs *p);
-/* Compress `len` bytes into out.  *out_len = 0 when the result would not be
- * smaller than `len` (store as is). */
-int ovk_qcow2_compress(struct ovk_qcow2_codecs *p, const uint8_t *in, size_t len,
-		       uint8_t *out, size_t out_cap, size_t *out_len, struct ovk_error *err);
-/* Decompress into exactly out_len bytes (a whole cluster), as qemu does:
- * the input may carry trailing bytes of the next compressed cluster. */
-int ovk_qcow2_decompress(struct ovk_qcow2_codecs *p, const uint8_t *in, size_t in_len,
-			 uint8_t *out, size_t out_len, struct ovk_error *err);
-/* "zlib"/"zstd", or NULL for an unknown type. */
+/* --- qcow2.c: compression types.  The codec of a compression_type (qcow2's
+ * "zlib" is raw deflate with a 4 KiB window: OVK_CODEC_DEFLATE), and its
+ * name ("zlib"/"zstd", NULL for an unknown type). */
+enum ovk_codec ovk_qcow2_codec(unsigned type);
 const char *ovk_qcow2_compression_name(unsigned type);
 
 /* --- reader.c / writer.c entry points used by the format table. */
 struct ovk_blob;
+struct ovk_open_ctx;
 struct ovk_source;
 struct ovk_sink;
 struct ovk_sink_params;
 int ovk_qcow2_probe(const uint8_t *head, size_t len, uint64_t size);
-int ovk_qcow2_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
-			  struct ovk_error *err);
+int ovk_qcow2_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ctx,
+			  struct ovk_source **out, struct ovk_error *err);
 int ovk_qcow2_open_sink(const struct ovk_sink_params *params, struct ovk_sink **out,
 			struct ovk_error *err);
 /* Check the writer's -o string (cluster_size, compression_type). */

@@ -1,10 +1,10 @@
 /*
  * reader.c: the qcow2 source.  Walks the active L1/L2 tables of a mapped
  * image in guest order and yields
- *   - DATA, direct: standard clusters, pointers into the mapping; clusters
- *     that follow each other in the file become one extent;
- *   - DATA, deferred: one per compressed cluster (loc = host byte offset,
- *     loc_len = bytes to read), inflated by read() on the workers;
+ *   - DATA, stored: standard clusters, at their host offset; clusters that
+ *     follow each other in the file become one extent;
+ *   - DATA, encoded: one per compressed cluster (the host bytes to read),
+ *     inflated by read() on the workers;
  *   - ZERO: clusters with the zero flag (v3);
  *   - UNALLOCATED: no L2 table or an empty entry (the engine reads the
  *     backing file there).
@@ -14,30 +14,19 @@
  * have no subclusters and a bitmap of zero.
  * Snapshots and refcounts are not needed to read the active image and are
  * not walked.  Every table entry is checked when it is used: reserved bits
- * clear, offsets aligned and inside the file (layout in qcow2.h).
+ * clear, offsets aligned and inside the file (layout in qcow2.h).  The
+ * walk drops each L2 table's pages once it moves to the next table; the
+ * engine drops the data's.
  */
 #include "qcow2/qcow2.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/checked.h"
 #include "core/endian.h"
 #include "core/format.h"
-
-/* Input ranges handed out and not yet released (ops->release); when more
- * are in flight the oldest are forgotten, which only costs resident pages.
- * L2 tables are not listed: only next() reads them, so each is released
- * as soon as the walk moves to the next table. */
-#define QCOW2_RELEASE_RING 512u
-
-struct release_slot {
-	uint64_t guest_start, guest_end;
-	uint64_t off, len;
-	int linear;                    /* direct data: host follows guest byte for byte */
-};
 
 struct qcow2_source {
 	struct ovk_blob *blob;
@@ -48,11 +37,9 @@ struct qcow2_source {
 	uint32_t sub_bits;             /* log2 subclusters per cluster: 0, or 5 */
 	uint64_t us;                   /* subcluster size: the unit of the walk */
 	uint64_t pos;                  /* next guest byte */
-	struct ovk_qcow2_codecs *codecs;
-
-	pthread_mutex_t lock;          /* the release ring */
-	struct release_slot ring[QCOW2_RELEASE_RING];
-	unsigned ring_head, ring_len;
+	enum ovk_codec codec;          /* of compressed clusters */
+	const uint8_t *data;           /* the mapping */
+	uint64_t file_size;
 	uint64_t l2_current;           /* offset of the L2 table being walked, or 0 */
 };
 
@@ -64,53 +51,6 @@ struct mapping {
 	uint64_t host_len;             /* compressed: bytes to read */
 	uint64_t run_end;              /* unallocated L2 range: guest byte it ends at */
 };
-
-static void ring_push(struct qcow2_source *s, const struct ovk_extent *e, uint64_t off,
-		      uint64_t len)
-{
-	struct release_slot *slot;
-
-	pthread_mutex_lock(&s->lock);
-	if (s->ring_len == QCOW2_RELEASE_RING) {
-		s->ring_head = (s->ring_head + 1) % QCOW2_RELEASE_RING;
-		s->ring_len--;
-	}
-	slot = &s->ring[(s->ring_head + s->ring_len) % QCOW2_RELEASE_RING];
-	slot->guest_start = e->offset;
-	slot->guest_end = e->offset + e->length;
-	slot->off = off;
-	slot->len = len;
-	slot->linear = e->data != NULL;
-	s->ring_len++;
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void qcow2_release(struct ovk_source *src, uint64_t done)
-{
-	struct qcow2_source *s = src->priv;
-
-	pthread_mutex_lock(&s->lock);
-	while (s->ring_len) {
-		struct release_slot *slot = &s->ring[s->ring_head];
-
-		if (slot->guest_end > done) {
-			/* a long direct extent: drop what is behind the cursor */
-			if (slot->linear && done > slot->guest_start) {
-				uint64_t k = done - slot->guest_start;
-
-				ovk_blob_release_range(s->blob, slot->off, k);
-				slot->off += k;
-				slot->len -= k;
-				slot->guest_start = done;
-			}
-			break;
-		}
-		ovk_blob_release_range(s->blob, slot->off, slot->len);
-		s->ring_head = (s->ring_head + 1) % QCOW2_RELEASE_RING;
-		s->ring_len--;
-	}
-	pthread_mutex_unlock(&s->lock);
-}
 
 static uint64_t cluster_len(const struct qcow2_source *s, uint64_t gc)
 {
@@ -126,8 +66,7 @@ static uint64_t unit_len(const struct qcow2_source *s, uint64_t u)
 /* The L2 table of L1 index i: *l2 NULL when unallocated. */
 static int l2_table(struct qcow2_source *s, uint64_t i, const uint8_t **l2, struct ovk_error *err)
 {
-	const struct ovk_blob *b = s->blob;
-	uint64_t e = be64_load(b->data + s->h.l1_table_offset + 8 * i);
+	uint64_t e = be64_load(s->data + s->h.l1_table_offset + 8 * i);
 	uint64_t off = e & QCOW2_OFFSET_MASK;
 
 	*l2 = NULL;
@@ -139,12 +78,12 @@ static int l2_table(struct qcow2_source *s, uint64_t i, const uint8_t **l2, stru
 	if (off & (s->cs - 1))
 		return ovk_error_set(err, EINVAL, "L1 entry %llu: L2 table at 0x%llx not cluster aligned",
 				     (unsigned long long)i, (unsigned long long)off);
-	if (!ovk_range_ok(off, s->cs, b->size))
+	if (!ovk_range_ok(off, s->cs, s->file_size))
 		return ovk_error_set(err, EINVAL,
 				     "L1 entry %llu: L2 table at 0x%llx beyond end of file (size %llu)",
 				     (unsigned long long)i, (unsigned long long)off,
-				     (unsigned long long)b->size);
-	*l2 = b->data + off;
+				     (unsigned long long)s->file_size);
+	*l2 = s->data + off;
 	if (off != s->l2_current) {
 		if (s->l2_current)
 			ovk_blob_release_range(s->blob, s->l2_current, s->cs);
@@ -164,17 +103,17 @@ static int map_compressed(struct qcow2_source *s, uint64_t gc, uint64_t e, struc
 	if (e & QCOW2_OFLAG_COPIED)
 		return ovk_error_set(err, EINVAL, "cluster %llu: compressed entry with COPIED set",
 				     (unsigned long long)gc);
-	if (host < s->cs || host >= s->blob->size)
+	if (host < s->cs || host >= s->file_size)
 		return ovk_error_set(err, EINVAL,
 				     "cluster %llu: compressed data at 0x%llx outside the file (size %llu)",
 				     (unsigned long long)gc, (unsigned long long)host,
-				     (unsigned long long)s->blob->size);
+				     (unsigned long long)s->file_size);
 	/* The last sector of the last compressed cluster may pass the end of
 	 * the file: qemu does not pad it. */
 	m->type = OVK_EXTENT_DATA;
 	m->compressed = 1;
 	m->host = host;
-	m->host_len = ovk_min_u64(len, s->blob->size - host);
+	m->host_len = ovk_min_u64(len, s->file_size - host);
 	return 0;
 }
 
@@ -218,10 +157,10 @@ static int map_subcluster(struct qcow2_source *s, uint64_t gc, uint32_t sub, uin
 		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u allocated at host "
 				     "offset 0 (the header)", (unsigned long long)gc, sub);
 	host += (uint64_t)sub * s->us;
-	if (!ovk_range_ok(host, unit_len(s, (gc << s->sub_bits) + sub), s->blob->size))
+	if (!ovk_range_ok(host, unit_len(s, (gc << s->sub_bits) + sub), s->file_size))
 		return ovk_error_set(err, EINVAL, "cluster %llu: subcluster %u at 0x%llx beyond end "
 				     "of file (size %llu)", (unsigned long long)gc, sub,
-				     (unsigned long long)host, (unsigned long long)s->blob->size);
+				     (unsigned long long)host, (unsigned long long)s->file_size);
 	m->type = OVK_EXTENT_DATA;
 	m->host = host;
 	return 0;
@@ -252,11 +191,11 @@ static int map_standard(struct qcow2_source *s, uint64_t gc, uint64_t e, struct 
 		m->type = OVK_EXTENT_UNALLOCATED;
 		return 0;
 	}
-	if (!ovk_range_ok(host, cluster_len(s, gc), s->blob->size))
+	if (!ovk_range_ok(host, cluster_len(s, gc), s->file_size))
 		return ovk_error_set(err, EINVAL,
 				     "cluster %llu: data at 0x%llx beyond end of file (size %llu)",
 				     (unsigned long long)gc, (unsigned long long)host,
-				     (unsigned long long)s->blob->size);
+				     (unsigned long long)s->file_size);
 	m->type = OVK_EXTENT_DATA;
 	m->host = host;
 	return 0;
@@ -303,12 +242,10 @@ static int qcow2_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk
 		return 0;
 	u = s->pos / s->us;
 	if (map_unit(s, u, &first, err) < 0)
-		return ovk_error_prefix(err, "%s", s->blob->name);
+		return ovk_error_prefix(err, "%s", ovk_blob_name(s->blob));
 	if (first.compressed) {
-		ovk_extent_set(ext, s->pos, cluster_len(s, u >> s->sub_bits), OVK_EXTENT_DATA, NULL);
-		ext->loc = first.host;
-		ext->loc_len = first.host_len;
-		ring_push(s, ext, first.host, first.host_len);
+		ovk_extent_encoded(ext, s->pos, cluster_len(s, u >> s->sub_bits), s->blob,
+				   first.host, first.host_len);
 		s->pos += ext->length;
 		return 1;
 	}
@@ -318,40 +255,44 @@ static int qcow2_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk
 		uint64_t nu = end / s->us;
 
 		if (map_unit(s, nu, &m, err) < 0)
-			return ovk_error_prefix(err, "%s", s->blob->name);
+			return ovk_error_prefix(err, "%s", ovk_blob_name(s->blob));
 		if (m.compressed || m.type != first.type ||
 		    (m.type == OVK_EXTENT_DATA && m.host != first.host + (end - s->pos)))
 			break;
 		end = m.run_end ? m.run_end : end + unit_len(s, nu);
 	}
-	ovk_extent_set(ext, s->pos, end - s->pos, first.type,
-		       first.type == OVK_EXTENT_DATA ? s->blob->data + first.host : NULL);
 	if (first.type == OVK_EXTENT_DATA)
-		ring_push(s, ext, first.host, end - s->pos);
+		ovk_extent_stored(ext, s->pos, end - s->pos, s->blob, first.host);
+	else
+		ovk_extent_hole(ext, s->pos, end - s->pos, first.type);
 	s->pos = end;
 	return 1;
 }
 
-static int qcow2_read(struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
+static int qcow2_read(const struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
 		      struct ovk_error *err)
 {
-	struct qcow2_source *s = src->priv;
+	const struct qcow2_source *s = src->priv;
+	const char *name = ovk_blob_name(s->blob);
+	const uint8_t *in;
 	uint8_t *tmp = NULL;
+	size_t in_len, got;
 	int ret = -1;
 
-	if (!ovk_range_ok(ext->loc, ext->loc_len, s->blob->size) || ext->length > s->cs) {
-		ovk_error_set(err, EINVAL, "%s: bad compressed extent at %llu", s->blob->name,
+	in = ovk_extent_encoded_bytes(ext, &in_len);
+	if (!in || ext->length > s->cs) {
+		ovk_error_set(err, EINVAL, "%s: bad compressed extent at %llu", name,
 			      (unsigned long long)ext->offset);
 		goto out;
 	}
 	/* Compressed clusters always inflate to a whole cluster. */
 	if (ext->length < s->cs && !(tmp = malloc(s->cs))) {
-		ovk_error_sys(err, ENOMEM, "%s: cluster buffer", s->blob->name);
+		ovk_error_sys(err, ENOMEM, "%s: cluster buffer", name);
 		goto out;
 	}
-	if (ovk_qcow2_decompress(s->codecs, s->blob->data + ext->loc, ext->loc_len,
-				 tmp ? tmp : dst, s->cs, err) < 0) {
-		ovk_error_prefix(err, "%s: cluster at guest offset %llu", s->blob->name,
+	if (ovk_codec_decode(s->codec, OVK_DECODE_FILL, in, in_len, tmp ? tmp : dst, s->cs, &got,
+			     err) < 0) {
+		ovk_error_prefix(err, "%s: compressed cluster at guest offset %llu", name,
 				 (unsigned long long)ext->offset);
 		goto out;
 	}
@@ -396,8 +337,6 @@ static void qcow2_close(struct ovk_source *src)
 	s = src->priv;
 	if (s) {
 		ovk_blob_free(s->blob);
-		ovk_qcow2_codecs_free(s->codecs);
-		pthread_mutex_destroy(&s->lock);
 		free(s);
 	}
 	free(src->backing_name);
@@ -408,14 +347,13 @@ static void qcow2_close(struct ovk_source *src)
 static const struct ovk_source_ops qcow2_source_ops = {
 	.next = qcow2_next,
 	.read = qcow2_read,
-	.release = qcow2_release,
 	.info = qcow2_info,
 	.close = qcow2_close,
 };
 
 /* The backing file name: a hostile path like any other. */
 static int backing_load(struct ovk_source *src, const struct qcow2_source *s,
-			const struct ovk_blob *blob, unsigned flags, struct ovk_error *err)
+			struct ovk_error *err)
 {
 	const struct ovk_qcow2_header *h = &s->h;
 	char *name;
@@ -425,37 +363,35 @@ static int backing_load(struct ovk_source *src, const struct qcow2_source *s,
 	name = malloc(h->backing_file_size + 1);
 	if (!name)
 		return ovk_error_sys(err, ENOMEM, "backing file name");
-	memcpy(name, blob->data + h->backing_file_offset, h->backing_file_size);
+	memcpy(name, s->data + h->backing_file_offset, h->backing_file_size);
 	name[h->backing_file_size] = '\0';
 	src->backing_name = name;
+	/* Where the name leads is the engine's to check, as it opens it. */
 	if (strlen(name) != h->backing_file_size)
 		return ovk_error_set(err, EINVAL, "backing file name contains NUL");
-	if (!(flags & OVK_OPEN_UNSAFE_PATHS) && !ovk_path_is_contained(name))
-		return ovk_error_set(err, EPERM,
-				     "backing file '%s': absolute or '..' paths are refused (allow unsafe paths to follow it)",
-				     name);
 	if (h->backing_format[0] && !(src->backing_format = strdup(h->backing_format)))
 		return ovk_error_sys(err, ENOMEM, "backing format");
 	return 0;
 }
 
 static int source_init(struct ovk_source *src, struct qcow2_source *s, struct ovk_blob *blob,
-		       unsigned flags, struct ovk_error *err)
+		       struct ovk_error *err)
 {
-	if (!blob->data)
+	s->data = ovk_blob_data(blob);
+	s->file_size = ovk_blob_size(blob);
+	if (!s->data)
 		return ovk_error_set(err, ENOTSUP,
 				     "qcow2 needs random access; it cannot be read as a stream");
-	if (ovk_qcow2_header_decode(blob->data, (size_t)ovk_min_u64(blob->size, SIZE_MAX),
-				    blob->size, &s->h, err) < 0)
+	if (ovk_qcow2_header_decode(s->data, (size_t)ovk_min_u64(s->file_size, SIZE_MAX),
+				    s->file_size, &s->h, err) < 0)
 		return -1;
 	s->cs = (uint64_t)1 << s->h.cluster_bits;
 	s->l2_bits = ovk_qcow2_l2_bits(&s->h);
 	s->sub_bits = (s->h.incompatible & QCOW2_INCOMPAT_EXTL2) ? QCOW2_SUBCLUSTER_BITS : 0;
 	s->entry_bytes = s->sub_bits ? 16 : 8;
 	s->us = s->cs >> s->sub_bits;
-	if (backing_load(src, s, blob, flags, err) < 0)
-		return -1;
-	if (ovk_qcow2_codecs_new(s->h.compression_type, &s->codecs, err) < 0)
+	s->codec = ovk_qcow2_codec(s->h.compression_type);
+	if (backing_load(src, s, err) < 0)
 		return -1;
 	src->ops = &qcow2_source_ops;
 	src->format = "qcow2";
@@ -463,21 +399,21 @@ static int source_init(struct ovk_source *src, struct qcow2_source *s, struct ov
 	return 0;
 }
 
-int ovk_qcow2_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
-			  struct ovk_error *err)
+int ovk_qcow2_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ctx,
+			  struct ovk_source **out, struct ovk_error *err)
 {
 	struct ovk_source *src = calloc(1, sizeof *src);
 	struct qcow2_source *s = calloc(1, sizeof *s);
 	int ret = -1;
 
+	(void)ctx;
 	if (!src || !s) {
 		free(src);
 		free(s);
 		return ovk_error_sys(err, ENOMEM, "qcow2 reader");
 	}
-	pthread_mutex_init(&s->lock, NULL);
 	src->priv = s;
-	if (source_init(src, s, blob, flags, err) < 0)
+	if (source_init(src, s, blob, err) < 0)
 		goto out;
 	s->blob = blob;   /* owned from here on */
 	ovk_blob_advise_sequential(blob);

@@ -1,24 +1,21 @@
 /*
- * writer.c: the qcow2 sink's data path.  Extents arrive in ascending guest
- * order (one thread); each guest cluster becomes
- *   - nothing, when it is ZERO, UNALLOCATED, or assembled from pieces that
- *     are all zero (a new image without a backing file reads as zero);
- *   - a packed run of compressed bytes, when encode() shrank it;
+ * writer.c: the qcow2 sink's data path.  Runs of whole clusters arrive in
+ * ascending guest order (one thread; block_size is the cluster size, so
+ * the engine has already cut, zero-checked and, with -c, compressed them);
+ * each guest cluster becomes
+ *   - nothing, when it is ZERO or UNALLOCATED (a new image without a
+ *     backing file reads as zero);
+ *   - a packed run of compressed bytes, when its encoding is there;
  *   - a whole host cluster otherwise, allocated right after the previous
  *     one, so consecutive data clusters become one large write.
  * An L2 table is written as soon as the guest cursor leaves its range, the
  * header at the very end (writer_meta.c has the rest; writer.h the layout).
- *
- * The engine's extents are normally whole clusters (block_size is the
- * cluster size), but nothing here depends on it: a cluster covered by
- * several pieces is assembled in w->part first.
  */
 #include "qcow2/writer.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/checked.h"
@@ -26,8 +23,8 @@
 #include "core/endian.h"
 #include "core/format.h"
 
-/* Small writes are gathered into one buffer of this size; larger extents
- * go out directly (with whatever is gathered, in one pwritev). */
+/* Small writes are gathered into one buffer of this size; larger runs go
+ * out directly (after whatever is gathered). */
 #define QCOW2_STAGE_CAP ((size_t)4 << 20)
 #define QCOW2_DIRECT_MIN ((size_t)256 << 10)
 
@@ -46,48 +43,15 @@ static int stage_flush(struct qcow2_writer *w, struct ovk_error *err)
 	return ret;
 }
 
-/* pwritev of the staged bytes and `p`, which follow them on the host. */
+/* The staged bytes, then `p`, which follows them on the host. */
 static int stage_flush_with(struct qcow2_writer *w, const uint8_t *p, size_t len,
 			    struct ovk_error *err)
 {
-	struct iovec iov[2] = {
-		{ .iov_base = w->stage, .iov_len = w->stage_len },
-		{ .iov_base = (void *)p, .iov_len = len },
-	};
-	uint64_t off = w->stage_off;
-	size_t total = w->stage_len + len;
+	uint64_t off = w->stage_off + w->stage_len;
 
-	if (w->target) {
-		/* a target has no pwritev: two writes that follow each other */
-		if ((w->stage_len && ovk_qcow2_w_pwrite(w, off, w->stage, w->stage_len, err) < 0) ||
-		    ovk_qcow2_w_pwrite(w, off + w->stage_len, p, len, err) < 0)
-			return -1;
-		w->stage_len = 0;
-		return 0;
-	}
-	while (total) {
-		ssize_t n = pwritev(w->fd, iov[0].iov_len ? iov : iov + 1, iov[0].iov_len ? 2 : 1,
-				    (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return ovk_error_sys(err, n < 0 ? errno : ENOSPC,
-					     "%s: write of %zu bytes at %llu", w->name, total,
-					     (unsigned long long)off);
-		off += (uint64_t)n;
-		total -= (size_t)n;
-		for (int i = 0; i < 2 && n > 0; i++) {
-			size_t take = (size_t)n < iov[i].iov_len ? (size_t)n : iov[i].iov_len;
-
-			iov[i].iov_base = (uint8_t *)iov[i].iov_base + take;
-			iov[i].iov_len -= take;
-			n -= (ssize_t)take;
-		}
-	}
-	w->stage_len = 0;
-	ovk_writeback_advance(&w->wb, off);
-	return 0;
+	if (stage_flush(w, err) < 0)
+		return -1;
+	return ovk_qcow2_w_pwrite(w, off, p, len, err);
 }
 
 /* Queue `len` bytes for host offset `off`.  `p` is valid only during this
@@ -197,124 +161,28 @@ static int put_compressed(struct qcow2_writer *w, uint64_t gc, const uint8_t *en
 	return emit(w, host, enc, len, err);
 }
 
-static uint64_t cluster_len(const struct qcow2_writer *w, uint64_t gc)
-{
-	return ovk_min_u64(w->cs, w->size - gc * w->cs);
-}
-
-/* Add a piece of a cluster to w->part; store the cluster once complete. */
-static int put_piece(struct qcow2_writer *w, const struct ovk_extent *e, uint64_t off,
-		     uint64_t len, struct ovk_error *err)
-{
-	uint64_t gc = w->pos / w->cs, clen = cluster_len(w, gc);
-	int has_data;
-
-	if (e->type == OVK_EXTENT_DATA) {
-		memcpy(w->part + w->part_fill, e->data + (off - e->offset), (size_t)len);
-		w->part_data = 1;
-	} else {
-		memset(w->part + w->part_fill, 0, (size_t)len);
-	}
-	w->part_fill += len;
-	if (w->part_fill < clen)
-		return 0;
-	w->part_fill = 0;
-	has_data = w->part_data;
-	w->part_data = 0;
-	if (!has_data || ovk_is_zero(w->part, (size_t)clen))
-		return 0;
-	return put_clusters(w, gc, 1, w->part, clen, err);
-}
-
-/* Whole clusters of one extent, from w->pos, n of them. */
-static int put_whole(struct qcow2_writer *w, const struct ovk_extent *e, uint64_t n,
-		     uint64_t bytes, struct ovk_error *err)
-{
-	uint64_t gc = w->pos / w->cs;
-
-	if (e->type != OVK_EXTENT_DATA)
-		return 0;   /* unallocated: reads as zero without a backing file */
-	return put_clusters(w, gc, n, e->data + (w->pos - e->offset), bytes, err);
-}
-
-static int write_plain(struct qcow2_writer *w, const struct ovk_extent *e, struct ovk_error *err)
-{
-	uint64_t end = e->offset + e->length;
-
-	while (w->pos < end) {
-		uint64_t gc = w->pos / w->cs, clen = cluster_len(w, gc);
-		uint64_t in = w->pos - gc * w->cs, left = end - w->pos;
-
-		if (in == 0 && w->part_fill == 0 && left >= clen) {
-			/* whole clusters: all but a short tail of the extent */
-			uint64_t n = ovk_max_u64(left / w->cs, 1), bytes;
-
-			bytes = ovk_min_u64(n * w->cs, w->size - w->pos);
-			if (put_whole(w, e, n, bytes, err) < 0)
-				return -1;
-			w->pos += bytes;
-		} else {
-			uint64_t take = ovk_min_u64(left, clen - in);
-
-			if (put_piece(w, e, w->pos, take, err) < 0)
-				return -1;
-			w->pos += take;
-		}
-	}
-	return 0;
-}
-
-static int qcow2_write(struct ovk_sink *sink, const struct ovk_extent *e, const uint8_t *enc,
-		       size_t enc_len, struct ovk_error *err)
+static int qcow2_write(struct ovk_sink *sink, const struct ovk_block_run *run,
+		       struct ovk_error *err)
 {
 	struct qcow2_writer *w = writer_of(sink);
 	uint64_t end;
 
-	if (e->offset != w->pos || e->length == 0 || ovk_add_overflow(e->offset, e->length, &end) ||
-	    end > w->size)
-		return ovk_error_set(err, EINVAL, "%s: extent [%llu, +%llu) out of order (expected %llu)",
-				     w->name, (unsigned long long)e->offset,
-				     (unsigned long long)e->length, (unsigned long long)w->pos);
-	if (e->type == OVK_EXTENT_DATA && !e->data)
-		return ovk_error_set(err, EINVAL, "%s: deferred extent handed to the sink", w->name);
+	if (run->offset != w->pos || run->length == 0 ||
+	    ovk_add_overflow(run->offset, run->length, &end) || end > w->size ||
+	    (run->offset & (w->cs - 1)) || ((end & (w->cs - 1)) && end != w->size))
+		return ovk_error_set(err, EINVAL, "%s: run [%llu, +%llu) is not the next whole "
+				     "clusters (expected %llu)", w->name,
+				     (unsigned long long)run->offset,
+				     (unsigned long long)run->length, (unsigned long long)w->pos);
 	if (w->backing_name)
 		return ovk_error_set(err, ENOTSUP, "%s: an overlay is created empty", w->name);
-	/* An encoding counts only for exactly one whole guest cluster. */
-	if (enc && enc_len && e->type == OVK_EXTENT_DATA && w->part_fill == 0 &&
-	    (e->offset & (w->cs - 1)) == 0 && e->length == cluster_len(w, e->offset / w->cs)) {
-		if (put_compressed(w, e->offset / w->cs, enc, enc_len, err) < 0)
-			return -1;
-		w->pos = end;
+	w->pos = end;
+	if (run->type != OVK_EXTENT_DATA)
 		return 0;
-	}
-	return write_plain(w, e, err);
-}
-
-static int qcow2_encode(struct ovk_sink *sink, const uint8_t *block, size_t len, uint8_t *out,
-			size_t out_cap, size_t *out_len, struct ovk_error *err)
-{
-	struct qcow2_writer *w = writer_of(sink);
-	uint8_t *padded = NULL;
-	int ret = -1;
-
-	*out_len = 0;
-	if (len > w->cs)
-		return 0;
-	/* qemu inflates every compressed cluster to a whole cluster, so the
-	 * short last cluster of a disk is compressed zero-padded. */
-	if (len < w->cs) {
-		padded = calloc(1, w->cs);
-		if (!padded) {
-			ovk_error_sys(err, ENOMEM, "%s: cluster buffer", w->name);
-			goto out;
-		}
-		memcpy(padded, block, len);
-		block = padded;
-	}
-	ret = ovk_qcow2_compress(w->codecs, block, w->cs, out, out_cap, out_len, err);
-out:
-	free(padded);
-	return ret;
+	if (run->encoded && run->encoded_len)
+		return put_compressed(w, run->offset / w->cs, run->encoded, run->encoded_len, err);
+	return put_clusters(w, run->offset / w->cs, (run->length + w->cs - 1) / w->cs, run->data,
+			    run->length, err);
 }
 
 static void writer_free(struct qcow2_writer *w)
@@ -322,10 +190,9 @@ static void writer_free(struct qcow2_writer *w)
 	if (!w)
 		return;
 	ovk_qcow2_w_meta_free(w);
-	ovk_qcow2_codecs_free(w->codecs);
+	ovk_outfile_close(&w->out);
 	free(w->l1);
 	free(w->l2);
-	free(w->part);
 	free(w->stage);
 	free(w->backing_name);
 	free(w->name);
@@ -363,7 +230,7 @@ static int qcow2_finish(struct ovk_sink *sink, struct ovk_error *err)
 	if (l2_flush(w, err) < 0 || stage_flush(w, err) < 0 ||
 	    ovk_qcow2_w_meta_finish(w, err) < 0 || write_header(w, err) < 0)
 		goto out;
-	if (w->sync && !w->target && fsync(w->fd) < 0) {
+	if (w->sync && !w->target && fsync(w->out.fd) < 0) {
 		ovk_error_sys(err, errno, "%s: fsync", w->name);
 		goto out;
 	}
@@ -381,13 +248,6 @@ static void qcow2_abort(struct ovk_sink *sink)
 }
 
 static const struct ovk_sink_ops qcow2_sink_ops = {
-	.write = qcow2_write,
-	.encode = qcow2_encode,
-	.finish = qcow2_finish,
-	.abort = qcow2_abort,
-};
-
-static const struct ovk_sink_ops qcow2_sink_ops_plain = {
 	.write = qcow2_write,
 	.finish = qcow2_finish,
 	.abort = qcow2_abort,
@@ -437,11 +297,10 @@ int ovk_qcow2_check_sink_options(const char *options, struct ovk_error *err)
 static int writer_init(struct qcow2_writer *w, const struct ovk_sink_params *p, uint64_t cs,
 		       unsigned ctype, struct ovk_error *err)
 {
-	w->fd = p->target ? -1 : p->fd;
 	w->target = p->target;
 	w->is_block_device = p->target ? 0 : p->is_block_device;
 	w->sync = p->sync;
-	ovk_writeback_init(&w->wb, w->fd, p->sync && !w->is_block_device && !p->target);
+	ovk_outfile_init(&w->out, p->target ? -1 : p->fd, p->sync && !p->target);
 	w->size = p->size;
 	w->cs = cs;
 	w->clusters = (p->size + cs - 1) / cs;
@@ -472,15 +331,14 @@ static int writer_init(struct qcow2_writer *w, const struct ovk_sink_params *p, 
 	w->name = strdup(p->name ? p->name : "qcow2 output");
 	w->l1 = calloc(w->l1_size ? w->l1_size : 1, sizeof *w->l1);
 	w->l2 = calloc(ovk_qcow2_l2_entries(w->cluster_bits), sizeof *w->l2);
-	w->part = malloc(cs);
-	w->stage = malloc(w->stage_cap);
+	/* Aligned, so that a flush of whole clusters can go around the page
+	 * cache (core/outfile.h). */
+	if (posix_memalign((void **)&w->stage, OVK_OUTFILE_ALIGN, w->stage_cap) != 0)
+		w->stage = NULL;
 	if (p->backing_name)
 		w->backing_name = strdup(p->backing_name);
-	if (!w->name || !w->l1 || !w->l2 || !w->part || !w->stage ||
-	    (p->backing_name && !w->backing_name))
+	if (!w->name || !w->l1 || !w->l2 || !w->stage || (p->backing_name && !w->backing_name))
 		return ovk_error_sys(err, ENOMEM, "qcow2 writer");
-	if (p->compress && ovk_qcow2_codecs_new(ctype, &w->codecs, err) < 0)
-		return -1;
 	return ovk_qcow2_w_meta_init(w, err);
 }
 
@@ -518,11 +376,17 @@ int ovk_qcow2_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
 			goto out;
 		ret = -1;
 	}
-	sink->ops = w->codecs ? &qcow2_sink_ops : &qcow2_sink_ops_plain;
+	sink->ops = &qcow2_sink_ops;
 	sink->format = "qcow2";
 	sink->size = p->size;
 	sink->block_size = (uint32_t)cs;
-	sink->encode_cap = w->codecs ? cs : 0;
+	if (p->compress) {
+		/* As qemu: a cluster is stored compressed only when that is
+		 * smaller than the cluster. */
+		sink->codec = ovk_qcow2_codec(ctype);
+		sink->codec_level = ovk_codec_default_level(sink->codec);
+		sink->encode_cap = cs - 1;
+	}
 	sink->priv = w;
 	*out = sink;
 	sink = NULL;

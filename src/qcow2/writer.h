@@ -1,11 +1,13 @@
 /*
  * writer.h: state shared by the two halves of the qcow2 sink: writer.c (the
- * data path: extents in, clusters and L2 tables out) and writer_meta.c
- * (host cluster allocation, refcounts, and the tables written at the end).
+ * data path: runs of clusters in, clusters and L2 tables out) and
+ * writer_meta.c (host cluster allocation, refcounts, and the tables written
+ * at the end).  Bytes go to a file (core/outfile.h: bulk data around the
+ * page cache) or to a byte target.
  *
- * The engine hands over extents in ascending guest order from one thread,
- * so the file grows strictly forward and every piece of metadata is
- * written once:
+ * The engine hands over runs of whole clusters in ascending guest order
+ * from one thread, so the file grows strictly forward and every piece of
+ * metadata is written once:
  *
  *   cluster 0        header (written last, so a crash leaves no valid image)
  *   then, in order   data clusters (packed compressed bytes or whole
@@ -32,12 +34,12 @@
 #include <stdint.h>
 
 #include "core/extent.h"
-#include "core/writeback.h"
+#include "core/outfile.h"
 #include "qcow2/qcow2.h"
 
 struct qcow2_writer {
-	int fd;
-	const struct ovk_byte_target *target;   /* instead of fd, when set */
+	struct ovk_outfile out;      /* the output file */
+	const struct ovk_byte_target *target;   /* instead of the file, when set */
 	char *name;
 	int is_block_device;
 	int sync;
@@ -55,9 +57,6 @@ struct qcow2_writer {
 	uint64_t *l2;                /* the L2 table being filled, host order */
 	uint64_t l2_index;           /* its L1 index, or UINT64_MAX */
 	int l2_used;                 /* any entry set */
-	uint8_t *part;               /* a guest cluster assembled from pieces */
-	uint64_t part_fill;          /* bytes of `part` filled */
-	int part_data;               /* any DATA byte in it */
 
 	/* host side */
 	uint64_t next;               /* next free host cluster */
@@ -72,7 +71,6 @@ struct qcow2_writer {
 	uint64_t comp_pos;           /* host byte where packed compressed bytes continue; 0 none */
 	uint64_t comp_end;           /* end of the clusters allocated for them */
 
-	struct ovk_writeback wb;     /* write-behind when syncing */
 
 	/* write coalescing */
 	uint8_t *stage;
@@ -80,7 +78,6 @@ struct qcow2_writer {
 	uint64_t stage_off;          /* host byte offset of stage[0] */
 
 	uint8_t *table_buf;          /* one cluster, for encoding tables */
-	struct ovk_qcow2_codecs *codecs;
 };
 
 /* writer_meta.c */

@@ -51,10 +51,9 @@ int ovk_qcow2_w_pwrite(struct qcow2_writer *w, uint64_t off, const void *buf, si
 {
 	if (w->target)
 		return w->target->pwrite(w->target->opaque, off, buf, len, err);
-	if (ovk_pwrite_all(w->fd, buf, len, off) < 0)
+	if (ovk_outfile_pwrite(&w->out, buf, len, off) < 0)
 		return ovk_error_sys(err, errno, "%s: write of %zu bytes at %llu", w->name, len,
 				     (unsigned long long)off);
-	ovk_writeback_advance(&w->wb, off + len);
 	return 0;
 }
 
@@ -378,7 +377,7 @@ int ovk_qcow2_w_meta_finish(struct qcow2_writer *w, struct ovk_error *err)
 	if (w->target) {
 		if (w->target->set_size(w->target->opaque, w->next * w->cs, err) < 0)
 			return -1;
-	} else if (!w->is_block_device && ftruncate(w->fd, (off_t)(w->next * w->cs)) < 0) {
+	} else if (!w->is_block_device && ftruncate(w->out.fd, (off_t)(w->next * w->cs)) < 0) {
 		return ovk_error_sys(err, errno, "%s: setting the size", w->name);
 	}
 	w->hdr.l1_size = (uint32_t)w->l1_size;

@@ -1,13 +1,14 @@
 /*
  * raw.c: the raw format, a disk image that is its own guest view.
  *
- * Source: the mapped file, with holes found by SEEK_DATA/SEEK_HOLE, yielded
- * as direct DATA extents (pointers into the mapping) and UNALLOCATED holes.
- * A file system without hole support simply reports one DATA extent.  A
- * file too large to map (see blob.h) yields deferred DATA extents, one
- * chunk at most, that read() fills with pread.
+ * Source: the file's bytes stored as they are, with holes found by
+ * SEEK_DATA/SEEK_HOLE, yielded as stored DATA extents and UNALLOCATED
+ * holes.  A file system without hole support simply reports one DATA
+ * extent.  The engine reads the bytes itself, from the mapping or, for a
+ * file too large to map (see blob.h), with pread.
  *
- * Sink: pwrite for DATA; ZERO and UNALLOCATED are never written, so a regular
+ * Sink: DATA is written (around the page cache when the output is synced:
+ * core/outfile.h); ZERO and UNALLOCATED are never written, so a regular
  * output stays sparse, and it is extended to the full size at the end.  A
  * block device has old contents, so there zero ranges are cleared with
  * BLKZEROOUT (falling back to writing zeros when the ioctl is missing).
@@ -22,7 +23,7 @@
 #include "core/checked.h"
 #include "core/fileio.h"
 #include "core/format.h"
-#include "core/writeback.h"
+#include "core/outfile.h"
 
 /* Zero detection granularity: qemu-img's default -S 4k. */
 #define RAW_SINK_BLOCK 4096
@@ -30,7 +31,6 @@
 struct raw_source {
 	struct ovk_blob *blob;
 	uint64_t pos;            /* next guest byte to describe */
-	int holes_known;         /* SEEK_DATA works on this file */
 };
 
 static int raw_probe(const uint8_t *head, size_t len, uint64_t size)
@@ -41,30 +41,6 @@ static int raw_probe(const uint8_t *head, size_t len, uint64_t size)
 	return OVK_PROBE_FALLBACK;
 }
 
-/* Where the next data starts at or after pos, and where it ends; both are
- * clamped to the blob.  Without hole information, everything is data. */
-static void raw_find_data(struct raw_source *rs, uint64_t pos, uint64_t *data, uint64_t *hole)
-{
-	struct ovk_blob *b = rs->blob;
-	off_t d, h;
-
-	*data = pos;
-	*hole = b->size;
-	if (!rs->holes_known)
-		return;
-	d = lseek(b->fd, (off_t)(b->fd_offset + pos), SEEK_DATA);
-	if (d < 0) {
-		/* ENXIO: no data after pos.  Anything else: treat as data. */
-		if (errno == ENXIO)
-			*data = b->size;
-		return;
-	}
-	*data = ovk_min_u64((uint64_t)d - b->fd_offset, b->size);
-	h = lseek(b->fd, d, SEEK_HOLE);
-	if (h >= 0)
-		*hole = ovk_min_u64((uint64_t)h - b->fd_offset, b->size);
-}
-
 static int raw_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk_error *err)
 {
 	struct raw_source *rs = src->priv;
@@ -73,39 +49,16 @@ static int raw_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk_e
 	(void)err;
 	if (rs->pos >= src->size)
 		return 0;
-	raw_find_data(rs, rs->pos, &data, &hole);
+	ovk_blob_find_data(rs->blob, rs->pos, &data, &hole);
 	if (data > rs->pos) {
-		ovk_extent_set(ext, rs->pos, data - rs->pos, OVK_EXTENT_UNALLOCATED, NULL);
-	} else if (rs->blob->data) {
-		if (hole <= rs->pos)
-			hole = src->size;
-		ovk_extent_set(ext, rs->pos, hole - rs->pos, OVK_EXTENT_DATA,
-			       rs->blob->data + rs->pos);
+		ovk_extent_hole(ext, rs->pos, data - rs->pos, OVK_EXTENT_UNALLOCATED);
 	} else {
-		uint64_t chunk_end = (rs->pos & ~(OVK_CHUNK - 1)) + OVK_CHUNK;
-
 		if (hole <= rs->pos)
 			hole = src->size;
-		ovk_extent_set(ext, rs->pos, ovk_min_u64(hole, chunk_end) - rs->pos,
-			       OVK_EXTENT_DATA, NULL);
+		ovk_extent_stored(ext, rs->pos, hole - rs->pos, rs->blob, rs->pos);
 	}
 	rs->pos += ext->length;
 	return 1;
-}
-
-static int raw_read(struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
-		    struct ovk_error *err)
-{
-	struct raw_source *rs = src->priv;
-
-	return ovk_blob_pread(rs->blob, ext->offset, dst, ext->length, err);
-}
-
-static void raw_release(struct ovk_source *src, uint64_t done)
-{
-	struct raw_source *rs = src->priv;
-
-	ovk_blob_release(rs->blob, done);
 }
 
 static void raw_close(struct ovk_source *src)
@@ -119,22 +72,20 @@ static void raw_close(struct ovk_source *src)
 
 static const struct ovk_source_ops raw_source_ops = {
 	.next = raw_next,
-	.read = raw_read,
-	.release = raw_release,
 	.close = raw_close,
 };
 
-static int raw_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
-			   struct ovk_error *err)
+static int raw_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ctx,
+			   struct ovk_source **out, struct ovk_error *err)
 {
 	struct ovk_source *src;
 	struct raw_source *rs;
 
-	(void)flags;
+	(void)ctx;
 	if (ovk_blob_is_stream(blob))
 		return ovk_error_set(err, ENOTSUP,
 				     "%s: raw images cannot be read from a stream; extract it first",
-				     blob->name);
+				     ovk_blob_name(blob));
 	src = calloc(1, sizeof *src);
 	rs = calloc(1, sizeof *rs);
 	if (!src || !rs) {
@@ -143,10 +94,9 @@ static int raw_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_sou
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
 	rs->blob = blob;
-	rs->holes_known = blob->fd >= 0 && !blob->is_block_device;
 	src->ops = &raw_source_ops;
 	src->format = "raw";
-	src->size = blob->size;
+	src->size = ovk_blob_size(blob);
 	src->priv = rs;
 	*out = src;
 	return 0;
@@ -159,7 +109,7 @@ struct raw_sink {
 	char *name;
 	int is_block_device;
 	int sync;
-	struct ovk_writeback wb;
+	struct ovk_outfile out;
 };
 
 static int write_all(int fd, const uint8_t *p, uint64_t len, uint64_t off, const char *name,
@@ -190,21 +140,19 @@ static int zero_block_device(struct raw_sink *rs, uint64_t off, uint64_t len,
 	return 0;
 }
 
-static int raw_write(struct ovk_sink *sink, const struct ovk_extent *ext, const uint8_t *encoded,
-		     size_t encoded_len, struct ovk_error *err)
+static int raw_write(struct ovk_sink *sink, const struct ovk_block_run *run,
+		     struct ovk_error *err)
 {
 	struct raw_sink *rs = sink->priv;
 
-	(void)encoded;
-	(void)encoded_len;
-	if (ext->type == OVK_EXTENT_DATA) {
-		if (write_all(rs->fd, ext->data, ext->length, ext->offset, rs->name, err) < 0)
-			return -1;
-		ovk_writeback_advance(&rs->wb, ext->offset + ext->length);
+	if (run->type == OVK_EXTENT_DATA) {
+		if (ovk_outfile_pwrite(&rs->out, run->data, run->length, run->offset) < 0)
+			return ovk_error_sys(err, errno, "%s: write at offset %llu", rs->name,
+					     (unsigned long long)run->offset);
 		return 0;
 	}
 	if (rs->is_block_device)
-		return zero_block_device(rs, ext->offset, ext->length, err);
+		return zero_block_device(rs, run->offset, run->length, err);
 	return 0;
 }
 
@@ -212,6 +160,7 @@ static void raw_sink_free(struct ovk_sink *sink)
 {
 	struct raw_sink *rs = sink->priv;
 
+	ovk_outfile_close(&rs->out);
 	free(rs->name);
 	free(rs);
 	free(sink);
@@ -262,7 +211,7 @@ static int raw_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
 	rs->fd = p->fd;
 	rs->is_block_device = p->is_block_device;
 	rs->sync = p->sync;
-	ovk_writeback_init(&rs->wb, p->fd, p->sync);
+	ovk_outfile_init(&rs->out, p->fd, p->sync);
 	sink->ops = &raw_sink_ops;
 	sink->format = "raw";
 	sink->size = p->size;

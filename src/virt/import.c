@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cancel.h"
 #include "import_priv.h"
 #include "lv.h"
 #include "ova/package.h"
@@ -68,9 +69,12 @@ static int check_network_args(const char *const *nets, size_t *n, struct ovk_err
 
 int ovk_import_check_networks(const struct ovk_import_opts *opts, struct ovk_error *err)
 {
+	struct ovk_import_opts o;
 	size_t n;
 
-	return check_network_args(opts->networks, &n, err);
+	if (ovk_opts_load(&o, sizeof o, opts, "ovk_import_opts", err) < 0)
+		return -1;
+	return check_network_args(o.networks, &n, err);
 }
 
 static int parse_networks(struct imp *im, struct ovk_error *err)
@@ -118,6 +122,7 @@ static int load_appliance(struct imp *im, const char *input, struct ovk_error *e
 		/* --print-xml reads no disk: an OVF whose files are elsewhere is
 		 * still mapped. */
 		.describe_only = im->o->print_xml,
+		.cancel = im->o->cancel,
 		.note = keep_note,
 		.note_opaque = im,
 	};
@@ -264,25 +269,25 @@ static const struct ovk_plan_drive *drive_for(const struct imp *im, const struct
 static int convert_one(struct imp *im, const struct ovk_ova_job *j, struct ovk_error *err)
 {
 	const struct ovk_plan_drive *d = drive_for(im, j);
-	struct ovk_package_check check;
+	struct ovk_engine_job ej;
 	struct ovk_convert_opts co = {
+		.struct_size = sizeof co,
 		.threads = im->o->threads,
 		.open_flags = im->o->open_flags,
 		.progress = im->o->progress,
 		.progress_opaque = im->o->progress_opaque,
 		.cancel = im->o->cancel,
 		/* --dir: beside the output, which has room for the disk */
-		.spill_dir = im->o->dir ? NULL : im->o->tmp_dir,
+		.tmp_dir = im->o->dir ? NULL : im->o->tmp_dir,
 	};
-	struct ovk_blob *blob;
 
 	if (!d)
 		return 0;   /* a disk no system attaches: nothing to import it into */
-	/* The digests are checked inside the conversion, before its output
+	/* The members are checked inside the conversion, before its output
 	 * is committed or its upload finished. */
-	if (ovk_package_prepare(im->pkg, j, &co, &check, &blob, err) < 0)
+	if (ovk_package_prepare(im->pkg, j, &ej, &co, err) < 0)
 		return -1;
-	return ovk_store_write(im->st, d, blob, j->disk->capacity, &co, err);
+	return ovk_store_write(im->st, d, &ej, &co, err);
 }
 
 /* A start that fails, or a cancel before it, once disks were replaced:
@@ -292,7 +297,7 @@ static int start_one(struct imp *im, struct ovk_import_dom *d, struct ovk_error 
 {
 	struct ovk_error why;
 
-	if (im->o->cancel && *im->o->cancel) {
+	if (ovk_cancelled(im->o->cancel)) {
 		ovk_error_set(err, ECANCELED, "domain %s: interrupted before it was started",
 			      d->plan->name);
 	} else if (ovk_lv_domain_start(im->lv, d->plan->name, err) == 0) {
@@ -359,12 +364,16 @@ static int set_str(char **dst, const char *s, struct ovk_error *err)
 	return 0;
 }
 
-int ovk_import(const char *input, const struct ovk_import_opts *opts,
+int ovk_import(const char *input, const struct ovk_import_opts *import_opts,
 	       struct ovk_import_result *res, struct ovk_error *err)
 {
+	struct ovk_import_opts loaded;
+	const struct ovk_import_opts *opts = &loaded;
 	struct imp im = { .o = opts, .res = res };
 	int ret = -1, created = 0;
 
+	if (ovk_opts_load(&loaded, sizeof loaded, import_opts, "ovk_import_opts", err) < 0)
+		return -1;
 	im.popts.name = opts->name;
 	im.popts.bus = (enum ovk_plan_bus_choice)opts->bus;
 	im.popts.firmware = (enum ovk_plan_fw_choice)opts->firmware;

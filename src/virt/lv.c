@@ -48,6 +48,14 @@ static int last_code(void)
 	return e ? e->code : VIR_ERR_OK;
 }
 
+int ovk_lv_silence(struct ovk_error *err)
+{
+	if (virInitialize() < 0)
+		return ovk_error_set(err, EIO, "cannot initialize libvirt");
+	virSetErrorFunc(NULL, silent);
+	return 0;
+}
+
 int ovk_lv_open(const char *uri, struct ovk_lv **out, struct ovk_error *err)
 {
 	struct ovk_lv *lv = NULL;
@@ -56,7 +64,6 @@ int ovk_lv_open(const char *uri, struct ovk_lv **out, struct ovk_error *err)
 	*out = NULL;
 	if (virInitialize() < 0)
 		return ovk_error_set(err, EIO, "cannot initialize libvirt");
-	virSetErrorFunc(NULL, silent);
 	if (!(lv = calloc(1, sizeof(*lv)))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;

@@ -25,6 +25,10 @@
 
 struct ovk_lv;
 
+/* Process-wide, for ovk_init(): libvirt's global error function set to
+ * one that prints nothing (errors come back through struct ovk_error). */
+int ovk_lv_silence(struct ovk_error *err);
+
 /* uri NULL: libvirt's default, which honours LIBVIRT_DEFAULT_URI and its
  * config files: that lookup is libvirt's own, not ours. */
 int ovk_lv_open(const char *uri, struct ovk_lv **out, struct ovk_error *err);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cancel.h"
 #include "core/checked.h"
 #include "engine/engine.h"
 #include "util/xml.h"
@@ -278,11 +279,12 @@ static int add_swap(struct ovk_store *st, const char *vol, char *side, struct ov
  * name beside it (ovk_output_stage_name) and renamed over it only by
  * ovk_store_commit(), once every disk and the manifest have passed; until
  * then the rollback removes the stage, never the old file. */
-static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
-		     uint64_t capacity, const struct ovk_convert_opts *copts,
+static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d,
+		     const struct ovk_engine_job *job, const struct ovk_convert_opts *copts,
 		     struct ovk_error *err)
 {
 	struct ovk_convert_opts o = *copts;
+	struct ovk_engine_job j = *job;
 	char *stage = NULL;
 	const char *to = d->path;
 	int r, ret = -1;
@@ -290,17 +292,14 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d, struc
 	o.out_format = st->format;
 	if (st->replace && access(d->path, F_OK) == 0) {
 		if (!(stage = ovk_output_stage_name(d->path))) {
-			ovk_blob_free(blob);
+			ovk_blob_free(job->blob);
 			ovk_error_set(err, ENOMEM, "out of memory");
 			goto out;
 		}
 		to = stage;
 	}
-	if (!blob)
-		r = ovk_convert_blank(capacity, to, &o, err);
-	else
-		r = ovk_convert_blob(blob, to, &o, err);
-	if (r < 0)
+	j.output = to;
+	if (ovk_engine_convert(&j, &o, NULL, err) < 0)
 		goto out;
 	if (ovk_upload_remember(&st->files, &st->n_files, to) < 0) {
 		unlink(to);
@@ -340,8 +339,8 @@ static int side_name(struct ovk_store *st, const struct ovk_plan_drive *d, char 
 	return 0;
 }
 
-static int write_pool(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
-		      uint64_t capacity, const struct ovk_convert_opts *copts,
+static int write_pool(struct ovk_store *st, const struct ovk_plan_drive *d,
+		      const struct ovk_engine_job *job, const struct ovk_convert_opts *copts,
 		      struct ovk_error *err)
 {
 	struct ovk_upload_dest dest = {
@@ -352,15 +351,15 @@ static int write_pool(struct ovk_store *st, const struct ovk_plan_drive *d, stru
 	int ret = -1;
 
 	if (side_name(st, d, &side, err) < 0) {
-		ovk_blob_free(blob);
+		ovk_blob_free(job->blob);
 		goto out;
 	}
 	if (side)
 		dest.vol = side;
 	if (strcmp(st->format, "qcow2") == 0)
-		ret = ovk_upload_qcow2(&dest, blob, capacity, copts, err);
+		ret = ovk_upload_qcow2(&dest, job, copts, err);
 	else
-		ret = ovk_upload_raw(&dest, blob, capacity, copts, err);
+		ret = ovk_upload_raw(&dest, job, copts, err);
 	/* The side volume is in st->vols already: a failure deletes it. */
 	if (ret == 0 && side) {
 		ret = add_swap(st, d->vol, side, err);
@@ -371,16 +370,16 @@ out:
 	return ret;
 }
 
-int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
-		    uint64_t capacity, const struct ovk_convert_opts *copts,
+int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d,
+		    const struct ovk_engine_job *job, const struct ovk_convert_opts *copts,
 		    struct ovk_error *err)
 {
 	int ret;
 
 	if (st->dir)
-		ret = write_dir(st, d, blob, capacity, copts, err);
+		ret = write_dir(st, d, job, copts, err);
 	else
-		ret = write_pool(st, d, blob, capacity, copts, err);
+		ret = write_pool(st, d, job, copts, err);
 	if (ret < 0)
 		ovk_error_prefix(err, "%s", d->vol);
 	return ret;
@@ -438,7 +437,7 @@ static void forget(char **arr, size_t *n, const char *s)
 
 static int interrupted(volatile sig_atomic_t *cancel, struct ovk_error *err)
 {
-	if (cancel && *cancel)
+	if (ovk_cancelled(cancel))
 		return ovk_error_set(err, ECANCELED, "interrupted; nothing replaced");
 	return 0;
 }

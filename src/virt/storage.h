@@ -39,6 +39,7 @@
 #include <stddef.h>
 
 #include "core/blob.h"
+#include "engine/engine.h"
 #include "lv.h"
 #include "plan.h"
 
@@ -61,10 +62,10 @@ int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error 
 int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
 		    struct ovk_error *err);
 
-/* Fill drive d from `blob` (taken over), hashing the input as `copts`
- * says; or create a blank disk of `capacity` when blob is NULL. */
-int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d, struct ovk_blob *blob,
-		    uint64_t capacity, const struct ovk_convert_opts *copts,
+/* Fill drive d by running `job` (its input taken over; a blank disk when
+ * it has none) with `copts`; the destination is set here. */
+int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d,
+		    const struct ovk_engine_job *job, const struct ovk_convert_opts *copts,
 		    struct ovk_error *err);
 
 /* --replace: put every new file and volume of the import in place of

@@ -1,7 +1,7 @@
 /*
  * upload.c: streaming into pool volumes (upload.h).  Both sinks follow the
- * engine's sink contract (core/extent.h): extents in ascending order tiling
- * [0, size), DATA direct, one writer thread.
+ * engine's sink contract (core/extent.h): runs of whole blocks in
+ * ascending order tiling [0, size), one writer thread.
  *
  * raw: DATA goes out as stream data, zeros as holes or written zeros.
  *
@@ -55,18 +55,15 @@ struct raw_sink {
 
 static const uint8_t zeros[UPLOAD_BLOCK];
 
-static int raw_write(struct ovk_sink *s, const struct ovk_extent *ext, const uint8_t *enc,
-		     size_t enc_len, struct ovk_error *err)
+static int raw_write(struct ovk_sink *s, const struct ovk_block_run *run, struct ovk_error *err)
 {
 	struct raw_sink *rs = s->priv;
-	uint64_t left = ext->length;
+	uint64_t left = run->length;
 
-	(void)enc;
-	(void)enc_len;
-	if (ext->type == OVK_EXTENT_DATA)
-		return ovk_lv_upload_send(rs->up, ext->data, ext->length, err);
+	if (run->type == OVK_EXTENT_DATA)
+		return ovk_lv_upload_send(rs->up, run->data, run->length, err);
 	if (!rs->block)
-		return ovk_lv_upload_hole(rs->up, ext->length, err);
+		return ovk_lv_upload_hole(rs->up, run->length, err);
 	while (left > 0) {
 		size_t n = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
 
@@ -149,12 +146,16 @@ static int open_raw_dest(void *opaque, uint64_t size, struct ovk_sink **out,
 /* A blank raw volume needs no data: libvirt creates it sparse (file pools)
  * or allocated (block pools, where the device's old bytes are the price of
  * not writing them; a guest does not read a blank disk before it writes). */
-int ovk_upload_raw(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+int ovk_upload_raw(const struct ovk_upload_dest *d, const struct ovk_engine_job *job,
 		   const struct ovk_convert_opts *copts, struct ovk_error *err)
 {
-	if (!blob)
-		return new_volume(d, "raw", capacity, d->block ? capacity : 0, err);
-	return ovk_convert_blob_to(blob, open_raw_dest, (void *)d, copts, err);
+	struct ovk_engine_job j = *job;
+
+	if (!job->blob)
+		return new_volume(d, "raw", job->blank_size, d->block ? job->blank_size : 0, err);
+	j.open_sink = open_raw_dest;
+	j.sink_opaque = (void *)d;
+	return ovk_engine_convert(&j, copts, NULL, err);
 }
 
 /* ------------------------------------------------------------------ qcow2 */
@@ -184,20 +185,12 @@ static int stream_send(void *opaque, const void *buf, size_t len, struct ovk_err
 	return ovk_lv_upload_send(q->up, buf, len, err);
 }
 
-static int qcow2_up_write(struct ovk_sink *s, const struct ovk_extent *ext, const uint8_t *enc,
-			  size_t enc_len, struct ovk_error *err)
+static int qcow2_up_write(struct ovk_sink *s, const struct ovk_block_run *run,
+			  struct ovk_error *err)
 {
 	struct qcow2_upload *q = s->priv;
 
-	return q->inner->ops->write(q->inner, ext, enc, enc_len, err);
-}
-
-static int qcow2_up_encode(struct ovk_sink *s, const uint8_t *block, size_t len, uint8_t *out,
-			   size_t out_cap, size_t *out_len, struct ovk_error *err)
-{
-	struct qcow2_upload *q = s->priv;
-
-	return q->inner->ops->encode(q->inner, block, len, out, out_cap, out_len, err);
+	return q->inner->ops->write(q->inner, run, err);
 }
 
 /* Each patch with an upload of its own, in the order written (a later one
@@ -248,13 +241,6 @@ static void qcow2_up_abort(struct ovk_sink *s)
 
 static const struct ovk_sink_ops qcow2_up_ops = {
 	.write = qcow2_up_write,
-	.encode = qcow2_up_encode,
-	.finish = qcow2_up_finish,
-	.abort = qcow2_up_abort,
-};
-
-static const struct ovk_sink_ops qcow2_up_ops_plain = {
-	.write = qcow2_up_write,
 	.finish = qcow2_up_finish,
 	.abort = qcow2_up_abort,
 };
@@ -294,11 +280,10 @@ static int open_qcow2_dest(void *opaque, uint64_t size, struct ovk_sink **out,
 	if (new_volume(d, "qcow2", size, 0, err) < 0 ||
 	    ovk_lv_upload_begin(d->lv, d->pool, d->vol, 0, 0, 0, &q->up, err) < 0)
 		goto out;
-	q->sink = (struct ovk_sink){
-		.ops = q->inner->ops->encode ? &qcow2_up_ops : &qcow2_up_ops_plain,
-		.format = "qcow2", .size = size, .block_size = q->inner->block_size,
-		.encode_cap = q->inner->encode_cap, .priv = q,
-	};
+	/* What the engine sees is the qcow2 sink's own block and codec. */
+	q->sink = *q->inner;
+	q->sink.ops = &qcow2_up_ops;
+	q->sink.priv = q;
 	*out = &q->sink;
 	q = NULL;
 	ret = 0;
@@ -308,12 +293,13 @@ out:
 	return ret;
 }
 
-int ovk_upload_qcow2(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+int ovk_upload_qcow2(const struct ovk_upload_dest *d, const struct ovk_engine_job *job,
 		     const struct ovk_convert_opts *copts, struct ovk_error *err)
 {
 	struct qcow2_dest t = { d, copts };
+	struct ovk_engine_job j = *job;
 
-	if (!blob)
-		return ovk_convert_blank_to(capacity, open_qcow2_dest, &t, copts, err);
-	return ovk_convert_blob_to(blob, open_qcow2_dest, &t, copts, err);
+	j.open_sink = open_qcow2_dest;
+	j.sink_opaque = &t;
+	return ovk_engine_convert(&j, copts, NULL, err);
 }

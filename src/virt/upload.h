@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "core/blob.h"
+#include "engine/engine.h"
 #include "lv.h"
 
 /* The volume to fill, and the list of volumes created (for the rollback,
@@ -30,14 +31,14 @@ struct ovk_upload_dest {
 };
 
 /* Create volume d->vol (raw, fully allocated when d->block) of the
- * source's size, remember it in *d->vols and stream `blob` (taken over)
- * into it; blob NULL: a blank volume of `capacity`. */
-int ovk_upload_raw(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+ * source's size, remember it in *d->vols and run `job` (its input taken
+ * over; a blank disk: a blank volume) into it. */
+int ovk_upload_raw(const struct ovk_upload_dest *d, const struct ovk_engine_job *job,
 		   const struct ovk_convert_opts *copts, struct ovk_error *err);
 
 /* The same for a qcow2 volume (file pools), written with copts->options
  * and copts->compress. */
-int ovk_upload_qcow2(const struct ovk_upload_dest *d, struct ovk_blob *blob, uint64_t capacity,
+int ovk_upload_qcow2(const struct ovk_upload_dest *d, const struct ovk_engine_job *job,
 		     const struct ovk_convert_opts *copts, struct ovk_error *err);
 
 /* Append a copy of s to the array *arr of *n names (what to roll back). */

@@ -32,9 +32,9 @@
  * Its grain tables always have 4096 entries.
  *
  * Invariants after ovk_vmdk_header_validate(): grain size is a power of two
- * <= OVK_CHUNK, capacity * 512 fits in 64 bits, the descriptor lies inside
- * the file and is <= 1 MiB, gtes is in 1..OVK_VMDK_MAX_GTES (or 4096 for
- * COWD), and compressAlgorithm is known.
+ * <= OVK_VMDK_MAX_GRAIN_BYTES, capacity * 512 fits in 64 bits, the
+ * descriptor lies inside the file and is <= 1 MiB, gtes is in
+ * 1..OVK_VMDK_MAX_GTES (or 4096 for COWD), and compressAlgorithm is known.
  */
 #include "vmdk.h"
 

@@ -16,9 +16,9 @@
  *
  * Extents handed out: runs of unallocated or zeroed grains become one
  * extent; uncompressed grains that follow each other in the file become one
- * direct extent (a pointer into the mapping), so the writer can issue large
- * writes; each compressed grain becomes a deferred extent that
- * ovk_vmdk_sparse_read() inflates on a worker thread.
+ * stored extent, so the writer can issue large writes; each compressed grain
+ * becomes an encoded extent that read() (vmdk.c) inflates on a worker
+ * thread.
  */
 #include "vmdk.h"
 
@@ -47,12 +47,13 @@ int ovk_vmdk_sparse_setup(struct ovk_vmdk_sparse *sp, const struct ovk_blob *b,
 	uint64_t gd_bytes;
 
 	sp->h = *h;
-	if (h->magic == OVK_VMDK_MAGIC_KDMV && h->gd_offset == OVK_VMDK_GD_AT_END) {
-		if (!b->data)
-			return ovk_error_set(err, EINVAL, "gdOffset is GD_AT_END: needs the footer");
-		if (ovk_vmdk_footer_read(b->data, b->size, &sp->h, err) < 0)
-			return -1;
-	}
+	sp->data = ovk_blob_data(b);
+	sp->file_size = ovk_blob_size(b);
+	if (!sp->data)
+		return ovk_error_set(err, EINVAL, "a sparse extent needs to be mapped");
+	if (h->magic == OVK_VMDK_MAGIC_KDMV && h->gd_offset == OVK_VMDK_GD_AT_END &&
+	    ovk_vmdk_footer_read(sp->data, sp->file_size, &sp->h, err) < 0)
+		return -1;
 	h = &sp->h;
 	sp->grain_bytes = h->grain_size * OVK_VMDK_SECTOR;     /* validated <= 2 MiB */
 	sp->cap_bytes = h->capacity * OVK_VMDK_SECTOR;         /* validated: no overflow */
@@ -68,10 +69,10 @@ int ovk_vmdk_sparse_setup(struct ovk_vmdk_sparse *sp, const struct ovk_blob *b,
 	sp->zero_grain = h->magic == OVK_VMDK_MAGIC_KDMV && (h->flags & OVK_VMDK_FLAG_ZERO_GRAIN);
 	gd_bytes = sp->n_gt * 4;    /* n_gt <= 2^55 / 2^9: no overflow */
 	if (ovk_mul_overflow(h->gd_offset, (uint64_t)OVK_VMDK_SECTOR, &sp->gd_off) ||
-	    !ovk_range_ok(sp->gd_off, gd_bytes, b->size))
+	    !ovk_range_ok(sp->gd_off, gd_bytes, sp->file_size))
 		return ovk_error_set(err, EINVAL,
 				     "gdOffset %" PRIu64 ": grain directory (%" PRIu64 " entries) beyond end of file (size %" PRIu64 " sectors)",
-				     h->gd_offset, sp->n_gt, b->size / OVK_VMDK_SECTOR);
+				     h->gd_offset, sp->n_gt, sp->file_size / OVK_VMDK_SECTOR);
 	return 0;
 }
 
@@ -79,22 +80,21 @@ static int lookup(const struct ovk_vmdk_extent *e, uint64_t g, uint32_t *gte,
 		  struct ovk_error *err)
 {
 	const struct ovk_vmdk_sparse *sp = &e->sp;
-	const struct ovk_blob *b = e->blob;
 	uint64_t t = g / sp->gtes, gt_off;
 	uint32_t gde;
 
 	*gte = 0;
 	if (g >= sp->n_grains)      /* the descriptor is larger than the header */
 		return 0;
-	gde = le32_load(b->data + sp->gd_off + t * 4);
+	gde = le32_load(sp->data + sp->gd_off + t * 4);
 	if (gde == 0)
 		return 0;
 	gt_off = (uint64_t)gde * OVK_VMDK_SECTOR;
-	if (!ovk_range_ok(gt_off, (uint64_t)sp->gtes * 4, b->size))
+	if (!ovk_range_ok(gt_off, (uint64_t)sp->gtes * 4, sp->file_size))
 		return ovk_error_set(err, EINVAL,
 				     "grain table %" PRIu64 " at sector %" PRIu32 ": beyond end of file (size %" PRIu64 " sectors)",
-				     t, gde, b->size / OVK_VMDK_SECTOR);
-	*gte = le32_load(b->data + gt_off + (g % sp->gtes) * 4);
+				     t, gde, sp->file_size / OVK_VMDK_SECTOR);
+	*gte = le32_load(sp->data + gt_off + (g % sp->gtes) * 4);
 	return 0;
 }
 
@@ -102,18 +102,22 @@ static int locate_compressed(const struct ovk_vmdk_extent *e, uint64_t g, uint32
 			     struct grain_loc *gl, struct ovk_error *err)
 {
 	const struct ovk_vmdk_sparse *sp = &e->sp;
-	const struct ovk_blob *b = e->blob;
 	uint64_t max = sp->grain_bytes * OVK_VMDK_MAX_COMPRESSED_GRAINS, lba;
+	uint8_t marker[12];
 
 	if (!sp->markers) {
 		/* No length on disk: the stream ends where zlib says; bound it. */
-		gl->clen = ovk_min_u64(b->size - gl->off, max + OVK_VMDK_SECTOR);
+		gl->clen = ovk_min_u64(sp->file_size - gl->off, max + OVK_VMDK_SECTOR);
 		return 0;
 	}
-	if (!ovk_range_ok(gl->off, 12, b->size))
+	if (!ovk_range_ok(gl->off, sizeof marker, sp->file_size))
 		goto beyond;
-	lba = le64_load(b->data + gl->off);
-	gl->clen = le32_load(b->data + gl->off + 8);
+	/* Read, not mapped: the grain's bytes are read by the engine with
+	 * pread too, so the mapping never faults in the data pages. */
+	if (ovk_blob_pread(e->blob, gl->off, marker, sizeof marker, err) < 0)
+		return -1;
+	lba = le64_load(marker);
+	gl->clen = le32_load(marker + 8);
 	if (gl->clen == 0 || gl->clen > max)
 		return ovk_error_set(err, EINVAL,
 				     "grain %" PRIu64 " at sector %" PRIu32 ": compressed size %" PRIu64 " not in 1..%" PRIu64,
@@ -123,13 +127,13 @@ static int locate_compressed(const struct ovk_vmdk_extent *e, uint64_t g, uint32
 				     "grain %" PRIu64 " at sector %" PRIu32 ": marker LBA %" PRIu64 ", expected %" PRIu64,
 				     g, gte, lba, g * sp->h.grain_size);
 	gl->off += 12;
-	if (!ovk_range_ok(gl->off, gl->clen, b->size))
+	if (!ovk_range_ok(gl->off, gl->clen, sp->file_size))
 		goto beyond;
 	return 0;
 beyond:
 	return ovk_error_set(err, EINVAL,
 			     "grain %" PRIu64 " at sector %" PRIu32 ": beyond end of file (size %" PRIu64 " sectors)",
-			     g, gte, b->size / OVK_VMDK_SECTOR);
+			     g, gte, sp->file_size / OVK_VMDK_SECTOR);
 }
 
 /* Where grain g lives.  `need` is how many of its bytes the guest uses. */
@@ -154,21 +158,21 @@ static int classify(const struct ovk_vmdk_extent *e, uint64_t g, uint64_t need,
 	gl->off = (uint64_t)gte * OVK_VMDK_SECTOR;
 	if (sp->compressed) {
 		gl->kind = GRAIN_COMPRESSED;
-		if (gl->off >= e->blob->size)
+		if (gl->off >= sp->file_size)
 			return ovk_error_set(err, EINVAL,
 					     "grain %" PRIu64 " at sector %" PRIu32 ": beyond end of file (size %" PRIu64 " sectors)",
-					     g, gte, e->blob->size / OVK_VMDK_SECTOR);
+					     g, gte, sp->file_size / OVK_VMDK_SECTOR);
 		return locate_compressed(e, g, gte, gl, err);
 	}
 	gl->kind = GRAIN_DATA;
-	if (!ovk_range_ok(gl->off, need, e->blob->size))
+	if (!ovk_range_ok(gl->off, need, sp->file_size))
 		return ovk_error_set(err, EINVAL,
 				     "grain %" PRIu64 " at sector %" PRIu32 ": beyond end of file (size %" PRIu64 " sectors)",
-				     g, gte, e->blob->size / OVK_VMDK_SECTOR);
+				     g, gte, sp->file_size / OVK_VMDK_SECTOR);
 	return 0;
 }
 
-static uint64_t grain_need(const struct ovk_vmdk_extent *e, uint64_t g)
+uint64_t ovk_vmdk_grain_need(const struct ovk_vmdk_extent *e, uint64_t g)
 {
 	return ovk_min_u64(e->sp.grain_bytes, e->length - g * e->sp.grain_bytes);
 }
@@ -181,7 +185,7 @@ static int table_absent(const struct ovk_vmdk_extent *e, uint64_t g)
 {
 	const struct ovk_vmdk_sparse *sp = &e->sp;
 
-	return g >= sp->n_grains || le32_load(e->blob->data + sp->gd_off + g / sp->gtes * 4) == 0;
+	return g >= sp->n_grains || le32_load(sp->data + sp->gd_off + g / sp->gtes * 4) == 0;
 }
 
 /* Grow a run of grains like the first one, up to `limit` bytes (extent
@@ -199,7 +203,7 @@ static int extend_run(const struct ovk_vmdk_extent *e, const struct grain_loc *f
 			g = g >= sp->n_grains ? g_lim : (g / sp->gtes + 1) * sp->gtes;
 			continue;
 		}
-		if (classify(e, g, grain_need(e, g), &gl, err) < 0)
+		if (classify(e, g, ovk_vmdk_grain_need(e, g), &gl, err) < 0)
 			return -1;
 		if (gl.kind != first->kind)
 			break;
@@ -213,14 +217,13 @@ static int extend_run(const struct ovk_vmdk_extent *e, const struct grain_loc *f
 }
 
 int ovk_vmdk_sparse_next(const struct ovk_vmdk_extent *e, uint64_t rel, uint64_t max_len,
-			 struct ovk_extent *out, uint64_t *file_lo, struct ovk_error *err)
+			 struct ovk_extent *out, struct ovk_error *err)
 {
 	uint64_t gb = e->sp.grain_bytes, g = rel / gb, in = rel - g * gb;
 	uint64_t limit = rel + ovk_min_u64(max_len, e->length - rel), end;
 	struct grain_loc gl;
 
-	*file_lo = UINT64_MAX;
-	if (classify(e, g, grain_need(e, g), &gl, err) < 0)
+	if (classify(e, g, ovk_vmdk_grain_need(e, g), &gl, err) < 0)
 		return -1;
 	end = limit - g * gb > gb ? g * gb + gb : limit;   /* no overflow near 2^64 */
 	switch (gl.kind) {
@@ -228,43 +231,18 @@ int ovk_vmdk_sparse_next(const struct ovk_vmdk_extent *e, uint64_t rel, uint64_t
 	case GRAIN_ZERO:
 		if (extend_run(e, &gl, g, limit, &end, err) < 0)
 			return -1;
-		ovk_extent_set(out, rel, end - rel,
-			       gl.kind == GRAIN_ZERO ? OVK_EXTENT_ZERO : OVK_EXTENT_UNALLOCATED, NULL);
+		ovk_extent_hole(out, rel, end - rel,
+				gl.kind == GRAIN_ZERO ? OVK_EXTENT_ZERO : OVK_EXTENT_UNALLOCATED);
 		return 0;
 	case GRAIN_DATA:
-		limit = ovk_min_u64(limit, rel + OVK_VMDK_MAX_DIRECT);
 		if (extend_run(e, &gl, g, limit, &end, err) < 0)
 			return -1;
-		ovk_extent_set(out, rel, end - rel, OVK_EXTENT_DATA, e->blob->data + gl.off + in);
-		*file_lo = gl.off + in;
+		ovk_extent_stored(out, rel, end - rel, e->blob, gl.off + in);
 		return 0;
 	case GRAIN_COMPRESSED:
-		ovk_extent_set(out, rel, end - rel, OVK_EXTENT_DATA, NULL);
-		out->loc = gl.off;
-		out->loc_len = gl.clen;
-		out->ref = (void *)e;
-		*file_lo = gl.off;
+		ovk_extent_encoded(out, rel, end - rel, e->blob, gl.off, gl.clen);
+		out->token = ovk_vmdk_grain_need(e, g);
 		return 0;
 	}
 	return ovk_error_set(err, EINVAL, "grain %" PRIu64 ": unknown kind", g);
-}
-
-int ovk_vmdk_sparse_read(const struct ovk_vmdk_extent *e, struct ovk_vmdk_zpool *zp,
-			 const struct ovk_extent *ext, uint8_t *dst, struct ovk_error *err)
-{
-	uint64_t gb = e->sp.grain_bytes, rel = ext->offset - e->guest_off, g = rel / gb;
-	struct ovk_vmdk_zgrain zg;
-
-	if (!ovk_range_ok(ext->loc, ext->loc_len, e->blob->size))
-		return ovk_error_set(err, EINVAL, "grain %" PRIu64 ": bad locator", g);
-	zg.in = e->blob->data + ext->loc;
-	zg.in_len = ext->loc_len;
-	zg.grain = gb;
-	zg.need = grain_need(e, g);
-	zg.skip = rel - g * gb;
-	zg.len = ext->length;
-	if (ovk_vmdk_inflate(zp, &zg, dst, err) < 0)
-		return ovk_error_prefix(err, "grain %" PRIu64 " at offset %" PRIu64, g,
-					ext->loc);
-	return 0;
 }

@@ -13,8 +13,8 @@
  *
  * Grains normally come in LBA order.  They are read into a min-heap keyed by
  * LBA until OVK_VMDK_STREAM_WINDOW bytes are buffered (or the stream ends);
- * only then is the lowest one handed out, or the gap before it reported as
- * unallocated.  So a producer that wrote grains a little out of order is
+ * only then is the lowest one handed out (its buffer goes to the engine with
+ * the extent), or the gap before it reported as unallocated.  So a producer that wrote grains a little out of order is
  * read correctly, and one that wrote them far out of order is refused
  * ("arrived after the reader passed it") instead of being buffered whole.
  *
@@ -34,37 +34,32 @@
 #include "core/checked.h"
 #include "core/endian.h"
 
-/* What one buffered grain costs beyond its bytes (the sbuf and malloc's
- * headers), so that a stream of tiny grains cannot fill memory with
+/* A grain read ahead of the cursor. */
+struct sgrain {
+	uint8_t *buf;               /* the zlib stream */
+	size_t len;
+	uint64_t guest_start;       /* extent-relative guest byte of its first byte */
+	uint64_t need;              /* guest bytes in the grain */
+};
+
+/* What one buffered grain costs beyond its bytes (the heap entry and
+ * malloc's headers), so that a stream of tiny grains cannot fill memory with
  * bookkeeping while the window counts only a few bytes each. */
-#define SBUF_COST (sizeof(struct ovk_vmdk_sbuf) + 64)
+#define SGRAIN_COST (sizeof(struct sgrain) + 64)
 
 struct ovk_vmdk_stream {
 	struct ovk_blob *blob;
 	struct ovk_vmdk_header h;
 	uint64_t grain_bytes, cap_bytes;
 	uint64_t spos;              /* bytes consumed from the blob */
-	struct ovk_vmdk_sbuf **heap;
+	struct sgrain *heap;
 	size_t heap_n, heap_cap, heap_bytes;
 	uint64_t passed;            /* extent-relative: every grain below is handed out */
 	uint64_t last_lba;          /* of the last grain handed out, or UINT64_MAX */
-	/* The grain being handed out (owned by the caller once taken, and
-	 * freed by release() once the cursor is past cur_end: so look at it
-	 * only while rel < cur_end). */
-	struct ovk_vmdk_sbuf *cur;
-	uint64_t cur_end;           /* extent-relative end of its guest bytes */
 	int ended, saw_eos, finished;
 	uint64_t expected;          /* grains the GTs promise, or UINT64_MAX */
 	uint64_t seen;
 };
-
-void ovk_vmdk_sbuf_free(struct ovk_vmdk_sbuf *sb)
-{
-	if (!sb)
-		return;
-	free(sb->buf);
-	free(sb);
-}
 
 void ovk_vmdk_stream_free(struct ovk_vmdk_stream *s)
 {
@@ -73,7 +68,7 @@ void ovk_vmdk_stream_free(struct ovk_vmdk_stream *s)
 	if (!s)
 		return;
 	for (i = 0; i < s->heap_n; i++)
-		ovk_vmdk_sbuf_free(s->heap[i]);
+		free(s->heap[i].buf);
 	free(s->heap);
 	free(s);
 }
@@ -85,9 +80,9 @@ uint64_t ovk_vmdk_stream_capacity(const struct ovk_vmdk_stream *s)
 
 /* ---- min-heap by guest_start ---- */
 
-static int heap_push(struct ovk_vmdk_stream *s, struct ovk_vmdk_sbuf *sb, struct ovk_error *err)
+static int heap_push(struct ovk_vmdk_stream *s, const struct sgrain *g, struct ovk_error *err)
 {
-	struct ovk_vmdk_sbuf **n, *t;
+	struct sgrain *n, t;
 	size_t i, p;
 
 	if (s->heap_n == s->heap_cap) {
@@ -100,23 +95,23 @@ static int heap_push(struct ovk_vmdk_stream *s, struct ovk_vmdk_sbuf *sb, struct
 		s->heap_cap = cap;
 	}
 	i = s->heap_n++;
-	s->heap[i] = sb;
+	s->heap[i] = *g;
 	while (i > 0) {
 		p = (i - 1) / 2;
-		if (s->heap[p]->guest_start <= s->heap[i]->guest_start)
+		if (s->heap[p].guest_start <= s->heap[i].guest_start)
 			break;
 		t = s->heap[p];
 		s->heap[p] = s->heap[i];
 		s->heap[i] = t;
 		i = p;
 	}
-	s->heap_bytes += sb->len + SBUF_COST;
+	s->heap_bytes += g->len + SGRAIN_COST;
 	return 0;
 }
 
-static struct ovk_vmdk_sbuf *heap_pop(struct ovk_vmdk_stream *s)
+static struct sgrain heap_pop(struct ovk_vmdk_stream *s)
 {
-	struct ovk_vmdk_sbuf *top = s->heap[0], *t;
+	struct sgrain top = s->heap[0], t;
 	size_t i = 0, c;
 
 	s->heap[0] = s->heap[--s->heap_n];
@@ -124,16 +119,16 @@ static struct ovk_vmdk_sbuf *heap_pop(struct ovk_vmdk_stream *s)
 		c = 2 * i + 1;
 		if (c >= s->heap_n)
 			break;
-		if (c + 1 < s->heap_n && s->heap[c + 1]->guest_start < s->heap[c]->guest_start)
+		if (c + 1 < s->heap_n && s->heap[c + 1].guest_start < s->heap[c].guest_start)
 			c++;
-		if (s->heap[i]->guest_start <= s->heap[c]->guest_start)
+		if (s->heap[i].guest_start <= s->heap[c].guest_start)
 			break;
 		t = s->heap[c];
 		s->heap[c] = s->heap[i];
 		s->heap[i] = t;
 		i = c;
 	}
-	s->heap_bytes -= top->len + SBUF_COST;
+	s->heap_bytes -= top.len + SGRAIN_COST;
 	return top;
 }
 
@@ -284,7 +279,7 @@ static int read_grain(struct ovk_vmdk_stream *s, uint64_t at, uint64_t lba, uint
 		      struct ovk_error *err)
 {
 	uint64_t max = s->grain_bytes * OVK_VMDK_MAX_COMPRESSED_GRAINS, start, pad;
-	struct ovk_vmdk_sbuf *sb = NULL;
+	struct sgrain g = { 0 };
 	int ret = -1;
 
 	if (size > max || lba % s->h.grain_size != 0 || lba >= s->h.capacity) {
@@ -300,32 +295,26 @@ static int read_grain(struct ovk_vmdk_stream *s, uint64_t at, uint64_t lba, uint
 			      at, lba, OVK_VMDK_STREAM_WINDOW >> 20);
 		goto out;
 	}
-	sb = calloc(1, sizeof *sb);
-	if (sb)
-		sb->buf = malloc(size);
-	if (!sb || !sb->buf) {
+	if (!(g.buf = malloc(size))) {
 		ovk_error_sys(err, ENOMEM, "grain buffer");
 		goto out;
 	}
-	sb->ref_kind = OVK_VMDK_REF_SBUF;
-	sb->compressed = 1;
-	sb->len = size;
-	sb->guest_start = start;    /* extent-relative until handed out */
-	sb->grain = s->grain_bytes;
-	sb->need = ovk_min_u64(s->grain_bytes, s->cap_bytes - start);
-	if (read_exact(s, sb->buf, size, "grain", err) < 0)
+	g.len = size;
+	g.guest_start = start;
+	g.need = ovk_min_u64(s->grain_bytes, s->cap_bytes - start);
+	if (read_exact(s, g.buf, size, "grain", err) < 0)
 		goto out;
 	/* Padding to the sector; a stream may end right after the last grain. */
 	pad = (OVK_VMDK_SECTOR - (12 + size) % OVK_VMDK_SECTOR) % OVK_VMDK_SECTOR;
 	if (pad && skip(s, pad, "grain padding", err) < 0)
 		goto out;
-	if (heap_push(s, sb, err) < 0)
+	if (heap_push(s, &g, err) < 0)
 		goto out;
-	sb = NULL;
+	g.buf = NULL;
 	s->seen++;
 	ret = 0;
 out:
-	ovk_vmdk_sbuf_free(sb);
+	free(g.buf);
 	return ret;
 }
 
@@ -406,52 +395,39 @@ int ovk_vmdk_stream_finish(struct ovk_vmdk_stream *s, struct ovk_error *err)
 	return 0;
 }
 
-int ovk_vmdk_stream_next(struct ovk_vmdk_stream *s, uint64_t base, uint64_t rel,
-			 uint64_t max_len, struct ovk_extent *out,
-			 struct ovk_vmdk_sbuf **taken, struct ovk_error *err)
+int ovk_vmdk_stream_next(struct ovk_vmdk_stream *s, uint64_t rel, uint64_t max_len,
+			 struct ovk_extent *out, struct ovk_error *err)
 {
-	struct ovk_vmdk_sbuf *top;
-	uint64_t end, start;
+	struct sgrain top;
+	uint64_t end;
 
-	*taken = NULL;
-	if (s->cur && rel < s->cur_end) {
-		end = ovk_min_u64(s->cur_end, rel + max_len);
-		goto emit_cur;
-	}
-	s->cur = NULL;
 	s->passed = ovk_max_u64(s->passed, rel);
 	if (rel >= s->cap_bytes) {
 		/* The descriptor says the extent is larger than the header. */
 		if (ovk_vmdk_stream_finish(s, err) < 0)
 			return -1;
-		ovk_extent_set(out, rel, max_len, OVK_EXTENT_UNALLOCATED, NULL);
+		ovk_extent_hole(out, rel, max_len, OVK_EXTENT_UNALLOCATED);
 		return 0;
 	}
 	if (fill(s, err) < 0)
 		return -1;
 	end = ovk_min_u64(rel + max_len, s->cap_bytes);
-	if (s->heap_n == 0 || s->heap[0]->guest_start > rel) {
+	if (s->heap_n == 0 || s->heap[0].guest_start > rel) {
 		if (s->heap_n)
-			end = ovk_min_u64(end, s->heap[0]->guest_start);
-		ovk_extent_set(out, rel, end - rel, OVK_EXTENT_UNALLOCATED, NULL);
+			end = ovk_min_u64(end, s->heap[0].guest_start);
+		ovk_extent_hole(out, rel, end - rel, OVK_EXTENT_UNALLOCATED);
 		return 0;
 	}
 	top = heap_pop(s);
-	start = top->guest_start;
-	if (start == s->last_lba) {
-		ovk_vmdk_sbuf_free(top);
+	if (top.guest_start == s->last_lba) {
+		free(top.buf);
 		return ovk_error_set(err, EINVAL, "two grain markers for LBA %" PRIu64,
-				     start / OVK_VMDK_SECTOR);
+				     top.guest_start / OVK_VMDK_SECTOR);
 	}
-	s->last_lba = start;
-	s->cur = top;
-	s->cur_end = start + top->need;
-	top->guest_start = base + start;
-	*taken = top;
-	end = ovk_min_u64(start + top->need, rel + max_len);
-emit_cur:
-	ovk_extent_set(out, rel, end - rel, OVK_EXTENT_DATA, NULL);
-	out->ref = s->cur;
-	out->loc_len = s->cur->len;
+	s->last_lba = top.guest_start;
+	/* Handed out once, whole (or cut by the end of the extent): the
+	 * walk's next rel is past it. */
+	ovk_extent_buffer(out, rel, ovk_min_u64(top.need, max_len), top.buf, top.len, 1);
+	out->token = top.need;
 	return 0;
 }

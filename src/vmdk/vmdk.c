@@ -1,6 +1,6 @@
 /*
  * vmdk.c: the VMDK source: probe, open, the extent concatenation that makes
- * one guest disk of several extent files, release, info and the CID check.
+ * one guest disk of several extent files, read, info and the CID check.
  *
  * A VMDK disk is a list of extents in guest order:
  *
@@ -18,16 +18,15 @@
  *
  * Each extent is read one of two ways:
  *   - mapped (the default): sparse.c walks the GD/GTs in the mapping; data
- *     is handed out as direct pointers, compressed grains as deferred
- *     extents that read() inflates on worker threads;
- *   - forward only (blob->data == NULL, or OVK_OPEN_STREAM): stream.c walks
- *     the markers, and flat extents are read in chunk-sized pieces.  Every
- *     buffer read from a stream is owned here, on the `emitted` list, until
- *     release() says the guest cursor is past it.
+ *     is handed out as stored extents, compressed grains as encoded extents
+ *     that read() inflates on worker threads;
+ *   - forward only (a stream, or OVK_OPEN_STREAM): stream.c walks the
+ *     markers, and flat extents are read in pieces.  Every buffer read from
+ *     a stream goes to the engine with its extent.
  *
  * Invariants: extents tile [0, size) with no overflow (checked at open);
- * deferred extents never cross an OVK_CHUNK boundary (split here); the
- * state touched by release() and read() is under `lock` or immutable.
+ * read() looks only at its extent and at state fixed at open, so it needs
+ * no lock.
  */
 #include "vmdk.h"
 
@@ -40,150 +39,38 @@
 #include "core/endian.h"
 #include "core/format.h"
 #include "core/info.h"
-
-/* Records of mapped file ranges handed out, for release(); when full the
- * oldest is dropped, which only makes one release coarser. */
-#define RELEASE_RING 4096u
-
-struct release_rec {
-	uint64_t guest_end;
-	struct ovk_blob *blob;
-	uint64_t file_lo, file_hi;
-};
+#include "core/open.h"
 
 struct vmdk_src {
 	struct ovk_blob *blob;      /* the file we were opened on */
-	unsigned flags;
+	int stream;                 /* OVK_OPEN_STREAM: read forward only */
 	struct ovk_vmdk_desc desc;
 	struct ovk_vmdk_extent *ext;
 	size_t n_ext;
 	size_t cur;                 /* extent of the cursor */
 	uint64_t pos;               /* guest cursor */
-	struct ovk_vmdk_zpool *zp;
-
-	pthread_mutex_t lock;       /* guards the two lists below */
-	struct release_rec ring[RELEASE_RING];
-	size_t ring_head, ring_n;
-	struct ovk_vmdk_sbuf *emitted, *emitted_tail;
 };
 
 static const struct ovk_source_ops vmdk_ops;
 
-/* ------------------------------------------------------------- release */
-
-static void note_mapped(struct vmdk_src *s, const struct ovk_extent *x, struct ovk_blob *b,
-			uint64_t file_lo, uint64_t file_hi)
-{
-	struct release_rec *r;
-
-	pthread_mutex_lock(&s->lock);
-	if (s->ring_n == RELEASE_RING) {
-		s->ring_head = (s->ring_head + 1) % RELEASE_RING;
-		s->ring_n--;
-	}
-	r = &s->ring[(s->ring_head + s->ring_n) % RELEASE_RING];
-	r->guest_end = x->offset + x->length;
-	r->blob = b;
-	r->file_lo = file_lo;
-	r->file_hi = file_hi;
-	s->ring_n++;
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void note_sbuf(struct vmdk_src *s, struct ovk_vmdk_sbuf *sb)
-{
-	pthread_mutex_lock(&s->lock);
-	sb->next = NULL;
-	if (s->emitted_tail)
-		s->emitted_tail->next = sb;
-	else
-		s->emitted = sb;
-	s->emitted_tail = sb;
-	pthread_mutex_unlock(&s->lock);
-}
-
-static uint64_t sbuf_guest_end(const struct ovk_vmdk_sbuf *sb)
-{
-	return sb->guest_start + (sb->compressed ? sb->need : sb->len);
-}
-
-/* Drop pages behind the cursor: for each blob, everything below the file
- * offset of the first range not yet consumed.  Grains are nearly always in
- * file order; when not, a page dropped too early just faults in again. */
-static void vmdk_release(struct ovk_source *src, uint64_t done)
-{
-	struct vmdk_src *s = src->priv;
-	struct ovk_vmdk_sbuf *sb, *free_list = NULL;
-	struct ovk_blob *b = NULL;
-	struct release_rec *r;
-	uint64_t hi = 0;
-
-	pthread_mutex_lock(&s->lock);
-	while (s->ring_n && s->ring[s->ring_head].guest_end <= done) {
-		r = &s->ring[s->ring_head];
-		if (b && r->blob != b)
-			ovk_blob_release(b, hi);
-		if (r->blob != b)
-			hi = 0;
-		b = r->blob;
-		hi = ovk_max_u64(hi, r->file_hi);
-		s->ring_head = (s->ring_head + 1) % RELEASE_RING;
-		s->ring_n--;
-	}
-	if (b && s->ring_n && s->ring[s->ring_head].blob == b)
-		hi = ovk_min_u64(hi, s->ring[s->ring_head].file_lo);
-	while (s->emitted && sbuf_guest_end(s->emitted) <= done) {
-		sb = s->emitted;
-		s->emitted = sb->next;
-		sb->next = free_list;
-		free_list = sb;
-	}
-	if (!s->emitted)
-		s->emitted_tail = NULL;
-	pthread_mutex_unlock(&s->lock);
-	if (b)
-		ovk_blob_release(b, hi);
-	while (free_list) {
-		sb = free_list;
-		free_list = sb->next;
-		ovk_vmdk_sbuf_free(sb);
-	}
-}
-
 /* ------------------------------------------------------------------ next */
 
-/* Deferred extents must not cross a chunk boundary. */
-static void clip_to_chunk(struct ovk_extent *x)
+static int flat_stream_next(struct ovk_vmdk_extent *e, uint64_t rel, struct ovk_extent *x,
+			    struct ovk_error *err)
 {
-	uint64_t chunk_end = (x->offset / OVK_CHUNK + 1) * OVK_CHUNK;
-
-	if (x->type == OVK_EXTENT_DATA && !x->data && x->offset + x->length > chunk_end)
-		x->length = chunk_end - x->offset;
-}
-
-static int flat_stream_next(struct vmdk_src *s, struct ovk_vmdk_extent *e, uint64_t rel,
-			    struct ovk_extent *x, struct ovk_error *err)
-{
-	uint64_t abs = e->guest_off + rel;
-	uint64_t len = ovk_min_u64(e->length - rel, OVK_VMDK_STREAM_FLAT_PIECE - abs % OVK_CHUNK);
-	struct ovk_vmdk_sbuf *sb = NULL;
+	uint64_t len = ovk_min_u64(e->length - rel, OVK_VMDK_STREAM_FLAT_PIECE);
+	uint8_t *buf = NULL;
 	ssize_t n;
 	int ret = -1;
 
 	if (e->stream_pos == 0 && e->file_off && ovk_blob_skip(e->blob, e->file_off, err) < 0)
 		goto out;
 	e->stream_pos = e->file_off + rel;
-	sb = calloc(1, sizeof *sb);
-	if (sb)
-		sb->buf = malloc(len);
-	if (!sb || !sb->buf) {
+	if (!(buf = malloc(len))) {
 		ovk_error_sys(err, ENOMEM, "extent buffer");
 		goto out;
 	}
-	sb->ref_kind = OVK_VMDK_REF_SBUF;
-	sb->len = len;
-	sb->guest_start = abs;
-	n = ovk_blob_read(e->blob, sb->buf, len, err);
+	n = ovk_blob_read(e->blob, buf, len, err);
 	if (n < 0)
 		goto out;
 	if ((uint64_t)n != len) {
@@ -192,55 +79,36 @@ static int flat_stream_next(struct vmdk_src *s, struct ovk_vmdk_extent *e, uint6
 		goto out;
 	}
 	e->stream_pos += len;
-	ovk_extent_set(x, abs, len, OVK_EXTENT_DATA, NULL);
-	x->ref = sb;
-	x->loc_len = len;
-	note_sbuf(s, sb);
-	sb = NULL;
+	ovk_extent_buffer(x, rel, len, buf, len, 0);
+	buf = NULL;
 	ret = 0;
 out:
-	ovk_vmdk_sbuf_free(sb);
+	free(buf);
 	return ret;
 }
 
+/* The next extent of e at the guest cursor, with an extent-relative offset. */
 static int extent_next(struct vmdk_src *s, struct ovk_vmdk_extent *e, struct ovk_extent *x,
 		       struct ovk_error *err)
 {
-	uint64_t rel = s->pos - e->guest_off, rem = e->length - rel, lo;
-	struct ovk_vmdk_sbuf *taken;
+	uint64_t rel = s->pos - e->guest_off, rem = e->length - rel;
 
 	switch (e->kind) {
 	case OVK_VMDK_EXT_ZERO:
-		ovk_extent_set(x, s->pos, rem, OVK_EXTENT_ZERO, NULL);
+		ovk_extent_hole(x, rel, rem, OVK_EXTENT_ZERO);
 		return 0;
 	case OVK_VMDK_EXT_FLAT:
 		if (e->streaming)
-			return flat_stream_next(s, e, rel, x, err);
-		lo = e->file_off + rel;
-		ovk_extent_set(x, s->pos, ovk_min_u64(rem, OVK_VMDK_MAX_DIRECT), OVK_EXTENT_DATA,
-			       e->blob->data + lo);
-		note_mapped(s, x, e->blob, lo, lo + x->length);
+			return flat_stream_next(e, rel, x, err);
+		ovk_extent_stored(x, rel, rem, e->blob, e->file_off + rel);
 		return 0;
 	case OVK_VMDK_EXT_SPARSE:
 	case OVK_VMDK_EXT_COWD:
 		break;
 	}
-	if (e->streaming) {
-		if (ovk_vmdk_stream_next(e->stream, e->guest_off, rel, rem, x, &taken, err) < 0)
-			return -1;
-		if (taken)
-			note_sbuf(s, taken);
-		x->offset += e->guest_off;
-		clip_to_chunk(x);
-		return 0;
-	}
-	if (ovk_vmdk_sparse_next(e, rel, rem, x, &lo, err) < 0)
-		return -1;
-	x->offset += e->guest_off;
-	clip_to_chunk(x);
-	if (lo != UINT64_MAX)
-		note_mapped(s, x, e->blob, lo, lo + (x->data ? x->length : x->loc_len));
-	return 0;
+	if (e->streaming)
+		return ovk_vmdk_stream_next(e->stream, rel, rem, x, err);
+	return ovk_vmdk_sparse_next(e, rel, rem, x, err);
 }
 
 static int vmdk_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_error *err)
@@ -253,6 +121,9 @@ static int vmdk_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_er
 		if (s->pos < e->guest_off + e->length) {
 			if (extent_next(s, e, x, err) < 0)
 				return ovk_error_name(err, e->file);
+			x->offset += e->guest_off;
+			if (x->type == OVK_EXTENT_DATA && x->encoded)
+				x->token_ref = e;
 			s->pos += x->length;
 			return 1;
 		}
@@ -263,34 +134,25 @@ static int vmdk_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_er
 	return 0;
 }
 
-static int vmdk_read(struct ovk_source *src, const struct ovk_extent *x, uint8_t *dst,
+static int vmdk_read(const struct ovk_source *src, const struct ovk_extent *x, uint8_t *dst,
 		     struct ovk_error *err)
 {
-	struct vmdk_src *s = src->priv;
-	const enum ovk_vmdk_ref_kind *kind = x->ref;
-	const struct ovk_vmdk_extent *e;
-	const struct ovk_vmdk_sbuf *sb;
+	const struct ovk_vmdk_extent *e = x->token_ref;
+	uint64_t gb = e->sp.grain_bytes, rel = x->offset - e->guest_off;
 	struct ovk_vmdk_zgrain zg;
 
-	if (*kind == OVK_VMDK_REF_EXTENT) {
-		e = x->ref;
-		if (ovk_vmdk_sparse_read(e, s->zp, x, dst, err) < 0)
-			return ovk_error_name(err, e->file);
-		return 0;
-	}
-	sb = x->ref;
-	if (!sb->compressed) {
-		memcpy(dst, sb->buf + (x->offset - sb->guest_start), x->length);
-		return 0;
-	}
-	zg.in = sb->buf;
-	zg.in_len = sb->len;
-	zg.grain = sb->grain;
-	zg.need = sb->need;
-	zg.skip = x->offset - sb->guest_start;
+	(void)src;
+	zg.in = ovk_extent_encoded_bytes(x, &zg.in_len);
+	zg.grain = gb;
+	zg.need = x->token;
+	zg.skip = rel % gb;
 	zg.len = x->length;
-	if (ovk_vmdk_inflate(s->zp, &zg, dst, err) < 0)
-		return ovk_error_prefix(err, "grain at guest offset %" PRIu64, sb->guest_start);
+	if (!zg.in)
+		return ovk_error_set(err, EINVAL, "%s: grain at guest offset %" PRIu64 ": no bytes",
+				     e->file, x->offset);
+	if (ovk_vmdk_inflate(&zg, dst, err) < 0)
+		return ovk_error_prefix(err, "%s: grain at guest offset %" PRIu64, e->file,
+					x->offset - zg.skip);
 	return 0;
 }
 
@@ -370,11 +232,11 @@ static int vmdk_check_backing(struct ovk_source *src, struct ovk_source *parent,
 	p = parent->priv;
 	if (!p->desc.has_cid)
 		return ovk_error_set(err, EINVAL, "parent %s has no CID; expected %08" PRIx32,
-				     p->blob->name, s->desc.parent_cid);
+				     ovk_blob_name(p->blob), s->desc.parent_cid);
 	if (p->desc.cid != s->desc.parent_cid)
 		return ovk_error_set(err, EINVAL,
 				     "parentCID %08" PRIx32 " does not match CID %08" PRIx32 " of parent %s (the parent changed after the snapshot)",
-				     s->desc.parent_cid, p->desc.cid, p->blob->name);
+				     s->desc.parent_cid, p->desc.cid, ovk_blob_name(p->blob));
 	return 0;
 }
 
@@ -390,7 +252,6 @@ static void extent_clear(struct ovk_vmdk_extent *e)
 
 static void src_free(struct vmdk_src *s)
 {
-	struct ovk_vmdk_sbuf *sb;
 	size_t i;
 
 	if (!s)
@@ -398,14 +259,7 @@ static void src_free(struct vmdk_src *s)
 	for (i = 0; i < s->n_ext; i++)
 		extent_clear(&s->ext[i]);
 	free(s->ext);
-	while (s->emitted) {
-		sb = s->emitted;
-		s->emitted = sb->next;
-		ovk_vmdk_sbuf_free(sb);
-	}
 	ovk_vmdk_desc_clear(&s->desc);
-	ovk_vmdk_zpool_free(s->zp);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -430,7 +284,6 @@ static void vmdk_close(struct ovk_source *src)
 static const struct ovk_source_ops vmdk_ops = {
 	.next = vmdk_next,
 	.read = vmdk_read,
-	.release = vmdk_release,
 	.info = vmdk_info,
 	.check_backing = vmdk_check_backing,
 	.close = vmdk_close,
@@ -438,7 +291,7 @@ static const struct ovk_source_ops vmdk_ops = {
 
 static int use_stream(const struct vmdk_src *s, const struct ovk_blob *b)
 {
-	return !b->data || (s->flags & OVK_OPEN_STREAM);
+	return !ovk_blob_data(b) || s->stream;
 }
 
 /* Read the first sector of a binary extent into *h, validated. */
@@ -449,10 +302,10 @@ static int read_header(const struct vmdk_src *s, struct ovk_blob *b, struct ovk_
 	ssize_t n;
 
 	if (!use_stream(s, b)) {
-		if (b->size < OVK_VMDK_SECTOR)
+		if (ovk_blob_size(b) < OVK_VMDK_SECTOR)
 			return ovk_error_set(err, EINVAL, "%" PRIu64 " bytes: too short for a header",
-					     b->size);
-		ovk_vmdk_header_decode(b->data, h);
+					     ovk_blob_size(b));
+		ovk_vmdk_header_decode(ovk_blob_data(b), h);
 	} else {
 		n = ovk_blob_read(b, sec, sizeof sec, err);
 		if (n < 0)
@@ -461,7 +314,7 @@ static int read_header(const struct vmdk_src *s, struct ovk_blob *b, struct ovk_
 			return ovk_error_set(err, EINVAL, "%zd bytes: too short for a header", n);
 		ovk_vmdk_header_decode(sec, h);
 	}
-	return ovk_vmdk_header_validate(h, b->size, err);
+	return ovk_vmdk_header_validate(h, ovk_blob_size(b), err);
 }
 
 /* What qemu refuses in a sparse extent's size, checked once the embedded
@@ -520,7 +373,7 @@ static int open_binary(struct vmdk_src *s, struct ovk_vmdk_extent *e, struct ovk
 				ovk_error_sys(err, ENOMEM, "descriptor");
 				goto out;
 			}
-			memcpy(text, b->data + h.desc_offset * OVK_VMDK_SECTOR, len);
+			memcpy(text, ovk_blob_data(b) + h.desc_offset * OVK_VMDK_SECTOR, len);
 		}
 	}
 	if (desc_text) {
@@ -543,7 +396,6 @@ static int add_extent(struct vmdk_src *s, struct ovk_vmdk_extent **out, struct o
 	s->ext = n;
 	*out = &s->ext[s->n_ext++];
 	memset(*out, 0, sizeof **out);
-	(*out)->ref_kind = OVK_VMDK_REF_EXTENT;
 	return 0;
 }
 
@@ -558,7 +410,7 @@ static int open_monolithic(struct vmdk_src *s, struct ovk_error *err)
 
 	if (add_extent(s, &e, err) < 0)
 		goto out;
-	e->file = strdup(s->blob->name ? s->blob->name : "");
+	e->file = strdup(ovk_blob_name(s->blob));
 	if (!e->file) {
 		ovk_error_sys(err, ENOMEM, "extent");
 		goto out;
@@ -579,7 +431,7 @@ static int open_monolithic(struct vmdk_src *s, struct ovk_error *err)
 			goto out;
 		}
 	}
-	if (check_extent_size(&e->sp.h, s->blob->size, err) < 0)
+	if (check_extent_size(&e->sp.h, ovk_blob_size(s->blob), err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -603,8 +455,9 @@ static int vmdk_streamable(const uint8_t *head, size_t len)
 
 /* A sparse extent other than streamOptimized, met in a stream (a
  * descriptor's extent in a compressed OVA), needs random access: it is
- * copied to a file first, where the engine allows (blob.h). */
-static int spill_sparse_extent(struct ovk_vmdk_extent *e, struct ovk_error *err)
+ * copied to a file first, where the open context allows (core/open.h). */
+static int spill_sparse_extent(const struct ovk_open_ctx *ctx, struct ovk_vmdk_extent *e,
+			       struct ovk_error *err)
 {
 	struct ovk_blob *copy;
 	const uint8_t *head;
@@ -617,41 +470,36 @@ static int spill_sparse_extent(struct ovk_vmdk_extent *e, struct ovk_error *err)
 	/* Too short: open_binary() says so. */
 	if (got < OVK_VMDK_SECTOR || vmdk_streamable(head, got))
 		return 0;
-	if (ovk_blob_spill(e->blob, "this sparse extent needs random access", &copy, err) < 0)
+	if (ovk_spill(ctx, e->blob, "this sparse extent needs random access", &copy, err) < 0)
 		return -1;
-	e->blob = copy;   /* which owns the stream now */
+	e->blob = copy;
 	return 0;
 }
 
-static int open_extent_file(struct vmdk_src *s, const struct ovk_vmdk_desc_extent *d,
-			    struct ovk_vmdk_extent *e, struct ovk_error *err)
+static int open_extent_file(struct vmdk_src *s, const struct ovk_open_ctx *ctx,
+			    const struct ovk_vmdk_desc_extent *d, struct ovk_vmdk_extent *e,
+			    struct ovk_error *err)
 {
 	struct ovk_blob *b = NULL;
 	int ret = -1;
 
-	if (!(s->flags & OVK_OPEN_UNSAFE_PATHS) && !ovk_path_is_contained(d->file)) {
-		ovk_error_set(err, EPERM,
-			      "path is absolute or leaves the descriptor's directory "
-			      "(allow with unsafe paths)");
-		goto out;
-	}
-	if (ovk_blob_open_sibling(s->blob, d->file, s->flags, &b, err) < 0)
+	if (ovk_open_sibling(ctx, s->blob, d->file, &b, err) < 0)
 		goto out;
 	e->blob = b;
 	e->owns_blob = 1;
 	b = NULL;
 	if (d->kind == OVK_VMDK_EXT_FLAT) {
 		e->streaming = use_stream(s, e->blob);
-		if (!e->streaming && !ovk_range_ok(e->file_off, e->length, e->blob->size)) {
+		if (!e->streaming && !ovk_range_ok(e->file_off, e->length, ovk_blob_size(e->blob))) {
 			ovk_error_set(err, EINVAL,
 				      "%" PRIu64 " bytes, the descriptor needs %" PRIu64 " from offset %" PRIu64,
-				      e->blob->size, e->length, e->file_off);
+				      ovk_blob_size(e->blob), e->length, e->file_off);
 			goto out;
 		}
 	} else {
-		if (spill_sparse_extent(e, err) < 0 ||
+		if (spill_sparse_extent(ctx, e, err) < 0 ||
 		    open_binary(s, e, e->blob, NULL, NULL, err) < 0 ||
-		    check_extent_size(&e->sp.h, e->blob->size, err) < 0)
+		    check_extent_size(&e->sp.h, ovk_blob_size(e->blob), err) < 0)
 			goto out;
 		if ((d->kind == OVK_VMDK_EXT_COWD) != (e->kind == OVK_VMDK_EXT_COWD)) {
 			ovk_error_set(err, EINVAL, "extent type %s, but the file is %s", d->type,
@@ -665,7 +513,8 @@ out:
 	return ret;
 }
 
-static int open_extents(struct vmdk_src *s, uint64_t *size, struct ovk_error *err)
+static int open_extents(struct vmdk_src *s, const struct ovk_open_ctx *ctx, uint64_t *size,
+			struct ovk_error *err)
 {
 	const struct ovk_vmdk_desc_extent *d;
 	struct ovk_vmdk_extent *e;
@@ -691,8 +540,10 @@ static int open_extents(struct vmdk_src *s, uint64_t *size, struct ovk_error *er
 		e->file = strdup(d->file);
 		if (!e->file)
 			return ovk_error_sys(err, ENOMEM, "extent");
-		if (open_extent_file(s, d, e, err) < 0)
-			return ovk_error_prefix(err, "extent \"%s\"", d->file);
+		/* Name the extent, once (a refused path names itself). */
+		if (open_extent_file(s, ctx, d, e, err) < 0)
+			return strstr(err->msg, d->file) ? ovk_error_prefix(err, "extent")
+							 : ovk_error_prefix(err, "extent \"%s\"", d->file);
 	}
 	*size = guest;
 	return 0;
@@ -702,20 +553,21 @@ static int open_extents(struct vmdk_src *s, uint64_t *size, struct ovk_error *er
 static int load_text(struct ovk_blob *b, char **out, size_t *len, struct ovk_error *err)
 {
 	size_t cap = OVK_VMDK_MAX_DESCRIPTOR + 1;
+	uint64_t size = ovk_blob_size(b);
+	const uint8_t *data = ovk_blob_data(b);
 	ssize_t n;
 	char *buf;
 
-	if (b->size != UINT64_MAX && b->size > OVK_VMDK_MAX_DESCRIPTOR)
+	if (size != UINT64_MAX && size > OVK_VMDK_MAX_DESCRIPTOR)
 		return ovk_error_set(err, EFBIG, "descriptor of %" PRIu64 " bytes: larger than %zu",
-				     b->size, OVK_VMDK_MAX_DESCRIPTOR);
-	if (b->data) {
-		cap = b->size;
-	}
+				     size, OVK_VMDK_MAX_DESCRIPTOR);
+	if (data)
+		cap = (size_t)size;
 	buf = malloc(cap ? cap : 1);
 	if (!buf)
 		return ovk_error_sys(err, ENOMEM, "descriptor");
-	if (b->data) {
-		memcpy(buf, b->data, cap);
+	if (data) {
+		memcpy(buf, data, cap);
 		n = (ssize_t)cap;
 	} else {
 		n = ovk_blob_read(b, buf, cap, err);
@@ -734,7 +586,8 @@ static int load_text(struct ovk_blob *b, char **out, size_t *len, struct ovk_err
 	return 0;
 }
 
-static int open_descriptor(struct vmdk_src *s, uint64_t *size, struct ovk_error *err)
+static int open_descriptor(struct vmdk_src *s, const struct ovk_open_ctx *ctx, uint64_t *size,
+			   struct ovk_error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -752,7 +605,7 @@ static int open_descriptor(struct vmdk_src *s, uint64_t *size, struct ovk_error 
 		ovk_error_set(err, EINVAL, "descriptor: no createType");
 		goto out;
 	}
-	if (open_extents(s, size, err) < 0)
+	if (open_extents(s, ctx, size, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -766,9 +619,9 @@ static int peek_magic(struct vmdk_src *s, uint32_t *magic, struct ovk_error *err
 	size_t got = 0;
 
 	*magic = 0;
-	if (s->blob->data) {
-		if (s->blob->size >= 4)
-			*magic = le32_load(s->blob->data);
+	if (ovk_blob_data(s->blob)) {
+		if (ovk_blob_size(s->blob) >= 4)
+			*magic = le32_load(ovk_blob_data(s->blob));
 		return 0;
 	}
 	if (ovk_blob_peek(s->blob, 4, &p, &got, err) < 0)
@@ -792,8 +645,8 @@ static int set_backing(struct ovk_source *src, const struct vmdk_src *s, struct 
 	return 0;
 }
 
-static int vmdk_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_source **out,
-			    struct ovk_error *err)
+static int vmdk_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ctx,
+			    struct ovk_source **out, struct ovk_error *err)
 {
 	struct ovk_source *src = NULL;
 	struct vmdk_src *s = NULL;
@@ -807,21 +660,20 @@ static int vmdk_open_source(struct ovk_blob *blob, unsigned flags, struct ovk_so
 		ovk_error_sys(err, ENOMEM, "vmdk");
 		goto out;
 	}
-	pthread_mutex_init(&s->lock, NULL);
 	s->blob = blob;
-	s->flags = flags;
-	if (ovk_vmdk_zpool_new(&s->zp, err) < 0 || peek_magic(s, &magic, err) < 0)
+	s->stream = (ctx->flags & OVK_OPEN_STREAM) != 0;
+	if (peek_magic(s, &magic, err) < 0)
 		goto out;
 	if (magic == OVK_VMDK_MAGIC_KDMV || magic == OVK_VMDK_MAGIC_COWD) {
 		if (open_monolithic(s, err) < 0)
 			goto out;
 		size = s->ext[0].length;
-	} else if (open_descriptor(s, &size, err) < 0) {
+	} else if (open_descriptor(s, ctx, &size, err) < 0) {
 		goto out;
 	}
 	if (set_backing(src, s, err) < 0)
 		goto out;
-	if (blob->data && !(flags & OVK_OPEN_STREAM))
+	if (!use_stream(s, blob))
 		ovk_blob_advise_sequential(blob);
 	src->ops = &vmdk_ops;
 	src->format = "vmdk";

@@ -6,17 +6,18 @@
  *   descriptor.c  parse the text descriptor (embedded or its own file)
  *   sparse.c      walk the grain directory / grain tables of a mapped extent
  *   stream.c      walk the markers of a forward-only streamOptimized extent
- *   inflate.c     the libdeflate wrapper: zlib grains, a decompressor pool
- *   vmdk.c        the format ops: probe, open, extent concatenation, info
+ *   inflate.c     what a compressed grain must inflate to (core/codec.c
+ *                 decodes it)
+ *   vmdk.c        the format ops: probe, open, extent concatenation, read,
+ *                 info
  *
- * Nothing here is visible outside src/vmdk except ovk_format_vmdk
- * (core/format.h).  All offsets in these structs are bytes unless the name
+ * Nothing here is visible outside src/vmdk except ovk_format_vmdk (named
+ * by engine/registry.c).  All offsets in these structs are bytes unless the name
  * says `_sectors`; on-disk fields are converted once, in header.c.
  */
 #ifndef OVK_VMDK_VMDK_H
 #define OVK_VMDK_VMDK_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,9 +52,9 @@
 
 /* ---- named limits (every number from a file is checked against one) ---- */
 
-/* The largest grain: the engine's chunk, so a deferred grain never spans
- * two chunks (core/extent.h).  VMware writes 64 KiB grains. */
-#define OVK_VMDK_MAX_GRAIN_BYTES OVK_CHUNK
+/* The largest grain: the largest encoded extent the engine takes
+ * (core/extent.h).  VMware writes 64 KiB grains. */
+#define OVK_VMDK_MAX_GRAIN_BYTES OVK_MAX_ENCODED
 /* Grain table entries per table: VMware always writes 512, and qemu refuses
  * more, so more is a corrupt header, not a format we fail to know. */
 #define OVK_VMDK_MAX_GTES 512u
@@ -78,11 +79,9 @@
  * promise.  A 2 TiB disk with 64 KiB grains has 128 MiB of GTs; above this
  * bound the count check is skipped, not the read. */
 #define OVK_VMDK_STREAM_MAX_PREFIX ((uint64_t)64 << 20)
-/* Flat extents read from a stream are handed out in pieces of this size. */
-#define OVK_VMDK_STREAM_FLAT_PIECE OVK_CHUNK
-/* Direct (mapped) DATA extents are merged up to this length, so release()
- * sees progress every so often. */
-#define OVK_VMDK_MAX_DIRECT ((uint64_t)64 << 20)
+/* Flat extents read from a stream are handed to the engine in buffers of
+ * this size: few calls, and a buffer the engine's 2 MiB items take whole. */
+#define OVK_VMDK_STREAM_FLAT_PIECE ((uint64_t)1 << 20)
 
 /* ---------------------------------------------------------------- header */
 
@@ -160,13 +159,6 @@ int ovk_vmdk_desc_probe(const uint8_t *head, size_t len);
 
 /* ---------------------------------------------------------------- inflate */
 
-/* A pool of libdeflate decompressors plus grain-sized scratch buffers, so
- * that read() is thread-safe without per-call allocation. */
-struct ovk_vmdk_zpool;
-
-int ovk_vmdk_zpool_new(struct ovk_vmdk_zpool **out, struct ovk_error *err);
-void ovk_vmdk_zpool_free(struct ovk_vmdk_zpool *p);
-
 /* What one compressed grain must decode to, and which part the caller wants. */
 struct ovk_vmdk_zgrain {
 	const uint8_t *in;          /* the zlib stream */
@@ -179,21 +171,15 @@ struct ovk_vmdk_zgrain {
 
 /* Inflate one grain: the output must be `grain` bytes, or at least `need`
  * for a short last grain; anything else is an error, never zeros. */
-int ovk_vmdk_inflate(struct ovk_vmdk_zpool *p, const struct ovk_vmdk_zgrain *g, uint8_t *dst,
-		     struct ovk_error *err);
+int ovk_vmdk_inflate(const struct ovk_vmdk_zgrain *g, uint8_t *dst, struct ovk_error *err);
 
 /* ----------------------------------------------------------------- extents */
-
-/* What a deferred extent's `ref` points at: either a mapped extent (the
- * grain is found again from `loc`) or a buffer read from a stream. */
-enum ovk_vmdk_ref_kind {
-	OVK_VMDK_REF_EXTENT,
-	OVK_VMDK_REF_SBUF,
-};
 
 /* A sparse extent's geometry, derived once from a validated header. */
 struct ovk_vmdk_sparse {
 	struct ovk_vmdk_header h;
+	const uint8_t *data;        /* the extent file's mapping */
+	uint64_t file_size;
 	uint64_t grain_bytes;
 	uint64_t cap_bytes;         /* header capacity in bytes */
 	uint64_t n_grains;
@@ -203,9 +189,9 @@ struct ovk_vmdk_sparse {
 	int compressed, markers, zero_grain;
 };
 
-/* One extent of the guest disk, in guest order. */
+/* One extent of the guest disk, in guest order.  An encoded extent's
+ * token_ref is its vmdk extent, its token the grain's guest bytes (need). */
 struct ovk_vmdk_extent {
-	enum ovk_vmdk_ref_kind ref_kind;    /* always OVK_VMDK_REF_EXTENT; first */
 	enum ovk_vmdk_ext_kind kind;
 	const char *type;           /* descriptor type name, for info */
 	char *file;                 /* for messages and info; NULL for ZERO */
@@ -221,19 +207,6 @@ struct ovk_vmdk_extent {
 	uint64_t stream_pos;        /* FLAT read from a stream: bytes consumed */
 };
 
-/* A buffer read from a forward-only stream, handed out by a deferred extent
- * and freed once the guest cursor is past it. */
-struct ovk_vmdk_sbuf {
-	enum ovk_vmdk_ref_kind ref_kind;    /* always OVK_VMDK_REF_SBUF; first */
-	int compressed;
-	uint8_t *buf;
-	size_t len;
-	uint64_t guest_start;       /* guest byte of buf's (inflated) first byte */
-	size_t grain;               /* compressed: full grain bytes */
-	size_t need;                /* compressed: guest bytes in the grain */
-	struct ovk_vmdk_sbuf *next; /* emitted list, in guest order */
-};
-
 /* ---------------------------------------------------------------- sparse */
 
 /* Derive the geometry of a sparse (KDMV or COWD) extent mapped at b, from its
@@ -241,14 +214,12 @@ struct ovk_vmdk_sbuf {
 int ovk_vmdk_sparse_setup(struct ovk_vmdk_sparse *sp, const struct ovk_blob *b,
 			  const struct ovk_vmdk_header *h, struct ovk_error *err);
 /* The extent at `rel` (bytes into the VMDK extent, < e->length), at most
- * max_len long, with an extent-relative offset.  A deferred DATA extent gets
- * ref = e, loc = the zlib stream's file offset, loc_len its length.
- * *file_lo is set to the file offset of mapped data (or UINT64_MAX). */
+ * max_len long, with an extent-relative offset: stored (an uncompressed
+ * run), encoded (a compressed grain), or a hole. */
 int ovk_vmdk_sparse_next(const struct ovk_vmdk_extent *e, uint64_t rel, uint64_t max_len,
-			 struct ovk_extent *out, uint64_t *file_lo, struct ovk_error *err);
-/* Materialize a deferred grain of a mapped extent. */
-int ovk_vmdk_sparse_read(const struct ovk_vmdk_extent *e, struct ovk_vmdk_zpool *zp,
-			 const struct ovk_extent *ext, uint8_t *dst, struct ovk_error *err);
+			 struct ovk_extent *out, struct ovk_error *err);
+/* The guest bytes of grain g (the last one may be short). */
+uint64_t ovk_vmdk_grain_need(const struct ovk_vmdk_extent *e, uint64_t g);
 
 /* ---------------------------------------------------------------- stream */
 
@@ -260,19 +231,16 @@ struct ovk_vmdk_stream;
 int ovk_vmdk_stream_open(struct ovk_blob *b, const struct ovk_vmdk_header *h,
 			 struct ovk_vmdk_stream **out, char **desc, size_t *desc_len,
 			 struct ovk_error *err);
-/* Like ovk_vmdk_sparse_next, for a stream: `rel` only grows; `base` is the
- * extent's guest offset.  A deferred extent's ref is an ovk_vmdk_sbuf; when
- * one is handed out for the first time, *taken is set and the caller owns
- * it from then on (it frees it in release() or close()). */
-int ovk_vmdk_stream_next(struct ovk_vmdk_stream *s, uint64_t base, uint64_t rel,
-			 uint64_t max_len, struct ovk_extent *out,
-			 struct ovk_vmdk_sbuf **taken, struct ovk_error *err);
+/* Like ovk_vmdk_sparse_next, for a stream: `rel` only grows.  A grain
+ * comes as an encoded extent whose buffer (the zlib stream) is handed over
+ * with it. */
+int ovk_vmdk_stream_next(struct ovk_vmdk_stream *s, uint64_t rel, uint64_t max_len,
+			 struct ovk_extent *out, struct ovk_error *err);
 /* Read the stream to its end and check that it is complete (all promised
  * grains, or the EOS marker).  Called once the guest cursor is past it. */
 int ovk_vmdk_stream_finish(struct ovk_vmdk_stream *s, struct ovk_error *err);
 /* Virtual size in bytes (from the header). */
 uint64_t ovk_vmdk_stream_capacity(const struct ovk_vmdk_stream *s);
 void ovk_vmdk_stream_free(struct ovk_vmdk_stream *s);
-void ovk_vmdk_sbuf_free(struct ovk_vmdk_sbuf *sb);
 
 #endif

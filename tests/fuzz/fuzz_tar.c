@@ -9,7 +9,8 @@
  *   2. ovk_package_open() on a memfd, mapped and as a stream
  *      (OVK_OPEN_STREAM): container, OVF, manifest, .cert, File
  *      references and the plan; then each planned disk's blob is opened
- *      and read a little, and the stream is drained;
+ *      and read a little, its members settled by the manifest verifier
+ *      (ova/verify.h) as a conversion would, and the stream is drained;
  *   3. ovk_appliance_open_member() for every member name the index found.
  *
  * Besides not crashing or leaking, the index must keep tar.h's rules:
@@ -92,8 +93,9 @@ static void read_blob(struct ovk_blob *b, uint8_t *buf)
 	if (ovk_blob_is_stream(b))
 		(void)ovk_blob_read(b, buf, FUZZ_READ_BYTES, &err);
 	else
-		(void)ovk_blob_pread(b, 0, buf, b->size < FUZZ_READ_BYTES ? b->size : FUZZ_READ_BYTES,
-				     &err);
+		(void)ovk_blob_pread(b, 0, buf,
+				     ovk_blob_size(b) < FUZZ_READ_BYTES ? ovk_blob_size(b) :
+				     FUZZ_READ_BYTES, &err);
 }
 
 static void note(void *opaque, int warning, const char *msg)
@@ -121,6 +123,9 @@ static void package(const char *path, unsigned flags, uint8_t *buf)
 			continue;
 		read_blob(b, buf);
 		ovk_blob_free(b);
+		/* The conversion's before-commit check, on what was read. */
+		if (pkg->verify)
+			(void)ovk_verify_settle(pkg->verify, &err);
 	}
 	(void)ovk_appliance_drain(pkg->app, &err);
 	ovk_package_free(pkg);

@@ -5,16 +5,18 @@
  *
  * Input: the bytes of one file.  They go through
  *   1. the header decoder and validator, and the descriptor parser, directly;
- *   2. ovk_format_vmdk as a mapped blob (a window over a memfd);
- *   3. ovk_format_vmdk as a forward-only stream (OVK_OPEN_STREAM over the
- *      same window, so the marker walker and its window run).
+ *   2. the registry's vmdk format on a mapped blob (a window over a memfd);
+ *   3. the same as a forward-only stream (OVK_OPEN_STREAM over the same
+ *      window, so the marker walker and its window run).
  * Siblings named by a descriptor resolve to the input itself, so extent
  * lists are exercised without touching the file system.
  *
- * Besides not crashing, the walk must keep the source contract: extents
- * ascending and tiling [0, size), direct pointers inside some mapping of
- * the input, deferred extents never across a 2 MiB chunk; and a header that
- * validates must have a power-of-two grain <= 2 MiB.
+ * Besides not crashing, the walk must keep the source contract
+ * (core/extent.h): extents ascending and tiling [0, size); stored DATA
+ * inside the file it names, and that file a window of the input's mapping;
+ * a stream's buffers as long as they say; encoded DATA no longer than
+ * OVK_MAX_ENCODED; and a header that validates must have a power-of-two
+ * grain <= 2 MiB.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +30,8 @@
 #include "core/checked.h"
 #include "core/extent.h"
 #include "core/format.h"
+#include "core/open.h"
+#include "engine/engine.h"
 #include "vmdk/vmdk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,19 +41,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ovk_blob *g_file;      /* the memfd mapping of this input */
 
-static int self_open(struct ovk_resolver *r, const char *name, unsigned flags,
+static int self_open(const struct ovk_resolver *r, const char *location, unsigned flags,
 		     struct ovk_blob **out, struct ovk_error *err)
 {
-	(void)flags;
-	return ovk_blob_window(g_file, 0, g_file->size, name, r, out, err);
-}
-
-static void self_noop(struct ovk_resolver *r)
-{
 	(void)r;
+	(void)flags;
+	return ovk_blob_window(g_file, 0, ovk_blob_size(g_file), location, location, out, err);
 }
 
-static struct ovk_resolver self_resolver = { self_open, self_noop, self_noop };
+static const struct ovk_resolver self_resolver = { self_open };
+
+static const struct ovk_format *vmdk(void)
+{
+	const struct ovk_format *f = ovk_format_by_name("vmdk");
+
+	if (!f)
+		abort();
+	return f;
+}
 
 static void check_parsers(const uint8_t *data, size_t size)
 {
@@ -60,12 +69,35 @@ static void check_parsers(const uint8_t *data, size_t size)
 	if (size >= OVK_VMDK_SECTOR) {
 		ovk_vmdk_header_decode(data, &h);
 		if (ovk_vmdk_header_validate(&h, size, &err) == 0 &&
-		    (!ovk_is_pow2(h.grain_size) || h.grain_size * OVK_VMDK_SECTOR > OVK_CHUNK))
+		    (!ovk_is_pow2(h.grain_size) || h.grain_size * OVK_VMDK_SECTOR > OVK_MAX_ENCODED))
 			abort();
 	}
 	if (ovk_vmdk_desc_parse((const char *)data, size, &d, &err) == 0)
 		ovk_vmdk_desc_clear(&d);
-	ovk_format_vmdk.probe(data, size < OVK_PROBE_BYTES ? size : OVK_PROBE_BYTES, size);
+	vmdk()->probe(data, size < OVK_PROBE_BYTES ? size : OVK_PROBE_BYTES, size);
+}
+
+/* The DATA promises of one extent (core/extent.h).  Windows share the
+ * memfd mapping, so any file an extent names is a part of it. */
+static void check_data(const struct ovk_extent *e)
+{
+	const uint8_t *lo = ovk_blob_data(g_file), *in;
+
+	if (e->encoded && e->length > OVK_MAX_ENCODED)
+		abort();
+	if (e->buf) {
+		if (e->in || (!e->encoded && e->buf_len != e->length))
+			abort();
+		return;
+	}
+	if (!e->in || !ovk_range_ok(e->in_off, e->in_len, ovk_blob_size(e->in)))
+		abort();
+	if (!e->encoded && e->in_len != e->length)
+		abort();
+	in = ovk_blob_data(e->in);
+	if (in && (!lo || in < lo || (uint64_t)(in - lo) > ovk_blob_size(g_file) ||
+		   ovk_blob_size(e->in) > ovk_blob_size(g_file) - (uint64_t)(in - lo)))
+		abort();
 }
 
 static void walk(struct ovk_source *src)
@@ -73,8 +105,7 @@ static void walk(struct ovk_source *src)
 	struct ovk_error err;
 	struct ovk_extent e;
 	uint64_t pos = 0;
-	uint8_t *buf = malloc(OVK_CHUNK);
-	const uint8_t *lo = g_file->data, *hi = g_file->data + g_file->size;
+	uint8_t *buf = malloc(OVK_MAX_ENCODED);
 
 	if (!buf)
 		return;
@@ -85,19 +116,13 @@ static void walk(struct ovk_source *src)
 			break;
 		if (e.offset != pos || e.length == 0 || e.offset + e.length > src->size)
 			abort();
-		if (e.type == OVK_EXTENT_DATA && e.data) {
-			/* Windows share the memfd mapping: any direct pointer
-			 * must lie inside it. */
-			if (e.data < lo || e.data > hi || e.length > (uint64_t)(hi - e.data))
-				abort();
-		} else if (e.type == OVK_EXTENT_DATA) {
-			if (e.offset / OVK_CHUNK != (e.offset + e.length - 1) / OVK_CHUNK)
-				abort();
-			src->ops->read(src, &e, buf, &err);
+		if (e.type == OVK_EXTENT_DATA) {
+			check_data(&e);
+			if (e.encoded)
+				src->ops->read(src, &e, buf, &err);
 		}
+		free(e.buf);             /* handed over, as to the engine */
 		pos += e.length;
-		if (src->ops->release)
-			src->ops->release(src, pos);
 	}
 	free(buf);
 }
@@ -106,11 +131,13 @@ static void open_and_walk(unsigned flags)
 {
 	struct ovk_blob *blob = NULL;
 	struct ovk_source *src = NULL;
+	struct ovk_open_ctx ctx = { .flags = flags, .resolver = &self_resolver };
 	struct ovk_error err;
 
-	if (ovk_blob_window(g_file, 0, g_file->size, "fuzz.vmdk", &self_resolver, &blob, &err) < 0)
+	if (ovk_blob_window(g_file, 0, ovk_blob_size(g_file), "fuzz.vmdk", "fuzz.vmdk", &blob,
+			    &err) < 0)
 		return;
-	if (ovk_format_vmdk.open_source(blob, flags, &src, &err) < 0) {
+	if (vmdk()->open_source(blob, &ctx, &src, &err) < 0) {
 		ovk_blob_free(blob);
 		return;
 	}

@@ -1,7 +1,9 @@
 /*
  * test_core.c: unit tests for src/core: endian loads and stores, checked
  * arithmetic, the -o option helpers and size parser, the path check every
- * resolver relies on, error prefixing, and blobs (mapped, windows, streams).
+ * resolver relies on, error prefixing, blobs (mapped, windows, streams), and
+ * the open context (core/open.h): siblings and the copy of a stream to a
+ * temp file.
  *
  * The expected values are written out by hand from the contracts in the
  * headers, never computed by the code under test.
@@ -24,6 +26,7 @@
 #include "core/endian.h"
 #include "core/error.h"
 #include "core/extent.h"
+#include "core/open.h"
 
 /* ------------------------------------------------------------ endian */
 
@@ -388,12 +391,16 @@ static void test_blob_file(void **state)
 	memset(&err, 0, sizeof err);
 	assert_int_equal(ovk_blob_open_file(f->path, &b, &err), 0);
 	assert_non_null(b);
-	assert_true(b->size == BLOB_SIZE);
-	assert_non_null(b->data);
-	assert_memory_equal(b->data, f->bytes, BLOB_SIZE);
-	assert_non_null(b->name);
-	assert_non_null(strstr(b->name, "ovk-test-core-"));
-	assert_false(b->is_block_device);
+	assert_true(ovk_blob_size(b) == BLOB_SIZE);
+	assert_non_null(ovk_blob_data(b));
+	assert_memory_equal(ovk_blob_data(b), f->bytes, BLOB_SIZE);
+	assert_non_null(ovk_blob_name(b));
+	assert_non_null(strstr(ovk_blob_name(b), "ovk-test-core-"));
+	/* A file sits at its path: its siblings are resolved from there. */
+	assert_string_equal(ovk_blob_location(b), f->path);
+	assert_false(ovk_blob_is_block_device(b));
+	assert_false(ovk_blob_is_stream(b));
+	assert_true(ovk_blob_untouched(b));
 
 	assert_int_equal(ovk_blob_pread(b, 1000, buf, sizeof buf, &err), 0);
 	assert_memory_equal(buf, f->bytes + 1000, sizeof buf);
@@ -413,11 +420,13 @@ static void test_blob_file(void **state)
 	assert_int_equal(ovk_blob_read(b, buf, 100, &err), 50);
 	assert_memory_equal(buf, f->bytes + BLOB_SIZE - 50, 50);
 	assert_int_equal(ovk_blob_read(b, buf, 100, &err), 0);
+	assert_false(ovk_blob_untouched(b));
+	assert_true(ovk_blob_consumed(b) == BLOB_SIZE);
 
-	ovk_blob_release(b, BLOB_SIZE / 2);
+	ovk_blob_release_range(b, 0, BLOB_SIZE / 2);
 	ovk_blob_release_range(b, 4096, 8192);
 	/* Released pages are still readable (they come back from the file). */
-	assert_memory_equal(b->data, f->bytes, BLOB_SIZE);
+	assert_memory_equal(ovk_blob_data(b), f->bytes, BLOB_SIZE);
 	ovk_blob_free(b);
 	ovk_blob_free(NULL);
 }
@@ -448,22 +457,24 @@ static void test_blob_window(void **state)
 
 	memset(&err, 0, sizeof err);
 	assert_int_equal(ovk_blob_open_file(f->path, &b, &err), 0);
-	assert_int_equal(ovk_blob_window(b, 4096, 10000, "x.ova:disk1.vmdk", NULL, &w, &err), 0);
-	assert_true(w->size == 10000);
-	assert_ptr_equal(w->data, b->data + 4096);
-	assert_string_equal(w->name, "x.ova:disk1.vmdk");
+	assert_int_equal(ovk_blob_window(b, 4096, 10000, "x.ova:disk1.vmdk", "disk1.vmdk", &w,
+					 &err), 0);
+	assert_true(ovk_blob_size(w) == 10000);
+	assert_ptr_equal(ovk_blob_data(w), ovk_blob_data(b) + 4096);
+	assert_string_equal(ovk_blob_name(w), "x.ova:disk1.vmdk");
+	assert_string_equal(ovk_blob_location(w), "disk1.vmdk");
 	assert_int_equal(ovk_blob_pread(w, 0, buf, sizeof buf, &err), 0);
 	assert_memory_equal(buf, f->bytes + 4096, sizeof buf);
 	assert_int_equal(ovk_blob_pread(w, 10000 - 1, buf, 2, &err), -1);
 
 	/* Out of range or wrapping windows are refused. */
-	assert_int_equal(ovk_blob_window(b, BLOB_SIZE - 10, 11, "w", NULL, &w2, &err), -1);
-	assert_int_equal(ovk_blob_window(b, UINT64_MAX, 2, "w", NULL, &w2, &err), -1);
+	assert_int_equal(ovk_blob_window(b, BLOB_SIZE - 10, 11, "w", "w", &w2, &err), -1);
+	assert_int_equal(ovk_blob_window(b, UINT64_MAX, 2, "w", "w", &w2, &err), -1);
 	assert_null(w2);
 
 	/* The window keeps the mapping alive after its parent is freed. */
 	ovk_blob_free(b);
-	assert_memory_equal(w->data, f->bytes + 4096, 10000);
+	assert_memory_equal(ovk_blob_data(w), f->bytes + 4096, 10000);
 	ovk_blob_free(w);
 }
 
@@ -509,9 +520,13 @@ static void test_blob_stream(void **state)
 	assert_non_null(buf);
 	memset(&err, 0, sizeof err);
 	s = (struct mem_stream){f->bytes, BLOB_SIZE, 0, 777, &closed};
-	assert_int_equal(ovk_blob_stream("x.ova:disk1.vmdk", UINT64_MAX, mem_read, &s, mem_close,
-					 NULL, &b, &err), 0);
-	assert_null(b->data);
+	assert_int_equal(ovk_blob_stream("x.ova:disk1.vmdk", "disk1.vmdk", UINT64_MAX, mem_read,
+					 &s, mem_close, &b, &err), 0);
+	assert_null(ovk_blob_data(b));
+	assert_true(ovk_blob_is_stream(b));
+	assert_true(ovk_blob_size(b) == UINT64_MAX);
+	assert_string_equal(ovk_blob_location(b), "disk1.vmdk");
+	assert_true(ovk_blob_untouched(b));
 
 	/* Peek more than one read call returns; peeking again is idempotent. */
 	assert_int_equal(ovk_blob_peek(b, 4096, &p, &got, &err), 0);
@@ -520,6 +535,9 @@ static void test_blob_stream(void **state)
 	assert_int_equal(ovk_blob_peek(b, 512, &p, &got, &err), 0);
 	assert_int_equal(got, 512);
 	assert_memory_equal(p, f->bytes, 512);
+	/* Peeked bytes are not consumed. */
+	assert_false(ovk_blob_untouched(b));
+	assert_true(ovk_blob_consumed(b) == 0);
 
 	/* Reads return the peeked bytes first, then continue the stream. */
 	assert_int_equal(ovk_blob_read(b, buf, 100, &err), 100);
@@ -529,6 +547,7 @@ static void test_blob_stream(void **state)
 	assert_int_equal(ovk_blob_skip(b, 10000, &err), 0);
 	assert_int_equal(ovk_blob_read(b, buf, 1000, &err), 1000);
 	assert_memory_equal(buf, f->bytes + 15100, 1000);
+	assert_true(ovk_blob_consumed(b) == 16100);
 
 	/* Short only at the end. */
 	assert_int_equal(ovk_blob_read(b, buf, BLOB_SIZE, &err), BLOB_SIZE - 16100);
@@ -545,15 +564,10 @@ static void test_blob_stream(void **state)
 	free(buf);
 }
 
-static void count_tap(void *opaque, const void *buf, size_t len)
-{
-	(void)buf;
-	*(size_t *)opaque += len;
-}
-
 /* A stream spilled to a temp file: the same bytes, mapped, from the byte
- * after what was consumed (peeked bytes included); the tap sees each byte
- * once; the stream lives until the copy is freed; no file is left. */
+ * after what was consumed (peeked bytes included), with the stream's name
+ * and location; the producer is read once, to its end; the stream is freed
+ * as the copy is made; no file is left. */
 static void note_count(void *opaque, const char *msg)
 {
 	(void)msg;
@@ -568,40 +582,43 @@ static void test_blob_spill(void **state)
 	struct mem_stream s;
 	const uint8_t *p;
 	uint8_t buf[100];
-	size_t got, tapped = 0;
+	size_t got;
 	int closed = 0, notes = 0;
 	volatile sig_atomic_t cancel = 0;
 	char dir[] = "/tmp/ovk-test-spill-XXXXXX";
-	struct ovk_spill nowhere = { "/nonexistent-dir", NULL, NULL, NULL };
-	struct ovk_spill here = { dir, &cancel, note_count, &notes };
+	const struct ovk_spill_policy nowhere = { "/nonexistent-dir", NULL, NULL, NULL };
+	const struct ovk_spill_policy here = { dir, &cancel, note_count, &notes };
+	struct ovk_open_ctx ctx = { 0 };
 
 	assert_non_null(mkdtemp(dir));
 	s = (struct mem_stream){f->bytes, BLOB_SIZE, 0, 3000, &closed};
-	assert_int_equal(ovk_blob_stream("x.ova:d.vmdk", BLOB_SIZE, mem_read, &s, mem_close, NULL,
-					 &b, &err), 0);
-	b->tap = count_tap;
-	b->tap_opaque = &tapped;
+	assert_int_equal(ovk_blob_stream("x.ova:d.vmdk", "d.vmdk", BLOB_SIZE, mem_read, &s,
+					 mem_close, &b, &err), 0);
 	assert_int_equal(ovk_blob_read(b, buf, sizeof buf, &err), sizeof buf);
 	assert_int_equal(ovk_blob_peek(b, 4096, &p, &got, &err), 0);
 
-	/* No spill set: refused, saying why. */
-	assert_int_equal(ovk_blob_spill(b, "it needs random access", &copy, &err), -1);
+	/* No spill policy: refused, saying why. */
+	assert_int_equal(ovk_spill(&ctx, b, "it needs random access", &copy, &err), -1);
 	assert_int_equal(err.errnum, ENOTSUP);
 	assert_non_null(strstr(err.msg, "it needs random access"));
-	b->spill = &nowhere;
-	assert_int_equal(ovk_blob_spill(b, "why", &copy, &err), -1);
+	ctx.spill = &nowhere;
+	assert_int_equal(ovk_spill(&ctx, b, "why", &copy, &err), -1);
 	assert_non_null(strstr(err.msg, "/nonexistent-dir"));
+	assert_int_equal(closed, 0);     /* the caller still owns it */
 
-	b->spill = &here;
-	assert_int_equal(ovk_blob_spill(b, "why", &copy, &err), 0);
+	ctx.spill = &here;
+	assert_int_equal(ovk_spill(&ctx, b, "why", &copy, &err), 0);
 	assert_int_equal(notes, 1);
-	assert_ptr_equal(copy->spill, &here);
-	assert_non_null(copy->data);
-	assert_int_equal(copy->size, BLOB_SIZE - sizeof buf);
-	assert_memory_equal(copy->data, f->bytes + sizeof buf, BLOB_SIZE - sizeof buf);
-	assert_string_equal(copy->name, "x.ova:d.vmdk");
-	assert_int_equal(tapped, BLOB_SIZE);
-	assert_int_equal(closed, 0);
+	assert_non_null(ovk_blob_data(copy));
+	assert_false(ovk_blob_is_stream(copy));
+	assert_int_equal(ovk_blob_size(copy), BLOB_SIZE - sizeof buf);
+	assert_memory_equal(ovk_blob_data(copy), f->bytes + sizeof buf, BLOB_SIZE - sizeof buf);
+	assert_string_equal(ovk_blob_name(copy), "x.ova:d.vmdk");
+	assert_string_equal(ovk_blob_location(copy), "d.vmdk");
+	/* Every byte came from the producer once, in order, and the stream
+	 * went with the copy's making. */
+	assert_int_equal(s.pos, BLOB_SIZE);
+	assert_int_equal(closed, 1);
 	assert_int_equal(rmdir(dir), 0);   /* empty: the copy has no name */
 	ovk_blob_free(copy);
 	assert_int_equal(closed, 1);
@@ -609,13 +626,92 @@ static void test_blob_spill(void **state)
 	/* Cancelled: an error, and the caller keeps the stream. */
 	assert_non_null(mkdtemp(strcpy(dir, "/tmp/ovk-test-spill-XXXXXX")));
 	s = (struct mem_stream){f->bytes, BLOB_SIZE, 0, 3000, &closed};
-	assert_int_equal(ovk_blob_stream("s", BLOB_SIZE, mem_read, &s, mem_close, NULL, &b, &err), 0);
-	b->spill = &here;
+	assert_int_equal(ovk_blob_stream("s", "s", BLOB_SIZE, mem_read, &s, mem_close, &b, &err),
+			 0);
 	cancel = 1;
-	assert_int_equal(ovk_blob_spill(b, "why", &copy, &err), -1);
+	assert_int_equal(ovk_spill(&ctx, b, "why", &copy, &err), -1);
 	assert_int_equal(err.errnum, ECANCELED);
+	assert_int_equal(closed, 1);
 	ovk_blob_free(b);
+	assert_int_equal(closed, 2);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/* A resolver that records the location it is asked for and hands out a
+ * window of one blob. */
+struct rec_resolver {
+	struct ovk_resolver r;
+	const struct ovk_blob *target;
+	char asked[256];
+	unsigned flags;
+};
+
+static int rec_open(const struct ovk_resolver *r, const char *location, unsigned flags,
+		    struct ovk_blob **out, struct ovk_error *err)
+{
+	struct rec_resolver *rr = (struct rec_resolver *)r;
+
+	snprintf(rr->asked, sizeof rr->asked, "%s", location);
+	rr->flags = flags;
+	return ovk_blob_window(rr->target, 0, ovk_blob_size(rr->target), location, location, out,
+			       err);
+}
+
+/* Siblings: a name is joined to the directory of the blob that names it,
+ * refused when absolute or climbing out (unless unsafe paths are allowed),
+ * and opened through the context's resolver (the host's by default). */
+static void test_open_sibling(void **state)
+{
+	struct blob_fixture *f = *state;
+	struct rec_resolver rr = { .r = { rec_open } };
+	struct ovk_open_ctx ctx = { 0 };
+	struct ovk_blob *b = NULL, *desc = NULL, *sib = NULL;
+	struct ovk_error err;
+	const char *base = strrchr(f->path, '/') + 1;
+
+	memset(&err, 0, sizeof err);
+	assert_int_equal(ovk_blob_open_file(f->path, &b, &err), 0);
+
+	/* The host file system: beside the file. */
+	assert_int_equal(ovk_open_sibling(&ctx, b, base, &sib, &err), 0);
+	assert_string_equal(ovk_blob_location(sib), f->path);
+	assert_memory_equal(ovk_blob_data(sib), f->bytes, BLOB_SIZE);
+	ovk_blob_free(sib);
+	sib = NULL;
+	assert_int_equal(ovk_open_sibling(&ctx, b, "../etc/passwd", &sib, &err), -1);
+	assert_int_equal(err.errnum, EPERM);
+	assert_null(sib);
+	assert_int_equal(ovk_open_sibling(&ctx, b, f->path, &sib, &err), -1);
+	assert_int_equal(err.errnum, EPERM);
+	assert_null(sib);
+	ctx.flags = OVK_OPEN_UNSAFE_PATHS;
+	assert_int_equal(ovk_open_sibling(&ctx, b, f->path, &sib, &err), 0);
+	assert_int_equal(ovk_blob_size(sib), BLOB_SIZE);
+	ovk_blob_free(sib);
+	sib = NULL;
+
+	/* Another resolver: it is asked for the joined location, with the
+	 * context's flags. */
+	rr.target = b;
+	ctx.flags = 0;
+	ctx.resolver = &rr.r;
+	assert_int_equal(ovk_blob_window(b, 0, 512, "x.ova:sub/d.vmdk", "sub/d.vmdk", &desc, &err),
+			 0);
+	assert_int_equal(ovk_open_sibling(&ctx, desc, "d-flat.vmdk", &sib, &err), 0);
+	assert_string_equal(rr.asked, "sub/d-flat.vmdk");
+	assert_int_equal(rr.flags, 0);
+	ovk_blob_free(sib);
+	sib = NULL;
+	rr.asked[0] = '\0';
+	assert_int_equal(ovk_open_sibling(&ctx, desc, "../d-flat.vmdk", &sib, &err), -1);
+	assert_string_equal(rr.asked, "");     /* refused before the resolver */
+	ctx.flags = OVK_OPEN_UNSAFE_PATHS;
+	assert_int_equal(ovk_open_sibling(&ctx, desc, "../d-flat.vmdk", &sib, &err), 0);
+	assert_string_equal(rr.asked, "sub/../d-flat.vmdk");
+	assert_int_equal(rr.flags, OVK_OPEN_UNSAFE_PATHS);
+	ovk_blob_free(sib);
+	ovk_blob_free(desc);
+	ovk_blob_free(b);
 }
 
 static void test_blob_stream_short_peek(void **state)
@@ -631,7 +727,8 @@ static void test_blob_stream_short_peek(void **state)
 
 	(void)state;
 	s = (struct mem_stream){bytes, sizeof bytes, 0, 3, &closed};
-	assert_int_equal(ovk_blob_stream("s", sizeof bytes, mem_read, &s, mem_close, NULL, &b, &err), 0);
+	assert_int_equal(ovk_blob_stream("s", "s", sizeof bytes, mem_read, &s, mem_close, &b, &err),
+			 0);
 	assert_int_equal(ovk_blob_peek(b, 4096, &p, &got, &err), 0);
 	assert_int_equal(got, sizeof bytes);
 	assert_memory_equal(p, bytes, sizeof bytes);
@@ -666,6 +763,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob_window, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(test_blob_stream, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(test_blob_spill, blob_setup, blob_teardown),
+		cmocka_unit_test_setup_teardown(test_open_sibling, blob_setup, blob_teardown),
 		cmocka_unit_test(test_blob_stream_short_peek),
 	};
 

@@ -32,6 +32,7 @@
 
 #include "unit_support.h"
 
+#include "core/codec.h"
 #include "core/extent.h"
 #include "core/format.h"
 #include "engine/engine.h"
@@ -158,30 +159,39 @@ static void fill(uint8_t *p, size_t len, uint32_t seed, int compressible)
 	}
 }
 
-/* The engine's way: one DATA extent per block, encoded when it can be. */
+/* The engine's way (core/extent.h): one run per block, zero-checked, and
+ * with the sink's codec, encoded whole (the short last block zero-padded). */
 static void feed(struct ovk_sink *sink, const uint8_t *disk, uint64_t size)
 {
 	uint64_t bs = sink->block_size;
-	uint8_t *enc = sink->encode_cap ? malloc(sink->encode_cap) : NULL;
+	int encoding = sink->codec != OVK_CODEC_NONE;
+	uint8_t *enc = encoding ? malloc(sink->encode_cap) : NULL;
+	uint8_t *block = malloc(bs);
 	struct ovk_error err = { 0 };
 
+	assert_non_null(block);
+	assert_true(!encoding || enc);
 	for (uint64_t off = 0; off < size; off += bs) {
 		uint64_t len = size - off < bs ? size - off : bs;
+		struct ovk_block_run run = { .offset = off, .length = len };
 		int zero = 1;
-		struct ovk_extent e;
-		size_t enc_len = 0;
 
 		for (uint64_t i = 0; i < len && zero; i++)
 			zero = disk[off + i] == 0;
-		ovk_extent_set(&e, off, len, zero ? OVK_EXTENT_ZERO : OVK_EXTENT_DATA,
-			       zero ? NULL : disk + off);
-		if (!zero && sink->ops->encode &&
-		    sink->ops->encode(sink, disk + off, len, enc, sink->encode_cap, &enc_len,
-				      &err) < 0)
-			fail_msg("encode: %s", err.msg);
-		if (sink->ops->write(sink, &e, enc, enc_len, &err) < 0)
+		run.type = zero ? OVK_EXTENT_ZERO : OVK_EXTENT_DATA;
+		run.data = zero ? NULL : disk + off;
+		if (!zero && encoding) {
+			memset(block, 0, bs);
+			memcpy(block, disk + off, len);
+			if (ovk_codec_encode(sink->codec, sink->codec_level, block, bs, enc,
+					     sink->encode_cap, &run.encoded_len, &err) < 0)
+				fail_msg("encode: %s", err.msg);
+			run.encoded = enc;
+		}
+		if (sink->ops->write(sink, &run, &err) < 0)
 			fail_msg("write: %s", err.msg);
 	}
+	free(block);
 	free(enc);
 }
 

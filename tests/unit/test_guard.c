@@ -7,10 +7,11 @@
  * innermost guard of the faulting thread; a SIGBUS outside any guard goes
  * to the handler there before, or kills as usual.
  *
- * The guard installs its handler once per process, and cmocka swaps
- * SIGBUS's around each test: so each test runs alone in a fresh copy of
- * this program (--one NAME), and each unguarded fault in another (--child
- * HOW), which it kills or hands to that process's own handler.
+ * The guard's handler is installed once per process, by
+ * ovk_guard_install() (ovk_init() in a program), and cmocka swaps SIGBUS's
+ * around each test: so each test installs it, alone in a fresh copy of
+ * this program (--one NAME), and each unguarded fault runs in another
+ * (--child HOW), which it kills or hands to that process's own handler.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -123,6 +124,7 @@ static void test_guard_catches_truncation(void **state)
 	int v = -1;
 
 	(void)state;
+	ovk_guard_install();
 	/* Without a fault, fn's own result and error pass through. */
 	assert_int_equal(ovk_guarded(returns_own, &v, "in", &err), -1);
 	assert_int_equal(err.errnum, ENOSPC);
@@ -199,6 +201,7 @@ static void test_guard_nested(void **state)
 	struct cut c;
 
 	(void)state;
+	ovk_guard_install();
 	cut_map(&c, "cut2");
 	nest_run(&c, 2, 0);
 	nest_run(&c, 0, 3);
@@ -257,6 +260,7 @@ static void test_guard_threads_interleaved(void **state)
 	struct cut c;
 
 	(void)state;
+	ovk_guard_install();
 	cut_map(&c, "cut4");
 	memset(&p, 0, sizeof p);
 	p.c = &c;
@@ -287,8 +291,8 @@ static void chain_plain(int sig)
 	_exit(sig == SIGBUS ? 43 : 41);
 }
 
-/* Scenario `how` in this fresh process: set SIGBUS's handler, have a guard
- * catch one fault (which installs the guard), then fault unguarded. */
+/* Scenario `how` in this fresh process: set SIGBUS's handler, install the
+ * guard's over it, have a guard catch one fault, then fault unguarded. */
 static int child_main(const char *how)
 {
 	struct sigaction sa;
@@ -309,6 +313,7 @@ static int child_main(const char *how)
 		sa.sa_handler = SIG_DFL;
 	}
 	sigaction(SIGBUS, &sa, NULL);
+	ovk_guard_install();
 	cut_map(&c, how);
 	t = (struct touch){ &c, 1, 0, -1 };
 	if (ovk_guarded(touch_fn, &t, "x", &err) != -1 || err.errnum != EIO)

@@ -135,10 +135,10 @@ static uint8_t *slurp(const char *name, size_t *len)
 
 	snprintf(path, sizeof path, "%s/%s", ut_tmpdir, name);
 	assert_int_equal(ovk_blob_open_file(path, &b, &err), 0);
-	p = malloc(b->size + 1);
+	p = malloc(ovk_blob_size(b) + 1);
 	assert_non_null(p);
-	memcpy(p, b->data, b->size);
-	*len = b->size;
+	memcpy(p, ovk_blob_data(b), ovk_blob_size(b));
+	*len = ovk_blob_size(b);
 	ovk_blob_free(b);
 	return p;
 }

@@ -5,7 +5,8 @@
  * formats with long names, gzip, xz) and libarchive's writer, which can make
  * the hostile ones (../x, links, duplicate names) tar refuses to.  Member
  * windows are checked against the bytes we put in, so a wrong data offset
- * fails.
+ * fails.  Members are checked against manifests made by sha256sum(1), through
+ * the verifier a conversion arms on the appliance (ova/verify.h).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -25,9 +26,11 @@
 #include "unit_support.h"
 
 #include "core/blob.h"
+#include "core/open.h"
 #include "ova/container.h"
 #include "ova/manifest.h"
 #include "ova/ovf.h"
+#include "ova/verify.h"
 
 
 static const char ovf_text[] =
@@ -112,10 +115,12 @@ static void check_appliance(const char *path, const char *disk, const uint8_t *d
 		fail_msg("%s", err.msg);
 	if (ovk_appliance_open_file(app, &env->files[0], 0, &b, &err) != 0)
 		fail_msg("%s: %s", path, err.msg);
-	if (b->data) {
+	/* Blobs of an appliance are located by their member names. */
+	assert_string_equal(ovk_blob_location(b), disk);
+	if (ovk_blob_data(b)) {
 		/* A window: same bytes, in place, at the right offset. */
-		assert_int_equal(b->size, len);
-		assert_memory_equal(b->data, data, len);
+		assert_int_equal(ovk_blob_size(b), len);
+		assert_memory_equal(ovk_blob_data(b), data, len);
 	} else {
 		uint8_t *got = malloc(len + 1);
 
@@ -125,15 +130,15 @@ static void check_appliance(const char *path, const char *disk, const uint8_t *d
 		free(got);
 	}
 	if (kind == OVK_APPLIANCE_OVA) {
-		/* The window really is into the OVA file: check at fd_offset. */
+		/* The window really is into the OVA file: pread reads the
+		 * file (never the mapping) at the window's offset in it. */
 		uint8_t *again = malloc(len ? len : 1);
 
 		assert_non_null(again);
-		assert_int_equal(pread(b->fd, again, len, (off_t)b->fd_offset), (ssize_t)len);
+		assert_int_equal(ovk_blob_pread(b, 0, again, len, &err), 0);
 		assert_memory_equal(again, data, len);
 		free(again);
 	}
-	(void)disk;
 	ovk_blob_free(b);
 	ovk_ovf_free(env);
 	ovk_appliance_free(app);
@@ -207,7 +212,8 @@ static void test_stream_flag_and_order(void **state)
 	assert_int_equal(ovk_appliance_open(path, OVK_OPEN_STREAM, &app, &err), 0);
 	assert_int_equal(ovk_appliance_kind(app), OVK_APPLIANCE_OVA_STREAM);
 	assert_int_equal(ovk_appliance_open_member(app, "disk2.vmdk", 0, &b, &err), 0);
-	assert_null(b->data);
+	assert_null(ovk_blob_data(b));
+	assert_true(ovk_blob_is_stream(b));
 	assert_int_equal(ovk_blob_read(b, buf, sizeof buf, &err), 6);
 	assert_memory_equal(buf, "second", 6);
 	ovk_blob_free(b);
@@ -388,12 +394,14 @@ static void test_dir_needs_one_ovf(void **state)
 	assert_non_null(strstr(err.msg, "no .ovf file"));
 }
 
-/* A resolver hands a descriptor member its sibling members. */
+/* The appliance's resolver hands a descriptor member its sibling members,
+ * through the open context a conversion uses (core/open.h). */
 static void test_sibling_resolver(void **state)
 {
 	struct ovk_error err = {0};
 	struct ovk_appliance *app = NULL;
-	struct ovk_blob *desc = NULL, *ext = NULL;
+	struct ovk_blob *desc = NULL, *ext = NULL, *none = NULL;
+	struct ovk_open_ctx ctx = { 0 };
 	char path[8192];
 	uint8_t *data = make_tree("sib", "disk1.vmdk", 4096);
 
@@ -405,15 +413,24 @@ static void test_sibling_resolver(void **state)
 			     path), 0);
 	assert_int_equal(ovk_appliance_open(path, 0, &app, &err), 0);
 	assert_int_equal(ovk_appliance_open_member(app, "disk1.vmdk", 0, &desc, &err), 0);
-	/* The appliance may go first: blobs keep it alive. */
-	ovk_appliance_free(app);
-	assert_int_equal(ovk_blob_open_sibling(desc, "disk1-flat.vmdk", 0, &ext, &err), 0);
-	assert_int_equal(ext->size, 10);
-	assert_memory_equal(ext->data, "flat-bytes", 10);
-	ovk_blob_free(ext);
-	assert_int_equal(ovk_blob_open_sibling(desc, "../disk1-flat.vmdk", 0, &ext, &err), -1);
-	assert_int_equal(ovk_blob_open_sibling(desc, "nope.vmdk", 0, &ext, &err), -1);
+	assert_string_equal(ovk_blob_location(desc), "disk1.vmdk");
+	ctx.resolver = ovk_appliance_resolver(app);
+	assert_int_equal(ovk_open_sibling(&ctx, desc, "disk1-flat.vmdk", &ext, &err), 0);
+	assert_int_equal(ovk_blob_size(ext), 10);
+	assert_memory_equal(ovk_blob_data(ext), "flat-bytes", 10);
+	assert_int_equal(ovk_open_sibling(&ctx, desc, "../disk1-flat.vmdk", &none, &err), -1);
+	assert_null(none);
+	assert_int_equal(ovk_open_sibling(&ctx, desc, "/disk1-flat.vmdk", &none, &err), -1);
+	assert_null(none);
+	assert_int_equal(ovk_open_sibling(&ctx, desc, "nope.vmdk", &none, &err), -1);
+	assert_null(none);
 	assert_non_null(strstr(err.msg, "no member 'nope.vmdk'"));
+	/* The appliance may go first: its blobs keep their bytes alive (its
+	 * resolver does not outlive it). */
+	ovk_appliance_free(app);
+	assert_memory_equal(ovk_blob_data(ext), "flat-bytes", 10);
+	assert_memory_equal(ovk_blob_data(desc), data, 4096);
+	ovk_blob_free(ext);
 	ovk_blob_free(desc);
 	free(data);
 }
@@ -493,9 +510,11 @@ static ssize_t read_all(struct ovk_blob *b, struct ovk_error *err)
 	return n < 0 ? -1 : total;
 }
 
-/* Open `path` and arm its member checks with its own manifest (collect:
- * NULL) or in collect mode; *mf holds the parsed manifest. */
-static struct ovk_appliance *open_armed(const char *path, int collect, struct ovk_manifest **mf)
+/* Open `path` and arm a verifier on it (ova/verify.h) with its own
+ * manifest (collect: 0) or collecting for a manifest still to come; *mf
+ * holds the parsed manifest, *v the verifier. */
+static struct ovk_appliance *open_armed(const char *path, int collect, struct ovk_manifest **mf,
+					struct ovk_verify **v)
 {
 	static const enum ovk_hash_alg algs[] = { OVK_HASH_SHA1, OVK_HASH_SHA256, OVK_HASH_NONE };
 	struct ovk_error err = {0};
@@ -511,14 +530,26 @@ static struct ovk_appliance *open_armed(const char *path, int collect, struct ov
 		assert_int_equal(ovk_appliance_manifest(app, &name, &buf, &len), 0);
 		assert_int_equal(ovk_manifest_parse(buf, len, name, mf, &err), 0);
 	}
-	assert_int_equal(ovk_appliance_check_members(app, *mf, collect ? algs : NULL, &err), 0);
+	assert_int_equal(ovk_verify_new(*mf, collect ? algs : NULL, NULL, v, &err), 0);
+	ovk_appliance_set_verify(app, *v);
 	return app;
 }
 
-/* The manifest is made by sha256sum(1), not by us; "bad" trees keep the
- * good tree's manifest with one member changed. */
+/* As a package frees them: the appliance points at the verifier, the
+ * verifier into the manifest. */
+static void close_armed(struct ovk_appliance *app, struct ovk_manifest *mf, struct ovk_verify *v)
+{
+	ovk_appliance_free(app);
+	ovk_verify_free(v);
+	ovk_manifest_free(mf);
+}
+
+/* The manifests are made by sha256sum(1), not by us.  "bad" changes the
+ * last byte of ext.bin, "nolist" leaves ext.bin out of the manifest, and
+ * "badfile" gives the File disk1.vmdk a wrong digest. */
 static void make_checked_trees(void)
 {
+	static const char *const trees[] = { "mc", "bad", "nolist", "badfile" };
 	char path[8192];
 	uint8_t *ext = pattern(300000, 7);
 
@@ -528,14 +559,14 @@ static void make_checked_trees(void)
 	free(ext);
 	assert_int_equal(ut_sh("cd '%s/mc' && for f in a.ovf disk1.vmdk ext.bin; do "
 			     "echo \"SHA256($f)= $(sha256sum $f | cut -d' ' -f1)\"; done > a.mf && "
-			     "grep -v ext.bin a.mf > ../nolist.mf && "
-			     "sed -i 's/^\\(SHA256(disk1.vmdk)= \\).*/\\1%064d/' a.mf && "
-			     "rm -rf ../bad ../nolist && cp -r . ../bad && cp -r . ../nolist && "
-			     "mv ../nolist.mf ../nolist/a.mf && "
+			     "rm -rf ../bad ../nolist ../badfile && "
+			     "cp -r . ../bad && cp -r . ../nolist && cp -r . ../badfile && "
+			     "grep -v ext.bin a.mf > ../nolist/a.mf && "
+			     "sed -i 's/^\\(SHA256(disk1.vmdk)= \\).*/\\1%064d/' ../badfile/a.mf && "
 			     "printf x | dd of=../bad/ext.bin bs=1 seek=299999 conv=notrunc "
 			     "status=none", ut_tmpdir, 0), 0);
-	for (int i = 0; i < 3; i++) {
-		const char *t = i == 0 ? "mc" : i == 1 ? "bad" : "nolist";
+	for (size_t i = 0; i < sizeof trees / sizeof trees[0]; i++) {
+		const char *t = trees[i];
 
 		assert_int_equal(ut_sh("cd '%s/%s' && tar -cf ../%s.ova a.ovf a.mf disk1.vmdk ext.bin && "
 				     "tar -czf ../%s.ova.gz a.ovf a.mf disk1.vmdk ext.bin && "
@@ -544,73 +575,148 @@ static void make_checked_trees(void)
 	}
 }
 
-static void test_member_checks(void **state)
+static const char *const shapes[] = { "%s/%s.ova", "%s/%s.ova.gz", "%s/%s" };
+
+/* Good: every member a conversion reads (the File and a member it names)
+ * matches, at settle, whether the conversion read it whole or not. */
+static void check_good(size_t s)
 {
-	static const char *const shapes[] = { "%s/%s.ova", "%s/%s.ova.gz", "%s/%s" };
 	struct ovk_error err = {0};
 	struct ovk_ovf_file f = { .href = "disk1.vmdk" };
+	struct ovk_manifest *mf = NULL;
+	struct ovk_verify *v = NULL;
+	struct ovk_appliance *app;
+	struct ovk_blob *file = NULL, *b = NULL;
 	char path[8192];
 
+	snprintf(path, sizeof path, shapes[s], ut_tmpdir, "mc");
+	app = open_armed(path, 0, &mf, &v);
+	if (ovk_appliance_open_file(app, &f, 0, &file, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	if (ovk_appliance_open_member(app, "ext.bin", 0, &b, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	if (ovk_blob_is_stream(b))
+		assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
+	if (ovk_verify_settle(v, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	ovk_blob_free(b);
+	ovk_blob_free(file);
+	close_armed(app, mf, v);
+}
+
+/* Changed (last byte of ext.bin): a mapped member's mismatch is found at
+ * settle, by the hashing thread; a streamed one's by the read that ends the
+ * member, or by settle when it was read only in part. */
+static void check_bad(size_t s, int partial)
+{
+	struct ovk_error err = {0};
+	struct ovk_manifest *mf = NULL;
+	struct ovk_verify *v = NULL;
+	struct ovk_appliance *app;
+	struct ovk_blob *b = NULL;
+	char path[8192];
+
+	snprintf(path, sizeof path, shapes[s], ut_tmpdir, "bad");
+	app = open_armed(path, 0, &mf, &v);
+	assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), 0);
+	if (!ovk_blob_is_stream(b)) {
+		if (partial)
+			assert_int_equal(ovk_blob_pread(b, 0, (uint8_t[16]){0}, 16, &err), 0);
+		assert_int_equal(ovk_verify_settle(v, &err), -1);
+	} else if (partial) {
+		assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
+		assert_int_equal(ovk_verify_settle(v, &err), -1);
+	} else {
+		assert_int_equal(read_all(b, &err), -1);
+		assert_non_null(strstr(err.msg, "ext.bin: SHA256 digest mismatch"));
+		/* ... and settle does not forget it. */
+		memset(&err, 0, sizeof err);
+		assert_int_equal(ovk_verify_settle(v, &err), -1);
+	}
+	assert_non_null(strstr(err.msg, "ext.bin: SHA256 digest mismatch"));
+	ovk_blob_free(b);
+	close_armed(app, mf, v);
+}
+
+/* The File's own member is checked like any other: its wrong digest fails
+ * settle. */
+static void check_bad_file(size_t s)
+{
+	struct ovk_error err = {0};
+	struct ovk_ovf_file f = { .href = "disk1.vmdk" };
+	struct ovk_manifest *mf = NULL;
+	struct ovk_verify *v = NULL;
+	struct ovk_appliance *app;
+	struct ovk_blob *b = NULL;
+	char path[8192];
+
+	snprintf(path, sizeof path, shapes[s], ut_tmpdir, "badfile");
+	app = open_armed(path, 0, &mf, &v);
+	if (ovk_appliance_open_file(app, &f, 0, &b, &err) != 0)
+		fail_msg("%s: %s", path, err.msg);
+	assert_int_equal(ovk_verify_settle(v, &err), -1);
+	assert_non_null(strstr(err.msg, "disk1.vmdk: SHA256 digest mismatch"));
+	ovk_blob_free(b);
+	close_armed(app, mf, v);
+}
+
+/* Not listed: refused at open. */
+static void check_unlisted(size_t s)
+{
+	struct ovk_error err = {0};
+	struct ovk_manifest *mf = NULL;
+	struct ovk_verify *v = NULL;
+	struct ovk_appliance *app;
+	struct ovk_blob *b = NULL;
+	char path[8192];
+
+	snprintf(path, sizeof path, shapes[s], ut_tmpdir, "nolist");
+	app = open_armed(path, 0, &mf, &v);
+	assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), -1);
+	assert_null(b);
+	assert_non_null(strstr(err.msg, "'ext.bin' is not listed in the manifest"));
+	close_armed(app, mf, v);
+}
+
+/* A streamed member closed before it was read whole cannot be hashed any
+ * more: settle refuses it rather than pass it unverified. */
+static void check_closed_early(void)
+{
+	struct ovk_error err = {0};
+	struct ovk_manifest *mf = NULL;
+	struct ovk_verify *v = NULL;
+	struct ovk_appliance *app;
+	struct ovk_blob *b = NULL;
+	char path[8192];
+
+	snprintf(path, sizeof path, shapes[1], ut_tmpdir, "mc");
+	app = open_armed(path, 0, &mf, &v);
+	assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), 0);
+	assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
+	ovk_blob_free(b);
+	assert_int_equal(ovk_verify_settle(v, &err), -1);
+	assert_non_null(strstr(err.msg, "'ext.bin'"));
+	assert_non_null(strstr(err.msg, "not verified"));
+	close_armed(app, mf, v);
+}
+
+static void test_member_checks(void **state)
+{
 	(void)state;
 	make_checked_trees();
 	for (size_t s = 0; s < 3; s++) {
-		struct ovk_manifest *mf = NULL;
-		struct ovk_appliance *app;
-		struct ovk_blob *b = NULL;
-		int streamed = s == 1;
-
-		/* Good: mapped members are checked at open, streamed ones when
-		 * read (or settled) to the end.  The plain File's own member is
-		 * the engine's to check: its wrong digest is not seen here. */
-		snprintf(path, sizeof path, shapes[s], ut_tmpdir, "mc");
-		app = open_armed(path, 0, &mf);
-		if (ovk_appliance_open_file(app, &f, 0, &b, &err) != 0)
-			fail_msg("%s: %s", path, err.msg);
-		ovk_blob_free(b);
-		if (ovk_appliance_open_member(app, "ext.bin", 0, &b, &err) != 0)
-			fail_msg("%s: %s", path, err.msg);
-		if (streamed)
-			assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
-		if (ovk_appliance_settle(app, &err) != 0)
-			fail_msg("%s: %s", path, err.msg);
-		ovk_blob_free(b);
-		ovk_appliance_free(app);
-		ovk_manifest_free(mf);
-
-		/* Changed (last byte): refused at open, or by the read that ends
-		 * the member, or by settle when it was read only in part. */
-		snprintf(path, sizeof path, shapes[s], ut_tmpdir, "bad");
-		for (int partial = 0; partial < 2; partial++) {
-			app = open_armed(path, 0, &mf);
-			if (!streamed) {
-				assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), -1);
-			} else {
-				assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), 0);
-				if (partial) {
-					assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
-					assert_int_equal(ovk_appliance_settle(app, &err), -1);
-				} else {
-					assert_int_equal(read_all(b, &err), -1);
-				}
-				ovk_blob_free(b);
-			}
-			assert_non_null(strstr(err.msg, "ext.bin: SHA256 digest mismatch"));
-			ovk_appliance_free(app);
-			ovk_manifest_free(mf);
-		}
-
-		/* Not listed: refused at open. */
-		snprintf(path, sizeof path, shapes[s], ut_tmpdir, "nolist");
-		app = open_armed(path, 0, &mf);
-		assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), -1);
-		assert_non_null(strstr(err.msg, "'ext.bin' is not listed in the manifest"));
-		ovk_appliance_free(app);
-		ovk_manifest_free(mf);
+		check_good(s);
+		for (int partial = 0; partial < 2; partial++)
+			check_bad(s, partial);
+		check_bad_file(s);
+		check_unlisted(s);
 	}
+	check_closed_early();
 }
 
 /* A manifest after the disks: digests collected as the stream passes, even
- * of bytes nobody read, and compared once it has come. */
+ * of bytes the conversion did not read (settle reads them), and compared
+ * once it has come. */
 static void test_member_checks_late(void **state)
 {
 	struct ovk_error err = {0};
@@ -620,6 +726,7 @@ static void test_member_checks_late(void **state)
 	for (int t = 0; t < 3; t++) {
 		const char *name = t == 0 ? "mc" : t == 1 ? "bad" : "nolist";
 		struct ovk_manifest *mf = NULL, *late = NULL;
+		struct ovk_verify *v = NULL;
 		struct ovk_appliance *app;
 		struct ovk_blob *b = NULL;
 		const uint8_t *buf;
@@ -628,15 +735,18 @@ static void test_member_checks_late(void **state)
 		int r;
 
 		snprintf(path, sizeof path, "%s/%s-late.ova.gz", ut_tmpdir, name);
-		app = open_armed(path, 1, &mf);
+		app = open_armed(path, 1, &mf, &v);
+		assert_null(mf);
 		assert_int_equal(ovk_appliance_open_member(app, "ext.bin", 0, &b, &err), 0);
 		assert_int_equal(ovk_blob_read(b, (uint8_t[16]){0}, 16, &err), 16);
+		if (ovk_verify_settle(v, &err) != 0)
+			fail_msg("%s: %s", path, err.msg);
 		ovk_blob_free(b);
 		if (ovk_appliance_drain(app, &err) != 0)
 			fail_msg("%s: %s", path, err.msg);
 		assert_int_equal(ovk_appliance_manifest(app, &mfname, &buf, &len), 0);
 		assert_int_equal(ovk_manifest_parse(buf, len, mfname, &late, &err), 0);
-		r = ovk_appliance_verify_collected(app, late, &err);
+		r = ovk_verify_collected(v, late, &err);
 		if (t == 0 && r != 0)
 			fail_msg("%s: %s", path, err.msg);
 		if (t == 1) {
@@ -648,7 +758,7 @@ static void test_member_checks_late(void **state)
 			assert_non_null(strstr(err.msg, "'ext.bin' is not listed"));
 		}
 		ovk_manifest_free(late);
-		ovk_appliance_free(app);
+		close_armed(app, mf, v);
 	}
 }
 

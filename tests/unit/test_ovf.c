@@ -136,13 +136,13 @@ static void check_ova(const struct expect *x, const char *path)
 			fail_msg("%s: expected '%s', got '%s'", x->path, x->member_error, err.msg);
 	} else {
 		assert_int_equal(r, 0);
-		assert_non_null(b->data);   /* a window, in place */
+		assert_non_null(ovk_blob_data(b));   /* a window, in place */
 	}
 	/* testserver.ova's disk is the 4-byte fake SOURCES.md describes;
 	 * refusing it is the VMDK reader's job. */
 	if (strstr(x->path, "testserver.ova")) {
-		assert_int_equal(b->size, 4);
-		assert_memory_equal(b->data, "ABCD", 4);
+		assert_int_equal(ovk_blob_size(b), 4);
+		assert_memory_equal(ovk_blob_data(b), "ABCD", 4);
 	}
 out:
 	ovk_blob_free(b);
@@ -158,7 +158,7 @@ static void check_ovf(const struct expect *x, const char *path)
 	struct ovk_blob *b = NULL;
 
 	assert_int_equal(ovk_blob_open_file(path, &b, &err), 0);
-	if (ovk_ovf_parse(b->data, b->size, x->path, &env, &err) != 0) {
+	if (ovk_ovf_parse(ovk_blob_data(b), ovk_blob_size(b), x->path, &env, &err) != 0) {
 		if (!x->error || !strstr(err.msg, x->error))
 			fail_msg("%s: unexpected error '%s'", x->path, err.msg);
 	} else {

@@ -33,7 +33,12 @@
 #include "core/checked.h"
 #include "core/endian.h"
 #include "core/format.h"
+#include "engine/engine.h"
+#include "extent_support.h"
 #include "vmdk/vmdk.h"
+
+/* The format's ops table, which only the engine's registry names. */
+extern const struct ovk_format ovk_format_vmdk;
 
 
 /* ------------------------------------------------------------ helpers */
@@ -108,57 +113,47 @@ static void fd_close(void *opaque)
 	free(s);
 }
 
-static int stream_blob(const char *path, struct ovk_resolver *r, struct ovk_blob **out,
-		       struct ovk_error *err);
-
-/* Siblings of a stream blob are streams too, as inside a compressed OVA. */
-static int stream_resolver_open(struct ovk_resolver *r, const char *name, unsigned flags,
-				struct ovk_blob **out, struct ovk_error *err)
-{
-	char path[8192];
-
-	(void)flags;
-	snprintf(path, sizeof path, "%s/%s", ut_tmpdir, name);
-	if (access(path, R_OK) < 0)
-		return ovk_error_sys(err, errno, "%s", name);
-	return stream_blob(path, r, out, err);
-}
-
-static void stream_resolver_noop(struct ovk_resolver *r)
-{
-	(void)r;
-}
-
-static struct ovk_resolver stream_resolver = {
-	stream_resolver_open, stream_resolver_noop, stream_resolver_noop,
-};
-
-static int stream_blob(const char *path, struct ovk_resolver *r, struct ovk_blob **out,
-		       struct ovk_error *err)
+static int stream_blob(const char *path, struct ovk_blob **out, struct ovk_error *err)
 {
 	struct fd_stream *fs = malloc(sizeof *fs);
 
 	assert_non_null(fs);
 	fs->fd = open(path, O_RDONLY);
-	assert_true(fs->fd >= 0);
-	return ovk_blob_stream(path, UINT64_MAX, fd_read, fs, fd_close, r, out, err);
+	if (fs->fd < 0) {
+		free(fs);
+		return ovk_error_sys(err, errno, "%s", path);
+	}
+	return ovk_blob_stream(path, path, UINT64_MAX, fd_read, fs, fd_close, out, err);
 }
+
+/* Siblings of a stream blob are streams too, as inside a compressed OVA. */
+static int stream_resolver_open(const struct ovk_resolver *r, const char *location,
+				unsigned flags, struct ovk_blob **out, struct ovk_error *err)
+{
+	(void)r;
+	(void)flags;
+	return stream_blob(location, out, err);
+}
+
+static const struct ovk_resolver stream_resolver = { stream_resolver_open };
 
 enum open_mode { MODE_MAP, MODE_MAP_STREAM, MODE_STREAM };
 
 static int open_vmdk(const char *path, enum open_mode mode, unsigned flags,
 		     struct ovk_source **src, struct ovk_error *err)
 {
+	struct ovk_open_ctx ctx = { .flags = flags };
 	struct ovk_blob *b = NULL;
 
 	if (mode == MODE_STREAM) {
-		assert_int_equal(stream_blob(path, &stream_resolver, &b, err), 0);
+		assert_int_equal(stream_blob(path, &b, err), 0);
+		ctx.resolver = &stream_resolver;
 	} else if (ovk_blob_open_file(path, &b, err) < 0) {
 		return -1;
 	}
 	if (mode == MODE_MAP_STREAM)
-		flags |= OVK_OPEN_STREAM;
-	if (ovk_format_vmdk.open_source(b, flags, src, err) < 0) {
+		ctx.flags |= OVK_OPEN_STREAM;
+	if (ovk_format_by_name("vmdk")->open_source(b, &ctx, src, err) < 0) {
 		ovk_blob_free(b);
 		return -1;
 	}
@@ -166,12 +161,12 @@ static int open_vmdk(const char *path, enum open_mode mode, unsigned flags,
 }
 
 /* Walk the whole source, checking the extent contract, and compare each
- * extent with `want` (NULL: just walk).  Memory stays at one chunk. */
+ * extent with `want` (NULL: just walk).  Memory stays at one piece. */
 static int walk(struct ovk_source *src, const uint8_t *want, uint64_t want_len,
 		struct ovk_error *err)
 {
 	static const uint8_t zero[65536];
-	uint8_t *buf = malloc(OVK_CHUNK);
+	uint8_t *buf = malloc(OVK_MAX_ENCODED);
 	struct ovk_extent x;
 	uint64_t pos = 0, i, n;
 	int r;
@@ -183,23 +178,21 @@ static int walk(struct ovk_source *src, const uint8_t *want, uint64_t want_len,
 		assert_int_equal(x.offset, pos);
 		assert_true(x.length > 0);
 		assert_true(x.offset + x.length <= src->size);
-		if (x.type == OVK_EXTENT_DATA && !x.data) {
-			assert_true(x.offset / OVK_CHUNK == (x.offset + x.length - 1) / OVK_CHUNK);
-			if (src->ops->read(src, &x, buf, err) < 0)
-				break;
-		}
-		for (i = 0; want && i < x.length; i += n) {
-			const uint8_t *have = x.type != OVK_EXTENT_DATA ? zero
-					      : x.data ? x.data + i : buf + i;
-
-			n = ovk_min_u64(x.length - i, x.type != OVK_EXTENT_DATA ? sizeof zero : x.length);
-			if (memcmp(have, want + x.offset + i, n) != 0)
+		for (i = 0; i < x.length; i += n) {
+			n = ovk_min_u64(x.length - i, x.type != OVK_EXTENT_DATA ? sizeof zero
+										 : OVK_MAX_ENCODED);
+			if (x.type == OVK_EXTENT_DATA && ut_extent_bytes(src, &x, i, n, buf, err) < 0) {
+				free(x.buf);
+				free(buf);
+				return -1;
+			}
+			if (want && memcmp(x.type != OVK_EXTENT_DATA ? zero : buf,
+					   want + x.offset + i, n) != 0)
 				fail_msg("content differs in [%llu, +%llu) (type %d)",
 					 (unsigned long long)(x.offset + i), (unsigned long long)n, x.type);
 		}
+		free(x.buf);
 		pos += x.length;
-		if (src->ops->release)
-			src->ops->release(src, pos);
 	}
 	free(buf);
 	if (r != 0)
@@ -217,7 +210,7 @@ static void check_same(const char *vmdk, const char *raw, enum open_mode mode)
 	assert_int_equal(ovk_blob_open_file(raw, &want, &err), 0);
 	if (open_vmdk(vmdk, mode, 0, &src, &err) < 0)
 		fail_msg("open %s (mode %d): %s", vmdk, mode, err.msg);
-	if (walk(src, want->data, want->size, &err) < 0)
+	if (walk(src, ovk_blob_data(want), ovk_blob_size(want), &err) < 0)
 		fail_msg("read %s (mode %d): %s", vmdk, mode, err.msg);
 	ovk_blob_free(want);
 	ovk_source_close(src);
@@ -359,7 +352,7 @@ static void test_descriptors(void **state)
 	write_text("dotdot.vmdk", "# Disk DescriptorFile\nversion=1\nCID=12345678\n"
 		   "parentCID=ffffffff\ncreateType=\"monolithicFlat\"\n"
 		   "RW 8 FLAT \"../d-flat.vmdk\" 0\n");
-	check_refused(path_in("dotdot.vmdk"), MODE_MAP, 0, "leaves the descriptor");
+	check_refused(path_in("dotdot.vmdk"), MODE_MAP, 0, "leaves the directory");
 	write_text("abs.vmdk", "# Disk DescriptorFile\ncreateType=\"monolithicFlat\"\n"
 		   "RW 8 FLAT \"/etc/passwd\" 0\n");
 	check_refused(path_in("abs.vmdk"), MODE_MAP, 0, "absolute");
@@ -435,7 +428,6 @@ static void test_delta(void **state)
  * zlib agrees that the bad ones are bad. */
 static void test_inflate(void **state)
 {
-	struct ovk_vmdk_zpool *zp = NULL;
 	struct ovk_error err = { 0 };
 	uint8_t grain[4096], big[8192], comp[16384], out[4096];
 	uLongf clen = sizeof comp, zlen;
@@ -444,17 +436,16 @@ static void test_inflate(void **state)
 	(void)state;
 	memset(grain, 'a', sizeof grain);
 	memset(big, 'b', sizeof big);
-	assert_int_equal(ovk_vmdk_zpool_new(&zp, &err), 0);
 	assert_int_equal(compress(comp, &clen, grain, sizeof grain), Z_OK);
 	g.in = comp;
 	g.in_len = clen;
 	g.grain = g.need = g.len = sizeof grain;
-	assert_int_equal(ovk_vmdk_inflate(zp, &g, out, &err), 0);
+	assert_int_equal(ovk_vmdk_inflate(&g, out, &err), 0);
 	assert_memory_equal(out, grain, sizeof grain);
 	/* Part of a grain through the scratch buffer. */
 	g.skip = 100;
 	g.len = 1000;
-	assert_int_equal(ovk_vmdk_inflate(zp, &g, out, &err), 0);
+	assert_int_equal(ovk_vmdk_inflate(&g, out, &err), 0);
 	assert_memory_equal(out, grain + 100, 1000);
 	/* Too big for a grain. */
 	clen = sizeof comp;
@@ -462,25 +453,24 @@ static void test_inflate(void **state)
 	g.in_len = clen;
 	g.skip = 0;
 	g.len = sizeof grain;
-	assert_int_equal(ovk_vmdk_inflate(zp, &g, out, &err), -1);
+	assert_int_equal(ovk_vmdk_inflate(&g, out, &err), -1);
 	assert_non_null(strstr(err.msg, "more than"));
 	/* Too small: half a grain where a whole one is needed. */
 	clen = sizeof comp;
 	assert_int_equal(compress(comp, &clen, grain, sizeof grain / 2), Z_OK);
 	g.in_len = clen;
-	assert_int_equal(ovk_vmdk_inflate(zp, &g, out, &err), -1);
+	assert_int_equal(ovk_vmdk_inflate(&g, out, &err), -1);
 	/* ...but fine for a short last grain that needs only that much. */
 	g.need = g.len = sizeof grain / 2;
-	assert_int_equal(ovk_vmdk_inflate(zp, &g, out, &err), 0);
+	assert_int_equal(ovk_vmdk_inflate(&g, out, &err), 0);
 	/* A bad checksum: zlib and we both refuse. */
 	comp[clen - 1] ^= 1;
 	zlen = sizeof out;
 	assert_int_not_equal(uncompress(out, &zlen, comp, clen), Z_OK);
-	assert_int_equal(ovk_vmdk_inflate(zp, &g, out, &err), -1);
+	assert_int_equal(ovk_vmdk_inflate(&g, out, &err), -1);
 	/* Raw deflate (no zlib header) is not a grain. */
-	assert_int_equal(ovk_vmdk_inflate(zp, &(struct ovk_vmdk_zgrain){ comp + 2, clen - 6, 4096,
+	assert_int_equal(ovk_vmdk_inflate(&(struct ovk_vmdk_zgrain){ comp + 2, clen - 6, 4096,
 							2048, 0, 2048 }, out, &err), -1);
-	ovk_vmdk_zpool_free(zp);
 }
 
 static void test_probe(void **state)
