@@ -47,7 +47,8 @@ struct ovk_blob {
 
 	uint64_t pos;             /* the read cursor */
 	ovk_blob_read_fn read_fn; /* streams */
-	void *read_opaque;
+	ovk_blob_pread_fn pread_fn;   /* ranged blobs */
+	void *read_opaque;        /* the producer's, for either */
 	void (*read_close)(void *opaque);
 	uint8_t *peek_buf;        /* stream bytes peeked but not yet consumed */
 	size_t peek_len, peek_pos;
@@ -200,8 +201,8 @@ int ovk_blob_window(const struct ovk_blob *parent, uint64_t off, uint64_t len, c
 {
 	struct ovk_blob *b;
 
-	if (ovk_blob_is_stream(parent))
-		return ovk_error_set(err, EINVAL, "%s: cannot window a stream", parent->name);
+	if (!parent->map)
+		return ovk_error_set(err, EINVAL, "%s: only a file can be windowed", parent->name);
 	if (!ovk_range_ok(off, len, parent->size))
 		return ovk_error_set(err, ERANGE,
 				     "%s: window %llu+%llu beyond end of file (size %llu)",
@@ -230,6 +231,23 @@ int ovk_blob_stream(const char *name, const char *location, uint64_t size, ovk_b
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	b->size = size;
 	b->read_fn = fn;
+	b->read_opaque = opaque;
+	b->read_close = close_fn;
+	*out = b;
+	return 0;
+}
+
+int ovk_blob_ranged(const char *name, const char *location, uint64_t size, ovk_blob_pread_fn fn,
+		    void *opaque, void (*close_fn)(void *opaque), struct ovk_blob **out,
+		    struct ovk_error *err)
+{
+	struct ovk_blob *b = blob_new(name, location);
+
+	if (!b)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	b->size = size;
+	b->alloc_bytes = size;
+	b->pread_fn = fn;
 	b->read_opaque = opaque;
 	b->read_close = close_fn;
 	*out = b;
@@ -410,6 +428,9 @@ int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len
 				     "%s: read of %zu bytes at %llu beyond end of file (size %llu)",
 				     b->name, len, (unsigned long long)off,
 				     (unsigned long long)b->size);
+	if (b->pread_fn)
+		return b->pread_fn(b->read_opaque, off, buf, len, err) < 0 ?
+			       ovk_error_name(err, b->name) : 0;
 	/* pread even where the file is mapped: the bytes come from the page
 	 * cache either way, and a copy costs far less than the faults that
 	 * would map them (engine/pipeline.c). */
@@ -439,7 +460,7 @@ void ovk_blob_find_data(const struct ovk_blob *b, uint64_t pos, uint64_t *data,
 
 	*data = pos;
 	*hole = b->size;
-	if (ovk_blob_is_stream(b) || b->is_block_device)
+	if (ovk_blob_is_stream(b) || b->is_block_device || b->fd < 0)
 		return;
 	d = lseek(b->fd, (off_t)(b->fd_offset + pos), SEEK_DATA);
 	if (d < 0) {

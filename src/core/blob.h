@@ -10,7 +10,9 @@
  *     formats that need a pointer refuse it, raw reads it;
  *   - a forward-only stream: bytes come from ovk_blob_read() in order, as
  *     from a gzip- or xz-compressed OVA member.  Its size may be unknown
- *     (UINT64_MAX).
+ *     (UINT64_MAX);
+ *   - ranged: random access through a caller's function, as for a libvirt
+ *     volume read back in pieces; never mapped.
  * Formats read everything through a blob; none of them opens files by
  * itself.  Sibling files (a VMDK descriptor's extents, a backing file) are
  * opened through the open context (core/open.h), relative to the blob's
@@ -62,6 +64,16 @@ int ovk_blob_window(const struct ovk_blob *parent, uint64_t off, uint64_t len, c
 /* A forward-only stream blob.  `size` may be UINT64_MAX when unknown.
  * `close` (may be NULL) is called on opaque when the blob is freed. */
 int ovk_blob_stream(const char *name, const char *location, uint64_t size, ovk_blob_read_fn fn,
+		    void *opaque, void (*close)(void *opaque), struct ovk_blob **out,
+		    struct ovk_error *err);
+
+/* A ranged blob's producer: exactly len bytes at off, or -1. */
+typedef int (*ovk_blob_pread_fn)(void *opaque, uint64_t off, void *buf, size_t len,
+				 struct ovk_error *err);
+
+/* A ranged blob of `size` bytes; `close` (may be NULL) is called on opaque
+ * when the blob is freed. */
+int ovk_blob_ranged(const char *name, const char *location, uint64_t size, ovk_blob_pread_fn fn,
 		    void *opaque, void (*close)(void *opaque), struct ovk_blob **out,
 		    struct ovk_error *err);
 

@@ -381,6 +381,11 @@ int ovk_codec_encode(enum ovk_codec c, int level, const uint8_t *in, size_t len,
 	return ret;
 }
 
+uint32_t ovk_crc32(uint32_t crc, const void *buf, size_t len)
+{
+	return libdeflate_crc32(crc, buf, len);
+}
+
 /* ------------------------------------------------------------------ gzip */
 
 struct ovk_gunzip {

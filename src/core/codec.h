@@ -60,6 +60,10 @@ int ovk_codec_decode(enum ovk_codec c, enum ovk_decode_mode mode, const uint8_t 
 int ovk_codec_encode(enum ovk_codec c, int level, const uint8_t *in, size_t len, uint8_t *out,
 		     size_t cap, size_t *out_len, struct ovk_error *err);
 
+/* CRC-32 (IEEE 802.3, as zlib and GPT compute it) of buf, continuing
+ * from crc (0 to start). */
+uint32_t ovk_crc32(uint32_t crc, const void *buf, size_t len);
+
 /* ---- gzip, streamed ---- */
 
 struct ovk_gunzip;

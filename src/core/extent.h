@@ -86,6 +86,12 @@ struct ovk_source_ops {
 	 * Thread-safe.  NULL when the source never encodes. */
 	int (*read)(const struct ovk_source *src, const struct ovk_extent *ext, uint8_t *dst,
 		    struct ovk_error *err);
+	/* Random access, for the guest reader (engine/image.c): len guest
+	 * bytes at off into buf.  Holes read as zero; a backing file is not
+	 * looked up.  Not with next() on the same source.  NULL for formats
+	 * that only walk. */
+	int (*pread)(struct ovk_source *src, uint64_t off, void *buf, size_t len,
+		     struct ovk_error *err);
 	/* Describe the image (format-specific fields).  May be NULL. */
 	int (*info)(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err);
 	/* Check that `parent` is the right backing image for this one (e.g. the

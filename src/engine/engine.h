@@ -10,6 +10,7 @@
  *               them on worker threads, detects zeros, encodes with the
  *               sink's codec, and feeds the sink whole blocks in order;
  *   output.c    temp-file-and-rename handling of the output;
+ *   image.c     random access to an image's guest bytes (the guest reader);
  *   convert.c   one conversion end to end (ovk_engine_convert), and the
  *               public entry points (ovk_convert, ovk_info_open, ...).
  */
@@ -120,6 +121,16 @@ int ovk_opts_load(void *dst, size_t dst_size, const void *src, const char *what,
 /* Check an output format name, its -o options and -c; the format. */
 const struct ovk_format *ovk_output_format(const char *name, const char *options,
 					   int compress, struct ovk_error *err);
+
+/* Random access to one whole image (no backing file), for the guest
+ * reader: `blob` is taken over in every case; format NULL probes. */
+struct ovk_image;
+int ovk_image_open(struct ovk_blob *blob, const char *format, struct ovk_image **out,
+		   struct ovk_error *err);
+uint64_t ovk_image_size(const struct ovk_image *img);
+int ovk_image_pread(struct ovk_image *img, uint64_t off, void *buf, size_t len,
+		    struct ovk_error *err);
+void ovk_image_close(struct ovk_image *img);
 
 /* Output files: a temp file in the target directory, linked into place on
  * commit; a block device is written in place. */

@@ -1,6 +1,6 @@
 /*
- * reader.c: the qcow2 source.  Walks the active L1/L2 tables of a mapped
- * image in guest order and yields
+ * reader.c: the qcow2 source.  Walks the active L1/L2 tables of an image
+ * in guest order and yields
  *   - DATA, stored: standard clusters, at their host offset; clusters that
  *     follow each other in the file become one extent;
  *   - DATA, encoded: one per compressed cluster (the host bytes to read),
@@ -14,9 +14,14 @@
  * have no subclusters and a bitmap of zero.
  * Snapshots and refcounts are not needed to read the active image and are
  * not walked.  Every table entry is checked when it is used: reserved bits
- * clear, offsets aligned and inside the file (layout in qcow2.h).  The
- * walk drops each L2 table's pages once it moves to the next table; the
- * engine drops the data's.
+ * clear, offsets aligned and inside the file (layout in qcow2.h).
+ *
+ * Nothing is read through a mapping: the header and the L1 table are read
+ * whole at open, one L2 table at a time as the walk or a random read needs
+ * it, all with pread.  So the same code reads a local file, one too large
+ * to map, and a ranged blob whose bytes come from elsewhere (a libvirt
+ * volume read back in pieces), and random reads (pread(): the guest
+ * reader) share the walk's table lookups.
  */
 #include "qcow2/qcow2.h"
 
@@ -38,9 +43,10 @@ struct qcow2_source {
 	uint64_t us;                   /* subcluster size: the unit of the walk */
 	uint64_t pos;                  /* next guest byte */
 	enum ovk_codec codec;          /* of compressed clusters */
-	const uint8_t *data;           /* the mapping */
 	uint64_t file_size;
-	uint64_t l2_current;           /* offset of the L2 table being walked, or 0 */
+	uint64_t *l1;                  /* host order, h.l1_size entries */
+	uint8_t *l2;                   /* one L2 table, as stored */
+	uint64_t l2_off;               /* its offset in the file, or 0 */
 };
 
 /* What one guest cluster maps to. */
@@ -66,7 +72,7 @@ static uint64_t unit_len(const struct qcow2_source *s, uint64_t u)
 /* The L2 table of L1 index i: *l2 NULL when unallocated. */
 static int l2_table(struct qcow2_source *s, uint64_t i, const uint8_t **l2, struct ovk_error *err)
 {
-	uint64_t e = be64_load(s->data + s->h.l1_table_offset + 8 * i);
+	uint64_t e = s->l1[i];
 	uint64_t off = e & QCOW2_OFFSET_MASK;
 
 	*l2 = NULL;
@@ -83,12 +89,13 @@ static int l2_table(struct qcow2_source *s, uint64_t i, const uint8_t **l2, stru
 				     "L1 entry %llu: L2 table at 0x%llx beyond end of file (size %llu)",
 				     (unsigned long long)i, (unsigned long long)off,
 				     (unsigned long long)s->file_size);
-	*l2 = s->data + off;
-	if (off != s->l2_current) {
-		if (s->l2_current)
-			ovk_blob_release_range(s->blob, s->l2_current, s->cs);
-		s->l2_current = off;
+	if (off != s->l2_off) {
+		s->l2_off = 0;
+		if (ovk_blob_pread(s->blob, off, s->l2, (size_t)s->cs, err) < 0)
+			return -1;
+		s->l2_off = off;
 	}
+	*l2 = s->l2;
 	return 0;
 }
 
@@ -220,8 +227,9 @@ static int map_unit(struct qcow2_source *s, uint64_t u, struct mapping *m, struc
 	e = be64_load(entry);
 	bitmap = s->sub_bits ? be64_load(entry + 8) : 0;
 	if (e & QCOW2_OFLAG_COMPRESSED) {
-		/* Compressed clusters are whole; the walk meets them at their start. */
-		if (bitmap || sub)
+		/* Compressed clusters are whole: no bitmap (the walk meets them
+		 * at their start; a random read anywhere in them). */
+		if (bitmap)
 			return ovk_error_set(err, EINVAL, "cluster %llu: compressed cluster with a "
 					     "subcluster bitmap 0x%016llx", (unsigned long long)gc,
 					     (unsigned long long)bitmap);
@@ -337,6 +345,8 @@ static void qcow2_close(struct ovk_source *src)
 	s = src->priv;
 	if (s) {
 		ovk_blob_free(s->blob);
+		free(s->l1);
+		free(s->l2);
 		free(s);
 	}
 	free(src->backing_name);
@@ -344,9 +354,74 @@ static void qcow2_close(struct ovk_source *src)
 	free(src);
 }
 
+/* A compressed cluster, read and inflated whole into cluster (cs bytes). */
+static int inflate_cluster(const struct qcow2_source *s, const struct mapping *m,
+			   uint8_t *cluster, struct ovk_error *err)
+{
+	uint8_t *in = malloc((size_t)m->host_len);
+	size_t got;
+	int ret = -1;
+
+	if (!in)
+		return ovk_error_sys(err, ENOMEM, "compressed cluster");
+	if (ovk_blob_pread(s->blob, m->host, in, (size_t)m->host_len, err) == 0)
+		ret = ovk_codec_decode(s->codec, OVK_DECODE_FILL, in, (size_t)m->host_len, cluster,
+				       (size_t)s->cs, &got, err);
+	free(in);
+	return ret;
+}
+
+static int qcow2_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len,
+		       struct ovk_error *err)
+{
+	struct qcow2_source *s = src->priv;
+	uint8_t *out = buf, *cluster = NULL;
+	struct mapping m;
+	int ret = -1;
+
+	if (!ovk_range_ok(off, len, s->h.size)) {
+		ovk_error_set(err, ERANGE, "read of %zu bytes at %llu: beyond the virtual size %llu",
+			      len, (unsigned long long)off, (unsigned long long)s->h.size);
+		goto out;
+	}
+	while (len > 0) {
+		uint64_t u = off / s->us, gc = off / s->cs;
+		uint64_t in = off - u * s->us, n = ovk_min_u64(len, unit_len(s, u) - in);
+
+		if (map_unit(s, u, &m, err) < 0)
+			goto out;
+		if (m.compressed) {
+			/* whole clusters, without subclusters */
+			n = ovk_min_u64(len, cluster_len(s, gc) - (off - gc * s->cs));
+			if ((!cluster && !(cluster = malloc((size_t)s->cs))) ||
+			    inflate_cluster(s, &m, cluster, err) < 0) {
+				if (!cluster)
+					ovk_error_sys(err, ENOMEM, "cluster buffer");
+				goto out;
+			}
+			memcpy(out, cluster + (off - gc * s->cs), (size_t)n);
+		} else if (m.type == OVK_EXTENT_DATA) {
+			if (ovk_blob_pread(s->blob, m.host + in, out, (size_t)n, err) < 0)
+				goto out;
+		} else {
+			memset(out, 0, (size_t)n);
+		}
+		off += n;
+		out += n;
+		len -= (size_t)n;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		ovk_error_name(err, ovk_blob_name(s->blob));
+	free(cluster);
+	return ret;
+}
+
 static const struct ovk_source_ops qcow2_source_ops = {
 	.next = qcow2_next,
 	.read = qcow2_read,
+	.pread = qcow2_pread,
 	.info = qcow2_info,
 	.close = qcow2_close,
 };
@@ -363,9 +438,10 @@ static int backing_load(struct ovk_source *src, const struct qcow2_source *s,
 	name = malloc(h->backing_file_size + 1);
 	if (!name)
 		return ovk_error_sys(err, ENOMEM, "backing file name");
-	memcpy(name, s->data + h->backing_file_offset, h->backing_file_size);
-	name[h->backing_file_size] = '\0';
 	src->backing_name = name;
+	if (ovk_blob_pread(s->blob, h->backing_file_offset, name, h->backing_file_size, err) < 0)
+		return -1;
+	name[h->backing_file_size] = '\0';
 	/* Where the name leads is the engine's to check, as it opens it. */
 	if (strlen(name) != h->backing_file_size)
 		return ovk_error_set(err, EINVAL, "backing file name contains NUL");
@@ -374,16 +450,61 @@ static int backing_load(struct ovk_source *src, const struct qcow2_source *s,
 	return 0;
 }
 
-static int source_init(struct ovk_source *src, struct qcow2_source *s, struct ovk_blob *blob,
-		       struct ovk_error *err)
+/* Cluster 0 (or the file, when shorter): the header and its extensions. */
+static int header_read(struct qcow2_source *s, struct ovk_error *err)
 {
-	s->data = ovk_blob_data(blob);
-	s->file_size = ovk_blob_size(blob);
-	if (!s->data)
+	uint8_t *buf = NULL;
+	uint32_t bits;
+	size_t len = (size_t)ovk_min_u64(s->file_size, QCOW2_V3_HEADER_LEN);
+	int ret = -1;
+
+	if (!(buf = calloc(1, (size_t)1 << QCOW2_MAX_CLUSTER_BITS))) {
+		ovk_error_sys(err, ENOMEM, "qcow2 header");
+		goto out;
+	}
+	if (ovk_blob_pread(s->blob, 0, buf, len, err) < 0)
+		goto out;
+	/* The cluster size says how much of the file is the header's; a
+	 * nonsense one is the decoder's to refuse. */
+	bits = len >= 24 ? be32_load(buf + 20) : 0;
+	if (bits >= QCOW2_MIN_CLUSTER_BITS && bits <= QCOW2_MAX_CLUSTER_BITS)
+		len = (size_t)ovk_min_u64(s->file_size, (uint64_t)1 << bits);
+	if (ovk_blob_pread(s->blob, 0, buf, len, err) < 0)
+		goto out;
+	ret = ovk_qcow2_header_decode(buf, len, s->file_size, &s->h, err);
+out:
+	free(buf);
+	return ret;
+}
+
+static int l1_read(struct qcow2_source *s, struct ovk_error *err)
+{
+	uint8_t *raw = NULL;
+	int ret = -1;
+
+	s->l1 = calloc(s->h.l1_size ? s->h.l1_size : 1, sizeof *s->l1);
+	raw = malloc(s->h.l1_size ? (size_t)s->h.l1_size * 8 : 1);
+	if (!s->l1 || !raw || !(s->l2 = malloc((size_t)s->cs))) {
+		ovk_error_sys(err, ENOMEM, "qcow2 tables");
+		goto out;
+	}
+	if (ovk_blob_pread(s->blob, s->h.l1_table_offset, raw, (size_t)s->h.l1_size * 8, err) < 0)
+		goto out;
+	for (uint32_t i = 0; i < s->h.l1_size; i++)
+		s->l1[i] = be64_load(raw + 8 * (size_t)i);
+	ret = 0;
+out:
+	free(raw);
+	return ret;
+}
+
+static int source_init(struct ovk_source *src, struct qcow2_source *s, struct ovk_error *err)
+{
+	s->file_size = ovk_blob_size(s->blob);
+	if (ovk_blob_is_stream(s->blob))
 		return ovk_error_set(err, ENOTSUP,
 				     "qcow2 needs random access; it cannot be read as a stream");
-	if (ovk_qcow2_header_decode(s->data, (size_t)ovk_min_u64(s->file_size, SIZE_MAX),
-				    s->file_size, &s->h, err) < 0)
+	if (header_read(s, err) < 0)
 		return -1;
 	s->cs = (uint64_t)1 << s->h.cluster_bits;
 	s->l2_bits = ovk_qcow2_l2_bits(&s->h);
@@ -391,7 +512,7 @@ static int source_init(struct ovk_source *src, struct qcow2_source *s, struct ov
 	s->entry_bytes = s->sub_bits ? 16 : 8;
 	s->us = s->cs >> s->sub_bits;
 	s->codec = ovk_qcow2_codec(s->h.compression_type);
-	if (backing_load(src, s, err) < 0)
+	if (l1_read(s, err) < 0 || backing_load(src, s, err) < 0)
 		return -1;
 	src->ops = &qcow2_source_ops;
 	src->format = "qcow2";
@@ -413,14 +534,15 @@ int ovk_qcow2_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ctx,
 		return ovk_error_sys(err, ENOMEM, "qcow2 reader");
 	}
 	src->priv = s;
-	if (source_init(src, s, blob, err) < 0)
+	s->blob = blob;
+	if (source_init(src, s, err) < 0) {
+		s->blob = NULL;   /* on failure the blob stays the caller's */
 		goto out;
-	s->blob = blob;   /* owned from here on */
-	ovk_blob_advise_sequential(blob);
+	}
 	*out = src;
 	src = NULL;
 	ret = 0;
 out:
-	qcow2_close(src);   /* on failure; the blob stays the caller's */
+	qcow2_close(src);
 	return ret;
 }

@@ -61,6 +61,14 @@ static int raw_next(struct ovk_source *src, struct ovk_extent *ext, struct ovk_e
 	return 1;
 }
 
+static int raw_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len,
+		     struct ovk_error *err)
+{
+	struct raw_source *rs = src->priv;
+
+	return ovk_blob_pread(rs->blob, off, buf, len, err);
+}
+
 static void raw_close(struct ovk_source *src)
 {
 	struct raw_source *rs = src->priv;
@@ -72,6 +80,7 @@ static void raw_close(struct ovk_source *src)
 
 static const struct ovk_source_ops raw_source_ops = {
 	.next = raw_next,
+	.pread = raw_pread,
 	.close = raw_close,
 };
 

@@ -17,7 +17,7 @@ declare -A allowed=(
 	[engine]="core"
 	[ova]="core engine util"
 	[guest]="core engine util"
-	[virt]="core engine ova util"
+	[virt]="core engine ova guest util"
 )
 for dir in "${!allowed[@]}"; do
 	[ -d "$OVK_SRC/src/$dir" ] || continue
