@@ -443,8 +443,8 @@ int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len
 			return ovk_error_sys(err, errno, "%s: read at offset %llu", b->name,
 					     (unsigned long long)off);
 		if (n == 0)
-			return ovk_error_set(err, EIO, "%s: the file ends before offset %llu "
-					     "(did it change size while it was read?)", b->name,
+			return ovk_error_set(err, EIO, "%s: the file ends before offset %llu: "
+					     "it changed size while it was read", b->name,
 					     (unsigned long long)off);
 		p += n;
 		off += (uint64_t)n;

@@ -108,7 +108,7 @@ if [ "$daemon_only" != 1 ]; then
 			rm -rf "$T/out" && mkdir -p "$T/out"
 			fault "input $in truncated to 4 MiB while converting to $out" \
 				truncate="$T/victim:4194304" wait_wchar=$((8 << 20)) expect=1 \
-				mention="victim|bus error" watch="$T/out" \
+				mention="victim|changed size" watch="$T/out" \
 				-- "$OVA_CONVERT" -O "$out" "$T/victim" "$T/out/o.$out"
 		done
 	done
