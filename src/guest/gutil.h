@@ -1,0 +1,49 @@
+/*
+ * gutil.h: what the guest readers share: GUIDs and UUIDs as text,
+ * UTF-16LE names (GPT, VFAT) as UTF-8, and the path walk of gfs.h (".",
+ * "..", symbolic links, the limits) over each file system's "find a name in
+ * a directory" and "read a link".
+ *
+ * Private to src/guest.
+ */
+#ifndef OVK_GUEST_GUTIL_H
+#define OVK_GUEST_GUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "guest/gfs.h"
+
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" and its NUL. */
+#define OVK_UUID_STR 37
+
+/* A GUID as Microsoft and UEFI store it (the first three fields
+ * little-endian), upper case as GPT tools print type GUIDs. */
+void ovk_guid_str(const uint8_t g[16], char out[OVK_UUID_STR]);
+/* A UUID stored in byte order (XFS, ext4), lower case as blkid prints it. */
+void ovk_uuid_str(const uint8_t u[16], char out[OVK_UUID_STR]);
+/* Up to `units` UTF-16LE code units (stopping at a NUL unit) as UTF-8 in
+ * out (always NUL-terminated, cut at a character boundary when cap is
+ * short); a lone surrogate becomes U+FFFD.  Returns the bytes written. */
+size_t ovk_utf16le_to_utf8(const uint8_t *in, size_t units, char *out, size_t cap);
+
+/* What the path walk needs from a file system. */
+struct ovk_gpath_ops {
+	/* The entry `name` (len bytes, no '/') of directory `dir`: 0 found,
+	 * 1 absent, -1 on failure. */
+	int (*find)(struct ovk_gfs *fs, const struct ovk_gfs_file *dir, const char *name,
+		    size_t len, struct ovk_gfs_file *out, struct ovk_error *err);
+	/* The target of link f into buf (cap bytes, NUL-terminated); NULL
+	 * for a file system without links. */
+	int (*readlink)(struct ovk_gfs *fs, const struct ovk_gfs_file *f, char *buf, size_t cap,
+			struct ovk_error *err);
+};
+
+/* Resolve an absolute path from `root` as gfs.h says (links followed, ".."
+ * never above the root).  Errors name the file system and the path. */
+int ovk_gpath_resolve(struct ovk_gfs *fs, const struct ovk_gfs_file *root,
+		      const struct ovk_gpath_ops *ops, const char *path, struct ovk_gfs_file *out,
+		      struct ovk_error *err);
+
+#endif
