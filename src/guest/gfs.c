@@ -9,7 +9,11 @@
 #include <string.h>
 
 /* Each file system's ops table, from its own file. */
+extern const struct ovk_gfs_ops ovk_gfs_xfs, ovk_gfs_fat;
+
 static const struct ovk_gfs_ops *const filesystems[] = {
+	&ovk_gfs_xfs,
+	&ovk_gfs_fat,
 	NULL,
 };
 
