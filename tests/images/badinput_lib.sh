@@ -3,7 +3,7 @@
 #
 # Each test_badinput_*.sh is one table of inputs that ova-convert must
 # survive:
-#   test_badinput_cut_real.sh  every real sample of at most 1 MiB
+#   test_badinput_cut_real_N.sh every real sample of at most 1 MiB (3 shards)
 #                              (../shared/testdata/real), cut at every
 #                              512-byte boundary;
 #   test_badinput_cut.sh       the same for generated images (VMDK of each
