@@ -474,7 +474,8 @@ static void test_gpt_and_backup(void **state)
 	d = open_image(img, "sda");
 	assert_int_equal(ovk_part_list(d, &t, &err), -1);
 	msg = err.msg;
-	assert_non_null(strstr(msg, "sda: GPT"));
+	assert_int_equal(strncmp(msg, "sda: ", 5), 0);
+	assert_non_null(strstr(msg, "GPT"));
 	assert_null(strchr(msg, '\n'));
 	ovk_gdisk_free(d);
 }
