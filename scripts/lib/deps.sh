@@ -15,6 +15,12 @@ OVK_DEPS=(
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
 	valgrind              # tests/images/test_valgrind.sh: memcheck pass
+	# tests/unit/test_guest_parse.c builds real guest images with these
+	# (and tests/fuzz/make_guest_seeds.py the guest fuzz seeds):
+	fdisk                 # sfdisk: MBR with logical partitions, GPT
+	dosfstools mtools     # mkfs.vfat, mcopy: FAT12/16/32 with long names
+	xfsprogs              # mkfs.xfs -p, xfs_db, xfs_io: XFS v4 and v5
+	lvm2                  # pvcreate, vgcreate, lvcreate, lvs: LVM2 on loop devices
 )
 
 # ovk_install_deps [EXTRA-PACKAGE...]: install what is missing; apt-get update
