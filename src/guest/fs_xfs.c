@@ -617,11 +617,11 @@ static int xfs_lookup(struct ovk_gfs *gfs, const char *path, struct ovk_gfs_file
 	struct xfs_fs *fs = (struct xfs_fs *)gfs;
 	struct ovk_gfs_file root;
 
-	if (file_of(fs, fs->sb.rootino, &root, err) < 0 || root.type != OVK_GFS_DIR) {
-		if (root.type != OVK_GFS_DIR)
-			ovk_error_set(err, ENOTDIR, "the root inode is not a directory");
+	if (file_of(fs, fs->sb.rootino, &root, err) < 0)
 		return ovk_error_prefix(err, "xfs on %s", ovk_gdisk_name(gfs->disk));
-	}
+	if (root.type != OVK_GFS_DIR)
+		return ovk_error_set(err, ENOTDIR, "xfs on %s: the root inode is not a directory",
+				     ovk_gdisk_name(gfs->disk));
 	return ovk_gpath_resolve(gfs, &root, &xfs_path_ops, path, f, err);
 }
 

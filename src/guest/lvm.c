@@ -12,15 +12,14 @@
  *       40 data areas {offset u64, size u64}... {0, 0},
  *          then metadata areas {offset u64, size u64}... {0, 0}  (bytes)
  *
- * Metadata area (at a metadata area's offset; 512-byte mda_header, then a
- * circular buffer of text that wraps back to offset 512 of the area):
+ * Metadata area (at a metadata area's offset: a 512-byte mda_header, then
+ * a circular buffer of text that wraps back to offset 512 of the area):
  *
- *   0   checksum u32 (of bytes 4..511)    24  size u64 (of the area)
- *   4   magic " LVM2 x[5A%r0N*>"          32  raw_locn[0]: offset u64
- *   20  version u32 (1)                       (from the area start), size
- *   (start u64 at 24 - 4 = the area's own offset; see mda_decode)    u64,
- *                                             checksum u32 (of the text),
- *                                             flags u32 (1 = ignored)
+ *   0   checksum u32 (of bytes 4..511)   32  size u64 (of the area)
+ *   4   magic " LVM2 x[5A%r0N*>"         40  raw_locn[0]: offset u64 (from
+ *   20  version u32 (1)                      the area's start), size u64,
+ *   24  start u64 (the area's own            checksum u32 (of the text),
+ *       offset on the device)                flags u32 (1 = ignored)
  *
  * Checksums are lvm2's calc_crc: CRC-32 without the final inversion,
  * seeded with 0xf597a6cf.  The text (lvm_text.c) names the VG, its PVs by
@@ -500,6 +499,36 @@ static const struct lvm_node *vg_section(const struct lvm_cfg *c)
 	return NULL;
 }
 
+/* An old-style snapshot is a hidden LV with a "snapshot" segment naming
+ * its origin and its copy-on-write store; the store is a visible, linear
+ * LV whose bytes are exceptions, not the snapshot's view: never read it. */
+static void mark_snapshots(struct vg_ctx *x, const struct lvm_node *sec)
+{
+	char type[32], cow[OVK_LVM_NAME], origin[OVK_LVM_NAME];
+
+	for (const struct lvm_node *n = ovk_lvm_child(x->c, sec); n; n = ovk_lvm_next(x->c, n))
+		for (const struct lvm_node *s = ovk_lvm_child(x->c, n); s; s = ovk_lvm_next(x->c, s)) {
+			if (s->type != LVM_SECTION ||
+			    ovk_lvm_str(x->c, s, "type", type, sizeof type) < 0 ||
+			    strcmp(type, "snapshot") != 0 ||
+			    ovk_lvm_str(x->c, s, "cow_store", cow, sizeof cow) < 0)
+				continue;
+			if (ovk_lvm_str(x->c, s, "origin", origin, sizeof origin) < 0)
+				snprintf(origin, sizeof origin, "?");
+			for (size_t i = 0; i < x->vg->n_lv; i++) {
+				struct ovk_lv *lv = &x->vg->lv[i];
+
+				if (strcmp(lv->name, cow) != 0)
+					continue;
+				ovk_gdisk_free(lv->disk);
+				lv->disk = NULL;
+				snprintf(lv->type, sizeof lv->type, "snapshot");
+				snprintf(lv->reason, sizeof lv->reason, "a snapshot of %.100s (its "
+					 "copy-on-write store)", origin);
+			}
+		}
+}
+
 static int vg_lvs(struct vg_ctx *x, const struct lvm_node *vgs, struct ovk_error *err)
 {
 	const struct lvm_node *sec = ovk_lvm_find(x->c, vgs, "logical_volumes"), *n;
@@ -512,6 +541,8 @@ static int vg_lvs(struct vg_ctx *x, const struct lvm_node *vgs, struct ovk_error
 	for (n = sec ? ovk_lvm_child(x->c, sec) : NULL; n; n = ovk_lvm_next(x->c, n))
 		if (lv_build(x, n, &x->vg->lv[x->vg->n_lv++], err) < 0)
 			return -1;
+	if (sec)
+		mark_snapshots(x, sec);
 	return 0;
 }
 

@@ -14,6 +14,12 @@
  * \"striped\" with 2 stripes", "PV pv1 (Ab12cd-...) not found") and never
  * guessed.
  *
+ * The pieces lvm2 hides inside a pool, a RAID or a cache (_tdata,
+ * _rimage_0, ...) are often linear and come back readable but not
+ * visible: a caller inspecting the guest looks at visible LVs only.  The
+ * copy-on-write store of an old-style snapshot is visible and linear, and
+ * is named as a snapshot, not read.
+ *
  * The caller owns the result (ovk_lvm_free); each lv->disk holds
  * references to the devices it reads.  Not thread-safe.
  */
