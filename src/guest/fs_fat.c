@@ -619,11 +619,8 @@ static int fat_open(struct ovk_gdisk *disk, struct ovk_gfs **out, struct ovk_err
 		ovk_error_prefix(err, "vfat on %s", ovk_gdisk_name(disk));
 		goto out;
 	}
-	/* our own reference to disk: a view of all of it */
-	if (ovk_gdisk_window(disk, 0, ovk_gdisk_size(disk), ovk_gdisk_name(disk), &fs->gfs.disk,
-			     err) < 0)
+	if (ovk_gfs_attach(&fs->gfs, &ovk_gfs_fat, disk, err) < 0)
 		goto out;
-	fs->gfs.ops = &ovk_gfs_fat;
 	set_ids(fs);
 	*out = &fs->gfs;
 	fs = NULL;

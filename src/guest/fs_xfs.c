@@ -750,11 +750,8 @@ static int xfs_open(struct ovk_gdisk *disk, struct ovk_gfs **out, struct ovk_err
 		    (fs->sb.versionnum & XFS_SB_VERSION_MOREBITS) &&
 		    (fs->sb.features2 & XFS_SB_VERSION2_FTYPE);
 	fs->dirblksize = fs->sb.blocksize << fs->sb.dirblklog;
-	/* our own reference to disk: a view of all of it */
-	if (ovk_gdisk_window(disk, 0, ovk_gdisk_size(disk), ovk_gdisk_name(disk), &fs->gfs.disk,
-			     err) < 0)
+	if (ovk_gfs_attach(&fs->gfs, &ovk_gfs_xfs, disk, err) < 0)
 		goto out;
-	fs->gfs.ops = &ovk_gfs_xfs;
 	snprintf(fs->gfs.label, sizeof fs->gfs.label, "%s", fs->sb.fname);
 	ovk_uuid_str(fs->sb.uuid, fs->gfs.uuid);
 	*out = &fs->gfs;

@@ -98,6 +98,14 @@ size_t ovk_utf16le_to_utf8(const uint8_t *in, size_t units, char *out, size_t ca
 	return n;
 }
 
+int ovk_gfs_attach(struct ovk_gfs *fs, const struct ovk_gfs_ops *ops, struct ovk_gdisk *disk,
+		   struct ovk_error *err)
+{
+	fs->ops = ops;
+	return ovk_gdisk_window(disk, 0, ovk_gdisk_size(disk), ovk_gdisk_name(disk), &fs->disk,
+				err);
+}
+
 /* State of one walk. */
 struct walk {
 	struct ovk_gfs *fs;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "guest/lvm_priv.h"
+#include "guest_walk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,11 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ovk_lvm_cfg_parse((const char *)data, size, &c, &err) == 0)
 		ovk_lvm_cfg_free(c);
-	else if (!err.msg[0] || strchr(err.msg, '\n'))
-		abort();
+	else
+		walk_one_line(err.msg);
 	if (ovk_lvm_vg_assemble((const char *)data, size, NULL, 0, &vg, &err) < 0) {
-		if (!err.msg[0] || strchr(err.msg, '\n'))
-			abort();
+		walk_one_line(err.msg);
 		return 0;
 	}
 	for (size_t i = 0; i < vg.n_lv; i++)

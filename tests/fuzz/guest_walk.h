@@ -179,4 +179,29 @@ static void walk_disk(struct ovk_gdisk *disk, struct walk_state *w)
 	ovk_part_table_free(t);
 }
 
+/* A failure must be a message of one line: abort (a finding) otherwise. */
+static void walk_one_line(const char *msg) __attribute__((unused));
+static void walk_one_line(const char *msg)
+{
+	if (!msg[0] || strchr(msg, '\n'))
+		abort();
+}
+
+/* The fuzz targets of one file system: data as the head of a volume of
+ * `size` bytes, opened and walked. */
+static void walk_fuzz_volume(const uint8_t *data, size_t len, uint64_t size)
+	__attribute__((unused));
+static void walk_fuzz_volume(const uint8_t *data, size_t len, uint64_t size)
+{
+	struct ovk_gdisk *disk = walk_mem_disk("fuzz", data, len, size);
+	struct walk_state w = { 0 };
+
+	if (!disk)
+		return;
+	walk_volume(disk, &w);
+	if (w.errors)
+		walk_one_line(w.last_error);
+	ovk_gdisk_free(disk);
+}
+
 #endif
