@@ -261,7 +261,8 @@ int ovk_xfs_inode_read(struct xfs_fs *fs, uint64_t ino, struct xfs_inode *ip,
 
 	memset(ip, 0, sizeof *ip);
 	ip->ino = ino;
-	if (shift >= 64 || fsb_to_byte(sb, (ino >> shift) << sb->agblklog | agbno, 1, &at) < 0) {
+	if (shift >= 64 || (ino >> shift) >= sb->agcount ||
+	    fsb_to_byte(sb, (ino >> shift) << sb->agblklog | agbno, 1, &at) < 0) {
 		ovk_error_set(err, ERANGE, "beyond the AGs");
 		goto out;
 	}
