@@ -501,7 +501,7 @@ static int gpt_read(struct ovk_gdisk *disk, unsigned sector, struct ovk_part_tab
 		    struct ovk_error *err)
 {
 	uint64_t last = ovk_gdisk_size(disk) / sector;
-	char primary[OVK_ERROR_MAX];
+	char primary[OVK_ERROR_MAX], backup[OVK_ERROR_MAX];
 	int r;
 
 	t->scheme = OVK_PART_GPT;
@@ -510,7 +510,7 @@ static int gpt_read(struct ovk_gdisk *disk, unsigned sector, struct ovk_part_tab
 		return 0;
 	snprintf(primary, sizeof primary, "%s", r < 0 && err ? err->msg : "no header");
 	parts_clear(t);
-	if (last < 2)
+	if (last <= 2)   /* no sector for a backup apart from the primary's */
 		return r < 0 ? ovk_error_prefix(err, "GPT: primary header") : 1;
 	if ((r = gpt_at(disk, last - 1, t, err)) == 0) {
 		t->gpt_backup_used = 1;
@@ -519,9 +519,9 @@ static int gpt_read(struct ovk_gdisk *disk, unsigned sector, struct ovk_part_tab
 	parts_clear(t);
 	if (r > 0 && strcmp(primary, "no header") == 0)
 		return 1;
+	snprintf(backup, sizeof backup, "%s", r < 0 && err ? err->msg : "no header");
 	return ovk_error_set(err, EINVAL, "GPT (%u-byte sectors): primary header: %s; backup "
-			     "header at LBA %" PRIu64 ": %s", sector, primary, last - 1,
-			     r > 0 ? "no header" : err ? err->msg : "bad");
+			     "header at LBA %" PRIu64 ": %s", sector, primary, last - 1, backup);
 }
 
 /* Which table sector 0 announces, read into t. */
