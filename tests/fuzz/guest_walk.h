@@ -68,6 +68,7 @@ static struct ovk_gdisk *walk_mem_disk(const char *name, const uint8_t *data, si
 
 struct walk_state {
 	struct ovk_gfs *fs;
+	int max_files;             /* 0: WALK_MAX_FILES */
 	int files;
 	int depth;
 	char path[GFS_MAX_PATH + 1];
@@ -89,7 +90,7 @@ static int walk_entry(void *opaque, const char *name, enum ovk_gfs_type type)
 	size_t len = strlen(w->path);
 
 	(void)type;
-	if (w->files >= WALK_MAX_FILES)
+	if (w->files >= (w->max_files ? w->max_files : WALK_MAX_FILES))
 		return 1;
 	if (len + 1 + strlen(name) > GFS_MAX_PATH)
 		return 0;
