@@ -537,8 +537,11 @@ static int fat_readdir(struct ovk_gfs *gfs, const struct ovk_gfs_file *dir,
 		ovk_error_set(err, ENOTDIR, "not a directory");
 		return ovk_error_prefix(err, "vfat on %s", ovk_gdisk_name(gfs->disk));
 	}
-	if (dir_first(fs, dir, &first, err) < 0 || dir_walk(fs, first, list_entry, &l, err) < 0)
-		return ovk_error_prefix(err, "vfat on %s", ovk_gdisk_name(gfs->disk));
+	if (dir_first(fs, dir, &first, err) < 0 || dir_walk(fs, first, list_entry, &l, err) < 0) {
+		ovk_error_prefix(err, "vfat on %s", ovk_gdisk_name(gfs->disk));
+		ovk_error_printable(err);
+		return -1;
+	}
 	return 0;
 }
 

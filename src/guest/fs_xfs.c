@@ -696,8 +696,10 @@ static int xfs_readdir(struct ovk_gfs *gfs, const struct ovk_gfs_file *dir,
 		goto out;
 	ret = 0;
 out:
-	if (ret < 0)
+	if (ret < 0) {
 		ovk_error_prefix(err, "xfs on %s", ovk_gdisk_name(gfs->disk));
+		ovk_error_printable(err);
+	}
 	free(ip.fork);
 	return ret;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest/gutil.h"
+
 /* Each file system's ops table, from its own file. */
 extern const struct ovk_gfs_ops ovk_gfs_xfs, ovk_gfs_fat;
 
@@ -44,11 +46,13 @@ int ovk_gfs_read_file(struct ovk_gfs *fs, const char *path, size_t max, char **o
 	if (fs->ops->lookup(fs, path, &f, err) < 0)
 		goto out;
 	if (f.type != OVK_GFS_REG) {
-		ovk_error_set(err, EISDIR, "%s: not a regular file", path);
+		ovk_error_set(err, EISDIR, "%s on %s: %s: not a regular file", fs->ops->name,
+			      ovk_gdisk_name(fs->disk), path);
 		goto out;
 	}
 	if (f.size > max || f.size > GFS_MAX_WHOLE_FILE) {
-		ovk_error_set(err, EFBIG, "%s: %llu bytes, more than %zu", path,
+		ovk_error_set(err, EFBIG, "%s on %s: %s: %llu bytes, more than %zu",
+			      fs->ops->name, ovk_gdisk_name(fs->disk), path,
 			      (unsigned long long)f.size, max < GFS_MAX_WHOLE_FILE ? max :
 			      GFS_MAX_WHOLE_FILE);
 		goto out;
@@ -65,6 +69,8 @@ int ovk_gfs_read_file(struct ovk_gfs *fs, const char *path, size_t max, char **o
 	buf = NULL;
 	ret = 0;
 out:
+	if (ret < 0)
+		ovk_error_printable(err);   /* the path may hold any byte */
 	free(buf);
 	return ret;
 }

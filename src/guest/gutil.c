@@ -98,6 +98,15 @@ size_t ovk_utf16le_to_utf8(const uint8_t *in, size_t units, char *out, size_t ca
 	return n;
 }
 
+void ovk_error_printable(struct ovk_error *err)
+{
+	if (!err)
+		return;
+	for (char *c = err->msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
 int ovk_gfs_attach(struct ovk_gfs *fs, const struct ovk_gfs_ops *ops, struct ovk_gdisk *disk,
 		   struct ovk_error *err)
 {
@@ -212,9 +221,11 @@ int ovk_gpath_resolve(struct ovk_gfs *fs, const struct ovk_gfs_file *root,
 	*out = w.stack[w.depth - 1];
 	ret = 0;
 out:
-	if (ret < 0)
+	if (ret < 0) {
 		ovk_error_prefix(err, "%s on %s: %s", fs->ops->name, ovk_gdisk_name(fs->disk),
 				 path);
+		ovk_error_printable(err);
+	}
 	free(w.stack);
 	free(w.path);
 	free(w.tmp);

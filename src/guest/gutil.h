@@ -28,6 +28,11 @@ void ovk_uuid_str(const uint8_t u[16], char out[OVK_UUID_STR]);
  * short); a lone surrogate becomes U+FFFD.  Returns the bytes written. */
 size_t ovk_utf16le_to_utf8(const uint8_t *in, size_t units, char *out, size_t cap);
 
+/* Names on a guest's disk may hold any byte but '/' and NUL: make the
+ * message of err one printable line (control bytes become '?') once a
+ * path or a name went into it. */
+void ovk_error_printable(struct ovk_error *err);
+
 /* Set fs's ops and take its own reference to disk (a view of all of it),
  * as an open does once the superblock is good. */
 int ovk_gfs_attach(struct ovk_gfs *fs, const struct ovk_gfs_ops *ops, struct ovk_gdisk *disk,
