@@ -11,6 +11,14 @@ OVK_DEPS=(
 	zlib1g-dev libdeflate-dev libzstd-dev libssl-dev
 	libxml2-dev libarchive-dev libvirt-dev
 	libcmocka-dev
+	libext2fs-dev         # src/guest/fs_ext.c: ext2/3/4 through libext2fs (and com_err)
+	ntfs-3g-dev           # src/guest/fs_ntfs.c: NTFS through libntfs-3g's device operations
+	libhivex-dev          # src/guest/hive.c: the Windows registry (SYSTEM hive)
+	e2fsprogs             # tests: mke2fs -d builds the ext2/3/4 images, debugfs reads them back
+	ntfs-3g               # tests: mkntfs, ntfscp and the ntfs-3g mount build the NTFS images
+	libwin-hivex-perl     # tests: hivexregedit edits copies of the real SYSTEM hives
+	libhivex-bin          # tests: hivexget, the oracle for the hive reader
+	cpio zstd xz-utils lz4  # tests: initramfs images, cpio archives in each compression
 	qemu-utils            # qemu-img: the oracle of every image test
 	clang libclang-rt-14-dev
 	python3 bc time util-linux

@@ -11,10 +11,13 @@
 #include "guest/gutil.h"
 
 /* Each file system's ops table, from its own file. */
-extern const struct ovk_gfs_ops ovk_gfs_xfs, ovk_gfs_fat;
+extern const struct ovk_gfs_ops ovk_gfs_ext, ovk_gfs_xfs, ovk_gfs_ntfs, ovk_gfs_fat;
 
+/* FAT last: its boot sector is the least distinctive. */
 static const struct ovk_gfs_ops *const filesystems[] = {
+	&ovk_gfs_ext,
 	&ovk_gfs_xfs,
+	&ovk_gfs_ntfs,
 	&ovk_gfs_fat,
 	NULL,
 };

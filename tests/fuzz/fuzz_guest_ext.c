@@ -1,0 +1,29 @@
+/*
+ * fuzz_guest_ext.c: libFuzzer target for the ext2/3/4 glue (src/guest/
+ * fs_ext.c over libext2fs): our superblock checks, the io manager, the
+ * bounded directory scans, links, reads.
+ *
+ * Input: the first bytes of a volume of FUZZ_EXT_DISK bytes, the rest
+ * zeros (seeds: images cut after their last non-zero byte).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fuzz_guest.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The seeds are 256 KiB and 1 MiB volumes. */
+#define FUZZ_EXT_DISK ((uint64_t)1 << 20)
+
+extern const struct ovk_gfs_ops ovk_gfs_ext;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const paths[] = { "/", "/etc/fstab", "/fstab-abs", "/boot/rel",
+					     "/lib/modules", "/etc/os-release", NULL };
+
+	fuzz_gfs(&ovk_gfs_ext, data, size, FUZZ_EXT_DISK, paths);
+	return 0;
+}

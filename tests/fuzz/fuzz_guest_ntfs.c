@@ -1,0 +1,28 @@
+/*
+ * fuzz_guest_ntfs.c: libFuzzer target for the NTFS glue (src/guest/
+ * fs_ntfs.c over libntfs-3g): the boot sector checks, the device
+ * operations, the mount (read-only), case-blind scans, reparse points,
+ * reads, and the hibernation and log facts read at open.
+ *
+ * Input: the first bytes of a 2 MiB volume, the rest zeros.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fuzz_guest.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_NTFS_DISK ((uint64_t)2 << 20)
+
+extern const struct ovk_gfs_ops ovk_gfs_ntfs;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const paths[] = { "/", "/system", "/HIBERFIL.SYS",
+					     "/Windows/System32/config/SYSTEM", NULL };
+
+	fuzz_gfs(&ovk_gfs_ntfs, data, size, FUZZ_NTFS_DISK, paths);
+	return 0;
+}
