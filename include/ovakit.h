@@ -227,6 +227,16 @@ OVK_API int ovk_appliance_info(const char *input, unsigned open_flags,
 			       const struct ovk_appliance_opts *aopts, struct ovk_info **out,
 			       struct ovk_error *err);
 
+/* Append to `info` the guest on INPUT's disks, read in place (nothing is
+ * converted or written): its OS, distribution and version, default
+ * kernel, and the storage drivers it has at boot and anywhere, which
+ * ova-import chooses buses from.  A disk image (format NULL: probed) gets
+ * a "guest" object; an appliance (`appliance` != 0) a "guests" list, one
+ * per virtual system.  A guest that cannot be read says why ("os":
+ * "unread"); -1 only for what stops everything. */
+OVK_API int ovk_info_guest(struct ovk_info *info, const char *input, const char *format,
+			   unsigned open_flags, int appliance, struct ovk_error *err);
+
 /* ------------------------------------------------------ appliance import
  * ova-import: an OVA (or .ovf, or a directory with one) becomes one libvirt
  * domain per VirtualSystem, with its disks converted into a storage pool

@@ -254,6 +254,9 @@ static int do_info(const struct args *a, int appliance)
 		r = ovk_appliance_info(a->input, a->opts.open_flags, &a->app, &info, cli_err);
 	else
 		r = ovk_info_open(a->input, a->opts.in_format, a->opts.open_flags, &info, cli_err);
+	if (r == 0)
+		r = ovk_info_guest(info, a->input, a->opts.in_format, a->opts.open_flags,
+				   appliance, cli_err);
 	if (r < 0 || ovk_info_render(info, a->json, &text, cli_err) < 0) {
 		rc = cli_fail(cli_err);
 		goto out;

@@ -123,10 +123,12 @@ const struct ovk_format *ovk_output_format(const char *name, const char *options
 					   int compress, struct ovk_error *err);
 
 /* Random access to one whole image (no backing file), for the guest
- * reader: `blob` is taken over in every case; format NULL probes. */
+ * reader: `blob` is taken over in every case; format NULL probes; the
+ * files it names (VMDK extents) are found through `ctx` (NULL: on the
+ * host, beside it). */
 struct ovk_image;
-int ovk_image_open(struct ovk_blob *blob, const char *format, struct ovk_image **out,
-		   struct ovk_error *err);
+int ovk_image_open(struct ovk_blob *blob, const char *format, const struct ovk_open_ctx *ctx,
+		   struct ovk_image **out, struct ovk_error *err);
 uint64_t ovk_image_size(const struct ovk_image *img);
 int ovk_image_pread(struct ovk_image *img, uint64_t off, void *buf, size_t len,
 		    struct ovk_error *err);

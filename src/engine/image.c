@@ -1,7 +1,8 @@
 /*
  * image.c: random access to the guest bytes of one image, for the guest
  * reader: a converted disk (raw or qcow2, a local file or a volume read
- * back in ranges) opened through the registry, and read at any offset
+ * back in ranges) or an appliance's own (VMDK in every subformat but one
+ * read forward only), opened through the registry, and read at any offset
  * through its format's pread().  No backing chain: the images read this
  * way are the engine's own outputs, which are whole.
  */
@@ -14,10 +15,10 @@ struct ovk_image {
 	struct ovk_chain chain;
 };
 
-int ovk_image_open(struct ovk_blob *blob, const char *format, struct ovk_image **out,
-		   struct ovk_error *err)
+int ovk_image_open(struct ovk_blob *blob, const char *format, const struct ovk_open_ctx *ctx,
+		   struct ovk_image **out, struct ovk_error *err)
 {
-	const struct ovk_open_ctx ctx = { 0 };
+	const struct ovk_open_ctx host = { 0 };
 	struct ovk_image *img = calloc(1, sizeof *img);
 	const char *name;
 	int ret = -1;
@@ -26,7 +27,7 @@ int ovk_image_open(struct ovk_blob *blob, const char *format, struct ovk_image *
 		ovk_blob_free(blob);
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
-	if (ovk_chain_open_blob(blob, format, &ctx, &img->chain, err) < 0)
+	if (ovk_chain_open_blob(blob, format, ctx ? ctx : &host, &img->chain, err) < 0)
 		goto out;
 	name = ovk_blob_name(img->chain.blob[0]);
 	if (img->chain.depth > 1) {

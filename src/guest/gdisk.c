@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "engine/engine.h"
 
 /* Reads at least this long skip the cache: a big file (an initramfs) read
  * through it would evict everything inspection keeps coming back to. */
@@ -76,6 +77,32 @@ int ovk_gdisk_new(const char *name, uint64_t size, ovk_gdisk_read_fn fn, void *o
 	d->opaque = opaque;
 	d->close = close;
 	*out = d;
+	return 0;
+}
+
+static int image_read(void *opaque, uint64_t off, void *buf, size_t len, struct ovk_error *err)
+{
+	return ovk_image_pread(opaque, off, buf, len, err);
+}
+
+static void image_close(void *opaque)
+{
+	ovk_image_close(opaque);
+}
+
+int ovk_gdisk_open_image(struct ovk_blob *blob, const char *format,
+			 const struct ovk_open_ctx *ctx, const char *name,
+			 struct ovk_gdisk **out, struct ovk_error *err)
+{
+	struct ovk_image *img;
+
+	if (ovk_image_open(blob, format, ctx, &img, err) < 0)
+		return -1;
+	if (ovk_gdisk_new(name, ovk_image_size(img), image_read, img, image_close, out,
+			  err) < 0) {
+		ovk_image_close(img);
+		return -1;
+	}
 	return 0;
 }
 

@@ -19,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/blob.h"
 #include "core/error.h"
+#include "core/open.h"
 
 /* Cache geometry: 64 KiB blocks (a qcow2 cluster, an XFS/ext4 allocation
  * group's metadata neighbourhood), 256 of them: 16 MiB at most, well
@@ -41,6 +43,12 @@ struct ovk_gdisk;
  * messages. */
 int ovk_gdisk_new(const char *name, uint64_t size, ovk_gdisk_read_fn fn, void *opaque,
 		  void (*close)(void *opaque), struct ovk_gdisk **out, struct ovk_error *err);
+
+/* A disk image (what engine/image.c reads at random) as a disk; `blob` is
+ * taken over in every case, `format` NULL probes, `ctx` as there. */
+int ovk_gdisk_open_image(struct ovk_blob *blob, const char *format,
+			 const struct ovk_open_ctx *ctx, const char *name,
+			 struct ovk_gdisk **out, struct ovk_error *err);
 
 /* [off, off + len) of `base` as a disk of its own (a partition). */
 int ovk_gdisk_window(struct ovk_gdisk *base, uint64_t off, uint64_t len, const char *name,

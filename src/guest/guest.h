@@ -24,8 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/blob.h"
 #include "core/error.h"
+#include "core/info.h"
+#include "core/open.h"
 #include "guest/gdisk.h"
+#include "ova/container.h"
+#include "ova/ovf.h"
 
 /* Storage (and one network) device families, as a bit each. */
 enum ovk_guest_driver {
@@ -76,6 +81,31 @@ struct ovk_guest {
  * stops everything (out of memory). */
 int ovk_guest_inspect(struct ovk_gdisk *const *disks, size_t n, struct ovk_guest *g,
 		      struct ovk_error *err);
+
+/* The same on image files (an import's converted disks; ova-convert --info
+ * on a disk), in the guest's disk order: the blobs are taken over, each
+ * opened as formats[i] (NULL, or formats NULL: probed) with `ctx` (may be
+ * NULL).  A disk that cannot be read at random leaves the guest UNREAD
+ * with the reason. */
+int ovk_guest_inspect_blobs(struct ovk_blob **blobs, const char *const *formats,
+			    const struct ovk_open_ctx *ctx, size_t n, struct ovk_guest *g,
+			    struct ovk_error *err);
+/* The guest of virtual system vs read from the appliance's own disk files
+ * in place (--print-xml, --info): no copy, no conversion.  A compressed OVA
+ * or a gzip'ed File (read only forward) leaves it UNREAD, saying so.
+ * Only for an appliance opened to describe it: members are read unverified
+ * (an import reads its converted disks instead). */
+int ovk_guest_inspect_package(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
+			      const struct ovk_ovf_system *vs, unsigned open_flags,
+			      struct ovk_guest *g, struct ovk_error *err);
+
+/* The facts as an info object under `key` (--json), naming its virtual
+ * system when `system` is not NULL. */
+void ovk_guest_info(struct ovk_info *info, const char *key, const char *system,
+		    const struct ovk_guest *g);
+/* One line for people: "Debian GNU/Linux 12 (bookworm), kernel 6.1.0-13-amd64,
+ * root on sda1 (ext4); storage drivers at boot: virtio_scsi, ahci". */
+void ovk_guest_summary(const struct ovk_guest *g, char *buf, size_t cap);
 
 /* The guest's name for a driver family ("virtio_scsi" on Linux, "vioscsi"
  * on Windows). */

@@ -14,6 +14,7 @@
  */
 #include "gutil.h"
 
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,17 @@ int ovk_gfs_attach(struct ovk_gfs *fs, const struct ovk_gfs_ops *ops, struct ovk
 	fs->ops = ops;
 	return ovk_gdisk_window(disk, 0, ovk_gdisk_size(disk), ovk_gdisk_name(disk), &fs->disk,
 				err);
+}
+
+int ovk_gtext(char *dst, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= cap;
 }
 
 /* State of one walk. */

@@ -33,6 +33,13 @@ size_t ovk_utf16le_to_utf8(const uint8_t *in, size_t units, char *out, size_t ca
  * path or a name went into it. */
 void ovk_error_printable(struct ovk_error *err);
 
+/* printf into dst for a message, a note or a reason: cut to cap bytes
+ * (always terminated), since names from a guest can be as long as they
+ * like and a cut message still says what happened.  Returns 1 when cut.
+ * Paths must not go through here: a cut path names another file. */
+int ovk_gtext(char *dst, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Set fs's ops and take its own reference to disk (a view of all of it),
  * as an open does once the superblock is good. */
 int ovk_gfs_attach(struct ovk_gfs *fs, const struct ovk_gfs_ops *ops, struct ovk_gdisk *disk,

@@ -174,12 +174,12 @@ static int is_extended(uint8_t type)
 /* ------------------------------------------------------------ the table */
 
 /* A new partition of t, its window on disk named like Linux names it. */
-static int add_part(struct ovk_gdisk *disk, struct ovk_part_table *t, const struct ovk_part *p,
+static int add_part(struct ovk_gdisk *disk, struct ovk_part_table *t, const struct ovk_partition *p,
 		    struct ovk_error *err)
 {
 	const char *dn = ovk_gdisk_name(disk);
 	size_t dl = strlen(dn);
-	struct ovk_part *grown;
+	struct ovk_partition *grown;
 	char name[256];
 
 	grown = realloc(t->parts, (t->n + 1) * sizeof *t->parts);
@@ -251,7 +251,7 @@ struct mbr_ctx {
 static int mbr_add(struct mbr_ctx *c, unsigned index, const struct mbr_entry *e, uint64_t lba,
 		   uint64_t lo, uint64_t hi, const char *what, struct ovk_error *err)
 {
-	struct ovk_part p = { .index = index, .mbr_type = e->type };
+	struct ovk_partition p = { .index = index, .mbr_type = e->type };
 
 	if (lba < lo || e->sectors > hi || lba > hi - e->sectors)
 		return ovk_error_set(err, ERANGE, "%s %u: sectors %" PRIu64 "+%" PRIu32
@@ -412,7 +412,7 @@ static int gpt_entry_add(struct ovk_gdisk *disk, struct ovk_part_table *t,
 			 const struct gpt_header *h, uint32_t i, const struct gpt_entry *e,
 			 struct ovk_error *err)
 {
-	struct ovk_part p = { .index = i + 1, .gpt_attrs = e->attrs };
+	struct ovk_partition p = { .index = i + 1, .gpt_attrs = e->attrs };
 
 	if (e->first > e->last || e->first < h->first_usable || e->last > h->last_usable)
 		return ovk_error_set(err, ERANGE, "entry %" PRIu32 ": LBAs %" PRIu64 "..%" PRIu64

@@ -43,7 +43,7 @@ enum ovk_part_kind {
 /* Partition flags. */
 #define OVK_PART_BOOTABLE 1u      /* MBR active (0x80), GPT legacy BIOS bootable (bit 2) */
 
-struct ovk_part {
+struct ovk_partition {
 	unsigned index;           /* as Linux numbers it: 1-4 primary, 5+ logical; GPT slot + 1 */
 	uint64_t start, length;   /* bytes */
 	enum ovk_part_kind kind;
@@ -62,7 +62,7 @@ struct ovk_part_table {
 	char disk_id[37];         /* GPT: disk GUID; MBR: the signature "xxxxxxxx" */
 	int gpt_backup_used;      /* the primary GPT was bad and the backup was read */
 	size_t n;
-	struct ovk_part *parts;   /* in index order */
+	struct ovk_partition *parts;   /* in index order */
 };
 
 /* Read the partition table of disk.  A disk without one (a file system

@@ -113,6 +113,8 @@ static void write_drive(const struct ovk_plan *p, const struct ovk_plan_drive *d
 	ovk_xw_attr(ovk_xw_attr(ovk_xw_child(disk, "target", NULL), "dev", d->dev), "bus", d->bus);
 	if (d->boot)
 		ovk_xw_attrf(ovk_xw_child(disk, "boot", NULL), "order", "%u", d->boot);
+	if (d->wwn[0])
+		ovk_xw_child(disk, "wwn", d->wwn);
 	if (d->type == OVK_OVF_DRIVE_CDROM)
 		ovk_xw_child(disk, "readonly", NULL);
 	write_address(p, d, disk);

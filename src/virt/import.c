@@ -165,6 +165,49 @@ out:
 	return ret;
 }
 
+/* Plan (again) the domain of system vs from d->caps and d->guest: its
+ * plan, storage names and XML replace what d had. */
+static int plan_one(struct imp *im, struct ovk_import_dom *d, const struct ovk_ovf_system *vs,
+		    struct ovk_error *err)
+{
+	struct ovk_plan_opts po = im->popts;
+	struct ovk_plan *p = NULL;
+	char *xml = NULL;
+	int ret = -1;
+
+	po.guest = d->guest;
+	if (ovk_plan_build(im->env, vs, &d->caps, &po, &p, err) < 0) {
+		ovk_error_prefix(err, "virtual system %s", vs->id);
+		goto out;
+	}
+	if (ovk_store_assign(im->st, p, err) < 0 || ovk_plan_xml(p, &xml, err) < 0)
+		goto out;
+	ovk_plan_free(d->plan);
+	free(d->xml);
+	d->plan = p;
+	d->xml = xml;
+	p = NULL;
+	xml = NULL;
+	ret = 0;
+out:
+	ovk_plan_free(p);
+	free(xml);
+	return ret;
+}
+
+/* Whether buses are chosen from the guest (issue 12): --bus auto. */
+static int reads_guest(const struct imp *im)
+{
+	return im->popts.bus == OVK_PLAN_BUS_AUTO;
+}
+
+static int new_guest(struct ovk_import_dom *d, struct ovk_error *err)
+{
+	if (!(d->guest = calloc(1, sizeof *d->guest)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 static int plan_systems(struct imp *im, struct ovk_error *err)
 {
 	struct ovk_import_result *res = im->res;
@@ -174,18 +217,73 @@ static int plan_systems(struct imp *im, struct ovk_error *err)
 	for (size_t i = 0; i < im->env->n_systems; i++) {
 		const struct ovk_ovf_system *vs = &im->env->systems[i];
 		struct ovk_import_dom *d = &res->doms[res->n_doms];
-		struct ovk_caps caps;
 
-		if (host_caps(im, vs, &caps, err) < 0 ||
-		    ovk_plan_build(im->env, vs, &caps, &im->popts, &d->plan, err) < 0)
-			return ovk_error_prefix(err, "virtual system %s", vs->id);
 		res->n_doms++;
+		if (host_caps(im, vs, &d->caps, err) < 0)
+			return ovk_error_prefix(err, "virtual system %s", vs->id);
+		/* --print-xml converts nothing: it reads the guest from the
+		 * appliance's own disks, where they can be read in place.  An
+		 * import reads the disks it converted (guest_from_outputs). */
+		if (im->o->print_xml && reads_guest(im) &&
+		    (new_guest(d, err) < 0 ||
+		     ovk_guest_inspect_package(im->pkg->app, im->env, vs, im->o->open_flags,
+					       d->guest, err) < 0))
+			return -1;
+		if (plan_one(im, d, vs, err) < 0)
+			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(res->doms[j].plan->name, d->plan->name) == 0)
 				return ovk_error_set(err, EEXIST, "two virtual systems are named "
 						     "'%s'", d->plan->name);
-		if (ovk_store_assign(im->st, d->plan, err) < 0 ||
-		    ovk_plan_xml(d->plan, &d->xml, err) < 0)
+	}
+	return 0;
+}
+
+/* Read each domain's guest from the disks just converted, and plan it
+ * again with what it can drive: before anything is defined, so a guest
+ * no bus fits fails the import (its disks go with the rollback). */
+static int guest_from_outputs(struct imp *im, struct ovk_error *err)
+{
+	for (size_t i = 0; reads_guest(im) && i < im->res->n_doms; i++) {
+		struct ovk_import_dom *d = &im->res->doms[i];
+		const struct ovk_plan *p = d->plan;
+		struct ovk_blob **blobs = calloc(p->n_drives ? p->n_drives : 1, sizeof *blobs);
+		const char **formats = calloc(p->n_drives ? p->n_drives : 1, sizeof *formats);
+		const struct ovk_ovf_system *vs = p->vs;
+		struct ovk_error e = { 0 };
+		size_t n = 0;
+		int r = -1;
+
+		if (!blobs || !formats || new_guest(d, err) < 0) {
+			ovk_error_set(err, ENOMEM, "out of memory");
+			goto next;
+		}
+		for (size_t k = 0; k < p->n_drives; k++) {
+			if (!p->drives[k].vol || p->drives[k].type != OVK_OVF_DRIVE_DISK)
+				continue;
+			if (ovk_store_open_written(im->st, &p->drives[k], &blobs[n], &formats[n],
+						   &e) < 0)
+				break;
+			n++;
+		}
+		if (e.msg[0]) {
+			d->guest->os = OVK_GUEST_UNREAD;
+			/* the message goes into a fixed field: a cut one still says why */
+			memcpy(d->guest->why, e.msg, sizeof d->guest->why - 1);
+		} else {
+			int read = ovk_guest_inspect_blobs(blobs, formats, NULL, n, d->guest, err);
+
+			n = 0;     /* the blobs were taken over */
+			if (read < 0)
+				goto next;
+		}
+		r = plan_one(im, d, vs, err);
+next:
+		for (size_t k = 0; k < n; k++)
+			ovk_blob_free(blobs[k]);
+		free(blobs);
+		free(formats);
+		if (r < 0)
 			return -1;
 	}
 	return 0;
@@ -318,7 +416,7 @@ static int create_all(struct imp *im, struct ovk_error *err)
 			return -1;
 	/* A manifest after the disks (streamed OVA): verified now, before any
 	 * domain is defined; a mismatch rolls the volumes back. */
-	if (ovk_package_finish(im->pkg, err) < 0)
+	if (ovk_package_finish(im->pkg, err) < 0 || guest_from_outputs(im, err) < 0)
 		return -1;
 	for (size_t i = 0; i < im->res->n_doms; i++) {
 		struct ovk_import_dom *d = &im->res->doms[i];
@@ -404,6 +502,8 @@ out:
 		rollback(&im);
 	/* The plans outlive the OVF model they borrowed from. */
 	for (size_t i = 0; i < res->n_doms; i++) {
+		if (!res->doms[i].plan)      /* refused before it was planned */
+			continue;
 		res->doms[i].plan->vs = NULL;
 		for (size_t k = 0; k < res->doms[i].plan->n_drives; k++)
 			res->doms[i].plan->drives[k].disk = NULL;

@@ -5,11 +5,17 @@
 #ifndef OVK_VIRT_IMPORT_PRIV_H
 #define OVK_VIRT_IMPORT_PRIV_H
 
+#include "caps.h"
+#include "guest/guest.h"
 #include "plan.h"
 
 struct ovk_import_dom {
 	struct ovk_plan *plan;
 	char *xml;
+	struct ovk_caps caps;       /* the host's, for planning again */
+	/* What the guest can drive (--bus auto), read from its disks: NULL
+	 * when not read. */
+	struct ovk_guest *guest;
 	int defined, started;
 	/* --replace: a domain of this name exists, and is removed only once
 	 * every disk is written; its definition is kept to put it back if

@@ -18,6 +18,16 @@ struct ovk_lv {
 	char *uri;
 };
 
+struct ovk_lv_reader {
+	virStorageVolPtr vol;
+	virConnectPtr conn;
+	char *name;
+	uint64_t size;
+	uint8_t *ahead;              /* OVK_LV_READ_AHEAD bytes from ahead_off */
+	uint64_t ahead_off;
+	size_t ahead_len;
+};
+
 struct ovk_lv_upload {
 	virStreamPtr st;
 	virStorageVolPtr vol;
@@ -561,4 +571,126 @@ void ovk_lv_upload_abort(struct ovk_lv_upload *up)
 		virStorageVolFree(up->vol);
 	free(up->name);
 	free(up);
+}
+
+/* ------------------------------------------------------------ download */
+
+int ovk_lv_is_local(const struct ovk_lv *lv)
+{
+	const char *sep = strstr(lv->uri, "://");
+
+	return sep && sep[3] == '/';
+}
+
+int ovk_lv_reader_open(struct ovk_lv *lv, const char *pool, const char *vol,
+		       struct ovk_lv_reader **out, uint64_t *size, char **path,
+		       struct ovk_error *err)
+{
+	struct ovk_lv_reader *r = NULL;
+	virStorageVolInfo info;
+	int ret = -1;
+
+	*out = NULL;
+	*path = NULL;
+	if (!(r = calloc(1, sizeof(*r))) || !(r->name = strdup(vol)) ||
+	    !(r->ahead = malloc(OVK_LV_READ_AHEAD))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	r->conn = lv->conn;
+	if (!(r->vol = vol_get(lv, pool, vol, err)))
+		goto out;
+	/* The bytes stored: VIR_STORAGE_VOL_GET_PHYSICAL puts them in
+	 * `allocation`. */
+	if (virStorageVolGetInfoFlags(r->vol, &info, VIR_STORAGE_VOL_GET_PHYSICAL) < 0) {
+		lv_fail(err, "volume %s: cannot read its size", vol);
+		goto out;
+	}
+	r->size = *size = info.allocation;
+	*path = virStorageVolGetPath(r->vol);
+	*out = r;
+	r = NULL;
+	ret = 0;
+out:
+	ovk_lv_reader_close(r);
+	return ret;
+}
+
+/* [off, off + len) of the volume into buf, in one download. */
+static int download(struct ovk_lv_reader *r, uint64_t off, uint8_t *buf, size_t len,
+		    struct ovk_error *err)
+{
+	virStreamPtr st = virStreamNew(r->conn, 0);
+	size_t got = 0;
+	int ret = -1;
+
+	if (!st)
+		return lv_fail(err, "volume %s: cannot open a stream", r->name);
+	if (virStorageVolDownload(r->vol, st, off, len, 0) < 0) {
+		lv_fail(err, "volume %s: cannot start a download", r->name);
+		goto out;
+	}
+	while (got < len) {
+		int n = virStreamRecv(st, (char *)buf + got,
+				      len - got > INT32_MAX ? INT32_MAX : len - got);
+
+		if (n < 0) {
+			lv_fail(err, "volume %s: download failed", r->name);
+			goto out;
+		}
+		if (n == 0) {
+			ovk_error_set(err, EIO, "volume %s: the download ended at byte %llu of "
+				      "%llu", r->name, (unsigned long long)(off + got),
+				      (unsigned long long)(off + len));
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	if (virStreamFinish(st) < 0) {
+		lv_fail(err, "volume %s: download failed", r->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		virStreamAbort(st);
+	virStreamFree(st);
+	return ret;
+}
+
+int ovk_lv_reader_pread(void *reader, uint64_t off, void *buf, size_t len,
+			struct ovk_error *err)
+{
+	struct ovk_lv_reader *r = reader;
+
+	if (off > r->size || len > r->size - off)
+		return ovk_error_set(err, ERANGE, "volume %s: %zu bytes at %llu: beyond its end",
+				     r->name, len, (unsigned long long)off);
+	if (len >= OVK_LV_READ_AHEAD)
+		return download(r, off, buf, len, err);
+	if (off < r->ahead_off || off + len > r->ahead_off + r->ahead_len) {
+		size_t n = r->size - off < OVK_LV_READ_AHEAD ? (size_t)(r->size - off) :
+			   OVK_LV_READ_AHEAD;
+
+		r->ahead_len = 0;
+		if (download(r, off, r->ahead, n, err) < 0)
+			return -1;
+		r->ahead_off = off;
+		r->ahead_len = n;
+	}
+	memcpy(buf, r->ahead + (off - r->ahead_off), len);
+	return 0;
+}
+
+void ovk_lv_reader_close(void *reader)
+{
+	struct ovk_lv_reader *r = reader;
+
+	if (!r)
+		return;
+	if (r->vol)
+		virStorageVolFree(r->vol);
+	free(r->ahead);
+	free(r->name);
+	free(r);
 }

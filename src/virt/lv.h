@@ -119,4 +119,24 @@ int ovk_lv_upload_finish(struct ovk_lv_upload *up, struct ovk_error *err);
 /* Abort and free; NULL-safe. */
 void ovk_lv_upload_abort(struct ovk_lv_upload *up);
 
+/* Reading a volume back in ranges (virStorageVolDownload: over any
+ * connection), for the guest reader.  Each download is a round trip (and
+ * on the daemon's side a helper process), so a read fetches at least
+ * OVK_LV_READ_AHEAD bytes and keeps them: the reader's small reads are
+ * mostly near each other, and a file it reads whole comes in order. */
+#define OVK_LV_READ_AHEAD ((size_t)1 << 20)
+struct ovk_lv_reader;
+/* *size: the volume's bytes as stored (a qcow2 file's length, not its
+ * virtual size).  *path: the volume's path on the daemon's host. */
+int ovk_lv_reader_open(struct ovk_lv *lv, const char *pool, const char *vol,
+		       struct ovk_lv_reader **out, uint64_t *size, char **path,
+		       struct ovk_error *err);
+int ovk_lv_reader_pread(void *reader, uint64_t off, void *buf, size_t len,
+			struct ovk_error *err);
+/* NULL-safe; void * to be a blob's close callback. */
+void ovk_lv_reader_close(void *reader);
+/* Whether the connection's daemon runs on this host (a URI without a
+ * server), where a volume's path is a path here too. */
+int ovk_lv_is_local(const struct ovk_lv *lv);
+
 #endif

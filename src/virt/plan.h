@@ -24,11 +24,15 @@
 
 #include "caps.h"
 #include "core/error.h"
+#include "guest/guest.h"
 #include "ova/ovf.h"
 #include "ova/package.h"  /* ovk_safe_name */
 
 enum ovk_plan_bus_choice {
-	OVK_PLAN_BUS_AUTO,      /* the OVF's controllers, moved only when needed */
+	/* What the guest can drive, when it was read (opts.guest): each disk
+	 * on the best bus its drivers allow; else the OVF's controllers,
+	 * moved only when needed. */
+	OVK_PLAN_BUS_AUTO,
 	OVK_PLAN_BUS_KEEP,      /* the OVF's controllers even where EFI cannot boot */
 	OVK_PLAN_BUS_VIRTIO,    /* disks on virtio-blk, NICs virtio-net */
 };
@@ -55,6 +59,9 @@ struct ovk_plan_opts {
 	 * for hosts whose KVM cannot run the guest's firmware (nested KVM
 	 * faults in OVMF on some hosts: issue 7). */
 	const char *domain_type;
+	/* What the guest can drive (src/guest), or NULL when it was not read;
+	 * OVK_PLAN_BUS_AUTO chooses each disk's bus from it. */
+	const struct ovk_guest *guest;
 };
 
 /* Per controller kind, libvirt numbers its own indexes. */
@@ -73,6 +80,8 @@ struct ovk_plan_drive {
 	int ctl;                         /* index in plan->ctls, or -1 */
 	unsigned unit;                   /* ide: bus * 2 + unit; others: unit */
 	unsigned boot;                   /* boot order, 0: none */
+	char wwn[17];                    /* 16 hex digits, or "": mptsas1068 needs one */
+	char why[192];                   /* why this bus, when the guest chose it */
 	char *vol;                       /* volume / file name, DISK drives */
 	/* filled by the storage step */
 	char *path;                      /* --dir: the file */

@@ -42,12 +42,6 @@
 /* Controllers of one type: far beyond the 4 SCSI + 4 SATA VMware allows. */
 #define MAX_CTLS_PER_TYPE 32
 
-struct kind {
-	char type[8];          /* "ide", "scsi", "sata"; "" for none */
-	char model[16];
-	int ide_bus;           /* ide: which PIIX bus (0, 1) */
-	int ctl;               /* plan->ctls index once created, else -1 */
-};
 
 static unsigned slots(const char *type)
 {
@@ -94,7 +88,7 @@ static int ovmf_cannot_boot(const char *model)
 	       strcmp(model, "vmpvscsi") == 0;
 }
 
-static void to_sata(struct kind *k)
+void ovk_plan_to_sata(struct kind *k)
 {
 	snprintf(k->type, sizeof(k->type), "sata");
 	k->model[0] = '\0';
@@ -117,11 +111,11 @@ static void controller_kind(struct ovk_plan *p, const struct ovk_caps *caps,
 		*ide_seen |= k->ide_bus < 2 ? 1 << k->ide_bus : 0;
 		if (caps->have_domcaps ? !ovk_caps_enum_has(&caps->disk_buses, "ide") :
 		    strcmp(p->machine, "q35") == 0) {
-			to_sata(k);
+			ovk_plan_to_sata(k);
 			ovk_plan_note(p, 1, "controller %s: machine %s has no IDE, its drives go "
 				      "on sata", ctl_label(c), p->machine);
 		} else if (k->ide_bus > 1) {
-			to_sata(k);
+			ovk_plan_to_sata(k);
 			ovk_plan_note(p, 1, "controller %s: a third IDE channel does not exist, "
 				      "its drives go on sata", ctl_label(c));
 		}
@@ -136,12 +130,12 @@ static void controller_kind(struct ovk_plan *p, const struct ovk_caps *caps,
 				ovk_plan_note(p, 1, "controller %s: OVMF cannot boot from %s, the "
 					      "boot disk's drives go on sata (--bus keep keeps it)",
 					      ctl_label(c), k->model);
-				to_sata(k);
+				ovk_plan_to_sata(k);
 			}
 		}
 		break;
 	case OVK_OVF_BUS_SATA:
-		to_sata(k);
+		ovk_plan_to_sata(k);
 		break;
 	case OVK_OVF_BUS_NVME:
 		/* Without domain capabilities (the test driver) we cannot know,
@@ -151,7 +145,7 @@ static void controller_kind(struct ovk_plan *p, const struct ovk_caps *caps,
 			k->model[0] = '\0';
 			break;
 		}
-		to_sata(k);
+		ovk_plan_to_sata(k);
 		ovk_plan_note(p, 1, "controller %s: NVMe goes on sata (%s)", ctl_label(c),
 			      caps->have_domcaps ? "this libvirt has no emulated NVMe bus" :
 			      "the driver does not say whether it has an NVMe bus");
@@ -225,7 +219,7 @@ static int place(struct ovk_plan *p, struct kind *k, int64_t want, struct ovk_pl
 		if ((unit = take_unit(&p->ctls[k->ctl], want)) >= 0)
 			break;
 		if (strcmp(k->type, "ide") == 0)
-			to_sata(k);
+			ovk_plan_to_sata(k);
 		k->ctl = -1;
 		want = -1;
 	}
@@ -253,7 +247,7 @@ static struct kind *drive_kind(struct ovk_plan *p, const struct ovk_ovf_drive *d
 	if (fallback->type[0] == '\0') {
 		fallback->ctl = -1;
 		if (strcmp(p->machine, "q35") == 0) {
-			to_sata(fallback);
+			ovk_plan_to_sata(fallback);
 		} else {
 			snprintf(fallback->type, sizeof(fallback->type), "ide");
 			fallback->ide_bus = 0;
@@ -262,25 +256,79 @@ static struct kind *drive_kind(struct ovk_plan *p, const struct ovk_ovf_drive *d
 	return fallback;
 }
 
-static int place_drive(struct ovk_plan *p, const struct ovk_ovf_drive *dr, struct kind *kinds,
-		       struct kind *fallback, const struct ovk_plan_opts *o, unsigned *fdc,
-		       struct ovk_error *err)
+/* Kinds chosen from the guest, one per (type, model), so that the disks
+ * that go on one bus share its controllers. */
+#define MAX_GUEST_KINDS 8
+
+struct placing {
+	struct kind *kinds;                  /* per OVF controller */
+	struct kind fallback;                /* drives without a controller */
+	struct kind guest[MAX_GUEST_KINDS];
+	size_t n_guest;
+	const struct ovk_caps *caps;
+	const struct ovk_plan_opts *o;
+	int boot_drive;                      /* the drive of the boot disk, or -1 */
+	unsigned fdc;
+};
+
+/* The guest's choice for disk drive i (its kind, shared per bus). */
+static struct kind *guest_kind(struct ovk_plan *p, struct placing *pl, size_t i, char *why,
+			       size_t why_cap, struct ovk_error *err)
 {
+	const struct ovk_ovf_drive *dr = &p->vs->drives[i];
+	const struct ovk_ovf_controller *src = dr->controller >= 0 ?
+					       &p->vs->controllers[dr->controller] : NULL;
+	struct kind want, *ovf = drive_kind(p, dr, pl->kinds, &pl->fallback);
+
+	if (ovk_plan_guest_kind(p, pl->caps, pl->o->guest, src, ovf, (int)i == pl->boot_drive,
+				&want, why, why_cap, err) < 0)
+		return NULL;
+	for (size_t k = 0; k < pl->n_guest; k++)
+		if (strcmp(pl->guest[k].type, want.type) == 0 &&
+		    strcmp(pl->guest[k].model, want.model) == 0)
+			return &pl->guest[k];
+	if (pl->n_guest == MAX_GUEST_KINDS) {
+		ovk_error_set(err, E2BIG, "more than %d buses", MAX_GUEST_KINDS);
+		return NULL;
+	}
+	pl->guest[pl->n_guest] = want;
+	return &pl->guest[pl->n_guest++];
+}
+
+/* Whether disks go where the guest's drivers say (see plan_guest.c). */
+static int by_guest(const struct ovk_plan_opts *o)
+{
+	return o->bus == OVK_PLAN_BUS_AUTO && o->guest && o->guest->os != OVK_GUEST_UNREAD;
+}
+
+static int place_drive(struct ovk_plan *p, struct placing *pl, size_t i, struct ovk_error *err)
+{
+	const struct ovk_ovf_drive *dr = &p->vs->drives[i];
 	struct ovk_plan_drive *d = &p->drives[p->n_drives];
+	struct kind *k;
 
 	d->type = dr->type;
 	d->ctl = -1;
 	if (dr->type == OVK_OVF_DRIVE_FLOPPY) {
-		if (*fdc >= SLOTS_FDC)
+		if (pl->fdc >= SLOTS_FDC)
 			return ovk_error_set(err, E2BIG, "more than %d floppy drives", SLOTS_FDC);
 		snprintf(d->bus, sizeof(d->bus), "fdc");
-		d->unit = (*fdc)++;
-	} else if (dr->type == OVK_OVF_DRIVE_DISK && o->bus == OVK_PLAN_BUS_VIRTIO) {
+		d->unit = pl->fdc++;
+	} else if (dr->type == OVK_OVF_DRIVE_DISK && pl->o->bus == OVK_PLAN_BUS_VIRTIO) {
 		snprintf(d->bus, sizeof(d->bus), "virtio");
-	} else {
-		if (place(p, drive_kind(p, dr, kinds, fallback), dr->address_on_parent, d,
-			  err) < 0)
+		snprintf(d->why, sizeof d->why, "virtio-blk: --bus virtio");
+	} else if (dr->type == OVK_OVF_DRIVE_DISK && dr->disk_id && by_guest(pl->o)) {
+		if (!(k = guest_kind(p, pl, i, d->why, sizeof d->why, err)) ||
+		    place(p, k, -1, d, err) < 0)
 			return -1;
+	} else {
+		if (place(p, drive_kind(p, dr, pl->kinds, &pl->fallback), dr->address_on_parent,
+			  d, err) < 0)
+			return -1;
+		if (dr->type == OVK_OVF_DRIVE_DISK)
+			snprintf(d->why, sizeof d->why, "the OVF's controller%s",
+				 pl->o->bus == OVK_PLAN_BUS_KEEP ? ": --bus keep" :
+				 !pl->o->guest ? "" : ": the guest could not be read");
 	}
 	p->n_drives++;
 	return 0;
@@ -383,36 +431,73 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 	return 0;
 }
 
+/* The drive of the boot disk: the first disk drive with a disk. */
+static int first_boot_drive(const struct ovk_ovf_system *vs)
+{
+	for (size_t i = 0; i < vs->n_drives; i++)
+		if (vs->drives[i].type == OVK_OVF_DRIVE_DISK && vs->drives[i].disk_id)
+			return (int)i;
+	return -1;
+}
+
+/* A WWN for each disk on QEMU's SAS1068, whose Linux driver (mptsas) sees
+ * no disk without one: NAA 5 with QEMU's OUI (52:54:00) and the rest from
+ * the domain's name and the disk's place, so it is stable across
+ * imports. */
+static void give_wwns(struct ovk_plan *p)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+	for (const char *c = p->name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	for (size_t i = 0; i < p->n_drives; i++) {
+		struct ovk_plan_drive *d = &p->drives[i];
+		uint64_t v;
+
+		if (d->ctl < 0 || d->type != OVK_OVF_DRIVE_DISK ||
+		    strcmp(p->ctls[d->ctl].model, "lsisas1068") != 0)
+			continue;
+		v = (5ull << 60) | (0x525400ull << 36) | ((h + i) & 0xfffffffffull);
+		snprintf(d->wwn, sizeof(d->wwn), "%016llx", (unsigned long long)v);
+	}
+}
+
 int ovk_plan_drives(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 		    const struct ovk_caps *caps, const struct ovk_plan_opts *o,
 		    struct ovk_error *err)
 {
 	const struct ovk_ovf_system *vs = p->vs;
-	struct kind *kinds = NULL, fallback = { .ctl = -1 };
+	struct placing pl = { .fallback = { .ctl = -1 }, .caps = caps, .o = o,
+			      .boot_drive = first_boot_drive(vs) };
 	int boot = first_boot_controller(vs), ide_seen = 0, ret = -1;
-	unsigned fdc = 0;
 
-	if ((vs->n_controllers && !(kinds = calloc(vs->n_controllers, sizeof(*kinds)))) ||
+	if ((vs->n_controllers && !(pl.kinds = calloc(vs->n_controllers, sizeof(*pl.kinds)))) ||
 	    (vs->n_drives && !(p->drives = calloc(vs->n_drives, sizeof(*p->drives))))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
+	if (o->bus == OVK_PLAN_BUS_AUTO && o->guest && o->guest->os == OVK_GUEST_UNREAD)
+		ovk_plan_note(p, 1, "the guest could not be read (%s): its disks keep the OVF's "
+			      "controllers, which it may not drive", o->guest->why);
+	if (o->guest && o->guest->hibernated)
+		ovk_plan_note(p, 1, "Windows was hibernated or shut down with Fast Startup "
+			      "(hiberfil.sys): booting it here loses what that session held, "
+			      "and may damage its disks; boot it once where it was made and "
+			      "shut it down fully (shutdown /s /t 0), or turn Fast Startup off");
 	for (size_t i = 0; i < vs->n_controllers; i++)
-		controller_kind(p, caps, o, i, boot, &ide_seen, &kinds[i]);
-	for (size_t i = 0; i < vs->n_drives; i++) {
-		const struct ovk_ovf_drive *dr = &vs->drives[i];
-
-		if (place_drive(p, dr, kinds, &fallback, o, &fdc, err) < 0)
+		controller_kind(p, caps, o, i, by_guest(o) ? -1 : boot, &ide_seen, &pl.kinds[i]);
+	for (size_t i = 0; i < vs->n_drives; i++)
+		if (place_drive(p, &pl, i, err) < 0)
 			goto out;
-	}
 	if (o->bus == OVK_PLAN_BUS_VIRTIO)
 		ovk_plan_note(p, 0, "--bus virtio: disks on virtio-blk (the guest needs "
 			      "virtio drivers)");
 	name_drives(p);
+	give_wwns(p);
 	if (finish_disks(p, env, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	free(kinds);
+	free(pl.kinds);
 	return ret;
 }

@@ -23,6 +23,7 @@ void ovk_import_result_free(struct ovk_import_result *res)
 		ovk_plan_free(res->doms[i].plan);
 		free(res->doms[i].xml);
 		free(res->doms[i].old_xml);
+		free(res->doms[i].guest);
 	}
 	for (size_t i = 0; i < res->notes.n_notes; i++)
 		free(res->notes.notes[i].text);
@@ -75,9 +76,13 @@ static void info_domain(struct ovk_info *info, const struct ovk_import_dom *d)
 		ovk_info_str(info, "path", dr->path);
 		ovk_info_str(info, "bus", dr->bus);
 		ovk_info_str(info, "dev", dr->dev);
+		if (dr->why[0])
+			ovk_info_str(info, "why", dr->why);
 		ovk_info_end(info);
 	}
 	ovk_info_end(info);
+	if (d->guest)
+		ovk_guest_info(info, "guest", NULL, d->guest);
 	info_notes(info, d->plan);
 	ovk_info_end(info);
 }
@@ -120,6 +125,12 @@ static void render_text(FILE *f, const struct ovk_import_result *res)
 
 		fprintf(f, "domain %s: %s\n", d->plan->name,
 			d->started ? "defined and started" : d->defined ? "defined" : "not defined");
+		if (d->guest) {
+			char line[512];
+
+			ovk_guest_summary(d->guest, line, sizeof line);
+			fprintf(f, "  guest: %s\n", line);
+		}
 		text_notes(f, d->plan, "  ");
 	}
 }

@@ -68,6 +68,12 @@ int ovk_store_write(struct ovk_store *st, const struct ovk_plan_drive *d,
 		    const struct ovk_engine_job *job, const struct ovk_convert_opts *copts,
 		    struct ovk_error *err);
 
+/* The disk ovk_store_write() wrote for drive d (its stage file or side
+ * volume until the commit), opened for reading, and its format: a local
+ * file, or a volume read back in ranges (on this host, its file). */
+int ovk_store_open_written(struct ovk_store *st, const struct ovk_plan_drive *d,
+			   struct ovk_blob **out, const char **format, struct ovk_error *err);
+
 /* --replace: put every new file and volume of the import in place of
  * the old one (see above).  Refusals, with nothing removed: `cancel`
  * (may be NULL) set; a side volume that does not read, to libvirt, as

@@ -156,6 +156,74 @@ static int vmdk_read(const struct ovk_source *src, const struct ovk_extent *x, u
 	return 0;
 }
 
+/* ---------------------------------------------------------------- pread */
+
+/* The extent holding guest byte off (< the disk's size). */
+static struct ovk_vmdk_extent *extent_at(const struct vmdk_src *s, uint64_t off)
+{
+	size_t lo = 0, hi = s->n_ext;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->ext[mid].guest_off <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &s->ext[lo];
+}
+
+/* Random access (engine/image.c, for the guest reader): each piece is the
+ * extent next() would give at that offset, read the way the engine reads
+ * it.  Extents read forward only cannot be. */
+static int vmdk_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len,
+		      struct ovk_error *err)
+{
+	struct vmdk_src *s = src->priv;
+	uint8_t *out = buf;
+
+	if (!ovk_range_ok(off, len, src->size))
+		return ovk_error_set(err, ERANGE, "%s: read of %zu bytes at %" PRIu64 ": beyond "
+				     "the virtual size %" PRIu64, ovk_blob_name(s->blob), len, off,
+				     src->size);
+	while (len > 0) {
+		struct ovk_vmdk_extent *e = extent_at(s, off);
+		uint64_t rel = off - e->guest_off;
+		struct ovk_extent x;
+		size_t n;
+
+		if (e->streaming)
+			return ovk_error_set(err, ENOTSUP, "%s: read forward only, not at random",
+					     e->file);
+		/* Only as far as asked: next()'s runs would walk the grain
+		 * tables to the extent's end on every call. */
+		if (e->kind == OVK_VMDK_EXT_ZERO)
+			ovk_extent_hole(&x, rel, e->length - rel, OVK_EXTENT_ZERO);
+		else if (e->kind == OVK_VMDK_EXT_FLAT)
+			ovk_extent_stored(&x, rel, e->length - rel, e->blob, e->file_off + rel);
+		else if (ovk_vmdk_sparse_next(e, rel, len, &x, err) < 0)
+			return ovk_error_name(err, e->file);
+		n = (size_t)ovk_min_u64(len, x.length);
+		if (x.type != OVK_EXTENT_DATA) {
+			memset(out, 0, n);
+		} else if (x.encoded) {
+			/* The part of the grain asked for, decoded. */
+			x.offset = off;
+			x.length = n;
+			x.token_ref = e;
+			if (vmdk_read(src, &x, out, err) < 0)
+				return -1;
+		} else if (ovk_blob_pread(x.in, x.in_off, out, n, err) < 0) {
+			return ovk_error_name(err, e->file);
+		}
+		off += n;
+		out += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* ----------------------------------------------------------------- info */
 
 static const char *create_type(const struct vmdk_src *s)
@@ -284,6 +352,7 @@ static void vmdk_close(struct ovk_source *src)
 static const struct ovk_source_ops vmdk_ops = {
 	.next = vmdk_next,
 	.read = vmdk_read,
+	.pread = vmdk_pread,
 	.info = vmdk_info,
 	.check_backing = vmdk_check_backing,
 	.close = vmdk_close,

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	for (size_t i = 0; i < t->n; i++) {
-		const struct ovk_part *p = &t->parts[i];
+		const struct ovk_partition *p = &t->parts[i];
 
 		if (p->start + p->length > size || p->length == 0 ||
 		    ovk_gdisk_size(p->disk) != p->length)

@@ -16,7 +16,7 @@ declare -A allowed=(
 	[raw]="core" [vmdk]="core" [qcow2]="core"
 	[engine]="core"
 	[ova]="core engine util"
-	[guest]="core engine util"
+	[guest]="core engine ova util"
 	[virt]="core engine ova guest util"
 )
 for dir in "${!allowed[@]}"; do

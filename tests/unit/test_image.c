@@ -4,7 +4,9 @@
  * against the raw disk qemu-img made each image from: qcow2 in every shape
  * qemu-img writes (compressed with zlib and zstd, extended L2, v2, 512 B
  * and 2 MiB clusters, zero clusters) and raw, read from a file and from a
- * ranged blob, at random offsets and lengths, across cluster boundaries.
+ * ranged blob, and VMDK in each subformat qemu-img writes (an appliance's
+ * disk read in place, for --print-xml), at random offsets and lengths,
+ * across cluster and grain boundaries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -98,7 +100,7 @@ static struct ovk_image *open_image(const char *path, int ranged)
 		assert_int_equal(ovk_blob_ranged(path, path, (uint64_t)size, file_pread, r,
 						 file_close, &b, &err), 0);
 	}
-	if (ovk_image_open(b, NULL, &img, &err) < 0)
+	if (ovk_image_open(b, NULL, NULL, &img, &err) < 0)
 		fail_msg("%s: %s", path, err.msg);
 	assert_int_equal(ovk_image_size(img), DISK_SIZE);
 	return img;
@@ -149,6 +151,13 @@ static void test_image_pread(void **state)
 		"-O qcow2 -o cluster_size=512",
 		"-O qcow2 -c -o cluster_size=2M",
 		"-O raw",
+		/* VMDK: from files (its sparse extents are read from their
+		 * mapping), the extent files found beside the descriptor */
+		"-O vmdk",
+		"-O vmdk -o subformat=streamOptimized",
+		"-O vmdk -o subformat=twoGbMaxExtentSparse",
+		"-O vmdk -o subformat=monolithicFlat",
+		"-O vmdk -o subformat=twoGbMaxExtentFlat",
 	};
 	char raw[4200], img[4200];
 	uint8_t *want;
@@ -162,7 +171,7 @@ static void test_image_pread(void **state)
 		/* zero-flag clusters too, where the format has them (v3) */
 		if (strstr(shapes[i], "qcow2") && !strstr(shapes[i], "compat=0.10"))
 			ut_run("qemu-io -f qcow2 -c 'write -z 1M 64k' '%s' >/dev/null", img);
-		for (int ranged = 0; ranged < 2; ranged++) {
+		for (int ranged = 0; ranged < (strstr(shapes[i], "vmdk") ? 1 : 2); ranged++) {
 			struct ovk_image *im = open_image(img, ranged);
 
 			check_reads(im, want);

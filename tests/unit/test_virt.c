@@ -7,6 +7,7 @@
  * OVK_UPDATE_GOLDEN=1 rewrites the golden XML instead of comparing; review
  * the diff before committing it.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -334,6 +335,177 @@ static void test_caps_fallbacks(void **state)
 	assert_int_equal(ovk_caps_parse_domain("<capabilities/>", &caps, &err), -1);
 }
 
+/* ---- --bus auto with the guest read (plan_guest.c) ---- */
+
+/* A guest as src/guest would report it. */
+static struct ovk_guest guest_of(enum ovk_guest_os os, unsigned boot, unsigned any)
+{
+	struct ovk_guest g;
+
+	memset(&g, 0, sizeof g);
+	g.os = os;
+	snprintf(g.distro, sizeof g.distro, "%s", os == OVK_GUEST_WINDOWS ? "windows" : "rhel");
+	snprintf(g.pretty, sizeof g.pretty, "%s", os == OVK_GUEST_WINDOWS ? "Windows 10" :
+		 "Red Hat Enterprise Linux 9.4");
+	g.boot_drivers = boot;
+	g.drivers = boot | any;
+	return g;
+}
+
+/* The plan of golden/OVF.ovf for guest g, and its domain XML if xml is
+ * not NULL: 0, or -1 with err. */
+static int plan_guest(const char *name, const struct ovk_guest *g, struct ovk_plan **p,
+		      char **xml, struct ovk_error *err)
+{
+	struct ovk_plan_opts o = { .guest = g };
+	struct ovk_ovf_envelope *env = NULL;
+	struct ovk_caps caps;
+	char file[64], *ovf;
+	size_t len;
+	int r;
+
+	*p = NULL;
+	snprintf(file, sizeof file, "%s.ovf", name);
+	assert_non_null(ovf = slurp(file, &len));
+	assert_int_equal(ovk_ovf_parse((const uint8_t *)ovf, len, file, &env, err), 0);
+	load_caps(ovk_plan_wants_efi(&env->systems[0], o.firmware), &caps);
+	r = ovk_plan_build(env, &env->systems[0], &caps, &o, p, err);
+	if (r == 0 && xml)
+		r = ovk_plan_xml(*p, xml, err);
+	if (*p) {
+		(*p)->vs = NULL;
+		for (size_t i = 0; i < (*p)->n_drives; i++)
+			(*p)->drives[i].disk = NULL;
+	}
+	ovk_ovf_free(env);
+	free(ovf);
+	return r;
+}
+
+/* The boot disk's bus and controller model ("" for none). */
+static void boot_bus(const struct ovk_plan *p, const char *bus, const char *model)
+{
+	for (size_t i = 0; i < p->n_drives; i++) {
+		const struct ovk_plan_drive *d = &p->drives[i];
+
+		if (d->boot != 1)
+			continue;
+		assert_string_equal(d->bus, bus);
+		assert_string_equal(d->ctl >= 0 ? p->ctls[d->ctl].model : "", model);
+		assert_true(d->why[0] != '\0');
+		return;
+	}
+	fail_msg("no boot disk");
+}
+
+/* A generic initramfs has virtio_scsi: the disk leaves VMware's LSI
+ * Logic for virtio-scsi (golden: the controller and the note). */
+static void test_guest_virtio_scsi(void **state)
+{
+	struct ovk_guest g = guest_of(OVK_GUEST_LINUX, OVK_DRV_VIRTIO_SCSI | OVK_DRV_MPTSPI |
+				      OVK_DRV_AHCI | OVK_DRV_PIIX_IDE, OVK_DRV_VIRTIO_NET);
+	struct ovk_plan_opts o = { .guest = &g };
+	struct ovk_plan *p;
+
+	(void)state;
+	p = golden2("bios-lsilogic", "bios-lsilogic-guest-virtio", &o);
+	boot_bus(p, "scsi", "virtio-scsi");
+	assert_true(has_note(p, 0, "the boot disk on virtio-scsi, which the guest drives with "
+			     "virtio_scsi at boot (the OVF has scsi lsilogic)"));
+	/* NICs keep the OVF's model (issue 12) */
+	assert_string_equal(p->nics[0].model, "e1000");
+	ovk_plan_free(p);
+}
+
+/* Each guest the issue names, on a BIOS pc machine and under OVMF. */
+static void test_guest_choices(void **state)
+{
+	static const struct {
+		const char *ovf;
+		enum ovk_guest_os os;
+		unsigned boot;
+		const char *bus, *model;      /* NULL: refused */
+	} cases[] = {
+		/* dracut host-only from VMware's LSI Parallel, with the IDE
+		 * CD-ROM's ata_piix: IDE, the pc machine has it */
+		{ "bios-lsilogic", OVK_GUEST_LINUX, OVK_DRV_MPTSPI | OVK_DRV_PIIX_IDE, "ide", "" },
+		/* pvscsi is QEMU's too, whatever the OVF said */
+		{ "bios-lsilogic", OVK_GUEST_LINUX, OVK_DRV_PVSCSI, "scsi", "vmpvscsi" },
+		{ "bios-lsilogic", OVK_GUEST_LINUX, OVK_DRV_SYM53C8XX, "scsi", "lsilogic" },
+		{ "bios-lsilogic", OVK_GUEST_LINUX, OVK_DRV_MPTSPI, NULL, NULL },
+		/* the source's own chip where QEMU has it */
+		{ "mixed", OVK_GUEST_LINUX, OVK_DRV_PVSCSI, "scsi", "vmpvscsi" },
+		{ "efi-windows", OVK_GUEST_WINDOWS, OVK_DRV_AHCI | OVK_DRV_MPTSAS, "sata", "" },
+		/* OVMF boots neither lsisas1068 nor IDE: refused */
+		{ "efi-windows", OVK_GUEST_WINDOWS, OVK_DRV_MPTSAS, NULL, NULL },
+		{ "efi-windows", OVK_GUEST_WINDOWS, OVK_DRV_PIIX_IDE | OVK_DRV_MPTSPI, NULL, NULL },
+		{ "efi-windows", OVK_GUEST_WINDOWS, OVK_DRV_VIRTIO_SCSI, "scsi", "virtio-scsi" },
+		{ "efi-windows", OVK_GUEST_WINDOWS, OVK_DRV_NVME, NULL, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct ovk_guest g = guest_of(cases[i].os, cases[i].boot, 0);
+		struct ovk_error err = { 0 };
+		struct ovk_plan *p;
+		int r = plan_guest(cases[i].ovf, &g, &p, NULL, &err);
+
+		if (!cases[i].bus) {
+			if (r == 0)
+				fail_msg("case %zu: planned, should be refused", i);
+			assert_int_equal(err.errnum, ENODEV);
+			assert_non_null(strstr(err.msg, "--bus keep"));
+			assert_non_null(strstr(err.msg, cases[i].os == OVK_GUEST_WINDOWS ?
+						"vioscsi" : "virtio_scsi"));
+			assert_null(p);
+			continue;
+		}
+		if (r < 0)
+			fail_msg("case %zu: %s", i, err.msg);
+		boot_bus(p, cases[i].bus, cases[i].model);
+		ovk_plan_free(p);
+	}
+}
+
+/* Windows' LSI_SAS at boot on a BIOS machine: QEMU's SAS1068, with a WWN
+ * on its disk (Linux's mptsas sees no disk without one). */
+static void test_guest_sas_wwn(void **state)
+{
+	struct ovk_guest g = guest_of(OVK_GUEST_WINDOWS, OVK_DRV_MPTSAS, 0);
+	struct ovk_error err = { 0 };
+	struct ovk_plan *p;
+	char *xml = NULL;
+
+	(void)state;
+	assert_int_equal(plan_guest("bios-sas", &g, &p, &xml, &err), 0);
+	boot_bus(p, "scsi", "lsisas1068");
+	assert_non_null(strstr(xml, "<wwn>5525400"));
+	free(xml);
+	ovk_plan_free(p);
+}
+
+/* A guest not read keeps the OVF's mapping, with the reason as a
+ * warning; a hibernated Windows is imported with a warning. */
+static void test_guest_unread(void **state)
+{
+	struct ovk_guest g = guest_of(OVK_GUEST_UNREAD, 0, 0);
+	struct ovk_error err = { 0 };
+	struct ovk_plan *p;
+
+	(void)state;
+	snprintf(g.why, sizeof g.why, "sda2: encrypted (LUKS)");
+	assert_int_equal(plan_guest("bios-lsilogic", &g, &p, NULL, &err), 0);
+	boot_bus(p, "scsi", "lsilogic");
+	assert_true(has_note(p, 1, "the guest could not be read (sda2: encrypted (LUKS))"));
+	ovk_plan_free(p);
+	g = guest_of(OVK_GUEST_WINDOWS, OVK_DRV_AHCI, 0);
+	g.hibernated = 1;
+	assert_int_equal(plan_guest("bios-lsilogic", &g, &p, NULL, &err), 0);
+	boot_bus(p, "sata", "");
+	assert_true(has_note(p, 1, "Fast Startup"));
+	ovk_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +518,10 @@ int main(void)
 		cmocka_unit_test(test_virtio),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_caps_fallbacks),
+		cmocka_unit_test(test_guest_virtio_scsi),
+		cmocka_unit_test(test_guest_choices),
+		cmocka_unit_test(test_guest_sas_wwn),
+		cmocka_unit_test(test_guest_unread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

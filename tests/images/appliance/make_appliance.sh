@@ -3,6 +3,11 @@
 # bootable appliance at test time, as OUTDIR/NAME.ova, plus the disk's raw
 # image OUTDIR/NAME-disk1.raw (the oracle for the converted disk).
 #
+# OVK_APPLIANCE_DISK=RAW ships RAW (any bootable raw disk, e.g. a Linux
+# guest of tests/guests/mkguest.sh) instead of the tiny disk, and
+# OVK_APPLIANCE_MEMORY_MB sets the VM's memory (default 64 for bios, 256
+# for efi).
+#
 #   bios: boot.S --as/ld--> 512-byte boot sector --> 1 MiB raw disk
 #   efi:  efi_app.c --gcc/ld (gnu-efi)/objcopy--> BOOTX64.EFI
 #         --> FAT ESP (mkfs.vfat, mcopy) in partition 1 of an 8 MiB GPT disk
@@ -78,11 +83,19 @@ efi_disk() {
 }
 
 case $firmware in
-bios) bios_disk; memory=64 ;;
+bios) memory=64 ;;
 # OVMF wants more than 64 MiB of guest memory to reach the boot manager.
-efi) efi_disk; memory=256 ;;
+efi) memory=256 ;;
 *) echo "make_appliance.sh: firmware '$firmware' is not bios or efi" >&2; exit 2 ;;
 esac
+memory=${OVK_APPLIANCE_MEMORY_MB:-$memory}
+if [ -n "${OVK_APPLIANCE_DISK:-}" ]; then
+	cp --sparse=always "$OVK_APPLIANCE_DISK" "$work/disk.raw"
+elif [ "$firmware" = bios ]; then
+	bios_disk
+else
+	efi_disk
+fi
 
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$work/disk.raw" \
 	"$work/$name-disk1.vmdk"
