@@ -10,20 +10,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "fuzz_guest.h"
+#include "guest_walk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The seeds are 256 KiB and 1 MiB volumes. */
 #define FUZZ_EXT_DISK ((uint64_t)1 << 20)
 
-extern const struct ovk_gfs_ops ovk_gfs_ext;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const paths[] = { "/", "/etc/fstab", "/fstab-abs", "/boot/rel",
-					     "/lib/modules", "/etc/os-release", NULL };
-
-	fuzz_gfs(&ovk_gfs_ext, data, size, FUZZ_EXT_DISK, paths);
+	/* every file and directory reachable is listed and read
+	 * (tests/fuzz/guest_walk.h) */
+	walk_fuzz_volume(data, size, FUZZ_EXT_DISK);
 	return 0;
 }

@@ -10,19 +10,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "fuzz_guest.h"
+#include "guest_walk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_NTFS_DISK ((uint64_t)2 << 20)
 
-extern const struct ovk_gfs_ops ovk_gfs_ntfs;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const paths[] = { "/", "/system", "/HIBERFIL.SYS",
-					     "/Windows/System32/config/SYSTEM", NULL };
-
-	fuzz_gfs(&ovk_gfs_ntfs, data, size, FUZZ_NTFS_DISK, paths);
+	/* every file and directory reachable is listed and read
+	 * (tests/fuzz/guest_walk.h) */
+	walk_fuzz_volume(data, size, FUZZ_NTFS_DISK);
 	return 0;
 }
