@@ -6,9 +6,13 @@
 #include "open.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -21,6 +25,83 @@
 /* Zero detection in the copy: the file system's allocation unit. */
 #define SPILL_BLOCK ((size_t)4096)
 
+/* What a file that is not regular is, for the message. */
+static const char *file_kind(mode_t mode)
+{
+	return S_ISFIFO(mode) ? "a FIFO" : S_ISBLK(mode) ? "a block device" :
+	       S_ISCHR(mode) ? "a character device" : S_ISSOCK(mode) ? "a socket" :
+	       S_ISDIR(mode) ? "a directory" : "not a regular file";
+}
+
+/* openat2() beneath dirfd with no link followed; -1 with errno, ENOSYS on
+ * a kernel before 5.6 (glibc 2.36 has no wrapper). */
+static int open_beneath(int dirfd, const char *name, int oflags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)oflags,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, name, &how, sizeof how);
+}
+
+int ovk_open_named_file(const char *dir, const char *name, int unsafe, const char *shown,
+			int *fd, struct ovk_error *err)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	const int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int dirfd = -1, f = -1, ret = -1;
+	struct stat st;
+
+	*fd = -1;
+	if (unsafe && name[0] == '/') {
+		f = open(name, oflags);
+	} else if ((dirfd = open(dir[0] ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		ovk_error_sys(err, errno, "%s: its directory %s", shown, dir);
+		goto out;
+	} else if (unsafe) {
+		f = openat(dirfd, name, oflags);
+	} else if ((f = open_beneath(dirfd, name, oflags)) < 0 && errno == ENOSYS) {
+		f = openat(dirfd, name, oflags | O_NOFOLLOW);
+	}
+	if (f < 0) {
+		if (errno == ELOOP)
+			ovk_error_set(err, ELOOP, "%s: a symbolic link on the way; links named "
+				      "by an appliance or image are not followed", shown);
+		else if (errno == EXDEV)
+			ovk_error_set(err, EPERM, "%s: leaves the directory that names it",
+				      shown);
+		else
+			ovk_error_sys(err, errno, "%s", shown);
+		goto out;
+	}
+	if (fstat(f, &st) < 0) {
+		ovk_error_sys(err, errno, "%s", shown);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ovk_error_set(err, EPERM, "%s: %s; only regular files are read where an "
+			      "appliance or image names them", shown, file_kind(st.st_mode));
+		goto out;
+	}
+	if (fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK) < 0) {
+		ovk_error_sys(err, errno, "%s", shown);
+		goto out;
+	}
+	*fd = f;
+	f = -1;
+	ret = 0;
+out:
+	if (f >= 0)
+		close(f);
+	if (dirfd >= 0)
+		close(dirfd);
+	return ret;
+}
+
+/* The host resolver, for a location a caller already trusts;
+ * ovk_open_sibling() opens the host's siblings itself, beneath their
+ * directory. */
 static int fs_open(const struct ovk_resolver *r, const char *location, unsigned flags,
 		   struct ovk_blob **out, struct ovk_error *err)
 {
@@ -45,6 +126,25 @@ static char *join_to_dir_of(const char *base, const char *name)
 	return path;
 }
 
+/* A sibling on the host: name, beneath the directory of base. */
+static int open_host_sibling(const char *base, const char *name, unsigned flags,
+			     const char *location, struct ovk_blob **out, struct ovk_error *err)
+{
+	const char *slash = strrchr(base, '/');
+	char *dir = slash ? strndup(base, (size_t)(slash - base) + (slash == base)) : strdup("");
+	int fd = -1, ret = -1;
+
+	if (!dir)
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	if (ovk_open_named_file(dir, name, (flags & OVK_OPEN_UNSAFE_PATHS) != 0, location, &fd,
+				err) == 0)
+		ret = ovk_blob_open_fd(fd, location, location, out, err);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ret;
+}
+
 int ovk_open_sibling(const struct ovk_open_ctx *ctx, const struct ovk_blob *of,
 		     const char *name, struct ovk_blob **out, struct ovk_error *err)
 {
@@ -62,7 +162,11 @@ int ovk_open_sibling(const struct ovk_open_ctx *ctx, const struct ovk_blob *of,
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	ret = r->open(r, location, ctx->flags, out, err);
+	if (r == &ovk_fs_resolver)
+		ret = open_host_sibling(ovk_blob_location(of), name, ctx->flags, location, out,
+					err);
+	else
+		ret = r->open(r, location, ctx->flags, out, err);
 out:
 	free(location);
 	return ret;

@@ -52,8 +52,21 @@ struct ovk_open_ctx {
 	const struct ovk_spill_policy *spill;     /* NULL: streams are not copied */
 };
 
+/* Open `name`, a file an appliance, descriptor or image names, in the
+ * directory `dir` (where the naming file is), read-only, into *fd.  Only a
+ * regular file opens: a FIFO, device, socket or directory is refused,
+ * checked on the opened descriptor (a FIFO is opened without blocking,
+ * never read).  Unless `unsafe`, no symbolic link is followed anywhere in
+ * name and it must stay beneath dir (openat2 RESOLVE_BENEATH and
+ * RESOLVE_NO_SYMLINKS; O_NOFOLLOW on a kernel without openat2).  `unsafe`
+ * (OVK_OPEN_UNSAFE_PATHS) lets name be absolute or climb, and follows
+ * links, but still opens only a regular file.  Messages name `shown`. */
+int ovk_open_named_file(const char *dir, const char *name, int unsafe, const char *shown,
+			int *fd, struct ovk_error *err);
+
 /* Open `name`, as the image `of` names it: refused when absolute or when it
- * climbs out with "..", unless OVK_OPEN_UNSAFE_PATHS. */
+ * climbs out with "..", unless OVK_OPEN_UNSAFE_PATHS; then as
+ * ovk_open_named_file() says when the resolver is the host's. */
 int ovk_open_sibling(const struct ovk_open_ctx *ctx, const struct ovk_blob *of,
 		     const char *name, struct ovk_blob **out, struct ovk_error *err);
 

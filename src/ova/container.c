@@ -340,12 +340,16 @@ out:
 	return ret;
 }
 
-/* A file inside the descriptor's directory, symlinks resolved. */
+/* A file inside the descriptor's directory: a regular file reached with
+ * no link (ovk_open_named_file).  Named by its path for messages, located
+ * by the member name: its siblings (extents, backing files) are members
+ * too, checked the same way, so a linked extent cannot read a host file
+ * into the guest disk, and with the paths unsafe, what it reads must still
+ * be in the manifest. */
 static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned flags,
 			   struct ovk_blob **out, struct ovk_error *err)
 {
-	char *path = NULL, *real = NULL, *realdir = NULL;
-	size_t dl;
+	char *path = NULL;
 	int fd = -1, ret = -1;
 
 	/* Absolute only with OVK_OPEN_UNSAFE_PATHS (ovk_appliance_open_member). */
@@ -354,39 +358,14 @@ static int dir_open_member(struct ovk_appliance *app, const char *name, unsigned
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!(flags & OVK_OPEN_UNSAFE_PATHS)) {
-		int e;
-
-		real = realpath(path, NULL);
-		e = errno;  /* the next realpath may change it */
-		realdir = realpath(app->dir, NULL);
-		if (!real || !realdir) {
-			ovk_error_sys(err, !real ? e : errno, "%s", !real ? path : app->dir);
-			goto out;
-		}
-		dl = strlen(realdir);
-		if (strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl > 1)) {
-			ovk_error_set(err, EPERM, "%s: resolves to '%s', outside the directory of "
-				      "the OVF", path, real);
-			goto out;
-		}
-	}
-	/* Named by the path for messages, located by the member name: its
-	 * siblings (extents, backing files) are members too, checked the same
-	 * way, not plain files beside it.  A symlinked extent must not read a
-	 * host file into the guest disk, and with the paths unsafe, what it
-	 * reads must still be in the manifest. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		ovk_error_sys(err, errno, "%s", path);
+	if (ovk_open_named_file(app->dir, name, (flags & OVK_OPEN_UNSAFE_PATHS) != 0, path, &fd,
+				err) < 0)
 		goto out;
-	}
 	ret = ovk_blob_open_fd(fd, path, name, out, err);
 out:
 	if (fd >= 0)
 		close(fd);
 	free(path);
-	free(real);
-	free(realdir);
 	return ret;
 }
 
@@ -547,12 +526,18 @@ static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
 	return 0;
 }
 
-static int read_small_file(const char *path, struct meta *m, struct ovk_error *err)
+/* The descriptor or a companion into m.  `named`: the file was not named
+ * by the user but found beside another (a companion, the .ovf of a
+ * directory), so it opens as ovk_open_named_file() says. */
+static int read_small_file(const struct ovk_appliance *app, const char *path, int named,
+			   struct meta *m, struct ovk_error *err)
 {
 	struct ovk_blob *b = NULL;
-	int ret = -1;
+	int fd = -1, ret = -1;
 
-	if (ovk_blob_open_file(path, &b, err) != 0)
+	if (named ? ovk_open_named_file(app->dir, base_name(path), 0, path, &fd, err) < 0 ||
+		    ovk_blob_open_fd(fd, path, path, &b, err) < 0
+		  : ovk_blob_open_file(path, &b, err) < 0)
 		goto out;
 	if (ovk_blob_size(b) > OVK_APPLIANCE_MAX_META) {
 		ovk_error_set(err, EFBIG, "%s: %llu bytes; too large for metadata", path,
@@ -569,15 +554,18 @@ static int read_small_file(const char *path, struct meta *m, struct ovk_error *e
 	m->len = ovk_blob_size(b);
 	ret = 0;
 out:
+	if (fd >= 0)
+		close(fd);
 	ovk_blob_free(b);
 	return ret;
 }
 
 /* An optional companion of the .ovf: same stem, other extension. */
-static int read_companion(const char *ovf_path, const char *ext, struct meta *m,
-			  struct ovk_error *err)
+static int read_companion(const struct ovk_appliance *app, const char *ovf_path, const char *ext,
+			  struct meta *m, struct ovk_error *err)
 {
 	size_t stem = strlen(ovf_path) - 4;
+	struct stat st;
 	char *path = NULL;
 	int ret = -1;
 
@@ -586,13 +574,16 @@ static int read_companion(const char *ovf_path, const char *ext, struct meta *m,
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	ret = access(path, F_OK) == 0 ? read_small_file(path, m, err) : 0;
+	/* lstat: a link there is refused by name, not taken for absence */
+	ret = lstat(path, &st) == 0 ? read_small_file(app, path, 1, m, err) : 0;
 out:
 	free(path);
 	return ret;
 }
 
-static int open_ovf_file(struct ovk_appliance *app, const char *ovf_path, struct ovk_error *err)
+/* The .ovf at ovf_path: named by the user, or found in their directory. */
+static int open_ovf_file(struct ovk_appliance *app, const char *ovf_path, int found,
+			 struct ovk_error *err)
 {
 	const char *slash = strrchr(ovf_path, '/');
 
@@ -601,12 +592,12 @@ static int open_ovf_file(struct ovk_appliance *app, const char *ovf_path, struct
 			 : strdup(".");
 	if (!app->dir)
 		return ovk_error_set(err, ENOMEM, "out of memory");
-	if (read_small_file(ovf_path, &app->ovf, err) != 0)
+	if (read_small_file(app, ovf_path, found, &app->ovf, err) != 0)
 		return -1;
 	if (!ends_with(ovf_path, ".ovf"))
 		return 0;
-	if (read_companion(ovf_path, ".mf", &app->mf, err) != 0 ||
-	    read_companion(ovf_path, ".cert", &app->cert, err) != 0)
+	if (read_companion(app, ovf_path, ".mf", &app->mf, err) != 0 ||
+	    read_companion(app, ovf_path, ".cert", &app->cert, err) != 0)
 		return -1;
 	return 0;
 }
@@ -643,7 +634,7 @@ static int open_dir(struct ovk_appliance *app, struct ovk_error *err)
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	ret = open_ovf_file(app, path, err);
+	ret = open_ovf_file(app, path, 1, err);
 out:
 	closedir(d);
 	free(found);
@@ -702,7 +693,7 @@ static int open_by_content(struct ovk_appliance *app, struct ovk_error *err)
 	case SHAPE_TAR:
 		return open_ova(app, err);
 	case SHAPE_XML:
-		return open_ovf_file(app, app->path, err);
+		return open_ovf_file(app, app->path, 0, err);
 	case SHAPE_UNKNOWN:
 		break;
 	}

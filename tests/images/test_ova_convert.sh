@@ -184,7 +184,7 @@ cp "$T/flat/tiny-disk1-flat.vmdk" "$T/outside.img"
 ln -sf "$T/outside.img" "$T/flat/tiny-disk1-flat.vmdk"
 rm "$T/flat/tiny.mf"   # else the manifest check finds the link first
 expect_fail_clean "a directory appliance whose extent is a symlink out of it is refused" \
-	"$T/out" "outside the directory" "$OVA_CONVERT" "$T/flat" "$T/out"
+	"$T/out" "symbolic link" "$OVA_CONVERT" "$T/flat" "$T/out"
 
 # 8. The directory form: the unpacked OVA.
 run "$OVA_CONVERT" "$T/m" "$T/out"
