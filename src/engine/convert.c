@@ -141,7 +141,8 @@ static int into_file(struct run *r, const char *backing, const char *backing_for
 	struct ovk_sink *sink = NULL;
 	int ret = -1;
 
-	if (ovk_output_open(r->job->output, opts->force, &out, err) < 0)
+	if (ovk_output_open(r->job->output, opts->force, r->job->output_named_by_user, &out,
+			    err) < 0)
 		goto out;
 	params.fd = out.fd;
 	params.name = r->job->output;
@@ -266,7 +267,7 @@ int ovk_convert(const char *input, const char *output, const struct ovk_convert_
 		struct ovk_error *err)
 {
 	struct ovk_convert_opts o;
-	struct ovk_engine_job job = { .output = output };
+	struct ovk_engine_job job = { .output = output, .output_named_by_user = 1 };
 
 	if (ovk_opts_load(&o, sizeof o, opts, "ovk_convert_opts", err) < 0 ||
 	    refuse_directory(input, err) < 0 || ovk_blob_open_file(input, &job.blob, err) < 0)
@@ -304,7 +305,7 @@ int ovk_create_overlay(const char *backing, const char *backing_format, const ch
 		       const struct ovk_convert_opts *opts, struct ovk_error *err)
 {
 	struct ovk_convert_opts o;
-	struct ovk_engine_job job = { .output = output };
+	struct ovk_engine_job job = { .output = output, .output_named_by_user = 1 };
 	struct run r = { .job = &job, .opts = &o };
 	char *path = NULL;
 	int ret = -1;

@@ -104,6 +104,10 @@ struct ovk_engine_job {
 	/* Where it goes: a file (written to a temp name, renamed on success),
 	 * or a sink of the caller's, or with neither, nowhere (a benchmark). */
 	const char *output;
+	/* output is a path the user gave: a block device there is written in
+	 * place.  Otherwise it is a name made here (a disk of an appliance),
+	 * which is never a device and never followed through a link. */
+	int output_named_by_user;
 	ovk_sink_opener open_sink;
 	void *sink_opaque;
 };
@@ -143,7 +147,14 @@ struct ovk_output {
 	char *path;                  /* final name */
 	char *tmp_path;              /* named temp file, when not anonymous */
 };
-int ovk_output_open(const char *path, int force, struct ovk_output *o, struct ovk_error *err);
+int ovk_output_open(const char *path, int force, int named_by_user, struct ovk_output *o,
+		    struct ovk_error *err);
+/* Whether path may be made an output (see output.c): 0 absent, 1 a file or
+ * link that `force` replaces, 2 a block device the user named, or -1 with
+ * err naming what is in the way and the option (force_option, "--force")
+ * that would replace it. */
+int ovk_output_check(const char *path, int force, int named_by_user, const char *force_option,
+		     struct ovk_error *err);
 /* A hidden name beside `path`, in the pattern of the temp files above, for
  * an output that may replace an existing `path` only once a whole set of
  * outputs has succeeded (an appliance's disks, whose manifest may come

@@ -6,7 +6,11 @@
  * behind.  Where the file system lacks O_TMPFILE, a named hidden temp file
  * is used and unlinked on failure.  With --force the complete file is linked
  * under a temp name and renamed over the old one, which is atomic.  A block
- * device is written in place: there is nothing to rename.
+ * device the user named is written in place: there is nothing to rename.
+ * An existing name is looked at with lstat: a symbolic link is a name that
+ * exists (--force replaces the link, never what it points to), so neither
+ * a link to a device nor one planted in the output directory redirects
+ * the bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,11 +68,33 @@ static int open_named_temp(struct ovk_output *o, struct ovk_error *err)
 	return ovk_error_set(err, EEXIST, "%s: no free temporary name", o->path);
 }
 
-int ovk_output_open(const char *path, int force, struct ovk_output *o, struct ovk_error *err)
+int ovk_output_check(const char *path, int force, int named_by_user, const char *force_option,
+		     struct ovk_error *err)
 {
 	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : ovk_error_sys(err, errno, "%s", path);
+	if (S_ISBLK(st.st_mode))
+		return named_by_user ? 2 : ovk_error_set(err, EEXIST, "%s: a block device where a "
+							 "disk file is to be made; not written",
+							 path);
+	if (S_ISDIR(st.st_mode))
+		return ovk_error_set(err, EISDIR, "%s: is a directory", path);
+	if (!force)
+		return ovk_error_set(err, EEXIST, "%s: already exists%s (use %s to %s)", path,
+				     S_ISLNK(st.st_mode) ? " as a symbolic link" :
+				     S_ISREG(st.st_mode) ? "" : " and is not a regular file",
+				     force_option, S_ISLNK(st.st_mode) ? "replace the link, not what it points to" :
+				     S_ISREG(st.st_mode) ? "overwrite" : "replace it");
+	return 1;
+}
+
+int ovk_output_open(const char *path, int force, int named_by_user, struct ovk_output *o,
+		    struct ovk_error *err)
+{
 	char *dir = NULL;
-	int ret = -1;
+	int ret = -1, exists;
 
 	memset(o, 0, sizeof *o);
 	o->fd = -1;
@@ -76,26 +102,17 @@ int ovk_output_open(const char *path, int force, struct ovk_output *o, struct ov
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (stat(path, &st) == 0) {
-		if (S_ISBLK(st.st_mode)) {
-			o->fd = open(path, O_WRONLY | O_CLOEXEC);
-			if (o->fd < 0) {
-				ovk_error_sys(err, errno, "%s", path);
-				goto out;
-			}
-			o->is_block_device = 1;
-			ret = 0;
+	if ((exists = ovk_output_check(path, force, named_by_user, "--force", err)) < 0)
+		goto out;
+	if (exists == 2) {
+		o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (o->fd < 0) {
+			ovk_error_sys(err, errno, "%s", path);
 			goto out;
 		}
-		if (S_ISDIR(st.st_mode)) {
-			ovk_error_set(err, EISDIR, "%s: is a directory", path);
-			goto out;
-		}
-		if (!force) {
-			ovk_error_set(err, EEXIST, "%s: already exists (use --force to overwrite)",
-				      path);
-			goto out;
-		}
+		o->is_block_device = 1;
+		ret = 0;
+		goto out;
 	}
 	if (!(dir = ovk_path_dir(path))) {
 		ovk_error_set(err, ENOMEM, "out of memory");

@@ -74,10 +74,8 @@ static int plan_outputs(const struct ovk_package *pkg, const char *outdir,
 			if (names[j] && strcmp(names[i], names[j]) == 0)
 				return ovk_error_set(err, EEXIST,
 						     "%s: two disks would get this name", names[i]);
-		if (!copts->force && access(names[i], F_OK) == 0)
-			return ovk_error_set(err, EEXIST,
-					     "%s: already exists (use --force to overwrite)",
-					     names[i]);
+		if (ovk_output_check(names[i], copts->force, 0, "--force", err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -87,10 +85,12 @@ static int plan_outputs(const struct ovk_package *pkg, const char *outdir,
  * appliance has converted and verified, so a failure keeps the old one. */
 static int stage_existing(char **names, size_t n, char ***staged, struct ovk_error *err)
 {
+	struct stat st;
+
 	if (!(*staged = calloc(n + 1, sizeof **staged)))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		if (names[i] && access(names[i], F_OK) == 0 &&
+		if (names[i] && lstat(names[i], &st) == 0 &&
 		    !((*staged)[i] = ovk_output_stage_name(names[i])))
 			return ovk_error_set(err, ENOMEM, "out of memory");
 	return 0;

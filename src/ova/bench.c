@@ -46,6 +46,7 @@ int ovk_bench_convert(const char *input, const char *output,
 		blob = NULL;
 	}
 	job.output = b.discard_output ? NULL : output;
+	job.output_named_by_user = 1;
 	ret = ovk_engine_convert(&job, &o, &st, err);
 	if (v)
 		st.hash_seconds = ovk_verify_seconds(v);

@@ -236,9 +236,9 @@ static int check_one(struct ovk_store *st, const struct ovk_plan_drive *d, int r
 	int r;
 
 	if (st->dir) {
-		if (access(d->path, F_OK) != 0 || replace)
-			return 0;
-		return ovk_error_set(err, EEXIST, "%s exists (--replace overwrites it)", d->path);
+		/* lstat, as the conversion does: a link or a device planted under
+		 * a disk's name is never written through */
+		return ovk_output_check(d->path, replace, 0, "--replace", err) < 0 ? -1 : 0;
 	}
 	if ((r = ovk_lv_vol_exists(st->lv, st->pool, d->vol, err)) <= 0 || replace)
 		return r < 0 ? -1 : 0;
@@ -290,7 +290,11 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d,
 	int r, ret = -1;
 
 	o.out_format = st->format;
-	if (st->replace && access(d->path, F_OK) == 0) {
+	if (st->replace && (r = ovk_output_check(d->path, 1, 0, "--replace", err)) != 0) {
+		if (r < 0) {
+			ovk_blob_free(job->blob);
+			goto out;
+		}
 		if (!(stage = ovk_output_stage_name(d->path))) {
 			ovk_blob_free(job->blob);
 			ovk_error_set(err, ENOMEM, "out of memory");

@@ -9,6 +9,10 @@
 #   symlink; a VMDK descriptor whose FLAT extent is a symlink to a host
 #   file or a device; a qcow2 whose backing file is a symlink.
 #
+# Outputs (defect 3): an OUTPUT that is a symbolic link (to a host file or
+# a device), and a link or a device node planted in the output directory
+# under a disk's name, are never written through.
+#
 # Each must fail in one line naming the file and what is wrong, exit 1, and
 # leave no output; and the same layout with regular files must convert.
 # Device nodes need root (mknod): those cases are skipped otherwise.
@@ -74,6 +78,33 @@ qemu-img create -q -f qcow2 -b base-link.raw -F raw "$T/child.qcow2" 1M
 expect_fail_clean "qcow2 backing file is a symlink: refused" "$out" "base-link.raw" \
 	"$OVA_CONVERT" -O raw "$T/child.qcow2" "$out/x.raw"
 
+# an OUTPUT that is a link to a host file; a link planted under a disk's name
+victim=$T/victim && head -c 4096 /dev/urandom >"$victim" && sum=$(md5sum <"$victim")
+ln -s "$victim" "$out/linked.qcow2"
+expect_fail_clean "OUTPUT is a symlink: refused without --force" "$out" "symbolic link" \
+	"$OVA_CONVERT" "$T/base.raw" "$out/linked.qcow2"
+rm "$out/linked.qcow2"
+ln -s "$victim" "$out/tiny-vmdisk1.qcow2"
+expect_fail_clean "a link planted under the disk's name in OUTDIR: refused" "$out" \
+	"symbolic link" "$OVA_CONVERT" "$T/good/tiny.ovf" "$out"
+run "$OVA_CONVERT" --force "$T/good/tiny.ovf" "$out"
+check "  --force replaces the link with the disk" test -f "$out/tiny-vmdisk1.qcow2" -a \
+	! -L "$out/tiny-vmdisk1.qcow2"
+check "  and leaves what it pointed to as it was" test "$(md5sum <"$victim")" = "$sum"
+rm -f "$out"/*
+# the same through ova-import --dir (libvirt's test driver: nothing defined
+# for real)
+IMPORT=${OVK_BIN:-$(dirname "$OVA_CONVERT")}/ova-import
+ln -s "$victim" "$out/tiny-vmdisk1.qcow2"
+run "$IMPORT" -c test:///default --dir "$out" "$T/tiny.ova"
+check "ova-import --dir: a link under the disk's name is refused" \
+	test "$RC" -eq 1 -a -L "$out/tiny-vmdisk1.qcow2"
+check "  naming it and --replace" grep -q "symbolic link (use --replace" <<<"$ERR"
+run "$IMPORT" -c test:///default --dir "$out" --replace "$T/tiny.ova"
+check "  --replace replaces the link, not what it points to" \
+	test "$RC" -eq 0 -a ! -L "$out/tiny-vmdisk1.qcow2" -a "$(md5sum <"$victim")" = "$sum"
+rm -f "$out"/*
+
 if [ "$(id -u)" -eq 0 ]; then
 	ovf_dir dev
 	rm "$T/dev/tiny-disk1.vmdk"
@@ -88,6 +119,18 @@ if [ "$(id -u)" -eq 0 ]; then
 			"$(stat -c '%T' "$LOOP_DEV" | xargs printf '%d')"
 		expect_fail_clean "disk file is a block device node: refused" "$out" \
 			"block device" "$OVA_CONVERT" -O raw --no-verify "$T/dev/tiny.ovf" "$out"
+		blk_sum=$(md5sum <"$LOOP_DEV")
+		ln -s "$LOOP_DEV" "$out/dev-link.raw"
+		expect_fail_clean "OUTPUT is a link to a block device: refused" "$out" \
+			"symbolic link" "$OVA_CONVERT" -O raw "$T/base.raw" "$out/dev-link.raw"
+		rm "$out/dev-link.raw"
+		cp -a "$LOOP_DEV" "$out/tiny-vmdisk1.qcow2"
+		expect_fail_clean "a device node planted under the disk's name: refused" \
+			"$out" "block device" "$OVA_CONVERT" "$T/good/tiny.ovf" "$out"
+		expect_fail_clean "  even with --force" \
+			"$out" "block device" "$OVA_CONVERT" --force "$T/good/tiny.ovf" "$out"
+		rm "$out/tiny-vmdisk1.qcow2"
+		check "  the device was not written" test "$(md5sum <"$LOOP_DEV")" = "$blk_sum"
 		rm "$T/flat-flat.vmdk" && ln -s "$LOOP_DEV" "$T/flat-flat.vmdk"
 		expect_fail_clean "FLAT extent is a link to a block device: refused" "$out" \
 			"flat-flat.vmdk" "$OVA_CONVERT" -O raw "$T/flat.vmdk" "$out/x.raw"

@@ -88,7 +88,7 @@ check "relative --dir: the XML names the disk by absolute path" \
 # The file exists now: refused, then replaced.
 run "$IMPORT" -c "$URI" --dir "$T/out" "$ova"
 check "existing file refused (exit 1)" [ "$RC" -eq 1 ]
-check "existing file: message names it" grep -q "tiny-vmdisk1.qcow2 exists" <<<"$ERR"
+check "existing file: message names it" grep -q "tiny-vmdisk1.qcow2: already exists (use --replace" <<<"$ERR"
 run "$IMPORT" -c "$URI" --dir "$T/out" --replace "$ova"
 check "--replace overwrites (exit 0)" [ "$RC" -eq 0 ]
 rm -f "$T/out"/*
