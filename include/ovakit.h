@@ -85,6 +85,12 @@ OVK_API int ovk_info_open(const char *path, const char *format, unsigned flags,
 OVK_API int ovk_info_render(const struct ovk_info *info, int json, char **out,
 			    struct ovk_error *err);
 OVK_API void ovk_info_free(struct ovk_info *info);
+/* s as a terminal may show it, on one line: backslash, newline and tab
+ * become \\, \n and \t; other C0 and C1 controls and DEL \xNN or \uNNNN;
+ * bytes that are not UTF-8 \xNN.  Text from an appliance (names, member
+ * names, messages that quote them) goes through this before it is printed.
+ * malloc'ed (free() it), NULL when out of memory. */
+OVK_API char *ovk_text_escape(const char *s);
 /* A top-level field by name: the string (NULL when absent or not a string),
  * or 0 with *out set for a number (-1 when absent or not a number). */
 OVK_API const char *ovk_info_get_str(const struct ovk_info *info, const char *key);

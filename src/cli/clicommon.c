@@ -15,17 +15,26 @@ volatile sig_atomic_t cli_cancel;
 
 static void vline(const char *prefix, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char msg[2048], *safe;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	/* One line, always: a newline inside a message would break scripts. */
-	for (char *p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	fprintf(stderr, "%s: %s%s\n", cli_program, prefix, msg);
+	/* One line, always, and nothing a terminal acts on: messages quote
+	 * names from appliances. */
+	safe = ovk_text_escape(msg);
+	fprintf(stderr, "%s: %s%s\n", cli_program, prefix, safe ? safe : msg);
+	free(safe);
 }
 
 void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline("", fmt, ap);
+	va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
 {
 	va_list ap;
 

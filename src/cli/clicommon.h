@@ -25,6 +25,8 @@ extern volatile sig_atomic_t cli_cancel;
 /* Print "program: msg" as one line on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: message" on stderr, escaped (ovk_text_escape): not an error. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "program: <the library's message>" and return the exit code for
  * it: 128 + signal when a signal cancelled the work, else 1. */
 int cli_fail(const struct ovk_error *err);

@@ -200,7 +200,7 @@ static void flush_notes(struct notes *nt, int print)
 		if (print && nt->warning[i])
 			cli_warn("%s", nt->msg[i]);
 		else if (print)
-			fprintf(stderr, "%s: %s\n", cli_program, nt->msg[i]);
+			cli_note("%s", nt->msg[i]);
 		free(nt->msg[i]);
 	}
 	nt->n = 0;
@@ -209,7 +209,7 @@ static void flush_notes(struct notes *nt, int print)
 static void print_note(void *opaque, const char *msg)
 {
 	(void)opaque;
-	fprintf(stderr, "%s: %s\n", cli_program, msg);
+	cli_note("%s", msg);
 }
 
 static int format_listed(const char *const *names, const char *name)

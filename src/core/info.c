@@ -243,6 +243,58 @@ static size_t utf8_seq(const unsigned char *s)
 	return n;
 }
 
+/* A code point a terminal acts on rather than shows: C0, DEL and C1. */
+static int is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0);
+}
+
+/* The code point of the valid sequence of n bytes at s. */
+static uint32_t utf8_code(const unsigned char *s, size_t n)
+{
+	uint32_t c = n == 1 ? s[0] : n == 2 ? s[0] & 0x1fu : n == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
+
+	for (size_t i = 1; i < n; i++)
+		c = c << 6 | (s[i] & 0x3fu);
+	return c;
+}
+
+/* s for a terminal, appended to o: see ovk_text_escape(). */
+static void put_text(struct out *o, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p < 0x80 ? 1 : utf8_seq(p);
+		uint32_t c = n ? utf8_code(p, n) : 0;
+
+		if (n == 0)
+			put(o, "\\x%02x", *p);
+		else if (c == '\\')
+			put(o, "\\\\");
+		else if (c == '\n')
+			put(o, "\\n");
+		else if (c == '\t')
+			put(o, "\\t");
+		else if (is_control(c))
+			put(o, c < 0x80 ? "\\x%02x" : "\\u%04x", (unsigned)c);
+		else
+			put(o, "%.*s", (int)n, (const char *)p);
+		p += n ? n : 1;
+	}
+}
+
+char *ovk_text_escape(const char *s)
+{
+	struct out o = { 0 };
+
+	put(&o, "%s", "");
+	put_text(&o, s ? s : "");
+	if (o.failed) {
+		free(o.buf);
+		return NULL;
+	}
+	return o.buf;
+}
+
 /* Strings come from files (a qcow2 backing file name, a VMDK parent hint)
  * and the command line, in any encoding; JSON must be UTF-8, so a byte
  * that starts no valid sequence becomes U+FFFD. */
@@ -255,12 +307,17 @@ static void put_json_string(struct out *o, const char *s)
 
 		if (c == '"' || c == '\\')
 			put(o, "\\%c", c);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			put(o, "\\u%04x", c);
 		else if (c < 0x80)
 			put(o, "%c", c);
 		else if ((n = utf8_seq((const unsigned char *)s)) > 0) {
-			put(o, "%.*s", (int)n, s);
+			uint32_t cp = utf8_code((const unsigned char *)s, n);
+
+			if (is_control(cp))      /* C1: valid JSON raw, not on a terminal */
+				put(o, "\\u%04x", (unsigned)cp);
+			else
+				put(o, "%.*s", (int)n, s);
 			s += n - 1;
 		} else {
 			put(o, "\\ufffd");
@@ -321,7 +378,11 @@ static void render_text(struct out *o, const struct node *n, int indent)
 		}
 		switch (c->type) {
 		case NODE_STR:
-			put(o, "%*s%s: %s\n", indent, "", key, c->str);
+			put(o, "%*s", indent, "");
+			put_text(o, key);
+			put(o, ": ");
+			put_text(o, c->str);
+			put(o, "\n");
 			break;
 		case NODE_U64:
 			put(o, "%*s%s: %llu\n", indent, "", key, (unsigned long long)c->u64);

@@ -106,30 +106,41 @@ static int render_json(const struct ovk_import_result *res, char **out, struct o
 	return ret;
 }
 
+/* One line of the summary: fmt's own text, then `what` (from the appliance,
+ * or quoting it) escaped, so that no name can forge a line. */
+static void text_line(FILE *f, const char *lead, const char *what, const char *tail)
+{
+	char *safe = ovk_text_escape(what);
+
+	fprintf(f, "%s%s%s\n", lead, safe ? safe : "?", tail);
+	free(safe);
+}
+
 static void text_notes(FILE *f, const struct ovk_plan *p, const char *indent)
 {
-	for (size_t i = 0; i < p->n_notes; i++)
-		fprintf(f, "%s%s%s\n", indent, p->notes[i].warning ? "warning: " : "",
-			p->notes[i].text);
+	for (size_t i = 0; i < p->n_notes; i++) {
+		fputs(indent, f);
+		text_line(f, p->notes[i].warning ? "warning: " : "", p->notes[i].text, "");
+	}
 }
 
 static void render_text(FILE *f, const struct ovk_import_result *res)
 {
 	if (res->uri)
-		fprintf(f, "libvirt: %s\n", res->uri);
+		text_line(f, "libvirt: ", res->uri, "");
 	if (res->storage)
-		fprintf(f, "storage: %s\n", res->storage);
+		text_line(f, "storage: ", res->storage, "");
 	text_notes(f, &res->notes, "");
 	for (size_t i = 0; i < res->n_doms; i++) {
 		const struct ovk_import_dom *d = &res->doms[i];
 
-		fprintf(f, "domain %s: %s\n", d->plan->name,
-			d->started ? "defined and started" : d->defined ? "defined" : "not defined");
+		text_line(f, "domain ", d->plan->name, d->started ? ": defined and started" :
+			  d->defined ? ": defined" : ": not defined");
 		if (d->guest) {
 			char line[512];
 
 			ovk_guest_summary(d->guest, line, sizeof line);
-			fprintf(f, "  guest: %s\n", line);
+			text_line(f, "  guest: ", line, "");
 		}
 		text_notes(f, d->plan, "  ");
 	}

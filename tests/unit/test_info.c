@@ -189,6 +189,28 @@ static int utf8_valid(const unsigned char *s)
 	return 1;
 }
 
+/* What a terminal may be shown of appliance text: one line, no control. */
+static void test_text_escape(void **state)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "plain caf\xc3\xa9", "plain caf\xc3\xa9" },
+		{ "a\nb\tc\\d", "a\\nb\\tc\\\\d" },
+		{ "\x1b[2J\x7f", "\\x1b[2J\\x7f" },
+		{ "csi \xc2\x9b" "31m", "csi \\u009b31m" },
+		{ "bad \xff\xfe \xc3", "bad \\xff\\xfe \\xc3" },
+		{ "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *out = ovk_text_escape(cases[i].in);
+
+		assert_non_null(out);
+		assert_string_equal(out, cases[i].want);
+		free(out);
+	}
+}
+
 static void test_info_json_escaping(void **state)
 {
 	struct ovk_info *info = ovk_info_new();
@@ -196,12 +218,13 @@ static void test_info_json_escaping(void **state)
 
 	(void)state;
 	ovk_info_str(info, "q\"k\\", "a\"b\\c/d");
-	ovk_info_str(info, "ctl", "\x01\b\t\n\f\r\x1f\x7f!");
+	ovk_info_str(info, "ctl", "\x01\b\t\n\f\r\x1f\x7f!\xc2\x9b");
 	ovk_info_str(info, "utf8", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x92\xbe");
 	out = render(info, 1);
 	assert_string_equal(out, "{\n"
 				 "  \"q\\\"k\\\\\": \"a\\\"b\\\\c/d\",\n"
-				 "  \"ctl\": \"\\u0001\\u0008\\u0009\\u000a\\u000c\\u000d\\u001f\x7f!\",\n"
+				 "  \"ctl\": \"\\u0001\\u0008\\u0009\\u000a\\u000c\\u000d\\u001f\\u007f!"
+				 "\\u009b\",\n"
 				 "  \"utf8\": \"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x92\xbe\"\n"
 				 "}\n");
 	free(out);
@@ -371,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_info_empty),
 		cmocka_unit_test(test_info_accessors),
 		cmocka_unit_test(test_info_json_escaping),
+		cmocka_unit_test(test_text_escape),
 		cmocka_unit_test(test_info_json_invalid_utf8),
 		cmocka_unit_test(test_info_depth),
 		cmocka_unit_test(test_info_extra_end),
