@@ -167,8 +167,8 @@ int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err)
 	snprintf(vcpus, sizeof(vcpus), "%u", p->vcpus);
 	dom = ovk_xw_attr(ovk_xw_root(w), "type", p->type);
 	ovk_xw_child(dom, "name", p->name);
-	if (p->vs->name)
-		ovk_xw_child(dom, "title", p->vs->name);
+	if (p->title)
+		ovk_xw_child(dom, "title", p->title);
 	ovk_xw_attr(ovk_xw_child(dom, "memory", mem), "unit", "KiB");
 	ovk_xw_attr(ovk_xw_child(dom, "currentMemory", mem), "unit", "KiB");
 	ovk_xw_child(dom, "vcpu", vcpus);

@@ -7,6 +7,7 @@
  * and every departure from what the OVF asks is a warning, so the summary
  * explains the XML.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -201,6 +202,36 @@ static void plan_video(struct ovk_plan *p, const struct ovk_caps *caps)
 	ovk_plan_note(p, 0, "VMware SVGA video: vmvga");
 }
 
+/* <title>: the OVF's Name with its control characters (newlines
+ * included) as spaces and outer blanks trimmed, since libvirt refuses a
+ * title of more than one line; none when nothing printable is left. */
+static int plan_title(struct ovk_plan *p, const char *name)
+{
+	size_t start = 0, end = name ? strlen(name) : 0;
+	int mended = 0;
+
+	while (start < end && isspace((unsigned char)name[start]))
+		start++;
+	while (end > start && isspace((unsigned char)name[end - 1]))
+		end--;
+	if (start == end) {
+		if (name)
+			ovk_plan_note(p, 1, "the OVF's Name is blank: the domain has no title");
+		return 0;
+	}
+	if (!(p->title = strndup(name + start, end - start)))
+		return -1;
+	for (char *c = p->title; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+			*c = ' ';
+			mended = 1;
+		}
+	if (mended)
+		ovk_plan_note(p, 1, "the OVF's Name has control characters (newlines): they are "
+			      "spaces in the title");
+	return 0;
+}
+
 int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_system *vs,
 		   const struct ovk_caps *caps, const struct ovk_plan_opts *opts,
 		   struct ovk_plan **out, struct ovk_error *err)
@@ -223,6 +254,10 @@ int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_syst
 	if (strcmp(p->name, opts->name ? opts->name : vs->name) != 0)
 		ovk_plan_note(p, 1, "name '%s' kept to safe characters: '%s'",
 			      opts->name ? opts->name : vs->name, p->name);
+	if (plan_title(p, vs->name) < 0) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
 	snprintf(p->type, sizeof(p->type), "%s", type);
 	snprintf(p->arch, sizeof(p->arch), "%s", caps->arch);
 	ovk_plan_note(p, 0, "domain type %s (%s%s offered)", p->type,
@@ -271,5 +306,6 @@ void ovk_plan_free(struct ovk_plan *p)
 	free(p->ctls);
 	free(p->serial_log);
 	free(p->name);
+	free(p->title);
 	free(p);
 }

@@ -104,6 +104,7 @@ struct ovk_plan_note {
 
 struct ovk_plan {
 	char *name;
+	char *title;                     /* the OVF's Name on one line; NULL: none */
 	const struct ovk_ovf_system *vs;
 	char type[OVK_CAPS_VALUE_LEN];   /* "kvm", "qemu" */
 	char arch[OVK_CAPS_VALUE_LEN];

@@ -4,6 +4,7 @@
  * to it), and its network is mapped to a libvirt network or a bridge.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,14 @@ static const char *nic_source(const struct ovk_ovf_nic *n, const struct ovk_plan
 	return o->network ? o->network : "default";
 }
 
+/* A MAC's first octet has its I/G bit (1) clear for one station. */
+static int is_unicast(const char *mac)
+{
+	unsigned long first = strtoul(mac, NULL, 16);
+
+	return (first & 1) == 0;
+}
+
 int ovk_plan_nics(struct ovk_plan *p, const struct ovk_plan_opts *o, struct ovk_error *err)
 {
 	const struct ovk_ovf_system *vs = p->vs;
@@ -60,6 +69,10 @@ int ovk_plan_nics(struct ovk_plan *p, const struct ovk_plan_opts *o, struct ovk_
 		struct ovk_plan_nic *pn = &p->nics[p->n_nics++];
 
 		snprintf(pn->model, sizeof(pn->model), "%s", nic_model(p, n, o->bus));
+		if (n->mac && !is_unicast(n->mac))
+			return ovk_error_set(err, EINVAL, "NIC %zu: MAC %s is a multicast or "
+					     "broadcast address, which no NIC may have", i + 1,
+					     n->mac);
 		if (n->mac)
 			snprintf(pn->mac, sizeof(pn->mac), "%s", n->mac);
 		pn->bridge = o->bridge != NULL;

@@ -8,6 +8,10 @@
 #   reference; a disk href holding CSI (U+009B); member names that hold
 #   ESC or are not UTF-8, in --info and --info --json.
 #
+# Names that libvirt would refuse without naming them (a Name with a
+# newline, a blank Name) are mended with a warning; a multicast MAC is
+# refused by name (defect 10).
+#
 # ova-import's summary must keep one line per fact: no forged line, no
 # control byte; stderr the same; the JSON must decode as strict UTF-8.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -53,6 +57,29 @@ check "  no line of the summary is forged" \
 	bash -c '! grep -qE "^(domain evil|signed by|manifest tiny.mf: verified)" "$1"' - "$T/err.txt"
 check "  the forged text is there, escaped on one line" grep -qF 'USB\nmanifest' "$T/err.txt"
 check "  no control byte reaches the terminal" no_control "$T/err.txt"
+
+# Names libvirt would refuse with a message that names nothing ("Extra
+# element title in interleave"): mended with a warning, through a real
+# define (libvirt's test driver); a multicast MAC is refused by name.
+for case in newline blank; do
+	rm -rf "$T/n" && mkdir "$T/n" && tar -C "$T/n" -xf "$T/tiny.ova"
+	case $case in
+	newline) sed -i 's|<Name>tiny</Name>|<Name>web\&#10;01</Name>|' "$T/n/tiny.ovf" ;;
+	blank) sed -i 's|<Name>tiny</Name>|<Name>  </Name>|' "$T/n/tiny.ovf" ;;
+	esac
+	repack "$T/n" "$T/name-$case.ova" tiny-disk1.vmdk
+	mkdir -p "$T/dir-$case"
+	run "$IMPORT" -c test:///default --dir "$T/dir-$case" --name "n$case" "$T/name-$case.ova"
+	check "a $case VM Name: defined, with a warning" \
+		bash -c '[ "$1" -eq 0 ] && grep -q "warning: the OVF.s Name" <<<"$2"' - "$RC" "$OUT$ERR"
+done
+rm -rf "$T/n" && mkdir "$T/n" && tar -C "$T/n" -xf "$T/tiny.ova"
+sed -i 's|<rasd:Address>00:50:56:aa:bb:01</rasd:Address>|<rasd:Address>01:00:5e:00:00:01</rasd:Address>|' \
+	"$T/n/tiny.ovf"
+repack "$T/n" "$T/mcast.ova" tiny-disk1.vmdk
+run "$IMPORT" -c test:///default --print-xml "$T/mcast.ova"
+check "a multicast MAC is refused, by name" \
+	bash -c '[ "$1" -eq 1 ] && grep -q "MAC 01:00:5e:00:00:01 is a multicast" <<<"$2"' - "$RC" "$ERR"
 
 # a C1 control (CSI, U+009B, legal in XML as &#x9B;) in a disk's href,
 # which the error message quotes
