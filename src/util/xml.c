@@ -22,9 +22,11 @@
 #include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct ovk_xml_doc {
 	xmlDocPtr doc;
+	char warning[160];
 };
 
 /* What the SAX hooks learn while libxml2 parses. */
@@ -122,9 +124,60 @@ static int report(const struct parse_state *st, const char *name, struct ovk_err
 	return ovk_error_set(err, EINVAL, "%s: ill-formed XML", name);
 }
 
+/* The encoding named by an XML declaration written in single bytes
+ * ("<?xml version="1.0" encoding="utf-16"?>"), copied into enc; 0 when
+ * there is one.  Bytes that are really UTF-16 start with a BOM or a NUL,
+ * so a declaration readable this way is never in UTF-16 itself. */
+static int declared_encoding(const uint8_t *buf, size_t len, char *enc, size_t enclen)
+{
+	const char *p = (const char *)buf, *end, *e;
+	char q;
+	size_t n;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		len -= 3;
+	}
+	if (len < 6 || memcmp(p, "<?xml", 5) != 0)
+		return -1;
+	/* The declaration is short; look no further than its "?>". */
+	end = memchr(p, '>', len < 256 ? len : 256);
+	if (!end)
+		return -1;
+	for (e = p; e + 8 < end && memcmp(e, "encoding", 8) != 0; e++)
+		;
+	if (e + 8 >= end)
+		return -1;
+	e += 8;
+	while (e < end && (*e == ' ' || *e == '='))
+		e++;
+	if (e >= end || (*e != '"' && *e != '\''))
+		return -1;
+	q = *e++;
+	for (n = 0; e + n < end && e[n] != q; n++)
+		;
+	if (e + n >= end || n == 0 || n >= enclen)
+		return -1;
+	memcpy(enc, e, n);
+	enc[n] = '\0';
+	return 0;
+}
+
+/* Whether the declared encoding contradicts 8-bit bytes: any UTF-16 or
+ * UCS-2/4 name. */
+static int wide_encoding(const char *enc)
+{
+	return strncasecmp(enc, "utf-16", 6) == 0 || strncasecmp(enc, "utf16", 5) == 0 ||
+	       strncasecmp(enc, "ucs-2", 5) == 0 || strncasecmp(enc, "ucs-4", 5) == 0 ||
+	       strncasecmp(enc, "utf-32", 6) == 0;
+}
+
 int ovk_xml_parse(const uint8_t *buf, size_t len, const char *name, struct ovk_xml_doc **out,
 		  struct ovk_error *err)
 {
+	char enc[32], warning[sizeof ((struct ovk_xml_doc *)0)->warning] = "";
+	int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+		      XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES;
 	struct parse_state st = {0};
 	xmlParserCtxtPtr ctxt = NULL;
 	struct ovk_xml_doc *d = NULL;
@@ -144,9 +197,16 @@ int ovk_xml_parse(const uint8_t *buf, size_t len, const char *name, struct ovk_x
 		ovk_error_set(err, ENOMEM, "%s: cannot create an XML parser", name);
 		goto out;
 	}
+	if (declared_encoding(buf, len, enc, sizeof enc) == 0 && wide_encoding(enc)) {
+		/* libxml2 would stop at "labelled UTF-16 but has UTF-8
+		 * content"; the bytes are what we read, and still have to be
+		 * valid UTF-8. */
+		options |= XML_PARSE_IGNORE_ENC;
+		snprintf(warning, sizeof warning, "the XML declaration says encoding '%s', but the "
+			 "bytes are 8-bit: read as UTF-8", enc);
+	}
 	/* No NOENT, no DTDLOAD, no DTDATTR, no XINCLUDE, no HUGE. */
-	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-					XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
+	xmlCtxtUseOptions(ctxt, options);
 	ctxt->_private = &st;
 	ctxt->sax->entityDecl = hook_entity_decl;
 	ctxt->sax->startElementNs = hook_start;
@@ -171,6 +231,7 @@ int ovk_xml_parse(const uint8_t *buf, size_t len, const char *name, struct ovk_x
 	}
 	d->doc = ctxt->myDoc;
 	ctxt->myDoc = NULL;
+	memcpy(d->warning, warning, sizeof d->warning);
 	*out = d;
 	d = NULL;
 	ret = 0;
@@ -183,6 +244,11 @@ out:
 	}
 	free(d);
 	return ret;
+}
+
+const char *ovk_xml_warning(const struct ovk_xml_doc *doc)
+{
+	return doc->warning[0] ? doc->warning : NULL;
 }
 
 void ovk_xml_free(struct ovk_xml_doc *doc)

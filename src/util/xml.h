@@ -48,6 +48,11 @@ struct ovk_xml_node;
 int ovk_xml_parse(const uint8_t *buf, size_t len, const char *name, struct ovk_xml_doc **out,
 		  struct ovk_error *err);
 void ovk_xml_free(struct ovk_xml_doc *doc);
+/* What the parse read other than as the document says, or NULL: an XML
+ * declaration of encoding="utf-16" over bytes that are not UTF-16
+ * (XenCenter's exports) is read as the UTF-8 the bytes are, and this says
+ * so.  Lives as long as the document. */
+const char *ovk_xml_warning(const struct ovk_xml_doc *doc);
 
 const struct ovk_xml_node *ovk_xml_root(const struct ovk_xml_doc *doc);
 
