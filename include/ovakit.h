@@ -25,6 +25,7 @@
 #ifndef OVAKIT_H
 #define OVAKIT_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -214,7 +215,14 @@ struct ovk_appliance_opts {
 	/* What was verified and what was not (warning != 0 for the latter). */
 	void (*note)(void *opaque, int warning, const char *msg);
 	void *note_opaque;
+	/* The DeploymentOptionSection configuration (its ovf:id); NULL: the
+	 * default.  One the OVF does not offer fails with errnum
+	 * OVK_ENOCONFIG, which front ends report as a usage error. */
+	const char *config;
 };
+
+/* The errnum of a configuration the appliance does not offer. */
+#define OVK_ENOCONFIG ESRCH
 
 #define OVK_APPLIANCE_OPTS_INIT { .struct_size = sizeof(struct ovk_appliance_opts) }
 
@@ -296,6 +304,10 @@ struct ovk_import_opts {
 	void (*progress)(void *opaque, uint64_t done, uint64_t total);
 	void *progress_opaque;
 	volatile sig_atomic_t *cancel;
+	/* The DeploymentOptionSection configuration; NULL: the default.  An
+	 * unknown one fails with errnum OVK_ENOCONFIG before anything is
+	 * created. */
+	const char *config;
 };
 
 #define OVK_IMPORT_OPTS_INIT { .struct_size = sizeof(struct ovk_import_opts) }

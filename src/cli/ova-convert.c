@@ -27,7 +27,7 @@ static void usage(FILE *f)
 		"Usage: ova-convert [OPTIONS] INPUT OUTPUT\n"
 		"       ova-convert --info [--json] [-f FMT] INPUT\n"
 		"       ova-convert --overlay BACKING [-F FMT] OUTPUT\n"
-		"       ova-convert [OPTIONS] APPLIANCE OUTDIR\n"
+		"       ova-convert [OPTIONS] [--config ID] APPLIANCE OUTDIR\n"
 		"\n"
 		"Convert a virtual disk (VMDK, qcow2, raw) to qcow2 or raw, or every disk\n"
 		"of an appliance (OVA, OVF, or a directory with one OVF) to\n"
@@ -50,6 +50,8 @@ static void usage(FILE *f)
 		"      --disk N            appliance: convert only the Nth disk\n"
 		"      --no-verify         appliance: do not check the manifest\n"
 		"      --require-signature appliance: refuse an unsigned manifest\n"
+		"      --config ID         appliance: the deployment configuration (default:\n"
+		"                          the OVF's; --info lists them)\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n"
 		"\n"
@@ -68,7 +70,7 @@ struct args {
 
 enum {
 	OPT_FORCE = 256, OPT_NO_SYNC, OPT_INFO, OPT_JSON, OPT_OVERLAY, OPT_UNSAFE, OPT_DISK,
-	OPT_NO_VERIFY, OPT_REQUIRE_SIGNATURE,
+	OPT_NO_VERIFY, OPT_REQUIRE_SIGNATURE, OPT_CONFIG,
 };
 
 static int add_options(struct args *a, const char *s)
@@ -127,6 +129,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIGNATURE },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -168,6 +171,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_NO_VERIFY: a->app.no_verify = 1; break;
 		case OPT_REQUIRE_SIGNATURE: a->app.require_signature = 1; break;
+		case OPT_CONFIG:
+			if (!*optarg) {
+				cli_error("--config: empty");
+				return EXIT_USAGE;
+			}
+			a->app.config = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ova-convert (ovakit) %s\n", ovk_version()); return 0;
 		default:
@@ -244,6 +254,16 @@ static int check_formats(const struct args *a)
 	return 0;
 }
 
+/* cli_fail(), but a configuration the appliance lacks is a usage error. */
+static int fail(const struct ovk_error *err)
+{
+	if (ovk_error_errno(err) == OVK_ENOCONFIG) {
+		cli_error("%s (see --info)", ovk_error_message(err));
+		return EXIT_USAGE;
+	}
+	return cli_fail(err);
+}
+
 static int do_info(const struct args *a, int appliance)
 {
 	struct ovk_info *info = NULL;
@@ -258,7 +278,7 @@ static int do_info(const struct args *a, int appliance)
 		r = ovk_info_guest(info, a->input, a->opts.in_format, a->opts.open_flags,
 				   appliance, cli_err);
 	if (r < 0 || ovk_info_render(info, a->json, &text, cli_err) < 0) {
-		rc = cli_fail(cli_err);
+		rc = fail(cli_err);
 		goto out;
 	}
 	fputs(text, stdout);
@@ -288,6 +308,10 @@ int main(int argc, char **argv)
 		return rc;
 	/* An appliance is known by its content; -f names a disk format. */
 	appliance = !a.overlay && !a.opts.in_format && ovk_is_appliance(a.input);
+	if (a.app.config && !appliance) {
+		cli_error("--config chooses an appliance's configuration; %s is not one", a.input);
+		return EXIT_USAGE;
+	}
 	a.app.note = keep_note;
 	a.app.note_opaque = &notes;
 	if (a.info)
@@ -317,6 +341,6 @@ int main(int argc, char **argv)
 		cli_progress_end(&progress);
 	flush_notes(&notes, rc == 0);
 	if (rc < 0)
-		return cli_fail(cli_err);
+		return fail(cli_err);
 	return 0;
 }

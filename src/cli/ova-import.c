@@ -35,7 +35,7 @@ static void usage(FILE *f)
 		"                  --bridge BR] [--bus auto|keep|virtio] [--firmware auto|bios|efi]\n"
 		"                  [--start] [--print-xml] [--json] [--replace] [--no-verify]\n"
 		"                  [--require-signature] [--serial-log PATH] [--virt-type TYPE]\n"
-		"                  [--tmp-dir DIR] [-j N] [-p] INPUT\n"
+		"                  [--tmp-dir DIR] [--config ID] [-j N] [-p] INPUT\n"
 		"\n"
 		"Import an appliance (.ova, .ovf, or a directory with one .ovf) into libvirt:\n"
 		"one domain per virtual system, disks converted into the storage pool\n"
@@ -68,18 +68,21 @@ static void usage(FILE *f)
 		"      --tmp-dir DIR     where a compressed OVA's disk that cannot be read as a\n"
 		"                        stream is copied first (--dir: that directory)\n"
 		"                        (default: $TMPDIR, else /var/tmp)\n"
+		"      --config ID       the deployment configuration (default: the OVF's;\n"
+		"                        ova-convert --info lists them)\n"
 		"  -j N                  conversion threads (default: online CPUs)\n"
 		"  -p                    show progress\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure (nothing is left behind), 2 usage error\n"
-		"(including no --pool/--dir on a host without a 'default' pool),\n"
+		"(including no --pool/--dir on a host without a 'default' pool, and a\n"
+		"--config the appliance does not offer),\n"
 		"130/143 interrupted.\n");
 }
 
 enum {
 	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
 	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
-	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR,
+	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR, OPT_CONFIG,
 };
 
 static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -121,6 +124,13 @@ static int parse_opt(int c, struct args *a)
 	case OPT_SERIAL_LOG: a->opts.serial_log = optarg; break;
 	case OPT_VIRT_TYPE: a->opts.virt_type = optarg; break;
 	case OPT_TMP_DIR: a->opts.tmp_dir = optarg; break;
+	case OPT_CONFIG:
+		if (!*optarg) {
+			cli_error("--config: empty");
+			return -1;
+		}
+		a->opts.config = optarg;
+		break;
 	case 'p': a->progress = 1; break;
 	case OPT_NETWORK:
 		if (a->n_networks >= MAX_NETWORKS) {
@@ -174,6 +184,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
 		{ "virt-type", required_argument, NULL, OPT_VIRT_TYPE },
 		{ "tmp-dir", required_argument, NULL, OPT_TMP_DIR },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -266,7 +277,10 @@ int main(int argc, char **argv)
 	if (a.progress)
 		cli_progress_end(&progress);
 	if (rc < 0) {
-		rc = ovk_error_errno(cli_err) == EDESTADDRREQ ? (cli_error("%s", ovk_error_message(cli_err)), EXIT_USAGE) :
+		int usage = ovk_error_errno(cli_err) == EDESTADDRREQ ||
+			    ovk_error_errno(cli_err) == OVK_ENOCONFIG;
+
+		rc = usage ? (cli_error("%s", ovk_error_message(cli_err)), EXIT_USAGE) :
 			cli_fail(cli_err);
 	} else {
 		rc = print_outcome(&a, res);

@@ -23,6 +23,7 @@ static struct ovk_package_opts package_opts(const struct ovk_appliance_opts *a,
 		.cancel = c->cancel,
 		.note = a->note,
 		.note_opaque = a->note_opaque,
+		.config = a->config,
 	};
 
 	return p;

@@ -1,10 +1,12 @@
 /*
  * appliance_info.c: `ova-convert --info` for an appliance: per VM its name,
  * OS, firmware, CPUs and topology, memory, controllers, disks, NICs and
- * networks, and the package's manifest and signature status.  Keys are
- * snake_case and documented in the README.
+ * networks, and the package's manifest and signature status, and every
+ * configuration of a DeploymentOptionSection with the CPUs and memory it
+ * gives.  Keys are snake_case and documented in the README.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "core/info.h"
 #include "engine/engine.h"
@@ -46,6 +48,7 @@ static void describe_controllers(struct ovk_info *info, const struct ovk_ovf_sys
 		ovk_info_str(info, "instance_id", c->instance_id);
 		ovk_info_str(info, "bus", ovk_ovf_bus_name(c->bus));
 		str_if(info, "subtype", c->subtype);
+		str_if(info, "model", c->scsi_model);
 		ovk_info_end(info);
 	}
 	ovk_info_end(info);
@@ -127,6 +130,54 @@ static void describe_system(struct ovk_info *info, const struct ovk_ovf_envelope
 	ovk_info_end(info);
 }
 
+/* One configuration's totals over the systems: parsing the descriptor
+ * again with it chosen is the same filter the conversion applies. */
+static int config_totals(const struct ovk_package *pkg, const char *id, uint64_t *cpus,
+			 uint64_t *memory, struct ovk_error *err)
+{
+	struct ovk_ovf_envelope *env = NULL;
+	const uint8_t *ovf;
+	size_t len;
+
+	ovk_appliance_ovf(pkg->app, &ovf, &len);
+	if (ovk_ovf_parse_config(ovf, len, ovk_appliance_ovf_name(pkg->app), id, &env, err) < 0)
+		return -1;
+	*cpus = *memory = 0;
+	for (size_t i = 0; i < env->n_systems; i++) {
+		*cpus += env->systems[i].cpus;
+		*memory += env->systems[i].memory;
+	}
+	ovk_ovf_free(env);
+	return 0;
+}
+
+static int describe_configurations(struct ovk_info *info, const struct ovk_package *pkg,
+				   struct ovk_error *err)
+{
+	const struct ovk_ovf_envelope *env = pkg->env;
+
+	str_if(info, "configuration", env->config);
+	ovk_info_begin_list(info, "configurations");
+	for (size_t i = 0; i < env->n_configurations; i++) {
+		const struct ovk_ovf_configuration *cf = &env->configurations[i];
+		uint64_t cpus, memory;
+
+		if (config_totals(pkg, cf->id, &cpus, &memory, err) < 0)
+			return -1;
+		ovk_info_begin_object(info, NULL);
+		ovk_info_str(info, "id", cf->id);
+		str_if(info, "label", cf->label);
+		str_if(info, "description", cf->description);
+		ovk_info_bool(info, "default", cf->is_default);
+		ovk_info_bool(info, "selected", strcmp(cf->id, env->config) == 0);
+		ovk_info_u64(info, "cpus", cpus);
+		ovk_info_u64(info, "memory", memory);
+		ovk_info_end(info);
+	}
+	ovk_info_end(info);
+	return 0;
+}
+
 int ovk_appliance_info(const char *input, unsigned open_flags,
 		       const struct ovk_appliance_opts *appliance_opts, struct ovk_info **out,
 		       struct ovk_error *err)
@@ -143,6 +194,7 @@ int ovk_appliance_info(const char *input, unsigned open_flags,
 	popts.require_signature = ao.require_signature;
 	popts.note = ao.note;
 	popts.note_opaque = ao.note_opaque;
+	popts.config = ao.config;
 	if (ovk_package_open(input, &popts, &pkg, err) < 0)
 		return -1;
 	if (!(info = ovk_info_new())) {
@@ -160,6 +212,8 @@ int ovk_appliance_info(const char *input, unsigned open_flags,
 		ovk_info_bool(info, "signer_self_signed", pkg->cert.self_signed);
 		ovk_info_bool(info, "signer_expired", pkg->cert.expired);
 	}
+	if (describe_configurations(info, pkg, err) < 0)
+		goto out;
 	ovk_info_begin_list(info, "networks");
 	for (size_t i = 0; i < pkg->env->n_networks; i++)
 		ovk_info_str(info, NULL, pkg->env->networks[i].name);

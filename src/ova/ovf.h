@@ -12,7 +12,12 @@
  *   - every disk's file_ref (when set) names a File, parent_ref a Disk;
  *   - every drive's disk_id (when set) names a Disk, and its controller
  *     index (when >= 0) names a controller of the same system;
- *   - memory and capacity are exact byte counts within the named limits.
+ *   - memory and capacity are exact byte counts within the named limits;
+ *   - with a DeploymentOptionSection, `config` is one of `configurations`
+ *     and only the Items of that configuration are in the systems;
+ *   - every Disk is attached by a drive, is the parent of one that is, or
+ *     is attached only in another configuration (`used` 0): none is
+ *     dropped; every File is referenced by something in the document.
  * Anything we do not model is listed in `unknown`, with its line, so the
  * caller can report it: nothing is dropped silently.
  *
@@ -23,6 +28,7 @@
 #ifndef OVK_OVA_OVF_H
 #define OVK_OVA_OVF_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +60,23 @@ enum ovk_ovf_version {
 	OVK_OVF_V2,     /* http://schemas.dmtf.org/ovf/envelope/2 */
 };
 
+/* Producers whose OVF departs from the DMTF schema in ways we read. */
+enum ovk_ovf_dialect {
+	OVK_OVF_DIALECT_DMTF,
+	/* ovirt-engine and virt-v2v -o rhv/vdsm: the 1.x namespace with a
+	 * trailing slash, no default namespace, Disk ovf:size in GiB,
+	 * HostResource "group/image", CPUs as sockets x cores. */
+	OVK_OVF_DIALECT_OVIRT,
+};
+
+/* One entry of the DeploymentOptionSection. */
+struct ovk_ovf_configuration {
+	char *id;
+	char *label;             /* <Label>, or NULL */
+	char *description;       /* <Description>, or NULL */
+	int is_default;          /* ovf:default="true" */
+};
+
 struct ovk_ovf_file {
 	char *id;
 	char *href;              /* as written; checked by the container */
@@ -70,6 +93,9 @@ struct ovk_ovf_disk {
 	char *format;            /* URI, or NULL */
 	char *file_ref;          /* File id, or NULL for a blank disk */
 	char *parent_ref;        /* Disk id of the parent of a delta disk, or NULL */
+	/* Drives of the chosen configuration attaching it, plus children
+	 * that are; 0: attached only in another configuration. */
+	unsigned used;
 };
 
 struct ovk_ovf_network {
@@ -85,7 +111,7 @@ enum ovk_ovf_firmware {
 
 enum ovk_ovf_bus {
 	OVK_OVF_BUS_IDE,         /* ResourceType 5 */
-	OVK_OVF_BUS_SCSI,        /* 6 */
+	OVK_OVF_BUS_SCSI,        /* 6, and the SCSI transports 7 (FC), 8 (iSCSI), 9 (IB) */
 	OVK_OVF_BUS_SATA,        /* 20 with AHCI, vmware.sata.ahci, or unknown subtype */
 	OVK_OVF_BUS_NVME,        /* 20 with NVMe, vmware.nvme.controller */
 };
@@ -113,7 +139,8 @@ struct ovk_ovf_drive {
 	char *host_resource;     /* as written, or NULL */
 	char *disk_id;           /* for disks: the Disk it shows, or NULL */
 	char *file_ref;          /* HostResource ovf:/file/ID (an ISO), or NULL */
-	int controller;          /* index into the system's controllers, or -1 */
+	int controller;          /* index into the system's controllers, or -1:
+				  * none named (a warning says so for disks) */
 	int64_t address_on_parent; /* -1 when not given */
 	char *name;
 };
@@ -190,10 +217,20 @@ struct ovk_ovf_system {
 	size_t n_products;
 	struct ovk_ovf_unknown *unknown;
 	size_t n_unknown;
+	/* Departures the mapping must make (a disk without a controller). */
+	char **warnings;
+	size_t n_warnings;
+	/* Disk ids attached only by Items of other configurations. */
+	char **other_config_disks;
+	size_t n_other_config_disks;
 };
 
 struct ovk_ovf_envelope {
 	enum ovk_ovf_version version;
+	enum ovk_ovf_dialect dialect;
+	struct ovk_ovf_configuration *configurations;  /* DeploymentOptionSection */
+	size_t n_configurations;
+	char *config;            /* the chosen configuration's id; NULL without any */
 	struct ovk_ovf_file *files;
 	size_t n_files;
 	struct ovk_ovf_disk *disks;
@@ -204,11 +241,21 @@ struct ovk_ovf_envelope {
 	size_t n_systems;
 	struct ovk_ovf_unknown *unknown;   /* envelope-level sections */
 	size_t n_unknown;
+	/* What was read other than as written (an encoding that contradicts
+	 * the bytes), for the caller to show as warnings. */
+	char **warnings;
+	size_t n_warnings;
 };
 
 /* Parse an OVF descriptor.  `name` is used in messages ("x.ova:x.ovf"). */
 int ovk_ovf_parse(const uint8_t *buf, size_t len, const char *name,
 		  struct ovk_ovf_envelope **out, struct ovk_error *err);
+/* The same with the Items of configuration `config` (NULL: the default,
+ * ovf:default="true", else the first).  A `config` the envelope does not
+ * offer fails with errnum OVK_OVF_ENOCONFIG, naming the ones it does. */
+#define OVK_OVF_ENOCONFIG ESRCH
+int ovk_ovf_parse_config(const uint8_t *buf, size_t len, const char *name, const char *config,
+			 struct ovk_ovf_envelope **out, struct ovk_error *err);
 void ovk_ovf_free(struct ovk_ovf_envelope *env);
 
 const struct ovk_ovf_file *ovk_ovf_find_file(const struct ovk_ovf_envelope *env, const char *id);

@@ -8,7 +8,23 @@
  * namespace, and the ResourceType number decides what the item is (CIM
  * values: 3 CPU, 4 memory, 5 IDE, 6 SCSI, 10 Ethernet, 14 floppy, 15/16
  * CD/DVD, 17 disk, 20 other storage (SATA, NVMe), 21 serial, 23 USB, 24
- * graphics; 35 is what VirtualBox writes for sound).
+ * graphics; 35 is what VirtualBox writes for sound).  Every CIM host bus
+ * adapter type is a controller (5 IDE, 6 parallel SCSI, 7 FC, 8 iSCSI, 9
+ * InfiniBand, 20 other storage), its bus and model read from
+ * ResourceSubType: Google's exporter marks its SCSI controller 8, VMware
+ * its SATA and NVMe ones 20.  XenServer puts its disks in 19 (storage
+ * extent) Items, without a Parent.
+ *
+ * oVirt (ovirt-engine, virt-v2v -o rhv) differs again: HostResource is the
+ * Disk's "imagegroup/image" path, Parent is the nil UUID, CPUs are
+ * num_of_sockets x cpu_per_socket x threads_per_cpu, and MACs are in
+ * MACAddress.
+ *
+ * Items of another configuration than the chosen one are read (so their
+ * faults are still found) and dropped before placing (ovf_config.c); an
+ * Item for the chosen configuration replaces the one without
+ * ovf:configuration that has its InstanceID, as the OVF spec says (Cisco
+ * writes the 1-vCPU default plain and the larger ones per configuration).
  *
  * Items are collected first and placed in two passes, controllers before
  * drives, because a drive's Parent may come before its controller.
@@ -25,18 +41,23 @@
 enum field {
 	F_TYPE, F_SUBTYPE, F_INSTANCE, F_ELEMENT_NAME, F_CAPTION, F_HOST_RESOURCE, F_PARENT,
 	F_ADDRESS_ON_PARENT, F_ADDRESS, F_BUS_NUMBER, F_QUANTITY, F_UNITS, F_CONNECTION,
-	F_CORES, F_COUNT
+	F_CORES, F_SOCKETS, F_CPU_PER_SOCKET, F_THREADS, F_MAC_ADDRESS, F_COUNT
 };
 
 static const char *const field_names[F_COUNT] = {
 	"ResourceType", "ResourceSubType", "InstanceID", "ElementName", "Caption",
 	"HostResource", "Parent", "AddressOnParent", "Address", "BusNumber", "VirtualQuantity",
-	"AllocationUnits", "Connection", "CoresPerSocket",
+	"AllocationUnits", "Connection", "CoresPerSocket", "num_of_sockets", "cpu_per_socket",
+	"threads_per_cpu", "MACAddress",
 };
 
+/* oVirt's "no parent" (Guid.Empty). */
+#define NIL_UUID "00000000-0000-0000-0000-000000000000"
+
 struct item {
-	const struct ovk_xml_node *node;
+	const struct ovk_xml_node *node;   /* NULL once dropped */
 	unsigned type;
+	int for_config;                    /* it names configurations */
 	char *f[F_COUNT];
 };
 
@@ -101,17 +122,55 @@ static int report_unknown(const struct ovf_ctx *c, const struct item *it,
 
 /* ------------------------------------------------------------ CPU, memory */
 
+/* An optional topology factor in 1..OVK_OVF_MAX_CPUS: 1 when absent. */
+static int cpu_factor(const struct ovf_ctx *c, const struct item *it, enum field f, uint64_t *out)
+{
+	*out = 1;
+	if (!it->f[f])
+		return 0;
+	if (ovk_ovf_u64(it->f[f], out) != 0 || *out == 0 || *out > OVK_OVF_MAX_CPUS)
+		return ovk_ovf_fail(c, it->node, EINVAL, "CPU item %s: %s '%s' is not in 1..%d",
+				    it->f[F_INSTANCE], field_names[f], it->f[f], OVK_OVF_MAX_CPUS);
+	return 0;
+}
+
+/* oVirt's topology: the count where no VirtualQuantity gives it, and the
+ * cores per socket (with one thread each; libvirt's threads are not in
+ * the model). */
+static int ovirt_cpus(const struct ovf_ctx *c, const struct item *it, uint64_t *n,
+		      uint64_t *cores)
+{
+	uint64_t sockets, per, threads;
+
+	if (cpu_factor(c, it, F_SOCKETS, &sockets) != 0 ||
+	    cpu_factor(c, it, F_CPU_PER_SOCKET, &per) != 0 ||
+	    cpu_factor(c, it, F_THREADS, &threads) != 0)
+		return -1;
+	/* Each factor is at most 4096, so the product fits in 64 bits. */
+	if (!it->f[F_QUANTITY])
+		*n = sockets * per * threads;
+	if (it->f[F_CPU_PER_SOCKET] && threads == 1 && *n == sockets * per)
+		*cores = per;
+	return 0;
+}
+
 static int place_cpu(const struct ovf_ctx *c, const struct item *it, struct ovk_ovf_system *vs)
 {
-	uint64_t n, cores = 0;
+	uint64_t n = 0, cores = 0;
 
 	if (vs->cpus)
-		return ovk_ovf_fail(c, it->node, EINVAL, "a second CPU item (%s)", it->f[F_INSTANCE]);
-	if (ovk_ovf_u64(it->f[F_QUANTITY], &n) != 0 || n == 0 || n > OVK_OVF_MAX_CPUS)
+		return ovk_ovf_fail(c, it->node, EINVAL, "a second CPU item (%s)%s",
+				    it->f[F_INSTANCE], c->config ? "" : " (without a "
+				    "DeploymentOptionSection to choose between them)");
+	if (it->f[F_QUANTITY] && ovk_ovf_u64(it->f[F_QUANTITY], &n) != 0)
+		n = 0;
+	if ((it->f[F_SOCKETS] || it->f[F_CPU_PER_SOCKET]) && ovirt_cpus(c, it, &n, &cores) != 0)
+		return -1;
+	if (n == 0 || n > OVK_OVF_MAX_CPUS)
 		return ovk_ovf_fail(c, it->node, EINVAL, "CPU count '%s' is not in 1..%d",
 				    it->f[F_QUANTITY] ? it->f[F_QUANTITY] : "(none)",
 				    OVK_OVF_MAX_CPUS);
-	if (it->f[F_CORES] &&
+	if (it->f[F_CORES] && !cores &&
 	    (ovk_ovf_u64(it->f[F_CORES], &cores) != 0 || cores == 0 || cores > n))
 		return ovk_ovf_fail(c, it->node, EINVAL, "CoresPerSocket '%s' is not in 1..%llu",
 				    it->f[F_CORES], (unsigned long long)n);
@@ -169,18 +228,30 @@ static const char *scsi_model(const char *subtype)
 	return NULL;
 }
 
-static int storage_bus(const char *subtype, enum ovk_ovf_bus *bus)
+/* The bus of a host bus adapter Item: what its ResourceSubType names, else
+ * what its ResourceType is (SCSI for the SCSI transports, SATA for
+ * "other storage"). */
+static enum ovk_ovf_bus hba_bus(unsigned type, const char *subtype)
 {
-	if (!subtype || strcasecmp(subtype, "AHCI") == 0 ||
-	    strcasecmp(subtype, "vmware.sata.ahci") == 0) {
-		*bus = OVK_OVF_BUS_SATA;
-		return 0;
+	if (subtype && (strcasecmp(subtype, "AHCI") == 0 || strcasecmp(subtype, "SATA") == 0 ||
+			strcasecmp(subtype, "vmware.sata.ahci") == 0))
+		return OVK_OVF_BUS_SATA;
+	if (subtype && (strcasecmp(subtype, "NVMe") == 0 ||
+			strcasecmp(subtype, "vmware.nvme.controller") == 0))
+		return OVK_OVF_BUS_NVME;
+	if (subtype && (strncasecmp(subtype, "PIIX", 4) == 0 || strcasecmp(subtype, "IDE") == 0 ||
+			strcasecmp(subtype, "ICH6") == 0))
+		return OVK_OVF_BUS_IDE;
+	if (scsi_model(subtype))
+		return OVK_OVF_BUS_SCSI;
+	switch (type) {
+	case 5:
+		return OVK_OVF_BUS_IDE;
+	case 20:
+		return OVK_OVF_BUS_SATA;
+	default:
+		return OVK_OVF_BUS_SCSI;
 	}
-	if (strcasecmp(subtype, "NVMe") == 0 || strcasecmp(subtype, "vmware.nvme.controller") == 0) {
-		*bus = OVK_OVF_BUS_NVME;
-		return 0;
-	}
-	return -1;
 }
 
 static int place_controller(const struct ovf_ctx *c, const struct item *it,
@@ -237,6 +308,33 @@ static int find_controller(const struct ovk_ovf_system *vs, const char *instance
 	return -1;
 }
 
+/* oVirt: "imagegroup/image" names the Disk whose diskId is the image. */
+static const char *ovirt_disk_id(const char *hr)
+{
+	const char *slash = strrchr(hr, '/');
+
+	return slash && slash[1] && slash != hr ? slash + 1 : NULL;
+}
+
+/* The Disk or File a drive Item shows; *kind "disk" or "file". */
+static const char *drive_target(const struct ovf_ctx *c, const char *hr, const char **kind)
+{
+	const char *id = host_resource_id(hr, kind);
+
+	if (!id && c->dialect == OVK_OVF_DIALECT_OVIRT && (id = ovirt_disk_id(hr)))
+		*kind = "disk";
+	return id;
+}
+
+static const char *parent_of(const struct ovf_ctx *c, const struct item *it)
+{
+	const char *p = it->f[F_PARENT];
+
+	if (p && c->dialect == OVK_OVF_DIALECT_OVIRT && (!*p || strcmp(p, NIL_UUID) == 0))
+		return NULL;
+	return p;
+}
+
 static int place_drive(const struct ovf_ctx *c, const struct item *it, struct ovk_ovf_system *vs,
 		       enum ovk_ovf_drive_type type)
 {
@@ -245,7 +343,7 @@ static int place_drive(const struct ovf_ctx *c, const struct item *it, struct ov
 	const char *kind = NULL, *id = NULL;
 
 	if (hr && *hr) {
-		id = host_resource_id(hr, &kind);
+		id = drive_target(c, hr, &kind);
 		if (!id && type == OVK_OVF_DRIVE_DISK)
 			return ovk_ovf_fail(c, it->node, EINVAL, "disk item %s: HostResource '%s' "
 					    "is not ovf:/disk/ID", it->f[F_INSTANCE], hr);
@@ -255,10 +353,15 @@ static int place_drive(const struct ovf_ctx *c, const struct item *it, struct ov
 	if (!dr)
 		return -1;
 	dr->type = type;
-	dr->controller = find_controller(vs, it->f[F_PARENT]);
-	if (it->f[F_PARENT] && dr->controller < 0)
+	dr->controller = find_controller(vs, parent_of(c, it));
+	if (parent_of(c, it) && dr->controller < 0)
 		return ovk_ovf_fail(c, it->node, EINVAL, "item %s: Parent '%s' is not a "
 				    "controller", it->f[F_INSTANCE], it->f[F_PARENT]);
+	if (type == OVK_OVF_DRIVE_DISK && dr->controller < 0 &&
+	    ovk_ovf_warn(c, it->node, &vs->warnings, &vs->n_warnings, "disk item %s (%s) names "
+			 "no controller: it goes on the machine type's default one (IDE on pc, "
+			 "SATA on q35)", it->f[F_INSTANCE], hr ? hr : "no HostResource") != 0)
+		return -1;
 	if (item_int(c, it, F_ADDRESS_ON_PARENT, &dr->address_on_parent) != 0)
 		return -1;
 	if (ovk_ovf_dup(c, it->node, it->f[F_INSTANCE], &dr->instance_id) != 0 ||
@@ -328,6 +431,12 @@ static int place_nic(const struct ovf_ctx *c, const struct item *it, struct ovk_
 					    "MAC address", it->f[F_INSTANCE], it->f[F_ADDRESS]);
 		if (ovk_ovf_dup(c, it->node, mac, &nic->mac) != 0)
 			return -1;
+	} else if (it->f[F_MAC_ADDRESS] && *it->f[F_MAC_ADDRESS]) {
+		if (ovk_ovf_mac(it->f[F_MAC_ADDRESS], mac) != 0)
+			return ovk_ovf_fail(c, it->node, EINVAL, "NIC %s: MACAddress '%s' is not a "
+					    "MAC address", it->f[F_INSTANCE], it->f[F_MAC_ADDRESS]);
+		if (ovk_ovf_dup(c, it->node, mac, &nic->mac) != 0)
+			return -1;
 	}
 	if (item_int(c, it, F_ADDRESS_ON_PARENT, &nic->address_on_parent) != 0)
 		return -1;
@@ -360,24 +469,17 @@ static int place_device(const struct ovf_ctx *c, const struct item *it,
 static int place_first(const struct ovf_ctx *c, const struct item *it, struct ovk_ovf_system *vs)
 {
 	const char *sub = it->f[F_SUBTYPE];
-	enum ovk_ovf_bus bus;
 
 	switch (it->type) {
 	case 3:
 		return place_cpu(c, it, vs);
 	case 4:
 		return place_memory(c, it, vs);
-	case 5:
-		return place_controller(c, it, vs, OVK_OVF_BUS_IDE);
-	case 6:
-		return place_controller(c, it, vs, OVK_OVF_BUS_SCSI);
-	case 20:
-		if (storage_bus(sub, &bus) == 0)
-			return place_controller(c, it, vs, bus);
-		return report_unknown(c, it, vs);
+	case 5: case 6: case 7: case 8: case 9: case 20:
+		return place_controller(c, it, vs, hba_bus(it->type, sub));
 	case 10:
 		return place_nic(c, it, vs);
-	case 14: case 15: case 16: case 17:
+	case 14: case 15: case 16: case 17: case 19:
 		return 0;
 	case 21:
 		return place_device(c, it, vs, OVK_OVF_DEV_SERIAL);
@@ -404,7 +506,7 @@ static int place_second(const struct ovf_ctx *c, const struct item *it,
 		return place_drive(c, it, vs, OVK_OVF_DRIVE_FLOPPY);
 	case 15: case 16:
 		return place_drive(c, it, vs, OVK_OVF_DRIVE_CDROM);
-	case 17:
+	case 17: case 19:
 		return place_drive(c, it, vs, OVK_OVF_DRIVE_DISK);
 	default:
 		return 0;
@@ -463,6 +565,42 @@ static int hw_system(const struct ovf_ctx *c, const struct ovk_xml_node *sys,
 	return 0;
 }
 
+/* An Item of another configuration: dropped, but the disk it would attach
+ * is remembered, so that ovk_ovf_check_use() does not call it dropped. */
+static int other_config(const struct ovf_ctx *c, struct ovk_ovf_system *vs, struct item *it)
+{
+	const char *kind = NULL, *id = NULL;
+	int ret = 0;
+
+	if ((it->type == 17 || it->type == 19) && it->f[F_HOST_RESOURCE])
+		id = drive_target(c, it->f[F_HOST_RESOURCE], &kind);
+	if (id && strcmp(kind, "disk") == 0)
+		ret = ovk_ovf_add_string(c, it->node, &vs->other_config_disks,
+					 &vs->n_other_config_disks, id);
+	item_free(it);
+	memset(it, 0, sizeof *it);
+	return ret;
+}
+
+/* The plain Items that an Item of the chosen configuration replaces. */
+static int drop_overridden(const struct ovf_ctx *c, struct ovk_ovf_system *vs,
+			   struct item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].for_config || !items[i].node)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (!items[j].for_config ||
+			    strcmp(items[j].f[F_INSTANCE], items[i].f[F_INSTANCE]) != 0)
+				continue;
+			if (other_config(c, vs, &items[i]) != 0)
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
 static int is_item(const struct ovf_ctx *c, const struct ovk_xml_node *n)
 {
 	return ovk_ovf_is(c, n, "Item") || ovk_ovf_is(c, n, "StorageItem") ||
@@ -484,6 +622,9 @@ int ovk_ovf_parse_hardware(const struct ovf_ctx *c, const struct ovk_xml_node *s
 					  "hardware items");
 			if (!it || item_read(c, n, it) != 0)
 				goto out;
+			it->for_config = ovk_ovf_attr(c, n, "configuration") != NULL;
+			if (!ovk_ovf_in_config(c, n) && other_config(c, vs, &items[--n_items]) != 0)
+				goto out;
 		} else if (is_vmw(n, "Config") || is_vmw(n, "ExtraConfig")) {
 			if (hw_config(c, n, vs) != 0)
 				goto out;
@@ -496,11 +637,13 @@ int ovk_ovf_parse_hardware(const struct ovf_ctx *c, const struct ovk_xml_node *s
 			goto out;
 		}
 	}
+	if (drop_overridden(c, vs, items, n_items) != 0)
+		goto out;
 	for (i = 0; i < n_items; i++)
-		if (place_first(c, &items[i], vs) != 0)
+		if (items[i].node && place_first(c, &items[i], vs) != 0)
 			goto out;
 	for (i = 0; i < n_items; i++)
-		if (place_second(c, &items[i], vs) != 0)
+		if (items[i].node && place_second(c, &items[i], vs) != 0)
 			goto out;
 	ret = 0;
 out:

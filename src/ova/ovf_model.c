@@ -26,6 +26,43 @@ int ovk_ovf_fail(const struct ovf_ctx *c, const struct ovk_xml_node *n, int errn
 	return ovk_error_set(c->err, errnum, "%s: %s", c->name, msg);
 }
 
+int ovk_ovf_add_string(const struct ovf_ctx *c, const struct ovk_xml_node *n, char ***arr,
+		       size_t *count, const char *s)
+{
+	char **slot = ovk_ovf_grow(c, n, arr, count, sizeof *slot, OVK_OVF_MAX_ITEMS, "notes");
+
+	if (!slot)
+		return -1;
+	if (!(*slot = strdup(s))) {
+		(*count)--;
+		return ovk_ovf_fail(c, n, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int ovk_ovf_warn(const struct ovf_ctx *c, const struct ovk_xml_node *n, char ***arr,
+		 size_t *count, const char *fmt, ...)
+{
+	char msg[sizeof c->err->msg], line[sizeof msg + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n)
+		snprintf(line, sizeof line, "%s:%ld: %s", c->name, ovk_xml_line(n), msg);
+	else
+		snprintf(line, sizeof line, "%s: %s", c->name, msg);
+	return ovk_ovf_add_string(c, n, arr, count, line);
+}
+
+void ovk_ovf_free_strings(char **arr, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(arr[i]);
+	free(arr);
+}
+
 int ovk_ovf_is(const struct ovf_ctx *c, const struct ovk_xml_node *n, const char *local)
 {
 	const char *ns = ovk_xml_ns(n);
@@ -213,6 +250,8 @@ static void free_system(struct ovk_ovf_system *vs)
 	}
 	free(vs->products);
 	free_unknown(vs->unknown, vs->n_unknown);
+	ovk_ovf_free_strings(vs->warnings, vs->n_warnings);
+	ovk_ovf_free_strings(vs->other_config_disks, vs->n_other_config_disks);
 }
 
 void ovk_ovf_free(struct ovk_ovf_envelope *env)
@@ -243,6 +282,14 @@ void ovk_ovf_free(struct ovk_ovf_envelope *env)
 		free_system(&env->systems[i]);
 	free(env->systems);
 	free_unknown(env->unknown, env->n_unknown);
+	ovk_ovf_free_strings(env->warnings, env->n_warnings);
+	for (i = 0; i < env->n_configurations; i++) {
+		free(env->configurations[i].id);
+		free(env->configurations[i].label);
+		free(env->configurations[i].description);
+	}
+	free(env->configurations);
+	free(env->config);
 	free(env);
 }
 

@@ -69,20 +69,39 @@ static int parse_references(const struct ovf_ctx *c, const struct ovk_xml_node *
 
 /* ------------------------------------------------------------ DiskSection */
 
-static int parse_disk(const struct ovf_ctx *c, const struct ovk_xml_node *n,
-		      struct ovk_ovf_envelope *env)
+/* oVirt's sizes: ovf:size is the virtual size in GiB (rounded up), and
+ * ovf:actual_size the allocated GiB; ovirt-engine 4.4 adds ovf:capacity
+ * in bytes, which wins when present. */
+static int ovirt_disk_sizes(const struct ovf_ctx *c, const struct ovk_xml_node *n,
+			    const char *id, struct ovk_ovf_disk *d)
 {
-	struct ovk_ovf_disk *d;
-	const char *id = ovk_ovf_attr(c, n, "diskId");
+	const char *cap = ovk_ovf_attr(c, n, "capacity");
+	const char *gib = ovk_ovf_attr(c, n, "size");
+	const char *actual = ovk_ovf_attr(c, n, "actual_size");
+
+	if (!cap && !gib)
+		return ovk_ovf_fail(c, n, EINVAL, "an oVirt OVF: disk '%s' has neither "
+				    "ovf:capacity (bytes) nor ovf:size (GiB)", id);
+	if (ovk_ovf_bytes(cap ? cap : gib, NULL, cap ? 0 : 30, OVK_OVF_MAX_CAPACITY, &d->capacity,
+			  c->err) != 0)
+		return ovk_error_prefix(c->err, "%s:%ld: an oVirt OVF: disk '%s': %s", c->name,
+					ovk_xml_line(n), id, cap ? "ovf:capacity" : "ovf:size (GiB)");
+	if (actual && ovk_ovf_bytes(actual, NULL, 30, OVK_OVF_MAX_CAPACITY, &d->populated_size,
+				    c->err) != 0)
+		return ovk_error_prefix(c->err, "%s:%ld: an oVirt OVF: disk '%s': ovf:actual_size",
+					c->name, ovk_xml_line(n), id);
+	return 0;
+}
+
+static int disk_sizes(const struct ovf_ctx *c, const struct ovk_xml_node *n, const char *id,
+		      struct ovk_ovf_disk *d)
+{
 	const char *cap = ovk_ovf_attr(c, n, "capacity");
 	const char *units = ovk_ovf_attr(c, n, "capacityAllocationUnits");
 	const char *pop = ovk_ovf_attr(c, n, "populatedSize");
 
-	if (!id || !*id || !cap)
+	if (!cap)
 		return ovk_ovf_fail(c, n, EINVAL, "<Disk> without ovf:diskId or ovf:capacity");
-	d = ovk_ovf_grow(c, n, &env->disks, &env->n_disks, sizeof *d, OVK_OVF_MAX_REFS, "Disks");
-	if (!d || ovk_ovf_dup(c, n, id, &d->id) != 0)
-		return -1;
 	if (cap[0] == '$')
 		return ovk_ovf_fail(c, n, ENOTSUP, "disk '%s': capacity '%s' refers to a "
 				    "property, which is not supported", id, cap);
@@ -91,9 +110,31 @@ static int parse_disk(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 					ovk_xml_line(n), id);
 	if (pop && ovk_ovf_u64(pop, &d->populated_size) != 0)
 		return ovk_ovf_fail(c, n, EINVAL, "disk '%s': bad populatedSize '%s'", id, pop);
+	return 0;
+}
+
+static int parse_disk(const struct ovf_ctx *c, const struct ovk_xml_node *n,
+		      struct ovk_ovf_envelope *env)
+{
+	struct ovk_ovf_disk *d;
+	const char *id = ovk_ovf_attr(c, n, "diskId");
+	const char *parent = ovk_ovf_attr(c, n, "parentRef");
+	int ovirt = c->dialect == OVK_OVF_DIALECT_OVIRT;
+
+	if (!id || !*id)
+		return ovk_ovf_fail(c, n, EINVAL, "%s<Disk> without ovf:diskId",
+				    ovirt ? "an oVirt OVF: " : "");
+	d = ovk_ovf_grow(c, n, &env->disks, &env->n_disks, sizeof *d, OVK_OVF_MAX_REFS, "Disks");
+	if (!d || ovk_ovf_dup(c, n, id, &d->id) != 0)
+		return -1;
+	if ((ovirt ? ovirt_disk_sizes : disk_sizes)(c, n, id, d) != 0)
+		return -1;
+	/* oVirt writes parentRef="" for a base volume. */
+	if (ovirt && parent && !*parent)
+		parent = NULL;
 	if (ovk_ovf_dup(c, n, ovk_ovf_attr(c, n, "format"), &d->format) != 0 ||
 	    ovk_ovf_dup(c, n, ovk_ovf_attr(c, n, "fileRef"), &d->file_ref) != 0 ||
-	    ovk_ovf_dup(c, n, ovk_ovf_attr(c, n, "parentRef"), &d->parent_ref) != 0)
+	    ovk_ovf_dup(c, n, parent, &d->parent_ref) != 0)
 		return -1;
 	return 0;
 }
@@ -109,6 +150,27 @@ static int parse_disks(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
 			   ovk_ovf_add_unknown(c, n, &env->unknown, &env->n_unknown,
 					       ovk_xml_name(n)) != 0) {
 			return -1;
+		}
+	}
+	return 0;
+}
+
+/* oVirt's Disk ovf:fileRef is the File's href ("group/image"), not its id
+ * (which is the image alone): point it at the id. */
+static int ovirt_file_refs(const struct ovf_ctx *c, struct ovk_ovf_envelope *env)
+{
+	for (size_t i = 0; i < env->n_disks; i++) {
+		struct ovk_ovf_disk *d = &env->disks[i];
+
+		if (!d->file_ref || ovk_ovf_find_file(env, d->file_ref))
+			continue;
+		for (size_t f = 0; f < env->n_files; f++) {
+			if (strcmp(env->files[f].href, d->file_ref) != 0)
+				continue;
+			free(d->file_ref);
+			if (!(d->file_ref = strdup(env->files[f].id)))
+				return ovk_ovf_fail(c, NULL, ENOMEM, "out of memory");
+			break;
 		}
 	}
 	return 0;
@@ -148,26 +210,52 @@ static int parse_networks(const struct ovf_ctx *c, const struct ovk_xml_node *se
 
 /* ------------------------------------------------------------ VirtualSystem */
 
+/* 8-4-4-4-12 hex digits. */
+static int is_uuid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t i;
+
+	for (i = 0; shape[i]; i++) {
+		if (shape[i] == '-' ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+			return 0;
+	}
+	return s[i] == '\0';
+}
+
 static int parse_os(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
 		    struct ovk_ovf_system *vs)
 {
 	const char *id = ovk_ovf_attr(c, sec, "id");
 	uint64_t v;
 
-	if (id) {
+	if (id && ovk_ovf_u64(id, &v) == 0) {
 		/* CIM_OperatingSystem ids are 0..~200; anything else is not one. */
-		if (ovk_ovf_u64(id, &v) != 0 || v > INT32_MAX)
+		if (v > INT32_MAX)
 			return ovk_ovf_fail(c, sec, EINVAL, "OperatingSystemSection: bad ovf:id '%s'",
 					    id);
 		vs->os_id = (int64_t)v;
+	} else if (id && !is_uuid(id)) {
+		/* oVirt may write the OS by name ("rhel_8x64", "windows_2019x64"). */
+		if (!*id || strspn(id, "0123456789") == strlen(id))
+			return ovk_ovf_fail(c, sec, EINVAL, "OperatingSystemSection: bad ovf:id '%s'",
+					    id);
+		if (ovk_ovf_dup(c, sec, id, &vs->os_type) != 0)
+			return -1;
 	}
-	if (ovk_ovf_dup(c, sec, ovk_xml_attr_ns(sec, OVK_NS_VMW, "osType"), &vs->os_type) != 0)
+	/* A UUID id (oVirt writes the VM's) says nothing about the OS. */
+	if (!vs->os_type &&
+	    ovk_ovf_dup(c, sec, ovk_xml_attr_ns(sec, OVK_NS_VMW, "osType"), &vs->os_type) != 0)
 		return -1;
 	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n)) {
 		const char *ns = ovk_xml_ns(n);
 
 		if (ovk_ovf_is(c, n, "Description") && !vs->os_description) {
 			if (ovk_ovf_text(c, n, &vs->os_description) != 0)
+				return -1;
+			/* oVirt's Description is its OS name ("windows_10x64"). */
+			if (c->dialect == OVK_OVF_DIALECT_OVIRT && !vs->os_type &&
+			    ovk_ovf_dup(c, n, vs->os_description, &vs->os_type) != 0)
 				return -1;
 		} else if (ns && strcmp(ns, OVK_NS_VBOX) == 0 &&
 			   strcmp(ovk_xml_name(n), "OSType") == 0 && !vs->os_type) {
@@ -309,30 +397,75 @@ static int parse_content(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 		return parse_disks(c, n, env);
 	if (!collection && strcmp(kind, "NetworkSection") == 0)
 		return parse_networks(c, n, env);
+	/* Read before everything else (ovf_config.c). */
+	if (!collection && strcmp(kind, "DeploymentOptionSection") == 0)
+		return 0;
 	if (strcmp(kind, "Info") == 0 || strcmp(kind, "Name") == 0)
 		return 0;
 	return ovk_ovf_add_unknown(c, n, &env->unknown, &env->n_unknown, kind);
 }
 
-static int envelope_version(const struct ovk_xml_node *root, enum ovk_ovf_version *v)
+/* The namespace of the root, with a message that says what it is when we
+ * do not read it: an OVF 0.9 or oVirt file in a spelling we do not know,
+ * an OVF version we do not know, or no OVF at all. */
+static int envelope_version(const struct ovf_ctx *c, const struct ovk_xml_node *root,
+			    struct ovk_ovf_envelope *env)
 {
+	static const char dmtf[] = "http://schemas.dmtf.org/ovf/envelope/";
 	const char *ns = ovk_xml_ns(root);
 
-	if (strcmp(ovk_xml_name(root), "Envelope") != 0 || !ns)
-		return -1;
+	if (strcmp(ovk_xml_name(root), "Envelope") != 0)
+		return ovk_ovf_fail(c, root, EINVAL, "the root is <%s>%s%s%s, not an OVF <Envelope>",
+				    ovk_xml_name(root), ns ? " in namespace '" : "", ns ? ns : "",
+				    ns ? "'" : "");
+	if (!ns)
+		return ovk_ovf_fail(c, root, EINVAL, "<Envelope> has no namespace: an OVF 1.x "
+				    "envelope is in '%s', 2.0 in '%s', 0.9 in '%s'", OVK_NS_OVF1,
+				    OVK_NS_OVF2, OVK_NS_OVF09);
 	if (strcmp(ns, OVK_NS_OVF09) == 0)
-		*v = OVK_OVF_V0_9;
+		env->version = OVK_OVF_V0_9;
 	else if (strcmp(ns, OVK_NS_OVF1) == 0)
-		*v = OVK_OVF_V1;
+		env->version = OVK_OVF_V1;
 	else if (strcmp(ns, OVK_NS_OVF2) == 0)
-		*v = OVK_OVF_V2;
+		env->version = OVK_OVF_V2;
+	else if (strcmp(ns, OVK_NS_OVF1_OVIRT) == 0) {
+		env->version = OVK_OVF_V1;
+		env->dialect = OVK_OVF_DIALECT_OVIRT;
+	} else if (strncmp(ns, OVK_NS_OVF09, strlen(OVK_NS_OVF09)) == 0)
+		return ovk_ovf_fail(c, root, EINVAL, "an OVF 0.9 envelope, but its namespace is "
+				    "'%s', not '%s'", ns, OVK_NS_OVF09);
+	else if (strstr(ns, "ovirt"))
+		return ovk_ovf_fail(c, root, EINVAL, "an oVirt OVF, but its <Envelope> is in "
+				    "namespace '%s', not '%s'", ns, OVK_NS_OVF1_OVIRT);
+	else if (strncmp(ns, dmtf, strlen(dmtf)) == 0)
+		return ovk_ovf_fail(c, root, ENOTSUP, "an OVF envelope of version '%s' (namespace "
+				    "'%s'): only 0.9, 1.x and 2.0 are read", ns + strlen(dmtf), ns);
 	else
-		return -1;
+		return ovk_ovf_fail(c, root, EINVAL, "<Envelope> in namespace '%s', which is no OVF "
+				    "version's (1.x: '%s', 2.0: '%s', 0.9: '%s')", ns, OVK_NS_OVF1,
+				    OVK_NS_OVF2, OVK_NS_OVF09);
 	return 0;
+}
+
+/* The document's own notes: an encoding that contradicts the bytes. */
+static int xml_warnings(const struct ovf_ctx *c, const struct ovk_xml_doc *doc,
+			struct ovk_ovf_envelope *env)
+{
+	const char *w = ovk_xml_warning(doc);
+
+	if (!w)
+		return 0;
+	return ovk_ovf_warn(c, NULL, &env->warnings, &env->n_warnings, "%s", w);
 }
 
 int ovk_ovf_parse(const uint8_t *buf, size_t len, const char *name,
 		  struct ovk_ovf_envelope **out, struct ovk_error *err)
+{
+	return ovk_ovf_parse_config(buf, len, name, NULL, out, err);
+}
+
+int ovk_ovf_parse_config(const uint8_t *buf, size_t len, const char *name, const char *config,
+			 struct ovk_ovf_envelope **out, struct ovk_error *err)
 {
 	struct ovk_xml_doc *doc = NULL;
 	struct ovk_ovf_envelope *env = NULL;
@@ -349,21 +482,22 @@ int ovk_ovf_parse(const uint8_t *buf, size_t len, const char *name,
 		ovk_error_set(err, ENOMEM, "%s: out of memory", name);
 		goto out;
 	}
-	if (envelope_version(root, &env->version) != 0) {
-		ovk_ovf_fail(&c, root, EINVAL, "the root is <%s> in namespace '%s', not an OVF "
-			     "Envelope (0.9, 1.x or 2.0)", ovk_xml_name(root),
-			     ovk_xml_ns(root) ? ovk_xml_ns(root) : "");
+	if (envelope_version(&c, root, env) != 0)
 		goto out;
-	}
 	c.ns = ovk_xml_ns(root);
+	c.dialect = env->dialect;
+	if (xml_warnings(&c, doc, env) != 0 || ovk_ovf_parse_configs(&c, root, env, config) != 0)
+		goto out;
 	for (const struct ovk_xml_node *n = ovk_xml_first(root); n; n = ovk_xml_next(n))
 		if (parse_content(&c, n, env, NULL) != 0)
 			goto out;
+	if (c.dialect == OVK_OVF_DIALECT_OVIRT && ovirt_file_refs(&c, env) != 0)
+		goto out;
 	if (env->n_systems == 0) {
 		ovk_ovf_fail(&c, NULL, EINVAL, "no VirtualSystem in the envelope");
 		goto out;
 	}
-	if (ovk_ovf_check(&c, env) != 0)
+	if (ovk_ovf_check(&c, env) != 0 || ovk_ovf_check_use(&c, root, env) != 0)
 		goto out;
 	*out = env;
 	env = NULL;

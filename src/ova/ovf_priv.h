@@ -14,6 +14,8 @@
 
 #define OVK_NS_OVF09 "http://www.vmware.com/schema/ovf/1/envelope"
 #define OVK_NS_OVF1 "http://schemas.dmtf.org/ovf/envelope/1"
+/* ovirt-engine's OvfWriter and virt-v2v's RHV output write this. */
+#define OVK_NS_OVF1_OVIRT "http://schemas.dmtf.org/ovf/envelope/1/"
 #define OVK_NS_OVF2 "http://schemas.dmtf.org/ovf/envelope/2"
 #define OVK_NS_VMW "http://www.vmware.com/schema/ovf"
 #define OVK_NS_VBOX "http://www.virtualbox.org/ovf/machine"
@@ -22,6 +24,8 @@
 struct ovf_ctx {
 	const char *name;        /* document name, for messages */
 	const char *ns;          /* the envelope's namespace URI */
+	enum ovk_ovf_dialect dialect;
+	const char *config;      /* the chosen configuration, or NULL */
 	struct ovk_error *err;
 };
 
@@ -55,6 +59,14 @@ void *ovk_ovf_grow(const struct ovf_ctx *c, const struct ovk_xml_node *n, void *
 int ovk_ovf_add_unknown(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 			struct ovk_ovf_unknown **arr, size_t *count, const char *what);
 
+/* Append "NAME:LINE: fmt" to a warning list.  -1 only when out of memory
+ * (err set). */
+int ovk_ovf_warn(const struct ovf_ctx *c, const struct ovk_xml_node *n, char ***arr,
+		 size_t *count, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Append a copy of s to a string list (at most OVK_OVF_MAX_ITEMS). */
+int ovk_ovf_add_string(const struct ovf_ctx *c, const struct ovk_xml_node *n, char ***arr,
+		       size_t *count, const char *s);
+
 /* Error at node n: "NAME:LINE: fmt". */
 int ovk_ovf_fail(const struct ovf_ctx *c, const struct ovk_xml_node *n, int errnum,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -65,7 +77,19 @@ int ovk_ovf_parse_hardware(const struct ovf_ctx *c, const struct ovk_xml_node *s
 int ovk_ovf_parse_vbox_machine(const struct ovf_ctx *c, const struct ovk_xml_node *m,
 			       struct ovk_ovf_system *vs);
 
+/* Whether an element with ovf:configuration="a b" belongs to the chosen
+ * configuration: always without the attribute. */
+int ovk_ovf_in_config(const struct ovf_ctx *c, const struct ovk_xml_node *n);
+
 /* ovf_model.c */
 int ovk_ovf_check(const struct ovf_ctx *c, struct ovk_ovf_envelope *env);
+void ovk_ovf_free_strings(char **arr, size_t n);
+
+/* ovf_config.c: the DeploymentOptionSection, and the choice among it. */
+int ovk_ovf_parse_configs(struct ovf_ctx *c, const struct ovk_xml_node *root,
+			  struct ovk_ovf_envelope *env, const char *want);
+/* Every Disk attached, every File referenced (see ovf.h's invariants). */
+int ovk_ovf_check_use(const struct ovf_ctx *c, const struct ovk_xml_node *root,
+		      struct ovk_ovf_envelope *env);
 
 #endif

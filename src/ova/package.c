@@ -199,8 +199,15 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 	if (ovk_appliance_open(input, opts->open_flags, &pkg->app, err) < 0)
 		goto out;
 	ovk_appliance_ovf(pkg->app, &ovf, &len);
-	if (ovk_ovf_parse(ovf, len, ovk_appliance_ovf_name(pkg->app), &pkg->env, err) < 0 ||
-	    verify(pkg, opts, err) < 0)
+	if (ovk_ovf_parse_config(ovf, len, ovk_appliance_ovf_name(pkg->app), opts->config,
+				 &pkg->env, err) < 0)
+		goto out;
+	for (size_t i = 0; i < pkg->env->n_warnings; i++)
+		note(opts, 1, "%s", pkg->env->warnings[i]);
+	if (pkg->env->config)
+		note(opts, 0, "configuration '%s'%s", pkg->env->config,
+		     opts->config ? " (as asked)" : " (the default)");
+	if (verify(pkg, opts, err) < 0)
 		goto out;
 	if (opts->describe_only) {
 		if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0)

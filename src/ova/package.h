@@ -28,6 +28,9 @@ struct ovk_package_opts {
 	/* Only describe (--info, --print-xml): a missing File is a note, not
 	 * an error, and no disks are planned. */
 	int describe_only;
+	/* The DeploymentOptionSection configuration; NULL: the default.  One
+	 * the OVF does not offer fails with errnum OVK_OVF_ENOCONFIG. */
+	const char *config;
 	volatile sig_atomic_t *cancel;
 	/* warning != 0 for things the user should look at. */
 	void (*note)(void *opaque, int warning, const char *msg);

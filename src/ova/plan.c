@@ -2,7 +2,8 @@
  * plan.c: which disks of an appliance to convert, and in which order: the
  * order of their bytes in the container (member offsets in a mapped OVA,
  * References order otherwise, which is the archive order the OVF spec
- * prescribes), so that a streamed OVA is read once, forward.
+ * prescribes), so that a streamed OVA is read once, forward.  Disks that
+ * only another configuration attaches (ovk_ovf_disk.used 0) are left out.
  */
 #include "container_priv.h"
 
@@ -57,7 +58,7 @@ int ovk_ova_plan(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 {
 	struct ovk_ova_plan *plan = calloc(1, sizeof *plan);
 	struct sort_key *keys = calloc(env->n_disks ? env->n_disks : 1, sizeof *keys);
-	size_t i;
+	size_t i, n = 0;
 	int ret = -1;
 
 	*out = NULL;
@@ -66,23 +67,25 @@ int ovk_ova_plan(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 		goto out;
 	}
 	for (i = 0; i < env->n_disks; i++) {
-		struct ovk_ova_job *job = &keys[i].job;
+		struct ovk_ova_job *job = &keys[n].job;
 
+		if (!env->disks[i].used)
+			continue;
 		job->disk = &env->disks[i];
 		job->file = ovk_ovf_find_file(env, job->disk->file_ref);
 		attach(env, job);
-		keys[i].pos = position(app, env, job->file);
-		keys[i].index = i;
+		keys[n].pos = position(app, env, job->file);
+		keys[n++].index = i;
 	}
-	qsort(keys, env->n_disks, sizeof *keys, by_position);
+	qsort(keys, n, sizeof *keys, by_position);
 	plan->jobs = calloc(env->n_disks ? env->n_disks : 1, sizeof *plan->jobs);
 	if (!plan->jobs) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < env->n_disks; i++)
+	for (i = 0; i < n; i++)
 		plan->jobs[i] = keys[i].job;
-	plan->n_jobs = env->n_disks;
+	plan->n_jobs = n;
 	*out = plan;
 	plan = NULL;
 	ret = 0;

@@ -125,6 +125,7 @@ static int load_appliance(struct imp *im, const char *input, struct ovk_error *e
 		.cancel = im->o->cancel,
 		.note = keep_note,
 		.note_opaque = im,
+		.config = im->o->config,
 	};
 
 	if (ovk_package_open(input, &po, &im->pkg, err) < 0)

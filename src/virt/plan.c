@@ -273,6 +273,9 @@ int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_syst
 	if (ovk_plan_drives(p, env, caps, opts, err) < 0 || ovk_plan_nics(p, opts, err) < 0)
 		goto out;
 	plan_video(p, caps);
+	/* What the OVF reader had to assume (a disk without a controller). */
+	for (size_t i = 0; i < vs->n_warnings; i++)
+		ovk_plan_note(p, 1, "%s", vs->warnings[i]);
 	for (size_t i = 0; i < vs->n_unknown; i++)
 		ovk_plan_note(p, vs->unknown[i].required, "not mapped: %s (line %ld)",
 			      vs->unknown[i].what, vs->unknown[i].line);
