@@ -4,7 +4,8 @@
  * cross-reference checks.
  *
  * Besides not crashing or leaking, a parsed model must keep the invariants
- * ovf.h states: references resolve, sizes are within the named limits.
+ * ovf.h states: references resolve, sizes are within the named limits, the
+ * chosen configuration is one offered.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,8 +16,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* With a DeploymentOptionSection, the chosen configuration is one of it. */
+static void check_config(const struct ovk_ovf_envelope *env)
+{
+	size_t i;
+
+	if (!env->n_configurations) {
+		if (env->config)
+			abort();
+		return;
+	}
+	for (i = 0; i < env->n_configurations; i++)
+		if (env->config && strcmp(env->configurations[i].id, env->config) == 0)
+			break;
+	if (i == env->n_configurations)
+		abort();
+}
+
 static void check(const struct ovk_ovf_envelope *env)
 {
+	check_config(env);
 	for (size_t i = 0; i < env->n_disks; i++) {
 		if (env->disks[i].capacity > OVK_OVF_MAX_CAPACITY)
 			abort();

@@ -238,6 +238,34 @@ static void test_mixed_nvme(void **state)
 
 /* --virt-type: TCG on a KVM host (for firmware KVM cannot run), and a
  * type the host does not offer refused before anything is planned. */
+/* XenCenter's disk Item has no controller: it goes on the machine's default
+ * bus (IDE on pc), and the plan says so. */
+static void test_xen_no_controller(void **state)
+{
+	struct ovk_plan_opts o = { 0 };
+	struct ovk_plan *p;
+
+	(void)state;
+	p = golden("xen-nocontroller", &o);
+	assert_true(has_note(p, 1, "disk item vbd0 (ovf:/disk/vdi0) names no controller"));
+	assert_true(has_note(p, 0, "disk vdi0: hda on ide"));
+	ovk_plan_free(p);
+}
+
+/* oVirt: sockets x cores, the nil-UUID Parent, a "group/image" disk. */
+static void test_ovirt(void **state)
+{
+	struct ovk_plan_opts o = { 0 };
+	struct ovk_plan *p;
+
+	(void)state;
+	p = golden("ovirt", &o);
+	assert_int_equal(p->sockets, 2);
+	assert_int_equal(p->cores, 2);
+	assert_true(has_note(p, 1, "names no controller"));
+	ovk_plan_free(p);
+}
+
 static void test_domain_type(void **state)
 {
 	struct ovk_error err = { 0 };
@@ -514,6 +542,8 @@ int main(void)
 		cmocka_unit_test(test_efi_keep),
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_mixed_nvme),
+		cmocka_unit_test(test_xen_no_controller),
+		cmocka_unit_test(test_ovirt),
 		cmocka_unit_test(test_domain_type),
 		cmocka_unit_test(test_virtio),
 		cmocka_unit_test(test_sanitize),
