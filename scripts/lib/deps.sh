@@ -31,6 +31,23 @@ OVK_DEPS=(
 	lvm2                  # pvcreate, vgcreate, lvcreate, lvs: LVM2 on loop devices
 )
 
+# The real Linux guests of tests/images/test_guest_linux.sh, built by
+# tests/guests/mkguest.sh from Debian's own parts (the kernel .deb is
+# fetched with apt-get download, never installed): busybox-static (the
+# guests' userland), kmod (depmod), cpio, xz-utils and zstd (the
+# initramfs), lvm2, xfsprogs, e2fsprogs and dosfstools (the file systems),
+# fdisk (sfdisk), grub-pc-bin + grub-efi-amd64-bin + grub2-common
+# (grub-install for i386-pc and x86_64-efi), extlinux + syslinux-common
+# (its mbr.bin), and fusefat: CI's kernel has no FAT (nor partitions, nor
+# device-mapper), and grub-install wants the ESP mounted.  Their boot also
+# needs qemu-system-x86 and ovmf (scripts/lib/libvirtd.sh).
+OVK_GUEST_DEPS=(
+	busybox-static kmod cpio xz-utils zstd
+	lvm2 xfsprogs e2fsprogs dosfstools fdisk
+	grub-pc-bin grub-efi-amd64-bin grub2-common extlinux syslinux-common fusefat
+)
+OVK_DEPS+=("${OVK_GUEST_DEPS[@]}")
+
 # ovk_install_deps [EXTRA-PACKAGE...]: install what is missing; apt-get update
 # only when something is.  Needs root (or sudo) only in that case.
 ovk_install_deps() {

@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# tests/guests/guests.sh: the real Linux guests of issue 12, one line each
+# (sourced).  Every guest is the Debian kernel with an initramfs holding
+# the driver set a real distribution would have made for it on VMware,
+# built by mkguest.sh; the table says what it is made of and what must
+# happen to it.
+#
+#   GUEST_ARGS[name]   mkguest.sh's key=value arguments (VG names are
+#                      added per run: vg=<tag><name>)
+#   GUEST_FW[name]     bios or efi
+#   GUEST_BUS[name]    the boot disk's bus ova-import must choose, as
+#                      guest_disk_bus.py prints it; "refused" for none
+#   GUEST_QEMU[name]   plain QEMU's proof (bootq.sh): the buses it boots on,
+#                      then after "!" the ones where it must not find its
+#                      root (prove.sh checks both; the test boots the first
+#                      when an import does not print the marker)
+#
+# The guests:
+#   generic  initramfs-tools MODULES=most (every storage driver), ext4, GRUB
+#            BIOS, one gzip cpio; from an LSI Logic Parallel VM: virtio-scsi
+#   lsi      dracut host-only on an LSI Logic Parallel VM with an IDE CD-ROM
+#            (mptspi + ata_piix), XFS on LVM with / named /dev/mapper/VG-root,
+#            ext4 /boot, early microcode + xz, GRUB BIOS whose first entry is
+#            a rescue kernel with every driver (grubenv picks the real one
+#            in the submenu): ide on the pc machine, lsilogic (53C895A) would
+#            not boot
+#   pvscsi   dracut host-only on PVSCSI (vmw_pvscsi), ext4 on LVM, ext4
+#            /boot, extlinux, one zstd cpio: pvscsi
+#   mptsas   dracut host-only on LSI Logic SAS (mptsas), XFS with /boot in
+#            it, GRUB BIOS, one xz cpio: lsisas1068 with a WWN (mptsas sees
+#            no disk without one)
+#   nodrv    dracut host-only on LSI Logic Parallel with no IDE device
+#            (mptspi, sd_mod): nothing QEMU emulates; refused
+#   efi      an EFI VM on PVSCSI with initramfs-tools MODULES=most: GPT, FAT32
+#            ESP, GRUB x86_64-efi (--removable), ext4 /boot, XFS on LVM,
+#            early microcode + zstd: virtio-scsi, booted by OVMF
+# shellcheck disable=SC2034  # used by the scripts that source this file
+
+GUEST_NAMES=(generic lsi pvscsi mptsas nodrv efi)
+declare -A GUEST_ARGS GUEST_FW GUEST_BUS GUEST_QEMU
+
+GUEST_ARGS[generic]="fs=ext4 format=gzip drivers=generic ctrl=lsilogic"
+GUEST_FW[generic]=bios
+GUEST_BUS[generic]=scsi/virtio-scsi
+GUEST_QEMU[generic]="virtio-scsi"
+
+GUEST_ARGS[lsi]="fs=xfs lvm=1 boot=part format=ucode-xz drivers=lsi-hostonly rescue=1
+	fstab_root=mapper ctrl=lsilogic"
+GUEST_FW[lsi]=bios
+GUEST_BUS[lsi]=ide
+GUEST_QEMU[lsi]="ide ! lsilogic"
+
+GUEST_ARGS[pvscsi]="fs=ext4 lvm=1 boot=part loader=extlinux format=zstd drivers=pvscsi
+	ctrl=VirtualSCSI"
+GUEST_FW[pvscsi]=bios
+GUEST_BUS[pvscsi]=scsi/vmpvscsi
+GUEST_QEMU[pvscsi]="pvscsi"
+
+GUEST_ARGS[mptsas]="fs=xfs format=xz drivers=mptsas ctrl=lsilogicsas"
+GUEST_FW[mptsas]=bios
+GUEST_BUS[mptsas]="scsi/lsisas1068 wwn"
+GUEST_QEMU[mptsas]="mptsas ! mptsas-nowwn"
+
+GUEST_ARGS[nodrv]="fs=ext4 format=gzip drivers=mptspi-only ctrl=lsilogic"
+GUEST_FW[nodrv]=bios
+GUEST_BUS[nodrv]=refused
+GUEST_QEMU[nodrv]="! lsilogic"
+
+GUEST_ARGS[efi]="fw=efi fs=xfs lvm=1 boot=part format=ucode-zstd drivers=generic ctrl=VirtualSCSI"
+GUEST_FW[efi]=efi
+GUEST_BUS[efi]=scsi/virtio-scsi
+GUEST_QEMU[efi]="virtio-scsi"
