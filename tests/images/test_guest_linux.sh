@@ -16,8 +16,9 @@
 #   - the guest with no driver QEMU can serve (nodrv) is refused: exit 1,
 #     one line naming its drivers and `--bus keep`, and no domain, volume
 #     or file left; with `--bus keep` it is defined all the same.
-# The kernel .deb is cached (tests/guests/kernel.sh); the images are built
-# anew each run, two at a time, while the guests already imported boot.
+# The kernel .deb and its unpacked tree are cached (tests/guests/kernel.sh);
+# the images are built anew each run, two at a time, while the guests
+# already imported boot.
 # When a guest prints nothing, the raw disk is booted under plain QEMU on
 # the bus the table says it boots on (tests/guests/bootq.sh), so the
 # failure says whether the image or the import is at fault.
@@ -72,9 +73,10 @@ cleanup_guests() {
 }
 trap cleanup_guests EXIT
 
-mkdir -p "$T/app" "$T/pool" "$T/kernel"
+mkdir -p "$T/app" "$T/pool"
 t0=$SECONDS
-kver=$("$G/kernel.sh" "$T/kernel") || die "cannot get the Debian kernel (tests/guests/kernel.sh)"
+read -r kver kdir < <("$G/kernel.sh") && [ -n "${kdir:-}" ] ||
+	die "cannot get the Debian kernel (tests/guests/kernel.sh)"
 echo "# kernel $kver from linux-image-amd64 ($((SECONDS - t0)) s)"
 $V pool-define-as "$pool" dir --target "$T/pool" >/dev/null && $V pool-start "$pool" >/dev/null ||
 	die "cannot create the test pool"
@@ -85,7 +87,7 @@ declare -A build_pid build_t0 started
 build() {
 	local n=$1
 	# shellcheck disable=SC2086  # the table's arguments are words
-	"$G/mkguest.sh" "$T/app" "$n" "$T/kernel" "$kver" ${GUEST_ARGS[$n]} vg="$tag$n" \
+	"$G/mkguest.sh" "$T/app" "$n" "$kdir" "$kver" ${GUEST_ARGS[$n]} vg="$tag$n" \
 		>"$T/$n.build.log" 2>&1 &
 	build_pid[$n]=$!
 	build_t0[$n]=$SECONDS
