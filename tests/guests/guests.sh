@@ -10,6 +10,10 @@
 #   GUEST_FW[name]     bios or efi
 #   GUEST_BUS[name]    the boot disk's bus ova-import must choose, as
 #                      guest_disk_bus.py prints it; "refused" for none
+#   GUEST_JSON[name]   what its --json must say, as guest_summary.py
+#                      prints it: machine, the rule's bus (the word its
+#                      "why" starts with), the storage drivers at boot
+#                      (the ones the guest reader knows, sorted)
 #   GUEST_QEMU[name]   plain QEMU's proof (bootq.sh): the buses it boots on,
 #                      then after "!" the ones where it must not find its
 #                      root (prove.sh checks both; the test boots the first
@@ -37,28 +41,34 @@
 # shellcheck disable=SC2034  # used by the scripts that source this file
 
 GUEST_NAMES=(generic lsi pvscsi mptsas nodrv efi)
-declare -A GUEST_ARGS GUEST_FW GUEST_BUS GUEST_QEMU
+declare -A GUEST_ARGS GUEST_FW GUEST_BUS GUEST_JSON GUEST_QEMU
+# The storage drivers of the generic set, as the reader names them.
+all_boot=ahci,ata_piix,mptsas,mptspi,nvme,sym53c8xx,virtio_blk,virtio_scsi,vmw_pvscsi
 
 GUEST_ARGS[generic]="fs=ext4 format=gzip drivers=generic ctrl=lsilogic"
 GUEST_FW[generic]=bios
 GUEST_BUS[generic]=scsi/virtio-scsi
+GUEST_JSON[generic]="pc virtio-scsi $all_boot"
 GUEST_QEMU[generic]="virtio-scsi"
 
 GUEST_ARGS[lsi]="fs=xfs lvm=1 boot=part format=ucode-xz drivers=lsi-hostonly rescue=1
 	fstab_root=mapper ctrl=lsilogic"
 GUEST_FW[lsi]=bios
 GUEST_BUS[lsi]=ide
+GUEST_JSON[lsi]="pc ide ata_piix,mptspi"
 GUEST_QEMU[lsi]="ide ! lsilogic"
 
 GUEST_ARGS[pvscsi]="fs=ext4 lvm=1 boot=part loader=extlinux format=zstd drivers=pvscsi
 	ctrl=VirtualSCSI"
 GUEST_FW[pvscsi]=bios
 GUEST_BUS[pvscsi]=scsi/vmpvscsi
+GUEST_JSON[pvscsi]="pc pvscsi vmw_pvscsi"
 GUEST_QEMU[pvscsi]="pvscsi"
 
 GUEST_ARGS[mptsas]="fs=xfs format=xz drivers=mptsas ctrl=lsilogicsas"
 GUEST_FW[mptsas]=bios
 GUEST_BUS[mptsas]="scsi/lsisas1068 wwn"
+GUEST_JSON[mptsas]="pc lsisas1068 mptsas"
 GUEST_QEMU[mptsas]="mptsas ! mptsas-nowwn"
 
 GUEST_ARGS[nodrv]="fs=ext4 format=gzip drivers=mptspi-only ctrl=lsilogic"
@@ -69,4 +79,5 @@ GUEST_QEMU[nodrv]="! lsilogic"
 GUEST_ARGS[efi]="fw=efi fs=xfs lvm=1 boot=part format=ucode-zstd drivers=generic ctrl=VirtualSCSI"
 GUEST_FW[efi]=efi
 GUEST_BUS[efi]=scsi/virtio-scsi
+GUEST_JSON[efi]="q35 virtio-scsi $all_boot"
 GUEST_QEMU[efi]="virtio-scsi"
