@@ -38,9 +38,12 @@
 #   efi      an EFI VM on PVSCSI with initramfs-tools MODULES=most: GPT, FAT32
 #            ESP, GRUB x86_64-efi (--removable), ext4 /boot, XFS on LVM,
 #            early microcode + zstd: virtio-scsi, booted by OVMF
+#   efisata  dracut host-only on an EFI VM with PVSCSI and a SATA CD-ROM
+#            (vmw_pvscsi, ahci), GPT, ext4 root with /boot in it, one xz
+#            cpio: OVMF cannot boot pvscsi, so sata
 # shellcheck disable=SC2034  # used by the scripts that source this file
 
-GUEST_NAMES=(generic lsi pvscsi mptsas nodrv efi)
+GUEST_NAMES=(generic lsi pvscsi mptsas nodrv efi efisata)
 declare -A GUEST_ARGS GUEST_FW GUEST_BUS GUEST_JSON GUEST_QEMU
 # The storage drivers of the generic set, as the reader names them.
 all_boot=ahci,ata_piix,mptsas,mptspi,nvme,sym53c8xx,virtio_blk,virtio_scsi,vmw_pvscsi
@@ -81,3 +84,9 @@ GUEST_FW[efi]=efi
 GUEST_BUS[efi]=scsi/virtio-scsi
 GUEST_JSON[efi]="q35 virtio-scsi $all_boot"
 GUEST_QEMU[efi]="virtio-scsi"
+
+GUEST_ARGS[efisata]="fw=efi fs=ext4 format=xz drivers=pvscsi-sata ctrl=VirtualSCSI"
+GUEST_FW[efisata]=efi
+GUEST_BUS[efisata]=sata
+GUEST_JSON[efisata]="q35 sata ahci,vmw_pvscsi"
+GUEST_QEMU[efisata]="sata"

@@ -60,6 +60,9 @@ mptsas) mods="mptsas mptscsih mptbase scsi_transport_sas sd_mod" ;;
 # dracut --hostonly on an LSI Logic Parallel guest with no IDE device: no
 # driver for anything QEMU emulates.
 mptspi-only) mods="mptspi sd_mod" ;;
+# dracut --hostonly on an EFI guest with a PVSCSI disk and its CD-ROM on
+# SATA, as VMware lays out EFI VMs.
+pvscsi-sata) mods="vmw_pvscsi ahci sd_mod sr_mod" ;;
 *) echo "mkinitramfs.sh: unknown driver set '$drivers'" >&2; exit 2 ;;
 esac
 case $fs in
