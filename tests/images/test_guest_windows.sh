@@ -24,6 +24,12 @@
 #
 # Needs root (ntfs-3g's FUSE mount), mkntfs, hivexregedit and the real
 # hives; skips (exit 77) otherwise.
+# In a mount namespace of its own (root): a QEMU that libvirtd starts for a
+# boot test running beside this one copies the host's mounts, and would
+# keep the ntfs-3g mount alive, the image unflushed, after our umount.
+if [ "$(id -u)" = 0 ] && [ -z "${OVK_PRIVATE_MOUNTS:-}" ] && command -v unshare >/dev/null; then
+	OVK_PRIVATE_MOUNTS=1 exec unshare -m --propagation private bash "$0" "$@"
+fi
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set -e
 

@@ -804,5 +804,6 @@ int main(void)
 		cmocka_unit_test(test_lvm),
 	};
 
+	ut_private_mounts();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

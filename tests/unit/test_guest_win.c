@@ -416,5 +416,6 @@ int main(void)
 		cmocka_unit_test(test_hive_hostile),
 	};
 
+	ut_private_mounts();
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

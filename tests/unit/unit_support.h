@@ -10,8 +10,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 /* The scratch directory of this test executable, once ut_scratch_setup ran. */
 static char ut_tmpdir[4096];
@@ -61,6 +64,18 @@ static void ut_run(const char *fmt, ...)
 
 /* Make ut_tmpdir as $OVK_TMP/<name>.XXXXXX; 0, or -1 (a cmocka setup's
  * failure).  With need_qemu_img, qemu-img must run too. */
+/* As root, move this test into a mount namespace of its own before it
+ * mounts anything: a QEMU that libvirtd starts meanwhile (a boot test
+ * running beside it) gets a copy of the host's mounts, and would keep a
+ * mount this test made alive after its umount, with the image not yet
+ * flushed.  Call first in main(); a no-op for other users. */
+static void ut_private_mounts(void) __attribute__((unused));
+static void ut_private_mounts(void)
+{
+	if (geteuid() == 0 && unshare(CLONE_NEWNS) == 0)
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
 static int ut_scratch_setup(const char *name, int need_qemu_img) __attribute__((unused));
 static int ut_scratch_setup(const char *name, int need_qemu_img)
 {
