@@ -28,7 +28,9 @@ for spec in vpc:subformat=dynamic:vhd vpc:subformat=fixed:vhd vhdx:subformat=dyn
 			"$T/in/$name.$ext" $gz || die "vfmt_ova.py $name $gz"
 		rm -rf "$T/out" && mkdir -p "$T/out"
 		run "$OVA_CONVERT" "$ova" "$T/out"
-		desc="$fmt $opts in ${gz:+a gzip}${gz:-an} OVA member"; desc=${desc//--gzip/}
+		kind=an
+		[ -n "$gz" ] && kind="a gzip"
+		desc="$fmt $opts in $kind OVA member"
 		if [ "$RC" -ne 0 ]; then
 			not_ok "$desc" "exit $RC: $ERR"
 		elif ! compare_images "$T/in/$name.$ext" "$T/out/tiny-vmdisk1.qcow2" "$fmt" qcow2 \
