@@ -20,6 +20,8 @@ qemu-img from PARENT) with the child's writes laid over them.
                       escape: the relative locator climbs out ("..\\")
   --parent-id HEX     the parent id to record instead of PARENT's (32 hex
                       digits, VHD; a GUID text, VHDX): a wrong parent
+  --block SIZE        VHD: the child's block size (default 2M; a small one
+                      makes a small fuzz seed)
 AT and LEN take a K or M suffix.
 """
 import argparse
@@ -131,7 +133,7 @@ def make_vhd(a, writes, rnd):
     img = open(a.parent, "rb").read()
     pf = img[:512] if img[:8] == b"conectix" else img[-512:]
     vsize = os.path.getsize(a.parent_raw)
-    bs = 2 * MIB
+    bs = a.block
     pid = bytes.fromhex(a.parent_id) if a.parent_id else pf[68:84]
     blocks = writes_by_block(writes, bs, vsize, rnd)
     vhd_child(a, pf, pid, vsize, blocks, bs)
@@ -205,7 +207,7 @@ def make_vhdx(a, writes, rnd):
     blocks = writes_by_block(writes, bs, vsize, rnd)
     bat_len = ((cr + 1) * 8 + MIB - 1) // MIB * MIB
     bat = bytearray(bat_len)
-    body_off = 3 * MIB + bat_len
+    body_off = 8 * MIB              # qemu-img's layout: log, BAT, metadata, blocks at 8 MiB
     bitmap = bytearray(MIB)
     body = bytearray()
     for b in sorted(blocks):
@@ -224,10 +226,10 @@ def make_vhdx(a, writes, rnd):
     for i, off in enumerate(VHDX_HEADERS):
         out[off:off + 4 * KIB] = vhdx_header(i + 1, data_guid)
     for off in VHDX_REGIONS:
-        out[off:off + 64 * KIB] = vhdx_region_table((3 * MIB, bat_len), (2 * MIB, MIB))
-    out[2 * MIB:3 * MIB] = vhdx_metadata(
-        vsize, bs, vhdx_locator(linkage, os.path.basename(a.parent), a.locator))
-    open(a.child, "wb").write(out + bat + body)
+        out[off:off + 64 * KIB] = vhdx_region_table((2 * MIB, bat_len), (2 * MIB + bat_len, MIB))
+    meta = vhdx_metadata(vsize, bs, vhdx_locator(linkage, os.path.basename(a.parent), a.locator))
+    head = out[:2 * MIB] + bat + meta
+    open(a.child, "wb").write(head + bytes(body_off - len(head)) + body)
     expect(a.parent_raw, blocks, bs, a.zero_block, a.expect)
 
 
@@ -243,6 +245,7 @@ def main():
     p.add_argument("--locator", choices=["rel", "name", "escape"], default="rel")
     p.add_argument("--parent-id")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--block", type=size, default=2 * MIB, help="VHD block size (default 2M)")
     a = p.parse_args()
     writes = [tuple(size(x) for x in w.split(":")) for w in a.write]
     rnd = random.Random(a.seed)
