@@ -25,6 +25,8 @@
  * child (tests/fuzz/make_vfmt_seeds.sh).
  */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/crc32c.h"
 #include "core/endian.h"
@@ -40,6 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * blocks and a sector bitmap, small enough to stay fast. */
 #define MAX_TAIL (4 * MIB)
 
+/* Headers and region tables: the first 320 KiB. */
+#define HEAD_BYTES (320 * KIB)
+
+/* Where the input's pieces go; the first two are laid out with their
+ * copies and checksums (lay_out_headers), the rest written as they are. */
 static const struct {
 	size_t at, len;
 } pieces[] = {
@@ -53,33 +60,14 @@ static void fix_crc(uint8_t *b, size_t len)
 	le32_store(b + 4, ovk_crc32c(b, len));
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The fixed structures of the first 320 KiB, from the input's pieces. */
+static void lay_out_headers(uint8_t *img, const uint8_t *data, size_t size, uint8_t flags)
 {
-	size_t pos = 1, tail, img_len;
-	uint8_t flags, *img;
-
-	if (size < 1)
-		return 0;
-	flags = data[0];
-	for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++)
-		pos += pieces[i].len;
-	tail = size > pos ? size - pos : 0;
-	if (tail > MAX_TAIL)
-		return 0;
-	img_len = DATA_AT + tail;
-	if (!(img = calloc(1, img_len)))
-		return 0;
 	memcpy(img, "vhdxfile", 8);
-	pos = 1;
-	for (size_t i = 0; i < sizeof pieces / sizeof pieces[0] && pos < size; i++) {
-		size_t n = size - pos < pieces[i].len ? size - pos : pieces[i].len;
-
-		memcpy(img + pieces[i].at, data + pos, n);
-		pos += pieces[i].len;
-	}
-	if (tail)
-		memcpy(img + DATA_AT, data + size - tail, tail);
-	/* The copies: header 2 one sequence later, region table 2 the same. */
+	if (size > 1)
+		memcpy(img + 64 * KIB, data + 1, size - 1 < 80 ? size - 1 : 80);
+	if (size > 81)
+		memcpy(img + 192 * KIB, data + 81, size - 81 < 128 ? size - 81 : 128);
 	if (!(flags & 2)) {
 		memcpy(img + 128 * KIB, img + 64 * KIB, 80);
 		le64_store(img + 128 * KIB + 8, le64_load(img + 64 * KIB + 8) + 1);
@@ -92,7 +80,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fix_crc(img + 192 * KIB, 64 * KIB);
 		fix_crc(img + 256 * KIB, 64 * KIB);
 	}
-	fuzz_format(&ovk_format_vhdx, "fuzz.vhdx", img, img_len);
-	free(img);
+}
+
+/* The image as a sparse memfd: only the pieces are written, so an input
+ * costs its own size, not the 8 MiB its layout spans. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t head[HEAD_BYTES];
+	struct ovk_blob *blob = NULL;
+	struct ovk_error err;
+	size_t pos = 1 + 80 + 128, tail;
+	int fd = -1;
+
+	if (size < 1)
+		return 0;
+	for (size_t i = 2; i < sizeof pieces / sizeof pieces[0]; i++)
+		pos += pieces[i].len;
+	tail = size > pos ? size - pos : 0;
+	if (tail > MAX_TAIL || (fd = memfd_create("fuzz.vhdx", 0)) < 0)
+		return 0;
+	memset(head, 0, sizeof head);
+	lay_out_headers(head, data, size, data[0]);
+	if (ftruncate(fd, (off_t)(DATA_AT + tail)) < 0 || pwrite(fd, head, sizeof head, 0) < 0)
+		goto out;
+	pos = 1 + 80 + 128;
+	for (size_t i = 2; i < sizeof pieces / sizeof pieces[0] && pos < size; i++) {
+		size_t n = size - pos < pieces[i].len ? size - pos : pieces[i].len;
+
+		if (pwrite(fd, data + pos, n, (off_t)pieces[i].at) < 0)
+			goto out;
+		pos += pieces[i].len;
+	}
+	if (tail && pwrite(fd, data + size - tail, tail, DATA_AT) < 0)
+		goto out;
+	if (ovk_blob_open_fd(fd, "fuzz.vhdx", "fuzz.vhdx", &blob, &err) == 0)
+		fuzz_blob(&ovk_format_vhdx, blob);
+out:
+	close(fd);
 	return 0;
 }

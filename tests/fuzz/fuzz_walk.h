@@ -25,6 +25,8 @@
 #define FUZZ_MAX_EXTENTS 4096
 
 static void fuzz_walk(struct ovk_source *src, const struct ovk_blob *blob)
+	__attribute__((unused));
+static void fuzz_walk(struct ovk_source *src, const struct ovk_blob *blob)
 {
 	struct ovk_error err;
 	struct ovk_extent e;
@@ -45,21 +47,16 @@ static void fuzz_walk(struct ovk_source *src, const struct ovk_blob *blob)
 	}
 }
 
-/* Probe (head and tail), open, describe and walk `data` as `fmt`. */
-static void fuzz_format(const struct ovk_format *fmt, const char *name, const uint8_t *data,
-			size_t size)
+/* Open, describe and walk `blob` (taken over) as `fmt`. */
+static void fuzz_blob(const struct ovk_format *fmt, struct ovk_blob *blob)
+	__attribute__((unused));
+static void fuzz_blob(const struct ovk_format *fmt, struct ovk_blob *blob)
 {
-	struct ovk_blob *blob = NULL;
 	struct ovk_source *src = NULL;
 	struct ovk_open_ctx ctx = { 0 };
 	struct ovk_info *info = NULL;
 	struct ovk_error err;
 
-	fmt->probe(data, size < OVK_PROBE_BYTES ? size : OVK_PROBE_BYTES, size);
-	if (fmt->probe_tail && size >= OVK_PROBE_TAIL_BYTES)
-		fmt->probe_tail(data + size - OVK_PROBE_TAIL_BYTES, OVK_PROBE_TAIL_BYTES, size);
-	if (ovk_blob_from_memory(name, data, size, &blob, &err) < 0)
-		return;
 	if (fmt->open_source(blob, &ctx, &src, &err) < 0) {
 		ovk_blob_free(blob);
 		return;
@@ -70,6 +67,22 @@ static void fuzz_format(const struct ovk_format *fmt, const char *name, const ui
 	}
 	fuzz_walk(src, blob);
 	ovk_source_close(src);
+}
+
+/* Probe (head and tail), open, describe and walk `data` as `fmt`. */
+static void fuzz_format(const struct ovk_format *fmt, const char *name, const uint8_t *data,
+			size_t size) __attribute__((unused));
+static void fuzz_format(const struct ovk_format *fmt, const char *name, const uint8_t *data,
+			size_t size)
+{
+	struct ovk_blob *blob = NULL;
+	struct ovk_error err;
+
+	fmt->probe(data, size < OVK_PROBE_BYTES ? size : OVK_PROBE_BYTES, size);
+	if (fmt->probe_tail && size >= OVK_PROBE_TAIL_BYTES)
+		fmt->probe_tail(data + size - OVK_PROBE_TAIL_BYTES, OVK_PROBE_TAIL_BYTES, size);
+	if (ovk_blob_from_memory(name, data, size, &blob, &err) == 0)
+		fuzz_blob(fmt, blob);
 }
 
 #endif
