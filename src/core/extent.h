@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "blob.h"
 #include "codec.h"
@@ -115,6 +116,17 @@ struct ovk_source {
 	uint64_t allocated_bytes;
 	void *priv;                 /* the format's state */
 };
+
+/* What a format's close() frees besides its own state: the backing names
+ * and the source itself (NULL-safe). */
+static inline void ovk_source_free_shell(struct ovk_source *src)
+{
+	if (!src)
+		return;
+	free(src->backing_name);
+	free(src->backing_format);
+	free(src);
+}
 
 /* ---- extents, as sources make them ---- */
 

@@ -84,15 +84,12 @@ static int vdi_info(struct ovk_source *src, struct ovk_info *info, struct ovk_er
 
 static void vdi_close(struct ovk_source *src)
 {
-	struct vdi_src *s;
+	struct vdi_src *s = src ? src->priv : NULL;
 
-	if (!src)
-		return;
-	s = src->priv;
 	if (s)
 		ovk_blob_free(s->blob);
 	free(s);
-	free(src);
+	ovk_source_free_shell(src);
 }
 
 static const struct ovk_source_ops vdi_ops = {

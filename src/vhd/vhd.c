@@ -231,12 +231,9 @@ static void src_free(struct vhd_src *s)
 
 static void vhd_close(struct ovk_source *src)
 {
-	if (!src)
-		return;
-	src_free(src->priv);
-	free(src->backing_name);
-	free(src->backing_format);
-	free(src);
+	if (src)
+		src_free(src->priv);
+	ovk_source_free_shell(src);
 }
 
 static const struct ovk_source_ops vhd_ops = {

@@ -17,31 +17,8 @@
 . "$(dirname "$0")/lib.sh"
 need python3
 
-mk=$OVK_SRC/tests/images/make_disk.py
-python3 "$mk" "$T/pieces.raw" pieces --seed 3 0:100K:data 100K:900K:zero 1024000:300:data \
-	3M:1M:text 6M:1049088:data || die "cannot make pieces.raw"
-python3 "$mk" "$T/mib.raw" pieces --size 1049088 --seed 4 0:4K:data 1048576:512:data ||
-	die "cannot make mib.raw"
-python3 "$mk" "$T/small.raw" pieces --seed 5 0:2048:text || die "cannot make small.raw"
-
-# converts DESC IMAGE [REFERENCE FMT]: to raw and qcow2, identical to the
-# reference (default: IMAGE as qemu-img reads it), the qcow2 clean.
-converts() {
-	local desc=$1 img=$2 ref=${3:-$2} rf=${4:-vhdx} o
-	for o in raw qcow2; do
-		rm -f "$T/out.$o"
-		run "$OVA_CONVERT" -O "$o" "$img" "$T/out.$o"
-		if [ "$RC" -ne 0 ]; then
-			not_ok "$desc -> $o" "exit $RC: $ERR"
-		elif ! compare_images "$ref" "$T/out.$o" "$rf" "$o" >/dev/null; then
-			not_ok "$desc -> $o: differs per qemu-img compare"
-		elif [ "$o" = qcow2 ] && ! qemu-img check -q "$T/out.qcow2"; then
-			not_ok "$desc -> qcow2: qemu-img check"
-		else
-			ok "$desc -> $o: identical"
-		fi
-	done
-}
+. "$OVK_SRC/tests/images/vfmt_lib.sh"
+vfmt_disks
 
 for src in pieces mib small; do
 	for opts in subformat=dynamic subformat=fixed subformat=dynamic,block_size=1M \
@@ -49,7 +26,7 @@ for src in pieces mib small; do
 		img=$T/$src-${opts//[=,]/-}.vhdx
 		qemu-img convert -f raw -O vhdx -o "$opts" "$T/$src.raw" "$img" ||
 			die "qemu-img could not write $img"
-		converts "$src.raw as vhdx $opts" "$img"
+		converts "$src.raw as vhdx $opts" "$img" vhdx
 	done
 done
 
@@ -64,29 +41,23 @@ expect_fail_clean "a log that needs replaying is refused" "$T/out" "never writte
 qemu-img convert -f vhdx -O raw "$T/dirty.vhdx" "$T/out/q.raw" 2>/dev/null &&
 	not_ok "qemu-img refuses the same log" || ok "qemu-img refuses the same log"
 rm -f "$T/out/q.raw"
-converts "a torn log entry is no entry (qemu-img agrees)" "$T/torn.vhdx"
+converts "a torn log entry is no entry (qemu-img agrees)" "$T/torn.vhdx" vhdx
 qemu-img check -q -r all "$T/dirty.vhdx" >/dev/null 2>&1
-converts "the log replayed by qemu-img check -r all" "$T/dirty.vhdx"
+converts "the log replayed by qemu-img check -r all" "$T/dirty.vhdx" vhdx
 
 # Differencing.
 qemu-img convert -f raw -O vhdx -o block_size=1M "$T/pieces.raw" "$T/base.vhdx" || die "base"
 qemu-img convert -f vhdx -O raw "$T/base.vhdx" "$T/base.out" || die "base.out"
-diff_vhdx() {  # diff_vhdx CHILD EXPECT [vfmt_diff options]
-	local child=$1 exp=$2
-	shift 2
-	python3 "$OVK_SRC/tests/images/vfmt_diff.py" vhdx "$T/base.vhdx" "$child" "$exp" \
-		--parent-raw "$T/base.out" "$@" || die "vfmt_diff.py $*"
-}
 writes=(--write 0:512 --write 4K:8K --write 2M:1M --write 6M:1K --write 7M:512 --zero-block 4)
 for loc in rel name; do
-	diff_vhdx "$T/child-$loc.vhdx" "$T/child-$loc.exp" "${writes[@]}" --locator "$loc"
-	converts "differencing VHDX (parent by $loc)" "$T/child-$loc.vhdx" "$T/child-$loc.exp" raw
+	diff_child vhdx "$T/child-$loc.vhdx" "$T/child-$loc.exp" "${writes[@]}" --locator "$loc"
+	converts "differencing VHDX (parent by $loc)" "$T/child-$loc.vhdx" vhdx "$T/child-$loc.exp" raw
 done
-diff_vhdx "$T/wrong.vhdx" "$T/wrong.exp" "${writes[@]}" \
+diff_child vhdx "$T/wrong.vhdx" "$T/wrong.exp" "${writes[@]}" \
 	--parent-id "{00112233-4455-6677-8899-AABBCCDDEEFF}"
 expect_fail_clean "a parent whose data write GUID differs is refused" "$T/out" "parent_linkage" \
 	"$OVA_CONVERT" -O raw "$T/wrong.vhdx" "$T/out/x.raw"
-diff_vhdx "$T/esc.vhdx" "$T/esc.exp" "${writes[@]}" --locator escape
+diff_child vhdx "$T/esc.vhdx" "$T/esc.exp" "${writes[@]}" --locator escape
 expect_fail_clean "a relative_path that leaves the directory is refused" "$T/out" "../" \
 	"$OVA_CONVERT" -O raw "$T/esc.vhdx" "$T/out/x.raw"
 finish
