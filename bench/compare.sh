@@ -238,8 +238,9 @@ target_rss() {
 
 target_vfmt() {
 	local spec fmt opts img q o w c i Q O
-	for spec in vpc:subformat=dynamic vhdx:subformat=dynamic vdi:static=off; do
-		fmt=${spec%%:*} opts=${spec#*:} img="$W/ref-$fmt.$fmt" q=() o=()
+	for spec in vpc:subformat=dynamic:vhd vhdx:subformat=dynamic:vhdx vdi:static=off:vdi; do
+		IFS=: read -r fmt opts ext <<<"$spec"
+		img="$W/ref-dynamic.$ext" q=() o=()
 		make_image 2048 "$fmt" "$opts" "$img" || die "cannot make $img"
 		for i in $(seq "${VFMT_PAIRS:-5}"); do
 			timed w c 1 qemu-img convert -f "$fmt" -O qcow2 "$img" "$T/q.qcow2" || return 1

@@ -8,6 +8,8 @@
 #     several blocks) converts to raw and qcow2: identical per qemu-img
 #     compare (sizes equal: qemu-img's own virtual size), qcow2 clean;
 #   - a fixed VHD is found by its footer alone, a dynamic one by its copy;
+#   - sectors whose bitmap bit is clear read as zeros in a dynamic disk
+#     (qemu-img ignores the bitmap; it always writes all ones);
 #   - a differencing VHD over a qemu-made parent reads its sectors from the
 #     child where its bitmap says so and from the parent elsewhere
 #     (vfmt_diff.py makes the chain and the expected disk), found by the
@@ -28,6 +30,13 @@ for src in pieces mib small; do
 		converts "$src.raw as vpc $opts" "$img" vpc
 	done
 done
+
+# A dynamic disk's clear bitmap bits: those sectors read as zeros.
+python3 "$OVK_SRC/tests/images/vfmt_bad.py" "$T/pieces-subformat-dynamic.vhd" "$T/clear.vhd" \
+	vhd-bitmap-clear || die "vfmt_bad.py"
+qemu-img convert -f vpc -O raw "$T/pieces-subformat-dynamic.vhd" "$T/clear.exp" || die "clear.exp"
+dd if=/dev/zero of="$T/clear.exp" bs=512 count=8 conv=notrunc status=none
+converts "a dynamic disk's clear bitmap bits (sectors 0-7)" "$T/clear.vhd" vpc "$T/clear.exp" raw
 
 # Differencing: the parent written by qemu-img (current_size, so that it is
 # exactly the raw's size), the child by vfmt_diff.py.

@@ -17,6 +17,9 @@ checksum over the field is recomputed unless the case is the checksum.
   vdi-huge          disk size larger than the block map covers
   vdi-block         block size 2 MiB
   truncate          the file cut to half its size
+  vhd-bitmap-clear  not corrupt: block 0's bitmap bits of sectors 0-7
+                    cleared, so they read as zeros (qemu ignores bitmaps
+                    and reads what the block holds there)
 """
 import os
 import struct
@@ -88,6 +91,9 @@ def poke(img, case):
         struct.pack_into("<Q", img, 368, struct.unpack_from("<I", img, 384)[0] * (1 << 20) + 512)
     elif case == "vdi-block":
         struct.pack_into("<I", img, 376, 2 << 20)
+    elif case == "vhd-bitmap-clear":
+        bat = struct.unpack_from(">Q", img, vhd_dyn(img) + 16)[0]
+        img[struct.unpack_from(">I", img, bat)[0] * 512] = 0
     elif case == "truncate":
         del img[len(img) // 2:]
     else:
