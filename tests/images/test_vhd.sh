@@ -16,7 +16,7 @@
 #     relative locator or the parent's name; a parent that climbs out of the
 #     directory, or whose unique id differs, is refused.
 . "$(dirname "$0")/lib.sh"
-need python3 cmp
+need python3
 
 . "$OVK_SRC/tests/images/vfmt_lib.sh"
 vfmt_disks
