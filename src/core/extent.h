@@ -117,6 +117,16 @@ struct ovk_source {
 	void *priv;                 /* the format's state */
 };
 
+/* A source a format has opened: its ops, format name, size and state. */
+static inline void ovk_source_set(struct ovk_source *src, const struct ovk_source_ops *ops,
+				  const char *format, uint64_t size, void *priv)
+{
+	src->ops = ops;
+	src->format = format;
+	src->size = size;
+	src->priv = priv;
+}
+
 /* What a format's close() frees besides its own state: the backing names
  * and the source itself (NULL-safe). */
 static inline void ovk_source_free_shell(struct ovk_source *src)

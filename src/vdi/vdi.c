@@ -146,10 +146,7 @@ static int vdi_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ctx
 		goto out;
 	s->blob = blob;
 	ovk_blob_advise_sequential(blob);
-	src->ops = &vdi_ops;
-	src->format = "vdi";
-	src->size = s->size;
-	src->priv = s;
+	ovk_source_set(src, &vdi_ops, "vdi", s->size, s);
 	*out = src;
 	src = NULL;
 	s = NULL;

@@ -348,10 +348,7 @@ static int vhd_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ctx
 	if (s->f.type != OVK_VHD_TYPE_FIXED && open_dynamic(src, s, err) < 0)
 		goto out;
 	ovk_blob_advise_sequential(blob);
-	src->ops = &vhd_ops;
-	src->format = "vhd";
-	src->size = s->size;
-	src->priv = s;
+	ovk_source_set(src, &vhd_ops, "vhd", s->size, s);
 	*out = src;
 	src = NULL;
 	s = NULL;

@@ -356,10 +356,7 @@ static int vhdx_open_source(struct ovk_blob *blob, const struct ovk_open_ctx *ct
 	if (source_init(src, s, err) < 0)
 		goto out;
 	ovk_blob_advise_sequential(blob);
-	src->ops = &vhdx_ops;
-	src->format = "vhdx";
-	src->size = s->size;
-	src->priv = s;
+	ovk_source_set(src, &vhdx_ops, "vhdx", s->size, s);
 	*out = src;
 	src = NULL;
 	s = NULL;
