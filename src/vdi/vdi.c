@@ -46,15 +46,15 @@ static uint64_t block_file_off(const struct vdi_src *s, uint32_t e)
 	return s->h.offset_data + (uint64_t)e * OVK_VDI_BLOCK;
 }
 
-static int vdi_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_error *err)
+/* The extent at pos, for next() and pread() alike. */
+static int vdi_extent_at(struct ovk_source *src, uint64_t pos, struct ovk_extent *x,
+			 struct ovk_error *err)
 {
 	struct vdi_src *s = src->priv;
-	uint64_t b = s->pos / OVK_VDI_BLOCK, n, end;
+	uint64_t b = pos / OVK_VDI_BLOCK, n, end;
 	uint32_t e, f;
 
 	(void)err;
-	if (s->pos >= s->size)
-		return 0;
 	e = map_entry(s, b);
 	for (n = b + 1; n * OVK_VDI_BLOCK < s->size; n++) {
 		f = map_entry(s, n);
@@ -63,12 +63,34 @@ static int vdi_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_err
 	}
 	end = ovk_min_u64(n * OVK_VDI_BLOCK, s->size);
 	if (e >= OVK_VDI_MAP_ZERO)
-		ovk_extent_hole(x, s->pos, end - s->pos, hole_type(e));
+		ovk_extent_hole(x, pos, end - pos, hole_type(e));
 	else
-		ovk_extent_stored(x, s->pos, end - s->pos, s->blob,
-				  block_file_off(s, e) + s->pos % OVK_VDI_BLOCK);
-	s->pos = end;
+		ovk_extent_stored(x, pos, end - pos, s->blob, block_file_off(s, e) + pos % OVK_VDI_BLOCK);
+	return 0;
+}
+
+static int vdi_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_error *err)
+{
+	struct vdi_src *s = src->priv;
+
+	if (s->pos >= s->size)
+		return 0;
+	if (vdi_extent_at(src, s->pos, x, err) < 0)
+		return -1;
+	s->pos += x->length;
 	return 1;
+}
+
+/* Random access (engine/image.c): unallocated and discarded blocks read
+ * as zero. */
+static int vdi_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len,
+		     struct ovk_error *err)
+{
+	struct vdi_src *s = src->priv;
+
+	if (ovk_source_pread_walk(src, vdi_extent_at, off, buf, len, err) < 0)
+		return ovk_error_name(err, ovk_blob_name(s->blob));
+	return 0;
 }
 
 static int vdi_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)
@@ -94,6 +116,7 @@ static void vdi_close(struct ovk_source *src)
 
 static const struct ovk_source_ops vdi_ops = {
 	.next = vdi_next,
+	.pread = vdi_pread,
 	.info = vdi_info,
 	.close = vdi_close,
 };

@@ -17,7 +17,8 @@
  *
  * Metadata comes from the mapping (the BAT) or pread (the bitmaps, next to
  * the data, so that the walk never faults in data pages); the data is read
- * by the engine from stored extents.  Every BAT entry is checked at open,
+ * by the engine from stored extents, or by pread() (random access, through
+ * the same walk: core/extent.c).  Every BAT entry is checked at open,
  * as qemu does ("The image has been truncated"), so the walk never meets
  * a block beyond the end of the file.
  */
@@ -60,18 +61,18 @@ static uint32_t bat_entry(const struct vhd_src *s, uint64_t b)
 	return be32_load(s->bat + 4 * b);
 }
 
-static int fixed_next(struct vhd_src *s, struct ovk_extent *x)
+static int fixed_at(struct vhd_src *s, uint64_t pos, struct ovk_extent *x)
 {
 	uint64_t data, hole;
 
-	ovk_blob_find_data(s->blob, s->pos, &data, &hole);
-	if (data > s->pos) {
-		ovk_extent_hole(x, s->pos, ovk_min_u64(data, s->size) - s->pos, OVK_EXTENT_UNALLOCATED);
+	ovk_blob_find_data(s->blob, pos, &data, &hole);
+	if (data > pos) {
+		ovk_extent_hole(x, pos, ovk_min_u64(data, s->size) - pos, OVK_EXTENT_UNALLOCATED);
 		return 0;
 	}
-	if (hole <= s->pos || hole > s->size)
+	if (hole <= pos || hole > s->size)
 		hole = s->size;
-	ovk_extent_stored(x, s->pos, hole - s->pos, s->blob, s->pos);
+	ovk_extent_stored(x, pos, hole - pos, s->blob, pos);
 	return 0;
 }
 
@@ -94,12 +95,12 @@ static int bit_set(const struct vhd_src *s, uint64_t sector)
 }
 
 /* An allocated block: the run of sectors with the same bit from pos. */
-static int block_next(struct vhd_src *s, uint64_t b, uint32_t entry, struct ovk_extent *x,
-		      struct ovk_error *err)
+static int block_at(struct vhd_src *s, uint64_t b, uint32_t entry, uint64_t pos,
+		    struct ovk_extent *x, struct ovk_error *err)
 {
 	uint64_t bs = s->d.block_size, start = b * bs;
 	uint64_t end = ovk_min_u64(start + bs, s->size);
-	uint64_t sec = (s->pos - start) / OVK_VHD_SECTOR, last = (end - start) / OVK_VHD_SECTOR;
+	uint64_t sec = (pos - start) / OVK_VHD_SECTOR, last = (end - start) / OVK_VHD_SECTOR;
 	uint64_t n;
 	int set;
 
@@ -109,42 +110,61 @@ static int block_next(struct vhd_src *s, uint64_t b, uint32_t entry, struct ovk_
 	for (n = sec + 1; n < last && bit_set(s, n) == set; n++)
 		;
 	if (!set) {
-		ovk_extent_hole(x, s->pos, start + n * OVK_VHD_SECTOR - s->pos, OVK_EXTENT_UNALLOCATED);
+		ovk_extent_hole(x, pos, start + n * OVK_VHD_SECTOR - pos, OVK_EXTENT_UNALLOCATED);
 		return 0;
 	}
-	ovk_extent_stored(x, s->pos, start + n * OVK_VHD_SECTOR - s->pos, s->blob,
-			  (uint64_t)entry * OVK_VHD_SECTOR + s->bitmap_bytes + (s->pos - start));
+	ovk_extent_stored(x, pos, start + n * OVK_VHD_SECTOR - pos, s->blob,
+			  (uint64_t)entry * OVK_VHD_SECTOR + s->bitmap_bytes + (pos - start));
 	return 0;
 }
 
-static int dynamic_next(struct vhd_src *s, struct ovk_extent *x, struct ovk_error *err)
+static int dynamic_at(struct vhd_src *s, uint64_t pos, struct ovk_extent *x,
+		      struct ovk_error *err)
 {
-	uint64_t bs = s->d.block_size, b = s->pos / bs, e;
+	uint64_t bs = s->d.block_size, b = pos / bs, e;
 	uint32_t entry = bat_entry(s, b);
 
 	if (entry != OVK_VHD_BAT_UNUSED)
-		return block_next(s, b, entry, x, err);
+		return block_at(s, b, entry, pos, x, err);
 	for (e = b + 1; e * bs < s->size && bat_entry(s, e) == OVK_VHD_BAT_UNUSED; e++)
 		;
-	ovk_extent_hole(x, s->pos, ovk_min_u64(e * bs, s->size) - s->pos, OVK_EXTENT_UNALLOCATED);
+	ovk_extent_hole(x, pos, ovk_min_u64(e * bs, s->size) - pos, OVK_EXTENT_UNALLOCATED);
 	return 0;
+}
+
+/* The extent at pos, for next() and pread() alike. */
+static int vhd_extent_at(struct ovk_source *src, uint64_t pos, struct ovk_extent *x,
+			 struct ovk_error *err)
+{
+	struct vhd_src *s = src->priv;
+
+	if (s->f.type == OVK_VHD_TYPE_FIXED)
+		return fixed_at(s, pos, x);
+	return dynamic_at(s, pos, x, err);
 }
 
 static int vhd_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_error *err)
 {
 	struct vhd_src *s = src->priv;
-	int r;
 
 	if (s->pos >= s->size)
 		return 0;
-	if (s->f.type == OVK_VHD_TYPE_FIXED)
-		r = fixed_next(s, x);
-	else
-		r = dynamic_next(s, x, err);
-	if (r < 0)
+	if (vhd_extent_at(src, s->pos, x, err) < 0)
 		return ovk_error_name(err, ovk_blob_name(s->blob));
 	s->pos += x->length;
 	return 1;
+}
+
+/* Random access (engine/image.c): clear bitmap bits and unused blocks
+ * read as zero; a differencing disk's parent is not looked up. */
+static int vhd_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len,
+		     struct ovk_error *err)
+{
+	struct vhd_src *s = src->priv;
+
+	if (ovk_source_pread_walk(src, vhd_extent_at, off, buf, len, err) < 0)
+		return ovk_error_name(err, ovk_blob_name(s->blob));
+	return 0;
 }
 
 /* ------------------------------------------------------------------ info */
@@ -238,6 +258,7 @@ static void vhd_close(struct ovk_source *src)
 
 static const struct ovk_source_ops vhd_ops = {
 	.next = vhd_next,
+	.pread = vhd_pread,
 	.info = vhd_info,
 	.check_backing = vhd_check_backing,
 	.close = vhd_close,

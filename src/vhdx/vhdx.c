@@ -103,12 +103,12 @@ static int bit_set(const struct vhdx_src *s, uint64_t sector)
 	return (s->bitmap[sector / 8] >> (sector % 8)) & 1;
 }
 
-static int partial_next(struct vhdx_src *s, uint64_t b, struct ovk_extent *x,
-			struct ovk_error *err)
+static int partial_at(struct vhdx_src *s, uint64_t b, uint64_t pos, struct ovk_extent *x,
+		      struct ovk_error *err)
 {
 	uint64_t bs = s->m.block_size, lss = s->m.logical_sector, start = b * bs;
 	uint64_t last = (ovk_min_u64(start + bs, s->size) - start) / lss;
-	uint64_t sec = (s->pos - start) / lss, n;
+	uint64_t sec = (pos - start) / lss, n;
 	int set;
 
 	if (load_bitmap(s, b, err) < 0)
@@ -117,29 +117,25 @@ static int partial_next(struct vhdx_src *s, uint64_t b, struct ovk_extent *x,
 	for (n = sec + 1; n < last && bit_set(s, n) == set; n++)
 		;
 	if (set)
-		ovk_extent_stored(x, s->pos, start + n * lss - s->pos, s->blob,
-				  entry_off(payload(s, b)) + (s->pos - start));
+		ovk_extent_stored(x, pos, start + n * lss - pos, s->blob,
+				  entry_off(payload(s, b)) + (pos - start));
 	else
-		ovk_extent_hole(x, s->pos, start + n * lss - s->pos, OVK_EXTENT_UNALLOCATED);
+		ovk_extent_hole(x, pos, start + n * lss - pos, OVK_EXTENT_UNALLOCATED);
 	return 0;
 }
 
-static int vhdx_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_error *err)
+/* The extent at pos, for next() and pread() alike. */
+static int vhdx_extent_at(struct ovk_source *src, uint64_t pos, struct ovk_extent *x,
+			  struct ovk_error *err)
 {
 	struct vhdx_src *s = src->priv;
-	uint64_t bs = s->m.block_size, b = s->pos / bs, e, n, f, end;
+	uint64_t bs = s->m.block_size, b = pos / bs, e, n, f, end;
 	unsigned st;
 
-	if (s->pos >= s->size)
-		return 0;
 	e = payload(s, b);
 	st = state(e);
-	if (st == OVK_VHDX_PAYLOAD_PARTIALLY_PRESENT) {
-		if (partial_next(s, b, x, err) < 0)
-			return ovk_error_name(err, ovk_blob_name(s->blob));
-		s->pos += x->length;
-		return 1;
-	}
+	if (st == OVK_VHDX_PAYLOAD_PARTIALLY_PRESENT)
+		return partial_at(s, b, pos, x, err);
 	for (n = b + 1; n < s->data_blocks; n++) {
 		f = payload(s, n);
 		if (st == OVK_VHDX_PAYLOAD_FULLY_PRESENT
@@ -151,11 +147,35 @@ static int vhdx_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_er
 	}
 	end = ovk_min_u64(n * bs, s->size);
 	if (st == OVK_VHDX_PAYLOAD_FULLY_PRESENT)
-		ovk_extent_stored(x, s->pos, end - s->pos, s->blob, entry_off(e) + s->pos % bs);
+		ovk_extent_stored(x, pos, end - pos, s->blob, entry_off(e) + pos % bs);
 	else
-		ovk_extent_hole(x, s->pos, end - s->pos, hole_type(st));
-	s->pos = end;
+		ovk_extent_hole(x, pos, end - pos, hole_type(st));
+	return 0;
+}
+
+static int vhdx_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_error *err)
+{
+	struct vhdx_src *s = src->priv;
+
+	if (s->pos >= s->size)
+		return 0;
+	if (vhdx_extent_at(src, s->pos, x, err) < 0)
+		return ovk_error_name(err, ovk_blob_name(s->blob));
+	s->pos += x->length;
 	return 1;
+}
+
+/* Random access (engine/image.c): blocks not present, and the clear
+ * sectors of partially present ones, read as zero; a differencing disk's
+ * parent is not looked up. */
+static int vhdx_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len,
+		      struct ovk_error *err)
+{
+	struct vhdx_src *s = src->priv;
+
+	if (ovk_source_pread_walk(src, vhdx_extent_at, off, buf, len, err) < 0)
+		return ovk_error_name(err, ovk_blob_name(s->blob));
+	return 0;
 }
 
 /* ------------------------------------------------------------------ info */
@@ -226,6 +246,7 @@ static void vhdx_close(struct ovk_source *src)
 
 static const struct ovk_source_ops vhdx_ops = {
 	.next = vhdx_next,
+	.pread = vhdx_pread,
 	.info = vhdx_info,
 	.check_backing = vhdx_check_backing,
 	.close = vhdx_close,
