@@ -4,7 +4,8 @@
  * contract (core/extent.h) besides not crashing: extents ascending and
  * tiling [0, size) with no gap, DATA stored in the image file itself
  * (these formats never encode or hand over buffers), and after an error
- * no further extent.  Header-only: each target is its own executable.
+ * no further extent; then pread() of the first extents gives the bytes
+ * the walk pointed at.  Header-only: each target is its own executable.
  */
 #ifndef OVK_FUZZ_WALK_H
 #define OVK_FUZZ_WALK_H
@@ -23,28 +24,66 @@
 /* Enough extents to reach deep into any table, few enough to stay fast on
  * an image that claims terabytes of one-sector runs. */
 #define FUZZ_MAX_EXTENTS 4096
+/* The first extents are read again with pread(), up to this many bytes
+ * of each: enough to cross a sector bitmap run or a block. */
+#define FUZZ_PREAD_EXTENTS 16
+#define FUZZ_PREAD_BYTES ((size_t)8192)
+
+/* pread() must give what the walk said: a DATA extent's stored bytes, and
+ * zeros for a hole.  Runs after the walk (pread() is not for use between
+ * next() calls). */
+static void fuzz_pread(struct ovk_source *src, const struct ovk_blob *blob,
+		       const struct ovk_extent *seen, int n)
+{
+	static uint8_t buf[FUZZ_PREAD_BYTES];
+	const uint8_t *data = ovk_blob_data(blob);
+	struct ovk_error err;
+
+	if (!src->ops->pread)
+		return;
+	for (int i = 0; i < n; i++) {
+		size_t len = (size_t)ovk_min_u64(seen[i].length, sizeof buf);
+
+		/* the walk read the same maps and bitmaps for this extent */
+		if (src->ops->pread(src, seen[i].offset, buf, len, &err) < 0)
+			abort();
+		for (size_t k = 0; k < len; k++)
+			if (seen[i].type != OVK_EXTENT_DATA ? buf[k] != 0
+			    : data && buf[k] != data[seen[i].in_off + k])
+				abort();
+	}
+	if (src->size && src->ops->pread(src, src->size - 1, buf, 2, &err) == 0)
+		abort();    /* beyond the virtual size */
+}
 
 static void fuzz_walk(struct ovk_source *src, const struct ovk_blob *blob)
 	__attribute__((unused));
 static void fuzz_walk(struct ovk_source *src, const struct ovk_blob *blob)
 {
+	struct ovk_extent seen[FUZZ_PREAD_EXTENTS];
 	struct ovk_error err;
 	struct ovk_extent e;
 	uint64_t pos = 0;
+	int nseen = 0;
 
 	for (int n = 0; n < FUZZ_MAX_EXTENTS; n++) {
 		int r = src->ops->next(src, &e, &err);
 
-		if (r <= 0)
+		if (r < 0)
 			return;
+		if (r == 0)
+			break;
 		if (e.offset != pos || e.length == 0 || !ovk_range_ok(e.offset, e.length, src->size))
 			abort();
 		if (e.type == OVK_EXTENT_DATA &&
 		    (e.in != blob || e.encoded || e.buf || e.in_len != e.length ||
 		     !ovk_range_ok(e.in_off, e.in_len, ovk_blob_size(blob))))
 			abort();
+		if (nseen < FUZZ_PREAD_EXTENTS)
+			seen[nseen++] = e;
 		pos += e.length;
 	}
+	fuzz_pread(src, blob, seen, nseen);
 }
 
 /* Open, describe and walk `blob` (taken over) as `fmt`. */
