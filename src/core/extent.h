@@ -260,14 +260,19 @@ void ovk_source_close(struct ovk_source *src);
 
 /* The extent that starts at guest offset pos (< src->size): stored DATA
  * or a hole, never encoded or in a buffer.  A format whose walk can start
- * anywhere shares this one function between next() and pread(). */
+ * anywhere (VHD, VHDX, VDI) shares this one function between next() and
+ * pread(), so that the two cannot read a block differently (extent.c). */
 typedef int (*ovk_extent_at_fn)(struct ovk_source *src, uint64_t pos, struct ovk_extent *ext,
 				struct ovk_error *err);
-/* pread() from such a walk (extent.c): stored bytes are read from their
- * blob, holes read as zero (no backing file is looked up).  A read beyond
- * the virtual size is ERANGE. */
-int ovk_source_pread_walk(struct ovk_source *src, ovk_extent_at_fn at, uint64_t off, void *buf,
-			  size_t len, struct ovk_error *err);
+/* next() from such a walk: the extent at *pos, then *pos past it; 0 at
+ * the end.  Errors are prefixed with `name` (the image file). */
+int ovk_source_next_walk(struct ovk_source *src, ovk_extent_at_fn at, uint64_t *pos,
+			 const char *name, struct ovk_extent *ext, struct ovk_error *err);
+/* pread() from such a walk: stored bytes are read from their blob, holes
+ * read as zero (no backing file is looked up).  A read beyond the virtual
+ * size is ERANGE.  Errors are prefixed with `name`. */
+int ovk_source_pread_walk(struct ovk_source *src, ovk_extent_at_fn at, const char *name,
+			  uint64_t off, void *buf, size_t len, struct ovk_error *err);
 
 /* Find the value of `key` in a qemu-style option string "a=1,b=2" into buf.
  * Returns 1 found, 0 absent, -1 when buf is too small. */

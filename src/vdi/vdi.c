@@ -73,12 +73,8 @@ static int vdi_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_err
 {
 	struct vdi_src *s = src->priv;
 
-	if (s->pos >= s->size)
-		return 0;
-	if (vdi_extent_at(src, s->pos, x, err) < 0)
-		return -1;
-	s->pos += x->length;
-	return 1;
+	return ovk_source_next_walk(src, vdi_extent_at, &s->pos, ovk_blob_name(s->blob), x,
+				    err);
 }
 
 /* Random access (engine/image.c): unallocated and discarded blocks read
@@ -88,9 +84,8 @@ static int vdi_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len
 {
 	struct vdi_src *s = src->priv;
 
-	if (ovk_source_pread_walk(src, vdi_extent_at, off, buf, len, err) < 0)
-		return ovk_error_name(err, ovk_blob_name(s->blob));
-	return 0;
+	return ovk_source_pread_walk(src, vdi_extent_at, ovk_blob_name(s->blob), off, buf,
+				     len, err);
 }
 
 static int vdi_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)

@@ -147,12 +147,8 @@ static int vhd_next(struct ovk_source *src, struct ovk_extent *x, struct ovk_err
 {
 	struct vhd_src *s = src->priv;
 
-	if (s->pos >= s->size)
-		return 0;
-	if (vhd_extent_at(src, s->pos, x, err) < 0)
-		return ovk_error_name(err, ovk_blob_name(s->blob));
-	s->pos += x->length;
-	return 1;
+	return ovk_source_next_walk(src, vhd_extent_at, &s->pos, ovk_blob_name(s->blob), x,
+				    err);
 }
 
 /* Random access (engine/image.c): clear bitmap bits and unused blocks
@@ -162,9 +158,8 @@ static int vhd_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len
 {
 	struct vhd_src *s = src->priv;
 
-	if (ovk_source_pread_walk(src, vhd_extent_at, off, buf, len, err) < 0)
-		return ovk_error_name(err, ovk_blob_name(s->blob));
-	return 0;
+	return ovk_source_pread_walk(src, vhd_extent_at, ovk_blob_name(s->blob), off, buf,
+				     len, err);
 }
 
 /* ------------------------------------------------------------------ info */

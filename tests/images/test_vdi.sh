@@ -14,14 +14,7 @@ need python3
 . "$OVK_SRC/tests/images/vfmt_lib.sh"
 vfmt_disks
 
-for src in pieces mib small; do
-	for static in off on; do
-		img=$T/$src-static-$static.vdi
-		qemu-img convert -f raw -O vdi -o static=$static "$T/$src.raw" "$img" ||
-			die "qemu-img could not write $img"
-		converts "$src.raw as vdi static=$static" "$img" vdi
-	done
-done
+converts_each vdi vdi static=off static=on
 
 # disk_size 2000 (not a sector) in a copy of small's: qemu-img says 2048.
 python3 "$OVK_SRC/tests/images/vdi_poke.py" "$T/small-static-off.vdi" "$T/odd.vdi" disk_size=2000 ||

@@ -21,15 +21,8 @@ need python3
 . "$OVK_SRC/tests/images/vfmt_lib.sh"
 vfmt_disks
 
-for src in pieces mib small; do
-	for opts in subformat=dynamic subformat=fixed subformat=dynamic,force_size=on \
-		subformat=fixed,force_size=on; do
-		img=$T/$src-${opts//[=,]/-}.vhd
-		qemu-img convert -f raw -O vpc -o "$opts" "$T/$src.raw" "$img" ||
-			die "qemu-img could not write $img"
-		converts "$src.raw as vpc $opts" "$img" vpc
-	done
-done
+converts_each vpc vhd subformat=dynamic subformat=fixed subformat=dynamic,force_size=on \
+	subformat=fixed,force_size=on
 
 # A dynamic disk's clear bitmap bits: those sectors read as zeros.
 python3 "$OVK_SRC/tests/images/vfmt_bad.py" "$T/pieces-subformat-dynamic.vhd" "$T/clear.vhd" \

@@ -20,15 +20,8 @@ need python3
 . "$OVK_SRC/tests/images/vfmt_lib.sh"
 vfmt_disks
 
-for src in pieces mib small; do
-	for opts in subformat=dynamic subformat=fixed subformat=dynamic,block_size=1M \
-		subformat=dynamic,block_size=256M,log_size=8M; do
-		img=$T/$src-${opts//[=,]/-}.vhdx
-		qemu-img convert -f raw -O vhdx -o "$opts" "$T/$src.raw" "$img" ||
-			die "qemu-img could not write $img"
-		converts "$src.raw as vhdx $opts" "$img" vhdx
-	done
-done
+converts_each vhdx vhdx subformat=dynamic subformat=fixed subformat=dynamic,block_size=1M \
+	subformat=dynamic,block_size=256M,log_size=8M
 
 # The log.
 img=$T/pieces-subformat-dynamic.vhdx

@@ -35,6 +35,22 @@ converts() {
 	done
 }
 
+# converts_each QEMU-FMT EXT OPTS...: each vfmt_disks disk, written by
+# qemu-img as QEMU-FMT with each -o OPTS to $T/DISK-OPTS.EXT (OPTS with
+# '=' and ',' as '-'), converts as qemu-img reads it.
+converts_each() {
+	local fmt=$1 ext=$2 src opts img
+	shift 2
+	for src in pieces mib small; do
+		for opts in "$@"; do
+			img=$T/$src-${opts//[=,]/-}.$ext
+			qemu-img convert -f raw -O "$fmt" -o "$opts" "$T/$src.raw" "$img" ||
+				die "qemu-img could not write $img"
+			converts "$src.raw as $fmt $opts" "$img" "$fmt"
+		done
+	done
+}
+
 # diff_child FORMAT CHILD EXPECT [vfmt_diff.py options]: a differencing vhd
 # or vhdx CHILD over $T/base.FORMAT (whose guest contents are
 # $T/base.out), and the raw disk EXPECT it must read as.
