@@ -69,18 +69,8 @@ mkdir -p "$W" "$T"
 
 # ------------------------------------------------------------------ disks
 
-# make_vmdk SIZE_MIB SUBFORMAT OUT: mkdisk.py, then qemu-img; cached in $W.
-make_vmdk() {
-	local mib=$1 sf=$2 out=$3 raw="$W/mkdisk-$1.raw"
-	[ -f "$out" ] && return 0
-	note "making $out (mkdisk.py $mib, $sf by qemu-img; once)"
-	if [ ! -f "$raw" ]; then
-		python3 "$MKDISK" "$mib" "$raw.tmp" && mv "$raw.tmp" "$raw" || return 1
-	fi
-	qemu-img convert -f raw -O vmdk -o "subformat=$sf" "$raw" "$out.tmp" && mv "$out.tmp" "$out"
-}
-
-# make_image SIZE_MIB QEMU-FORMAT OPTIONS OUT: mkdisk.py, then qemu-img.
+# make_image SIZE_MIB QEMU-FORMAT OPTIONS OUT: mkdisk.py, then qemu-img;
+# cached in $W.
 make_image() {
 	local mib=$1 fmt=$2 opts=$3 out=$4 raw="$W/mkdisk-$1.raw"
 	[ -f "$out" ] && return 0
@@ -90,6 +80,9 @@ make_image() {
 	fi
 	qemu-img convert -f raw -O "$fmt" -o "$opts" "$raw" "$out.tmp" && mv "$out.tmp" "$out"
 }
+
+# make_vmdk SIZE_MIB SUBFORMAT OUT: the reference disk as a VMDK.
+make_vmdk() { make_image "$1" vmdk "subformat=$2" "$3"; }
 
 # The names the acceptance scripts use, so the caches are shared.
 REF="$W/ref-so.vmdk"
