@@ -4,7 +4,7 @@
 # the tools (median of REPEAT, default 3; timed through a final `sync` unless
 # the target says otherwise).
 #
-#   bench/compare.sh [TARGET...]      TARGET: perf cpu nosync sparse compress rss bench
+#   bench/compare.sh [TARGET...]      TARGET: perf cpu nosync sparse compress rss vfmt bench
 #                                     (default: all of them, in that order)
 #
 #   perf      streamOptimized -> qcow2: qemu-img, ours and `cp` of our output
@@ -20,6 +20,11 @@
 #             inflate-only floor (bench/inflate_only.c: every grain decoded
 #             once on one core, nothing else); with OVK_BUILD_BASE, the
 #             CPU of that build's ova-convert too, alternating (issue 11)
+#   vfmt      VHD, VHDX and VDI -> qcow2 (issue 13): the reference disk
+#             written by qemu-img as vpc, vhdx and vdi (dynamic), each
+#             converted by qemu-img and by ours in VFMT_PAIRS (default 5)
+#             alternating pairs through sync; goal: ours/qemu-img of the
+#             medians <= 1.05; the first output checked by qemu-img
 #   bench     ova-bench --threads 1,2 --qemu-img on the reference: the
 #             per-stage rates and the 1 -> 2 threads inflate speedup; writes
 #             $OVK_WORK/bench.json and $OVK_WORK/bench.svg
@@ -64,16 +69,20 @@ mkdir -p "$W" "$T"
 
 # ------------------------------------------------------------------ disks
 
-# make_vmdk SIZE_MIB SUBFORMAT OUT: mkdisk.py, then qemu-img; cached in $W.
-make_vmdk() {
-	local mib=$1 sf=$2 out=$3 raw="$W/mkdisk-$1.raw"
+# make_image SIZE_MIB QEMU-FORMAT OPTIONS OUT: mkdisk.py, then qemu-img;
+# cached in $W.
+make_image() {
+	local mib=$1 fmt=$2 opts=$3 out=$4 raw="$W/mkdisk-$1.raw"
 	[ -f "$out" ] && return 0
-	note "making $out (mkdisk.py $mib, $sf by qemu-img; once)"
+	note "making $out (mkdisk.py $mib, $fmt $opts by qemu-img; once)"
 	if [ ! -f "$raw" ]; then
 		python3 "$MKDISK" "$mib" "$raw.tmp" && mv "$raw.tmp" "$raw" || return 1
 	fi
-	qemu-img convert -f raw -O vmdk -o "subformat=$sf" "$raw" "$out.tmp" && mv "$out.tmp" "$out"
+	qemu-img convert -f raw -O "$fmt" -o "$opts" "$raw" "$out.tmp" && mv "$out.tmp" "$out"
 }
+
+# make_vmdk SIZE_MIB SUBFORMAT OUT: the reference disk as a VMDK.
+make_vmdk() { make_image "$1" vmdk "subformat=$2" "$3"; }
 
 # The names the acceptance scripts use, so the caches are shared.
 REF="$W/ref-so.vmdk"
@@ -220,6 +229,29 @@ target_rss() {
 	summary "| peak RSS, streamOptimized -> qcow2 | 2 GiB: $((r2 / 1024)) MiB, 16 GiB: $((r16 / 1024)) MiB ($w s) | | goal <= 64 MiB |"
 }
 
+target_vfmt() {
+	local spec fmt opts img q o w c i Q O
+	for spec in vpc:subformat=dynamic:vhd vhdx:subformat=dynamic:vhdx vdi:static=off:vdi; do
+		IFS=: read -r fmt opts ext <<<"$spec"
+		img="$W/ref-dynamic.$ext" q=() o=()
+		make_image 2048 "$fmt" "$opts" "$img" || die "cannot make $img"
+		for i in $(seq "${VFMT_PAIRS:-5}"); do
+			timed w c 1 qemu-img convert -f "$fmt" -O qcow2 "$img" "$T/q.qcow2" || return 1
+			q+=("$w"); rm -f "$T/q.qcow2"
+			timed w c 1 "$CONVERT" -O qcow2 "$img" "$T/o.qcow2" || return 1
+			o+=("$w")
+			if [ "$i" = 1 ] && ! { qemu-img compare -q -f "$fmt" -F qcow2 "$img" "$T/o.qcow2" &&
+				qemu-img check -q "$T/o.qcow2"; }; then
+				summary "vfmt $fmt: OUTPUT WRONG: qemu-img compare/check failed"
+			fi
+			rm -f "$T/o.qcow2"
+		done
+		Q=$(med "${q[@]}"); O=$(med "${o[@]}")
+		echo "vfmt $fmt runs: qemu-img ${q[*]} | ours ${o[*]}"
+		summary "| $fmt ($opts) -> qcow2, through sync | ours $O s | qemu-img $Q s | ours/qemu-img $(div "$O" "$Q") (goal <= 1.05) |"
+	done
+}
+
 target_bench() {
 	make_vmdk 2048 streamOptimized "$REF" || die "cannot make $REF"
 	"$BENCH" --threads 1,2 --repeat "$REPEAT" --qemu-img --json --plot "$W/bench.svg" "$REF" \
@@ -247,13 +279,13 @@ PY
 # ------------------------------------------------------------------- main
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(perf cpu nosync sparse compress rss bench)
+[ ${#targets[@]} -eq 0 ] && targets=(perf cpu nosync sparse compress rss vfmt bench)
 echo "compare.sh: $(nproc) CPUs, $(uname -r), $(qemu-img --version | head -1), REPEAT=$REPEAT," \
 	"load $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in "${targets[@]}"; do
 	case $t in
-	perf | cpu | nosync | sparse | compress | rss | bench) "target_$t" || die "$t failed" ;;
-	*) die "unknown target '$t' (perf cpu nosync sparse compress rss bench)" ;;
+	perf | cpu | nosync | sparse | compress | rss | vfmt | bench) "target_$t" || die "$t failed" ;;
+	*) die "unknown target '$t' (perf cpu nosync sparse compress rss vfmt bench)" ;;
 	esac
 done
 echo

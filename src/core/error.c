@@ -93,3 +93,19 @@ int ovk_error_name(struct ovk_error *err, const char *name)
 		ovk_error_prefix(err, "%s", name);
 	return -1;
 }
+
+void ovk_error_list_add(char *list, size_t cap, const char *fmt, ...)
+{
+	size_t used = strnlen(list, cap);
+	va_list ap;
+
+	if (used && used + 3 < cap) {
+		memcpy(list + used, ", ", 3);
+		used += 2;
+	}
+	if (used + 1 >= cap)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(list + used, cap - used, fmt, ap);
+	va_end(ap);
+}

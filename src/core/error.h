@@ -40,4 +40,10 @@ int ovk_error_prefix(struct ovk_error *err, const char *fmt, ...)
  * the whole disk) then name it once.  Returns -1. */
 int ovk_error_name(struct ovk_error *err, const char *name);
 
+/* Append one item to `list` (a string of cap bytes, "" at first), after
+ * ", " unless it is the first: the things a single error names, such as
+ * every missing file.  Cut short when full, as the message would be. */
+void ovk_error_list_add(char *list, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "blob.h"
 #include "codec.h"
@@ -115,6 +116,27 @@ struct ovk_source {
 	uint64_t allocated_bytes;
 	void *priv;                 /* the format's state */
 };
+
+/* A source a format has opened: its ops, format name, size and state. */
+static inline void ovk_source_set(struct ovk_source *src, const struct ovk_source_ops *ops,
+				  const char *format, uint64_t size, void *priv)
+{
+	src->ops = ops;
+	src->format = format;
+	src->size = size;
+	src->priv = priv;
+}
+
+/* What a format's close() frees besides its own state: the backing names
+ * and the source itself (NULL-safe). */
+static inline void ovk_source_free_shell(struct ovk_source *src)
+{
+	if (!src)
+		return;
+	free(src->backing_name);
+	free(src->backing_format);
+	free(src);
+}
 
 /* ---- extents, as sources make them ---- */
 
@@ -235,6 +257,22 @@ struct ovk_sink_params {
 
 /* Close a source (NULL-safe). */
 void ovk_source_close(struct ovk_source *src);
+
+/* The extent that starts at guest offset pos (< src->size): stored DATA
+ * or a hole, never encoded or in a buffer.  A format whose walk can start
+ * anywhere (VHD, VHDX, VDI) shares this one function between next() and
+ * pread(), so that the two cannot read a block differently (extent.c). */
+typedef int (*ovk_extent_at_fn)(struct ovk_source *src, uint64_t pos, struct ovk_extent *ext,
+				struct ovk_error *err);
+/* next() from such a walk: the extent at *pos, then *pos past it; 0 at
+ * the end.  Errors are prefixed with `name` (the image file). */
+int ovk_source_next_walk(struct ovk_source *src, ovk_extent_at_fn at, uint64_t *pos,
+			 const char *name, struct ovk_extent *ext, struct ovk_error *err);
+/* pread() from such a walk: stored bytes are read from their blob, holes
+ * read as zero (no backing file is looked up).  A read beyond the virtual
+ * size is ERANGE.  Errors are prefixed with `name`. */
+int ovk_source_pread_walk(struct ovk_source *src, ovk_extent_at_fn at, const char *name,
+			  uint64_t off, void *buf, size_t len, struct ovk_error *err);
 
 /* Find the value of `key` in a qemu-style option string "a=1,b=2" into buf.
  * Returns 1 found, 0 absent, -1 when buf is too small. */

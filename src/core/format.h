@@ -26,12 +26,20 @@
 
 /* The bytes a probe may look at: the head of the file. */
 #define OVK_PROBE_BYTES 4096
+/* ... and its tail, where some formats keep their only signature (a
+ * fixed VHD's footer, a DMG's koly block): one 512-byte sector. */
+#define OVK_PROBE_TAIL_BYTES 512
 
 struct ovk_format {
 	const char *name;
 	/* Score the head of a file (up to OVK_PROBE_BYTES; fewer if the file is
 	 * shorter); `size` is the whole blob's size (UINT64_MAX if unknown). */
 	int (*probe)(const uint8_t *head, size_t len, uint64_t size);
+	/* Score the last OVK_PROBE_TAIL_BYTES of a file of `size` bytes; NULL
+	 * when the format has nothing there.  Only asked where the tail can be
+	 * read: never of a forward-only stream (the registry copies a stream
+	 * that no head claims to a file first, then asks). */
+	int (*probe_tail)(const uint8_t *tail, size_t len, uint64_t size);
 	/* Whether a forward-only stream that starts with `head` can be read
 	 * as it comes; NULL: never.  The engine copies any other stream to a
 	 * temp file first (ovk_spill). */

@@ -2,7 +2,8 @@
  * image.c: random access to the guest bytes of one image, for the guest
  * reader: a converted disk (raw or qcow2, a local file or a volume read
  * back in ranges) or an appliance's own (VMDK in every subformat but one
- * read forward only), opened through the registry, and read at any offset
+ * read forward only; VHD, VHDX and VDI, whose maps are read from the
+ * file's mapping), opened through the registry, and read at any offset
  * through its format's pread().  No backing chain: the images read this
  * way are the engine's own outputs, which are whole.
  */

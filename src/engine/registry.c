@@ -14,10 +14,21 @@
 extern const struct ovk_format ovk_format_raw;
 extern const struct ovk_format ovk_format_vmdk;
 extern const struct ovk_format ovk_format_qcow2;
+extern const struct ovk_format ovk_format_vhd;
+extern const struct ovk_format ovk_format_vhdx;
+extern const struct ovk_format ovk_format_vdi;
+extern const struct ovk_format ovk_format_known;
 
+/* `known` reads nothing: it claims the signatures of formats we do not
+ * read (QED, qcow 1, Parallels, Bochs, cloop, DMG, LUKS), so that they are
+ * refused by name instead of falling to raw, which takes anything. */
 static const struct ovk_format *const formats[] = {
 	&ovk_format_qcow2,
 	&ovk_format_vmdk,
+	&ovk_format_vhd,
+	&ovk_format_vhdx,
+	&ovk_format_vdi,
+	&ovk_format_known,
 	&ovk_format_raw,
 };
 #define NFORMATS (sizeof formats / sizeof formats[0])
@@ -34,8 +45,9 @@ const char *const *ovk_input_formats(void)
 {
 	static const char *names[NFORMATS + 1];
 
+	/* `known` opens nothing, so it is no format to ask for. */
 	for (size_t i = 0, n = 0; i < NFORMATS; i++)
-		if (formats[i]->open_source)
+		if (formats[i]->open_source && formats[i] != &ovk_format_known)
 			names[n++] = formats[i]->name;
 	return names;
 }
@@ -56,23 +68,53 @@ static int probe_head(struct ovk_blob *blob, const uint8_t **head, size_t *len,
 	return ovk_blob_peek(blob, OVK_PROBE_BYTES, head, len, err);
 }
 
+/* The last sector, where a file has one that can be read (*len 0: none). */
+static int probe_tail(struct ovk_blob *blob, uint8_t *tail, size_t *len, struct ovk_error *err)
+{
+	uint64_t size = ovk_blob_size(blob);
+
+	*len = 0;
+	if (ovk_blob_is_stream(blob) || size == UINT64_MAX || size < OVK_PROBE_TAIL_BYTES)
+		return 0;
+	if (ovk_blob_pread(blob, size - OVK_PROBE_TAIL_BYTES, tail, OVK_PROBE_TAIL_BYTES, err) < 0)
+		return -1;
+	*len = OVK_PROBE_TAIL_BYTES;
+	return 0;
+}
+
+/* What each format scores on blob (head and tail); -1 on a read error. */
+static int probe_scores(struct ovk_blob *blob, int *scores, struct ovk_error *err)
+{
+	uint8_t tail[OVK_PROBE_TAIL_BYTES];
+	uint64_t size = ovk_blob_size(blob);
+	const uint8_t *head;
+	size_t len, tlen;
+
+	if (probe_tail(blob, tail, &tlen, err) < 0 || probe_head(blob, &head, &len, err) < 0)
+		return -1;
+	for (size_t i = 0; i < NFORMATS; i++) {
+		int s = OVK_PROBE_NO, t;
+
+		if (formats[i]->open_source)
+			s = formats[i]->probe(head, len, size);
+		if (formats[i]->open_source && formats[i]->probe_tail && tlen &&
+		    (t = formats[i]->probe_tail(tail, tlen, size)) > s)
+			s = t;
+		scores[i] = s;
+	}
+	return 0;
+}
+
 const struct ovk_format *ovk_probe_blob(struct ovk_blob *blob, struct ovk_error *err)
 {
 	const struct ovk_format *best = NULL;
-	const uint8_t *head;
-	size_t len;
-	int best_score = OVK_PROBE_NO;
+	int scores[NFORMATS], best_score = OVK_PROBE_NO;
 
-	if (probe_head(blob, &head, &len, err) < 0)
+	if (probe_scores(blob, scores, err) < 0)
 		return NULL;
 	for (size_t i = 0; i < NFORMATS; i++) {
-		int score;
-
-		if (!formats[i]->open_source)
-			continue;
-		score = formats[i]->probe(head, len, ovk_blob_size(blob));
-		if (score > best_score) {
-			best_score = score;
+		if (scores[i] > best_score) {
+			best_score = scores[i];
 			best = formats[i];
 		}
 	}
@@ -81,10 +123,27 @@ const struct ovk_format *ovk_probe_blob(struct ovk_blob *blob, struct ovk_error 
 	return best;
 }
 
+/* Whether blob can be read as the format the caller named (its head or
+ * tail say so); -1 with err set when not. */
+static int check_claim(const struct ovk_format *fmt, struct ovk_blob *blob, const char *name,
+		       struct ovk_error *err)
+{
+	int scores[NFORMATS];
+
+	if (probe_scores(blob, scores, err) < 0)
+		return -1;
+	for (size_t i = 0; i < NFORMATS; i++)
+		if (formats[i] == fmt && scores[i] != OVK_PROBE_NO)
+			return 0;
+	return ovk_error_set(err, EINVAL, "%s: not a %s image", name, fmt->name);
+}
+
 /* Open a source on *blobp (taken over: freed on failure).  A stream in a
  * format that needs random access (anything but a streamOptimized VMDK or
  * a descriptor) is first copied to a file (ovk_spill), and *blobp becomes
- * the copy, which the source then owns. */
+ * the copy, which the source then owns.  Only the copy has a tail to
+ * probe, so an unnamed format is probed again there: a fixed VHD or a DMG
+ * in a compressed OVA member looks like raw from its head. */
 static int open_one(struct ovk_blob **blobp, const char *format, const struct ovk_open_ctx *ctx,
 		    struct ovk_source **out, struct ovk_error *err)
 {
@@ -95,7 +154,7 @@ static int open_one(struct ovk_blob **blobp, const char *format, const struct ov
 	char why[64];
 	size_t len;
 	char *name = NULL;
-	int ret = -1;
+	int ret = -1, spilled = 0;
 
 	if (!(name = strdup(ovk_blob_name(blob)))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
@@ -107,15 +166,13 @@ static int open_one(struct ovk_blob **blobp, const char *format, const struct ov
 			ovk_error_set(err, EINVAL, "%s: unknown input format '%s'", name, format);
 			goto out;
 		}
-		if (probe_head(blob, &head, &len, err) < 0)
-			goto out;
-		if (fmt->probe(head, len, ovk_blob_size(blob)) == OVK_PROBE_NO) {
-			ovk_error_set(err, EINVAL, "%s: not a %s image", name, format);
-			goto out;
-		}
 	} else if (!(fmt = ovk_probe_blob(blob, err))) {
 		goto out;
 	}
+	/* A named format whose mark may be in the tail is judged on the copy. */
+	if (format && (!ovk_blob_is_stream(blob) || !fmt->probe_tail) &&
+	    check_claim(fmt, blob, name, err) < 0)
+		goto out;
 	if (ovk_blob_is_stream(blob)) {
 		if (probe_head(blob, &head, &len, err) < 0)
 			goto out;
@@ -124,8 +181,13 @@ static int open_one(struct ovk_blob **blobp, const char *format, const struct ov
 			if (ovk_spill(ctx, blob, why, &copy, err) < 0)
 				goto out;
 			*blobp = blob = copy;
+			spilled = 1;
 		}
 	}
+	if (spilled && !format && !(fmt = ovk_probe_blob(blob, err)))
+		goto out;
+	if (spilled && format && fmt->probe_tail && check_claim(fmt, blob, name, err) < 0)
+		goto out;
 	if (fmt->open_source(blob, ctx, out, err) < 0) {
 		ovk_error_name(err, name);
 		goto out;

@@ -803,39 +803,62 @@ int ovk_appliance_drain(struct ovk_appliance *app, struct ovk_error *err)
 	return 0;
 }
 
+/* Whether the package holds `name` (a stream's members ahead of us are not
+ * known yet: reading them says). */
+static int has_ref(const struct ovk_appliance *app, const char *name)
+{
+	char *p = NULL;
+	int ok;
+
+	if (app->kind == OVK_APPLIANCE_OVA)
+		return find_member(app, name) != NULL;
+	if (app->kind != OVK_APPLIANCE_OVF)
+		return 1;
+	ok = asprintf(&p, "%s/%s", app->dir, name) >= 0 && access(p, F_OK) == 0;
+	free(p);
+	return ok;
+}
+
+/* Every File is inside the package and present; all the missing ones are
+ * named at once, so that a user fetches them in one go. */
 int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 			     struct ovk_error *err)
 {
+	char missing[OVK_ERROR_MAX] = "";
+	size_t n_missing = 0;
+	char *first = NULL;
+	int ret = -1;
+
 	for (size_t i = 0; i < env->n_files; i++) {
 		const struct ovk_ovf_file *f = &env->files[i];
-		char *first = f->chunk_size ? ovk_appliance_chunk_name(f->href, 0) : NULL;
-		const char *name = first ? first : f->href;
-		int ok = 1;
 
-		if (f->chunk_size && !first)
-			return ovk_error_set(err, ENOMEM, "out of memory");
+		free(first);
+		first = f->chunk_size ? ovk_appliance_chunk_name(f->href, 0) : NULL;
+		if (f->chunk_size && !first) {
+			ovk_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
 		if (strstr(f->href, "://") || (!ovk_path_is_contained(f->href) &&
 					       (app->kind != OVK_APPLIANCE_OVF ||
 						!(app->flags & OVK_OPEN_UNSAFE_PATHS)))) {
-			free(first);
-			return ovk_error_set(err, EPERM, "%s: File '%s': href '%s' is not inside "
-					     "the package", app->path, f->id, f->href);
+			ovk_error_set(err, EPERM, "%s: File '%s': href '%s' is not inside the package",
+				      app->path, f->id, f->href);
+			goto out;
 		}
-		if (app->kind == OVK_APPLIANCE_OVA) {
-			ok = find_member(app, name) != NULL;
-		} else if (app->kind == OVK_APPLIANCE_OVF) {
-			char *p = NULL;
-
-			ok = asprintf(&p, "%s/%s", app->dir, name) >= 0 && access(p, F_OK) == 0;
-			free(p);
+		if (!has_ref(app, first ? first : f->href)) {
+			ovk_error_list_add(missing, sizeof missing, "File '%s': '%s'", f->id,
+					   first ? first : f->href);
+			n_missing++;
 		}
-		if (!ok) {
-			ovk_error_set(err, ENOENT, "%s: File '%s': '%s' is missing from the package",
-				      app->path, f->id, name);
-			free(first);
-			return -1;
-		}
-		free(first);
 	}
-	return 0;
+	if (n_missing == 1)
+		ovk_error_set(err, ENOENT, "%s: %s is missing from the package", app->path, missing);
+	else if (n_missing > 1)
+		ovk_error_set(err, ENOENT, "%s: %zu files are missing from the package: %s", app->path,
+			      n_missing, missing);
+	else
+		ret = 0;
+out:
+	free(first);
+	return ret;
 }

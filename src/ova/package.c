@@ -82,14 +82,27 @@ static int check_manifest(struct ovk_package *pkg, const struct ovk_package_opts
 static int check_entries(struct ovk_package *pkg, const char *mfname, struct ovk_error *err)
 {
 	const char *ovf = ovk_appliance_ovf_name(pkg->app);
+	const struct ovk_manifest_entry *one = NULL;
+	char missing[OVK_ERROR_MAX] = "";
+	size_t n = 0;
 
+	/* all of them named at once */
 	for (size_t i = 0; i < pkg->mf->n_entries; i++) {
 		const struct ovk_manifest_entry *e = &pkg->mf->entries[i];
 
-		if (strcmp(e->name, ovf) != 0 && !ovk_appliance_has_member(pkg->app, e->name))
-			return ovk_error_set(err, ENOENT, "%s:%ld: lists '%s', which is not in "
-					     "the package", mfname, e->line, e->name);
+		if (strcmp(e->name, ovf) != 0 && !ovk_appliance_has_member(pkg->app, e->name)) {
+			ovk_error_list_add(missing, sizeof missing, "'%s' (line %ld)", e->name,
+					   e->line);
+			one = e;
+			n++;
+		}
 	}
+	if (n == 1)
+		return ovk_error_set(err, ENOENT, "%s:%ld: lists '%s', which is not in the package",
+				     mfname, one->line, one->name);
+	if (n > 1)
+		return ovk_error_set(err, ENOENT, "%s: lists %zu files that are not in the package: "
+				     "%s", mfname, n, missing);
 	return 0;
 }
 

@@ -9,8 +9,10 @@
  *
  * Sink: DATA is written (around the page cache when the output is synced:
  * core/outfile.h); ZERO and UNALLOCATED are never written, so a regular
- * output stays sparse, and it is extended to the full size at the end.  A
- * block device has old contents, so there zero ranges are cleared with
+ * output stays sparse, and it is extended to the full size at the end,
+ * rounded up to a whole sector: qemu sees a disk in sectors, so qemu-img
+ * (and our qcow2 sink) make a 1000-byte input a 1024-byte disk.  A block
+ * device has old contents, so there zero ranges are cleared with
  * BLKZEROOUT (falling back to writing zeros when the ioctl is missing).
  */
 #include <errno.h>
@@ -27,6 +29,8 @@
 
 /* Zero detection granularity: qemu-img's default -S 4k. */
 #define RAW_SINK_BLOCK 4096
+/* The unit qemu counts a disk's size in (BDRV_SECTOR_SIZE). */
+#define RAW_SECTOR 512
 
 struct raw_source {
 	struct ovk_blob *blob;
@@ -118,6 +122,7 @@ struct raw_sink {
 	char *name;
 	int is_block_device;
 	int sync;
+	uint64_t end;            /* the size rounded up to a sector */
 	struct ovk_outfile out;
 };
 
@@ -180,11 +185,14 @@ static int raw_finish(struct ovk_sink *sink, struct ovk_error *err)
 	struct raw_sink *rs = sink->priv;
 	int ret = -1;
 
-	if (!rs->is_block_device && ftruncate(rs->fd, (off_t)sink->size) < 0) {
+	if (!rs->is_block_device && ftruncate(rs->fd, (off_t)rs->end) < 0) {
 		ovk_error_sys(err, errno, "%s: extend to %llu bytes", rs->name,
-			      (unsigned long long)sink->size);
+			      (unsigned long long)rs->end);
 		goto out;
 	}
+	if (rs->is_block_device && rs->end > sink->size &&
+	    zero_block_device(rs, sink->size, rs->end - sink->size, err) < 0)
+		goto out;
 	if (rs->sync && fdatasync(rs->fd) < 0) {
 		ovk_error_sys(err, errno, "%s: sync", rs->name);
 		goto out;
@@ -211,11 +219,16 @@ static int raw_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
 {
 	struct ovk_sink *sink = calloc(1, sizeof *sink);
 	struct raw_sink *rs = calloc(1, sizeof *rs);
+	int ret = -1;
 
 	if (!sink || !rs || !(rs->name = strdup(p->name))) {
-		free(sink);
-		free(rs);
-		return ovk_error_set(err, ENOMEM, "out of memory");
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ovk_align_up_overflow(p->size, RAW_SECTOR, &rs->end) || rs->end > INT64_MAX) {
+		ovk_error_set(err, EFBIG, "%s: %llu bytes: too large", p->name,
+			      (unsigned long long)p->size);
+		goto out;
 	}
 	rs->fd = p->fd;
 	rs->is_block_device = p->is_block_device;
@@ -227,7 +240,15 @@ static int raw_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
 	sink->block_size = RAW_SINK_BLOCK;
 	sink->priv = rs;
 	*out = sink;
-	return 0;
+	sink = NULL;
+	rs = NULL;
+	ret = 0;
+out:
+	if (rs)
+		free(rs->name);
+	free(rs);
+	free(sink);
+	return ret;
 }
 
 const struct ovk_format ovk_format_raw = {

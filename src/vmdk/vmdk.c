@@ -499,6 +499,9 @@ static int open_monolithic(struct vmdk_src *s, struct ovk_error *err)
 				      e->sp.h.desc_offset);
 			goto out;
 		}
+		/* The file is the one extent whatever its line names (as for
+		 * qemu), but the line says how it may be used. */
+		e->rdonly = s->desc.n_ext > 0 && s->desc.ext[0].rdonly;
 	}
 	if (check_extent_size(&e->sp.h, ovk_blob_size(s->blob), err) < 0)
 		goto out;

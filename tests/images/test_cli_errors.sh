@@ -111,7 +111,7 @@ usage_error "three operands" "$OVA_CONVERT" "$in" "$T/out/o.raw" "$T/out/p.raw"
 usage_error "-j without a number" "$OVA_CONVERT" -j abc "$in" "$T/out/o.raw"
 usage_error "-j with nothing after it" "$OVA_CONVERT" "$in" "$T/out/o.raw" -j
 usage_error "unknown output format" "$OVA_CONVERT" -O vdi "$in" "$T/out/o.img"
-usage_error "unknown input format" "$OVA_CONVERT" -f vdi "$in" "$T/out/o.raw"
+usage_error "unknown input format" "$OVA_CONVERT" -f qed "$in" "$T/out/o.raw"
 usage_error "unknown -o key" "$OVA_CONVERT" -O qcow2 -o foo=bar "$in" "$T/out/o.qcow2"
 usage_error "bad -o value" "$OVA_CONVERT" -O qcow2 -o cluster_size=3 "$in" "$T/out/o.qcow2"
 usage_error "-o on a format without options" "$OVA_CONVERT" -O raw -o cluster_size=4k \

@@ -13,7 +13,8 @@
 declare -A allowed=(
 	[core]=""
 	[util]="core"
-	[raw]="core" [vmdk]="core" [qcow2]="core"
+	[raw]="core" [vmdk]="core" [qcow2]="core" [vhd]="core" [vhdx]="core" [vdi]="core"
+	[known]="core"
 	[engine]="core"
 	[ova]="core engine util"
 	[guest]="core engine ova util"

@@ -170,7 +170,8 @@ fi
 for head in '<\001\002' '<b>bold</b>' '  <Envelopes'; do
 	{ printf "$head"; head -c 65536 /dev/urandom; } >"$T/markup.raw"
 	run "$OVA_CONVERT" -O raw "$T/markup.raw" "$T/out/markup.raw"
-	if [ "$RC" -eq 0 ] && cmp -s "$T/markup.raw" "$T/out/markup.raw"; then
+	# (qemu-img compare, not cmp: the output is padded to a whole sector)
+	if [ "$RC" -eq 0 ] && compare_raw "$T/markup.raw" "$T/out/markup.raw" >/dev/null; then
 		ok "a raw disk starting with '$head' converts as raw"
 	else
 		not_ok "a raw disk starting with '$head' converts as raw" "exit $RC" "stderr: $ERR"

@@ -341,6 +341,23 @@ static void test_error_truncation(void **state)
 	assert_int_equal(strlen(err.msg), sizeof err.msg - 1);
 }
 
+/* A list of names for one message: comma-separated, cut short and still
+ * terminated when full, and nothing more added then. */
+static void test_error_list(void **state)
+{
+	char list[16] = "";
+
+	(void)state;
+	ovk_error_list_add(list, sizeof list, "'%s'", "a");
+	assert_string_equal(list, "'a'");
+	ovk_error_list_add(list, sizeof list, "'%s'", "b");
+	assert_string_equal(list, "'a', 'b'");
+	ovk_error_list_add(list, sizeof list, "'%s'", "long name");
+	assert_string_equal(list, "'a', 'b', 'long");
+	ovk_error_list_add(list, sizeof list, "'%s'", "c");
+	assert_string_equal(list, "'a', 'b', 'long");
+}
+
 /* --------------------------------------------------------------- blobs */
 
 #define BLOB_SIZE (256 * 1024 + 100)   /* not a page multiple */
@@ -758,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_path_is_contained),
 		cmocka_unit_test(test_error_set_and_prefix),
 		cmocka_unit_test(test_error_truncation),
+		cmocka_unit_test(test_error_list),
 		cmocka_unit_test(test_blob_open_errors),
 		cmocka_unit_test_setup_teardown(test_blob_file, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(test_blob_window, blob_setup, blob_teardown),

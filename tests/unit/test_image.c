@@ -4,9 +4,10 @@
  * against the raw disk qemu-img made each image from: qcow2 in every shape
  * qemu-img writes (compressed with zlib and zstd, extended L2, v2, 512 B
  * and 2 MiB clusters, zero clusters) and raw, read from a file and from a
- * ranged blob, and VMDK in each subformat qemu-img writes (an appliance's
- * disk read in place, for --print-xml), at random offsets and lengths,
- * across cluster and grain boundaries.
+ * ranged blob, VMDK in each subformat qemu-img writes (an appliance's disk
+ * read in place, for --print-xml), and VHD, VHDX and VDI (from a ranged
+ * blob only where the format needs no mapping), at random offsets and
+ * lengths, across cluster, grain and block boundaries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -158,6 +159,13 @@ static void test_image_pread(void **state)
 		"-O vmdk -o subformat=twoGbMaxExtentSparse",
 		"-O vmdk -o subformat=monolithicFlat",
 		"-O vmdk -o subformat=twoGbMaxExtentFlat",
+		/* the other readers' pread (a VHD keeps the size: force_size) */
+		"-O vpc -o subformat=fixed,force_size=on",
+		"-O vpc -o subformat=dynamic,force_size=on",
+		"-O vhdx -o subformat=fixed",
+		"-O vhdx -o subformat=dynamic,block_size=1M",
+		"-O vdi -o static=on",
+		"-O vdi",
 	};
 	char raw[4200], img[4200];
 	uint8_t *want;
@@ -171,7 +179,12 @@ static void test_image_pread(void **state)
 		/* zero-flag clusters too, where the format has them (v3) */
 		if (strstr(shapes[i], "qcow2") && !strstr(shapes[i], "compat=0.10"))
 			ut_run("qemu-io -f qcow2 -c 'write -z 1M 64k' '%s' >/dev/null", img);
-		for (int ranged = 0; ranged < (strstr(shapes[i], "vmdk") ? 1 : 2); ranged++) {
+		/* VMDK, VHDX, VDI and dynamic VHD read their maps from a
+		 * mapping: from files only */
+		int maps = strstr(shapes[i], "vmdk") || strstr(shapes[i], "vhdx") ||
+			   strstr(shapes[i], "vdi") || strstr(shapes[i], "dynamic");
+
+		for (int ranged = 0; ranged < 2 - maps; ranged++) {
 			struct ovk_image *im = open_image(img, ranged);
 
 			check_reads(im, want);
