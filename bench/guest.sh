@@ -3,7 +3,7 @@
 # 1 s more for a 2 GiB guest, no temporary copy, peak RSS <= 64 MiB).
 #
 # The guest: a 2 GiB MBR disk whose ext4 root holds Debian's real kernel
-# (linux-image-amd64, cached in $OVK_WORK), its whole /lib/modules tree, an
+# (linux-image-amd64, from tests/guests/kernel.sh), its /lib/modules tree, an
 # initramfs of its storage drivers (zstd, the size dracut and
 # initramfs-tools make), grub.cfg, os-release and fstab, and 1 GiB of
 # incompressible files, so that the disk is about 1.6 GiB full.  mke2fs -d
@@ -31,17 +31,12 @@ CONVERT=$B/src/cli/ova-convert
 mkdir -p "$W"
 
 guest_ova() {
-	local tree=$W/tree deb ver
+	local tree=$W/tree ver kdir
 	[ -f "$W/guest.ova" ] && return
-	deb=$(ls "$W"/linux-image-*-amd64_*.deb 2>/dev/null | head -1 || true)
-	if [ -z "$deb" ]; then
-		(cd "$W" && apt-get download "$(apt-cache depends linux-image-amd64 |
-			awk '/Depends: linux-image-[0-9]/ {print $2; exit}')" >/dev/null)
-		deb=$(ls "$W"/linux-image-*-amd64_*.deb | head -1)
-	fi
-	rm -rf "$tree" && mkdir -p "$tree"/{etc,boot/grub,dev,proc,sys,data}
-	dpkg-deb -x "$deb" "$tree"
-	ver=$(ls "$tree/lib/modules")
+	# Debian's kernel and modules, as the guest tests fetch and unpack them
+	read -r ver kdir < <("$ROOT/tests/guests/kernel.sh")
+	rm -rf "$tree" && mkdir -p "$tree"/{etc,boot/grub,dev,proc,sys,data,lib}
+	cp -a "$kdir/boot/." "$tree/boot/" && cp -a "$kdir/lib/modules" "$tree/lib/"
 	printf 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' \
 		>"$tree/etc/os-release"
 	printf 'LABEL=root / ext4 defaults 0 1\n' >"$tree/etc/fstab"
@@ -51,7 +46,6 @@ guest_ova() {
 		    initrd /boot/initrd.img-$ver
 		}
 	EOF
-	depmod -b "$tree" "$ver"
 	# the initramfs: the storage drivers a generic one carries, zstd
 	(cd "$tree" && find "lib/modules/$ver/kernel/drivers/scsi" \
 		"lib/modules/$ver/kernel/drivers/ata" "lib/modules/$ver/kernel/drivers/block" \
