@@ -76,6 +76,27 @@ void ovk_vmdk_header_decode(const uint8_t *b, struct ovk_vmdk_header *h)
 	h->compress = le16_load(b + 77);
 }
 
+void ovk_vmdk_header_encode(const struct ovk_vmdk_header *h, uint8_t *b)
+{
+	static const uint8_t nl[4] = { '\n', ' ', '\r', '\n' };
+
+	memset(b, 0, OVK_VMDK_SECTOR);
+	le32_store(b, OVK_VMDK_MAGIC_KDMV);
+	le32_store(b + 4, h->version);
+	le32_store(b + 8, h->flags);
+	le64_store(b + 12, h->capacity);
+	le64_store(b + 20, h->grain_size);
+	le64_store(b + 28, h->desc_offset);
+	le64_store(b + 36, h->desc_size);
+	le32_store(b + 44, h->gtes);
+	le64_store(b + 48, h->rgd_offset);
+	le64_store(b + 56, h->gd_offset);
+	le64_store(b + 64, h->overhead);
+	/* 72: uncleanShutdown, 0: the writer closed the file. */
+	memcpy(b + 73, nl, sizeof nl);
+	le16_store(b + 77, h->compress);
+}
+
 static int validate_grain(const struct ovk_vmdk_header *h, struct ovk_error *err)
 {
 	uint64_t bytes;

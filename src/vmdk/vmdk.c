@@ -780,6 +780,9 @@ const struct ovk_format ovk_format_vmdk = {
 	.probe = vmdk_probe,
 	.streamable = vmdk_streamable,
 	.open_source = vmdk_open_source,
-	.open_sink = NULL,
+	.open_sink = ovk_vmdk_open_sink,
+	.check_sink_options = ovk_vmdk_check_sink_options,
 	.supports_backing = 0,
+	/* -c is accepted: streamOptimized (the default) is always compressed. */
+	.supports_compression = 1,
 };

@@ -1,8 +1,9 @@
 /*
- * vmdk.h: private interface between the files of the VMDK reader.
+ * vmdk.h: private interface between the files of the VMDK reader and
+ * writer.
  *
- *   header.c      decode and validate the binary headers (KDMV, COWD, the
- *                 streamOptimized footer) and the grain markers
+ *   header.c      decode, validate and encode the binary headers (KDMV,
+ *                 COWD, the streamOptimized footer) and the grain markers
  *   descriptor.c  parse the text descriptor (embedded or its own file)
  *   sparse.c      walk the grain directory / grain tables of a mapped extent
  *   stream.c      walk the markers of a forward-only streamOptimized extent
@@ -10,6 +11,9 @@
  *                 decodes it)
  *   vmdk.c        the format ops: probe, open, extent concatenation, read,
  *                 info
+ *   writer.c      the sink: streamOptimized and monolithicSparse, written
+ *                 front to back (writer.h has the layouts)
+ *   writer_desc.c the sink's options, descriptor, geometry and CID
  *
  * Nothing here is visible outside src/vmdk except ovk_format_vmdk (named
  * by engine/registry.c).  All offsets in these structs are bytes unless the name
@@ -105,6 +109,9 @@ struct ovk_vmdk_header {
 
 /* Decode the first 512 bytes of a KDMV or COWD file (no checks). */
 void ovk_vmdk_header_decode(const uint8_t *b, struct ovk_vmdk_header *h);
+/* Encode a KDMV header into the 512 bytes at b (the newline test bytes
+ * always; magic is KDMV whatever h->magic says). */
+void ovk_vmdk_header_encode(const struct ovk_vmdk_header *h, uint8_t *b);
 /* Check every field against the limits and the file size (UINT64_MAX when
  * unknown).  Messages name the field and its value. */
 int ovk_vmdk_header_validate(const struct ovk_vmdk_header *h, uint64_t file_size,
@@ -242,5 +249,12 @@ int ovk_vmdk_stream_finish(struct ovk_vmdk_stream *s, struct ovk_error *err);
 /* Virtual size in bytes (from the header). */
 uint64_t ovk_vmdk_stream_capacity(const struct ovk_vmdk_stream *s);
 void ovk_vmdk_stream_free(struct ovk_vmdk_stream *s);
+
+/* ---------------------------------------------------------------- writer */
+
+/* The sink (writer.c; writer.h has the layouts) and its -o check. */
+int ovk_vmdk_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
+		       struct ovk_error *err);
+int ovk_vmdk_check_sink_options(const char *options, struct ovk_error *err);
 
 #endif
