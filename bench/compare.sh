@@ -4,7 +4,7 @@
 # the tools (median of REPEAT, default 3; timed through a final `sync` unless
 # the target says otherwise).
 #
-#   bench/compare.sh [TARGET...]      TARGET: perf cpu nosync sparse compress rss vfmt bench
+#   bench/compare.sh [TARGET...]      TARGET: perf cpu nosync sparse compress rss vfmt bench svmdk
 #                                     (default: all of them, in that order)
 #
 #   perf      streamOptimized -> qcow2: qemu-img, ours and `cp` of our output
@@ -28,12 +28,20 @@
 #   bench     ova-bench --threads 1,2 --qemu-img on the reference: the
 #             per-stage rates and the 1 -> 2 threads inflate speedup; writes
 #             $OVK_WORK/bench.json and $OVK_WORK/bench.svg
+#   svmdk     -O vmdk (streamOptimized, issue 14) from the raw reference disk
+#             and from a qcow2 of it, against `qemu-img convert -O vmdk -o
+#             subformat=streamOptimized`: wall through sync, CPU, output
+#             size and peak RSS; then ours with -j 1 and -j 2 without sync
+#             (page cache: the deflate stage is what is left), for the
+#             1 -> 2 threads scaling.  Not in the default list: qemu-img
+#             takes about a minute per run.
 #
 # Environment: OVK_BUILD (a build dir; default build-bench, made with
 # -DCMAKE_BUILD_TYPE=Release when absent), OVK_BUILD_BASE (another build
 # to set beside it in `cpu`), OVK_WORK (where the generated
 # disks are cached; default /tmp/ovk-accept, shared with the acceptance
-# scripts), REPEAT.  The disks come from ../shared/bench/mkdisk.py, written as VMDK by
+# scripts), REPEAT, OVK_REF_RAW (svmdk's raw input; default
+# /var/tmp/ovkbench/ref.raw when it exists, else mkdisk.py 2048 in OVK_WORK).  The disks come from ../shared/bench/mkdisk.py, written as VMDK by
 # qemu-img (the reference writer).  Nothing here asserts: it prints figures
 # and the goals next to them.  Benchmarks are never ctest assertions.
 set -u -o pipefail
@@ -276,6 +284,60 @@ PY
 )"
 }
 
+# svmdk_one FORMAT INPUT: ours and qemu-img's streamOptimized from INPUT.
+svmdk_one() {
+	local fmt=$1 in=$2 q=() o=() qc=() oc=() rss=0 qrss=0 w c i Q O QC OC qs os
+	for i in $(seq "$REPEAT"); do
+		timed w c 1 qemu-img convert -f "$fmt" -O vmdk -o subformat=streamOptimized "$in" \
+			"$T/q.vmdk" || return 1
+		q+=("$w"); qc+=("$c"); qs=$(size_of "$T/q.vmdk"); qrss=$RSS_KB; rm -f "$T/q.vmdk"
+		timed w c 1 "$CONVERT" -O vmdk "$in" "$T/o.vmdk" || return 1
+		o+=("$w"); oc+=("$c"); os=$(size_of "$T/o.vmdk"); [ "$RSS_KB" -gt "$rss" ] && rss=$RSS_KB
+		if [ "$i" = 1 ]; then
+			if ! { qemu-img compare -q -f "$fmt" -F vmdk "$in" "$T/o.vmdk" &&
+				qemu-img check -q "$T/o.vmdk"; }; then
+				summary "svmdk: OUTPUT WRONG ($fmt): qemu-img compare/check failed"
+			fi
+		fi
+		rm -f "$T/o.vmdk"
+	done
+	Q=$(med "${q[@]}"); O=$(med "${o[@]}"); QC=$(med "${qc[@]}"); OC=$(med "${oc[@]}")
+	echo "svmdk $fmt runs: qemu-img ${q[*]} | ours ${o[*]}"
+	summary "| $fmt -> streamOptimized VMDK, through sync | ours $O s | qemu-img $Q s | ours/qemu-img $(div "$O" "$Q") (goal <= 0.25) |"
+	summary "| ... CPU user+sys | ours $OC s | qemu-img $QC s | |"
+	summary "| ... file size | ours $os B | qemu-img $qs B | ours/qemu-img $(echo "scale=4; $os / $qs" | bc) (goal <= 1.02) |"
+	summary "| ... peak RSS | ours $((rss / 1024)) MiB | qemu-img $((qrss / 1024)) MiB | goal <= 64 MiB |"
+}
+
+target_svmdk() {
+	local raw=${OVK_REF_RAW:-/var/tmp/ovkbench/ref.raw} qcow="$W/ref-svmdk.qcow2" j w c
+	local one=() two=() ONE TWO
+	if [ ! -f "$raw" ]; then
+		raw="$W/mkdisk-2048.raw"
+		if [ ! -f "$raw" ]; then
+			note "making $raw (mkdisk.py 2048; once)"
+			python3 "$MKDISK" 2048 "$raw.tmp" && mv "$raw.tmp" "$raw" || die "cannot make $raw"
+		fi
+	fi
+	if [ ! -f "$qcow" ]; then
+		note "making $qcow (qemu-img, from $raw; once)"
+		qemu-img convert -f raw -O qcow2 "$raw" "$qcow.tmp" && mv "$qcow.tmp" "$qcow" ||
+			die "cannot make $qcow"
+	fi
+	svmdk_one raw "$raw" || return 1
+	svmdk_one qcow2 "$qcow" || return 1
+	for _ in $(seq "$REPEAT"); do
+		for j in 1 2; do
+			timed w c 0 "$CONVERT" --no-sync -j "$j" -O vmdk "$raw" "$T/o.vmdk" || return 1
+			rm -f "$T/o.vmdk"
+			if [ "$j" = 1 ]; then one+=("$w"); else two+=("$w"); fi
+		done
+	done
+	ONE=$(med "${one[@]}"); TWO=$(med "${two[@]}")
+	echo "svmdk threads runs: -j 1 ${one[*]} | -j 2 ${two[*]}"
+	summary "| raw -> streamOptimized, no sync (deflate stage), 1 -> 2 threads | -j 1 $ONE s, -j 2 $TWO s | | $(div "$ONE" "$TWO")x (goal >= 1.7) |"
+}
+
 # ------------------------------------------------------------------- main
 
 targets=("$@")
@@ -284,8 +346,8 @@ echo "compare.sh: $(nproc) CPUs, $(uname -r), $(qemu-img --version | head -1), R
 	"load $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in "${targets[@]}"; do
 	case $t in
-	perf | cpu | nosync | sparse | compress | rss | vfmt | bench) "target_$t" || die "$t failed" ;;
-	*) die "unknown target '$t' (perf cpu nosync sparse compress rss vfmt bench)" ;;
+	perf | cpu | nosync | sparse | compress | rss | vfmt | bench | svmdk) "target_$t" || die "$t failed" ;;
+	*) die "unknown target '$t' (perf cpu nosync sparse compress rss vfmt bench svmdk)" ;;
 	esac
 done
 echo
