@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -52,4 +54,56 @@ void ovk_outfile_close(struct ovk_outfile *o)
 		close(o->dfd);
 		o->dfd = -1;
 	}
+}
+
+/* ---------------------------------------------------------------- stage */
+
+int ovk_stage_init(struct ovk_stage *s, size_t cap, ovk_stage_write_fn write, void *opaque,
+		   struct ovk_error *err)
+{
+	memset(s, 0, sizeof *s);
+	if (posix_memalign((void **)&s->buf, OVK_OUTFILE_ALIGN, cap) != 0) {
+		s->buf = NULL;
+		return ovk_error_set(err, ENOMEM, "out of memory for a %zu-byte write buffer", cap);
+	}
+	s->cap = cap;
+	s->write = write;
+	s->opaque = opaque;
+	return 0;
+}
+
+int ovk_stage_flush(struct ovk_stage *s, struct ovk_error *err)
+{
+	int ret = 0;
+
+	if (s->len)
+		ret = s->write(s->opaque, s->off, s->buf, s->len, err);
+	s->len = 0;
+	return ret;
+}
+
+int ovk_stage_put(struct ovk_stage *s, uint64_t off, const void *p, size_t len,
+		  struct ovk_error *err)
+{
+	if (s->len && off != s->off + s->len && ovk_stage_flush(s, err) < 0)
+		return -1;
+	if (len >= OVK_STAGE_DIRECT_MIN) {
+		if (ovk_stage_flush(s, err) < 0)
+			return -1;
+		return s->write(s->opaque, off, p, len, err);
+	}
+	if (s->len + len > s->cap && ovk_stage_flush(s, err) < 0)
+		return -1;
+	if (s->len == 0)
+		s->off = off;
+	memcpy(s->buf + s->len, p, len);
+	s->len += len;
+	return 0;
+}
+
+void ovk_stage_free(struct ovk_stage *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->len = 0;
 }

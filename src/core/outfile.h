@@ -21,8 +21,10 @@
 #ifndef OVK_CORE_OUTFILE_H
 #define OVK_CORE_OUTFILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
 #include "writeback.h"
 
 /* The alignment asked of direct writes: the page size, which covers the
@@ -45,5 +47,40 @@ void ovk_outfile_init(struct ovk_outfile *o, int fd, int synced);
 int ovk_outfile_pwrite(struct ovk_outfile *o, const void *p, uint64_t len, uint64_t off);
 /* Close the direct descriptor (fd stays the caller's).  NULL-safe. */
 void ovk_outfile_close(struct ovk_outfile *o);
+
+/* ---- staged writes ----
+ *
+ * Sinks that grow their output front to back (qcow2, vmdk) put out many
+ * small pieces side by side (a compressed cluster, a grain marker, a
+ * table).  A stage gathers them into one aligned buffer written with one
+ * call, and lets a large piece go straight out after what is gathered, so
+ * that bulk data keeps the direct path above.  The writes go through the
+ * sink's own function (a file, or a byte target). */
+
+/* A piece at least this large is written as it is, not copied. */
+#define OVK_STAGE_DIRECT_MIN ((size_t)256 << 10)
+
+typedef int (*ovk_stage_write_fn)(void *opaque, uint64_t off, const void *p, size_t len,
+				  struct ovk_error *err);
+
+struct ovk_stage {
+	uint8_t *buf;           /* OVK_OUTFILE_ALIGN-aligned, cap bytes */
+	size_t len, cap;
+	uint64_t off;           /* output offset of buf[0] */
+	ovk_stage_write_fn write;
+	void *opaque;
+};
+
+/* 0, or -1 (ENOMEM) with *err filled. */
+int ovk_stage_init(struct ovk_stage *s, size_t cap, ovk_stage_write_fn write, void *opaque,
+		   struct ovk_error *err);
+/* Queue p[0, len) for output offset off (p is needed during this call
+ * only); a piece that does not follow the gathered bytes flushes them. */
+int ovk_stage_put(struct ovk_stage *s, uint64_t off, const void *p, size_t len,
+		  struct ovk_error *err);
+/* Write what is gathered. */
+int ovk_stage_flush(struct ovk_stage *s, struct ovk_error *err);
+/* NULL-safe on a zeroed struct. */
+void ovk_stage_free(struct ovk_stage *s);
 
 #endif

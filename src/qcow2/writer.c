@@ -23,55 +23,25 @@
 #include "core/endian.h"
 #include "core/format.h"
 
-/* Small writes are gathered into one buffer of this size; larger runs go
- * out directly (after whatever is gathered). */
+/* Small writes are gathered into one buffer of this size (core/outfile.h). */
 #define QCOW2_STAGE_CAP ((size_t)4 << 20)
-#define QCOW2_DIRECT_MIN ((size_t)256 << 10)
 
 static struct qcow2_writer *writer_of(struct ovk_sink *sink)
 {
 	return sink->priv;
 }
 
-static int stage_flush(struct qcow2_writer *w, struct ovk_error *err)
+static int stage_write(void *opaque, uint64_t off, const void *p, size_t len,
+		       struct ovk_error *err)
 {
-	int ret = 0;
-
-	if (w->stage_len)
-		ret = ovk_qcow2_w_pwrite(w, w->stage_off, w->stage, w->stage_len, err);
-	w->stage_len = 0;
-	return ret;
+	return ovk_qcow2_w_pwrite(opaque, off, p, len, err);
 }
 
-/* The staged bytes, then `p`, which follows them on the host. */
-static int stage_flush_with(struct qcow2_writer *w, const uint8_t *p, size_t len,
-			    struct ovk_error *err)
-{
-	uint64_t off = w->stage_off + w->stage_len;
-
-	if (stage_flush(w, err) < 0)
-		return -1;
-	return ovk_qcow2_w_pwrite(w, off, p, len, err);
-}
-
-/* Queue `len` bytes for host offset `off`.  `p` is valid only during this
- * write() call, so it is either copied or written now. */
+/* Queue `len` bytes for host offset `off` (p is valid during this call). */
 static int emit(struct qcow2_writer *w, uint64_t off, const uint8_t *p, size_t len,
 		struct ovk_error *err)
 {
-	if (w->stage_len && off != w->stage_off + w->stage_len && stage_flush(w, err) < 0)
-		return -1;
-	if (w->stage_len == 0)
-		w->stage_off = off;
-	if (len >= QCOW2_DIRECT_MIN)
-		return stage_flush_with(w, p, len, err);
-	if (w->stage_len + len > w->stage_cap && stage_flush(w, err) < 0)
-		return -1;
-	if (w->stage_len == 0)
-		w->stage_off = off;
-	memcpy(w->stage + w->stage_len, p, len);
-	w->stage_len += len;
-	return 0;
+	return ovk_stage_put(&w->stage, off, p, len, err);
 }
 
 /* Write the L2 table being filled, if it maps anything. */
@@ -193,7 +163,7 @@ static void writer_free(struct qcow2_writer *w)
 	ovk_outfile_close(&w->out);
 	free(w->l1);
 	free(w->l2);
-	free(w->stage);
+	ovk_stage_free(&w->stage);
 	free(w->backing_name);
 	free(w->name);
 	free(w);
@@ -227,7 +197,7 @@ static int qcow2_finish(struct ovk_sink *sink, struct ovk_error *err)
 			      (unsigned long long)w->pos, (unsigned long long)w->size);
 		goto out;
 	}
-	if (l2_flush(w, err) < 0 || stage_flush(w, err) < 0 ||
+	if (l2_flush(w, err) < 0 || ovk_stage_flush(&w->stage, err) < 0 ||
 	    ovk_qcow2_w_meta_finish(w, err) < 0 || write_header(w, err) < 0)
 		goto out;
 	if (w->sync && !w->target && fsync(w->out.fd) < 0) {
@@ -327,18 +297,15 @@ static int writer_init(struct qcow2_writer *w, const struct ovk_sink_params *p, 
 					     p->backing_format);
 		strcpy(w->hdr.backing_format, p->backing_format);
 	}
-	w->stage_cap = QCOW2_STAGE_CAP;
 	w->name = strdup(p->name ? p->name : "qcow2 output");
 	w->l1 = calloc(w->l1_size ? w->l1_size : 1, sizeof *w->l1);
 	w->l2 = calloc(ovk_qcow2_l2_entries(w->cluster_bits), sizeof *w->l2);
-	/* Aligned, so that a flush of whole clusters can go around the page
-	 * cache (core/outfile.h). */
-	if (posix_memalign((void **)&w->stage, OVK_OUTFILE_ALIGN, w->stage_cap) != 0)
-		w->stage = NULL;
 	if (p->backing_name)
 		w->backing_name = strdup(p->backing_name);
-	if (!w->name || !w->l1 || !w->l2 || !w->stage || (p->backing_name && !w->backing_name))
+	if (!w->name || !w->l1 || !w->l2 || (p->backing_name && !w->backing_name))
 		return ovk_error_sys(err, ENOMEM, "qcow2 writer");
+	if (ovk_stage_init(&w->stage, QCOW2_STAGE_CAP, stage_write, w, err) < 0)
+		return -1;
 	return ovk_qcow2_w_meta_init(w, err);
 }
 

@@ -72,10 +72,7 @@ struct qcow2_writer {
 	uint64_t comp_end;           /* end of the clusters allocated for them */
 
 
-	/* write coalescing */
-	uint8_t *stage;
-	size_t stage_len, stage_cap;
-	uint64_t stage_off;          /* host byte offset of stage[0] */
+	struct ovk_stage stage;      /* write coalescing (core/outfile.h) */
 
 	uint8_t *table_buf;          /* one cluster, for encoding tables */
 };

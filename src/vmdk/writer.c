@@ -25,10 +25,8 @@
 #include "core/endian.h"
 #include "core/format.h"
 
-/* Small writes are gathered into one buffer of this size; larger runs go
- * out directly (after whatever is gathered), as in the qcow2 writer. */
+/* Small writes are gathered into one buffer of this size (core/outfile.h). */
 #define VMDK_STAGE_CAP ((size_t)4 << 20)
-#define VMDK_DIRECT_MIN ((size_t)256 << 10)
 #define GRAIN_MARKER_BYTES 12u
 /* Sectors of one grain table: 512 entries of 4 bytes. */
 #define GT_SECTORS (OVK_VMDK_W_GTES * 4u / OVK_VMDK_SECTOR)
@@ -57,9 +55,7 @@ struct vmdk_writer {
 
 	/* file side */
 	uint64_t cur;                /* next free byte of the file */
-	uint8_t *stage;              /* bytes for [stage_off, cur) */
-	size_t stage_len;
-	uint64_t stage_off;
+	struct ovk_stage stage;      /* write coalescing */
 	uint8_t table_buf[OVK_VMDK_W_GTES * 4];
 };
 
@@ -73,29 +69,17 @@ static int w_pwrite(struct vmdk_writer *w, uint64_t off, const void *p, size_t l
 	return 0;
 }
 
-static int stage_flush(struct vmdk_writer *w, struct ovk_error *err)
+static int stage_write(void *opaque, uint64_t off, const void *p, size_t len,
+		       struct ovk_error *err)
 {
-	if (w->stage_len && w_pwrite(w, w->stage_off, w->stage, w->stage_len, err) < 0)
-		return -1;
-	w->stage_len = 0;
-	w->stage_off = w->cur;
-	return 0;
+	return w_pwrite(opaque, off, p, len, err);
 }
 
 /* Append len bytes at the file's end (p is valid during this call only). */
 static int emit(struct vmdk_writer *w, const void *p, size_t len, struct ovk_error *err)
 {
-	if (len >= VMDK_DIRECT_MIN) {
-		if (stage_flush(w, err) < 0 || w_pwrite(w, w->cur, p, len, err) < 0)
-			return -1;
-		w->cur += len;
-		w->stage_off = w->cur;
-		return 0;
-	}
-	if (w->stage_len + len > VMDK_STAGE_CAP && stage_flush(w, err) < 0)
+	if (ovk_stage_put(&w->stage, w->cur, p, len, err) < 0)
 		return -1;
-	memcpy(w->stage + w->stage_len, p, len);
-	w->stage_len += len;
 	w->cur += len;
 	return 0;
 }
@@ -224,13 +208,8 @@ static int sparse_grains(struct vmdk_writer *w, uint64_t g, uint64_t n, const ui
 					     "VMDK grain table cannot address", w->name);
 		if (emit(w, p, len, err) < 0)
 			return -1;
-		if (len < k * w->grain) {
-			/* the disk's last, short grain: the rest is a hole */
-			if (stage_flush(w, err) < 0)
-				return -1;
-			w->cur += k * w->grain - len;
-			w->stage_off = w->cur;
-		}
+		/* the disk's last grain may be short: the rest is a hole */
+		w->cur += k * w->grain - len;
 		for (uint64_t i = 0; i < k; i++)
 			slot[i] = sector + (uint32_t)(i * OVK_VMDK_W_GRAIN_SECTORS);
 		w->gt_used = 1;
@@ -310,7 +289,7 @@ static int finish_stream(struct vmdk_writer *w, struct ovk_error *err)
 	ovk_vmdk_header_encode(&footer, buf);
 	if (emit_marker(w, 1, OVK_VMDK_MARKER_FOOTER, err) < 0 ||
 	    emit(w, buf, OVK_VMDK_SECTOR, err) < 0 ||
-	    emit_marker(w, 0, OVK_VMDK_MARKER_EOS, err) < 0 || stage_flush(w, err) < 0)
+	    emit_marker(w, 0, OVK_VMDK_MARKER_EOS, err) < 0 || ovk_stage_flush(&w->stage, err) < 0)
 		goto out;
 	ret = write_head(w, &w->hdr, err);
 out:
@@ -328,7 +307,7 @@ static int finish_sparse(struct vmdk_writer *w, struct ovk_error *err)
 		ovk_error_set(err, ENOMEM, "%s: out of memory", w->name);
 		goto out;
 	}
-	if (stage_flush(w, err) < 0)
+	if (ovk_stage_flush(&w->stage, err) < 0)
 		goto out;
 	/* Every table is preallocated: the directories point at all of them. */
 	for (uint64_t i = 0; i < w->n_gt; i++)
@@ -357,7 +336,7 @@ static void writer_free(struct vmdk_writer *w)
 		return;
 	ovk_outfile_close(&w->out);
 	free(w->gd);
-	free(w->stage);
+	ovk_stage_free(&w->stage);
 	free(w->desc);
 	free(w->name);
 	free(w);
@@ -444,7 +423,6 @@ static int layout(struct vmdk_writer *w, uint64_t capacity, struct ovk_error *er
 					     w->name, w->desc_len);
 	}
 	w->cur = h->overhead * OVK_VMDK_SECTOR;
-	w->stage_off = w->cur;
 	return 0;
 }
 
@@ -476,14 +454,9 @@ static int writer_init(struct vmdk_writer *w, const struct ovk_sink_params *p,
 	if (ovk_vmdk_w_descriptor(&w->opts, capacity, w->name, &w->desc, &w->desc_len, err) < 0 ||
 	    layout(w, capacity, err) < 0)
 		return -1;
-	w->gd = calloc(w->n_gt ? w->n_gt : 1, sizeof *w->gd);
-	/* Aligned, so that a flush of whole pages can go around the page cache
-	 * (core/outfile.h). */
-	if (posix_memalign((void **)&w->stage, OVK_OUTFILE_ALIGN, VMDK_STAGE_CAP) != 0)
-		w->stage = NULL;
-	if (!w->gd || !w->stage)
+	if (!(w->gd = calloc(w->n_gt ? w->n_gt : 1, sizeof *w->gd)))
 		return ovk_error_set(err, ENOMEM, "%s: out of memory", w->name);
-	return 0;
+	return ovk_stage_init(&w->stage, VMDK_STAGE_CAP, stage_write, w, err);
 }
 
 int ovk_vmdk_check_sink_options(const char *options, struct ovk_error *err)
