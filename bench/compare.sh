@@ -277,6 +277,9 @@ print("| inflate 1 -> %d threads (ova-bench) | %.0f -> %.0f MB/s guest: %.2fx "
       "(%.2f cores were free for %d threads) | | goal >= 1.7x |"
       % (r[-1]["threads"], r[0]["inflate_mbs"], r[-1]["inflate_mbs"],
          r[-1]["inflate_mbs"] / r[0]["inflate_mbs"], r[-1]["cores"], r[-1]["threads"]))
+print("| deflate 1 -> %d threads (ova-bench, -O vmdk) | %.0f -> %.0f MB/s guest: %.2fx | | goal >= 1.7x |"
+      % (r[-1]["threads"], r[0]["deflate_mbs"], r[-1]["deflate_mbs"],
+         r[-1]["deflate_mbs"] / r[0]["deflate_mbs"]))
 print("| ova-bench --qemu-img (%d threads, through sync) | ours %.2f s | qemu-img %.2f s | "
       "%.2fx; no sync %.2fx; CPU %.2fx |" % (q["ours_threads"], q["ours_wall_seconds"],
       q["qemu_wall_seconds"], q["wall_ratio"], q["nosync_wall_ratio"], q["cpu_ratio"]))

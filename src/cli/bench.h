@@ -32,6 +32,8 @@ struct bench_run {
 	double inflate_cpu_seconds;  /* its user + sys: flat when threads add no overhead */
 	double hash_mbs;        /* input bytes / the hashing thread's time */
 	double write_mbs;       /* data bytes / the sink's time (no fsync) */
+	double deflate_mbs;     /* guest bytes / wall, to a streamOptimized VMDK (no fsync) */
+	double deflate_cpu_seconds;
 	double e2e_mbs;         /* guest bytes / wall of a qcow2 conversion with fsync */
 	double e2e_seconds;
 	double e2e_cpu_seconds;

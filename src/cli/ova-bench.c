@@ -15,6 +15,8 @@
  *   inflate     ovk_bench_convert(discard_output): decoding and zero detection
  *   hash        the same with SHA-256 of the input; the hashing thread's rate
  *   write       the sink's rate in a real qcow2 conversion (no fsync)
+ *   deflate     a real conversion to a streamOptimized VMDK (no fsync): every
+ *               data grain deflated on the workers (issue 14)
  *   end-to-end  a real conversion to qcow2 in the scratch directory,
  *               through its fsync; the output is removed after each run
  *
@@ -455,7 +457,7 @@ static int stage_read(struct bench *b, unsigned threads, double *mbs, struct cli
 	return 0;
 }
 
-enum mode { MODE_DISCARD, MODE_HASH, MODE_QCOW2 };
+enum mode { MODE_DISCARD, MODE_HASH, MODE_QCOW2, MODE_VMDK };
 
 /* One ovk_convert; wall and CPU seconds of the call, plus sync() when asked
  * (the --qemu-img comparison times both tools through a final sync). */
@@ -468,11 +470,11 @@ static int run_ours(struct bench *b, enum mode mode, unsigned threads, int no_sy
 	double t0, c0;
 	int r;
 
-	o.out_format = "qcow2";
+	o.out_format = mode == MODE_VMDK ? "vmdk" : "qcow2";
 	o.threads = threads;
 	o.cancel = &cli_cancel;
 	o.no_sync = no_sync;
-	bo.discard_output = mode != MODE_QCOW2;
+	bo.discard_output = mode == MODE_DISCARD || mode == MODE_HASH;
 	bo.hash = mode == MODE_HASH ? OVK_HASH_SHA256 : OVK_HASH_NONE;
 	*st = (struct ovk_convert_stats)OVK_CONVERT_STATS_INIT;
 	unlink(b->out_ours);
@@ -518,7 +520,7 @@ static double rate(uint64_t bytes, double seconds)
 
 struct samples {
 	double cores[MAX_REPEAT], read[MAX_REPEAT], inflate[MAX_REPEAT], inflate_cpu[MAX_REPEAT], hash[MAX_REPEAT];
-	double e2e[MAX_REPEAT], cpu[MAX_REPEAT];
+	double e2e[MAX_REPEAT], cpu[MAX_REPEAT], deflate[MAX_REPEAT], deflate_cpu[MAX_REPEAT];
 	struct ovk_convert_stats inflate_st[MAX_REPEAT], e2e_st[MAX_REPEAT];
 };
 
@@ -526,7 +528,7 @@ static int measure_threads(struct bench *b, unsigned threads, struct bench_run *
 			   struct cli_err *err)
 {
 	struct samples *s = calloc(1, sizeof *s);
-	struct ovk_convert_stats hst;
+	struct ovk_convert_stats hst, dst;
 	double wall, v[MAX_REPEAT] = { 0 };
 	unsigned n = b->a.repeat, at;
 	int ret = -1;
@@ -542,7 +544,9 @@ static int measure_threads(struct bench *b, unsigned threads, struct bench_run *
 			     &s->inflate_cpu[i], err) < 0 ||
 		    run_ours(b, MODE_HASH, threads, 0, 0, &hst, &wall, NULL, err) < 0 ||
 		    run_ours(b, MODE_QCOW2, threads, 0, 0, &s->e2e_st[i], &s->e2e[i],
-			     &s->cpu[i], err) < 0)
+			     &s->cpu[i], err) < 0 ||
+		    run_ours(b, MODE_VMDK, threads, 1, 0, &dst, &s->deflate[i], &s->deflate_cpu[i],
+			     err) < 0)
 			goto out;
 		s->hash[i] = rate(hst.bytes_in, hst.hash_seconds);
 	}
@@ -555,6 +559,9 @@ static int measure_threads(struct bench *b, unsigned threads, struct bench_run *
 	run->inflate_in_mbs = rate(b->rep.input_size, s->inflate[at]);
 	run->inflate_cpu_seconds = s->inflate_cpu[at];
 	run->hash_mbs = median(s->hash, n, NULL);
+	median(s->deflate, n, &at);
+	run->deflate_mbs = rate(b->rep.virtual_size, s->deflate[at]);
+	run->deflate_cpu_seconds = s->deflate_cpu[at];
 	for (unsigned i = 0; i < n; i++)
 		v[i] = rate(s->e2e_st[i].data_bytes, s->e2e_st[i].write_seconds);
 	run->write_mbs = median(v, n, NULL);
