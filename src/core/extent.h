@@ -255,6 +255,13 @@ struct ovk_sink_params {
 	const char *backing_format;
 };
 
+/* Check that `run` is the next whole blocks a sink expects: it starts at
+ * *pos, is not empty, and starts and ends on a block boundary (or at the
+ * disk's end, `size`); then advance *pos past it.  `what` names the blocks
+ * in the message ("clusters", "grains"), `name` the output. */
+int ovk_sink_run_next(const struct ovk_block_run *run, uint64_t *pos, uint64_t size,
+		      uint64_t block, const char *name, const char *what, struct ovk_error *err);
+
 /* Close a source (NULL-safe). */
 void ovk_source_close(struct ovk_source *src);
 

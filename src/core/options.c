@@ -91,6 +91,22 @@ int ovk_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+int ovk_sink_run_next(const struct ovk_block_run *run, uint64_t *pos, uint64_t size,
+		      uint64_t block, const char *name, const char *what, struct ovk_error *err)
+{
+	uint64_t end;
+
+	if (run->offset != *pos || run->length == 0 ||
+	    ovk_add_overflow(run->offset, run->length, &end) || end > size ||
+	    run->offset % block || (end % block && end != size))
+		return ovk_error_set(err, EINVAL, "%s: run [%llu, +%llu) is not the next whole %s "
+				     "(expected %llu)", name, (unsigned long long)run->offset,
+				     (unsigned long long)run->length, what,
+				     (unsigned long long)*pos);
+	*pos = end;
+	return 0;
+}
+
 void ovk_source_close(struct ovk_source *src)
 {
 	if (src)

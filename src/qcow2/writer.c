@@ -135,18 +135,11 @@ static int qcow2_write(struct ovk_sink *sink, const struct ovk_block_run *run,
 		       struct ovk_error *err)
 {
 	struct qcow2_writer *w = writer_of(sink);
-	uint64_t end;
 
-	if (run->offset != w->pos || run->length == 0 ||
-	    ovk_add_overflow(run->offset, run->length, &end) || end > w->size ||
-	    (run->offset & (w->cs - 1)) || ((end & (w->cs - 1)) && end != w->size))
-		return ovk_error_set(err, EINVAL, "%s: run [%llu, +%llu) is not the next whole "
-				     "clusters (expected %llu)", w->name,
-				     (unsigned long long)run->offset,
-				     (unsigned long long)run->length, (unsigned long long)w->pos);
 	if (w->backing_name)
 		return ovk_error_set(err, ENOTSUP, "%s: an overlay is created empty", w->name);
-	w->pos = end;
+	if (ovk_sink_run_next(run, &w->pos, w->size, w->cs, w->name, "clusters", err) < 0)
+		return -1;
 	if (run->type != OVK_EXTENT_DATA)
 		return 0;
 	if (run->encoded && run->encoded_len)

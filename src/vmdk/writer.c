@@ -225,15 +225,9 @@ static int vmdk_write(struct ovk_sink *sink, const struct ovk_block_run *run,
 		      struct ovk_error *err)
 {
 	struct vmdk_writer *w = sink->priv;
-	uint64_t end;
 
-	if (run->offset != w->pos || run->length == 0 ||
-	    ovk_add_overflow(run->offset, run->length, &end) || end > w->size ||
-	    (run->offset % w->grain) || ((end % w->grain) && end != w->size))
-		return ovk_error_set(err, EINVAL, "%s: run [%" PRIu64 ", +%" PRIu64 ") is not the "
-				     "next whole grains (expected %" PRIu64 ")", w->name,
-				     run->offset, run->length, w->pos);
-	w->pos = end;
+	if (ovk_sink_run_next(run, &w->pos, w->size, w->grain, w->name, "grains", err) < 0)
+		return -1;
 	if (run->type != OVK_EXTENT_DATA)
 		return 0;
 	if (!w->opts.stream)
