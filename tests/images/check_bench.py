@@ -6,7 +6,8 @@ test_bench.sh.
   json  the --json report of `--size 8M --threads 1,2 --qemu-img`: the
         generated VMDK workload, a run per thread count with every stage's
         rate, and the qemu-img comparison;
-  svg   the --plot output: well-formed SVG with one polyline per stage (5)
+  svg   the --plot output: well-formed SVG with one polyline per stage (6: read, inflate,
+        hash, write, end to end, deflate)
         and a dashed qemu-img line;
   mix   a 64 MiB raw read back from the --keep image: the generator's mix
         (40% holes, 25% text, 15% binary, 20% random, MiB by MiB).
@@ -25,7 +26,7 @@ def check_json(path):
     assert [r["threads"] for r in d["runs"]] == [1, 2]
     for r in d["runs"]:
         for k in ("cores", "read_mbs", "inflate_mbs", "inflate_input_mbs", "hash_mbs",
-                  "write_mbs", "end_to_end_mbs", "end_to_end_seconds"):
+                  "write_mbs", "end_to_end_mbs", "end_to_end_seconds", "deflate_mbs"):
             assert isinstance(r[k], (int, float)) and r[k] > 0, (k, r[k])
         assert r["inflate_stats"]["bytes_out"] == 8 << 20
         assert r["end_to_end_stats"]["data_bytes"] > 0
@@ -37,7 +38,7 @@ def check_svg(path):
     root = ET.parse(path).getroot()
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == ns + "svg"
-    assert len(root.findall(ns + "polyline")) == 5
+    assert len(root.findall(ns + "polyline")) == 6
     assert any(l.get("stroke-dasharray") for l in root.findall(ns + "line"))
 
 
