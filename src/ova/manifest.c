@@ -169,6 +169,14 @@ static int blank(const char *p, size_t len)
 	return 1;
 }
 
+/* The last component of a path. */
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 int ovk_manifest_parse(const uint8_t *buf, size_t len, const char *name,
 		       struct ovk_manifest **out, struct ovk_error *err)
 {
@@ -209,6 +217,14 @@ int ovk_manifest_parse(const uint8_t *buf, size_t len, const char *name,
 		ovk_error_set(err, EINVAL, "%s: no digests in the manifest", name);
 		goto out;
 	}
+	/* A manifest cannot hold its own digest: such a line can only be a
+	 * forgery's, so it is an error, not a line to skip. */
+	for (size_t i = 0; i < mf->n_entries; i++)
+		if (strcmp(mf->entries[i].name, base_of(name)) == 0) {
+			ovk_error_set(err, EINVAL, "%s:%ld: a digest of the manifest itself",
+				      name, mf->entries[i].line);
+			goto out;
+		}
 	*out = mf;
 	mf = NULL;
 	ret = 0;

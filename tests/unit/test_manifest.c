@@ -95,6 +95,9 @@ static void test_errors(void **state)
 		    "SHA1(a.ovf)= 0000000000000000000000000000000000000000\n",
 		    "t.mf:3: a second, different SHA1 digest for 'a.ovf' (first on line 1)");
 	expect_fail("\n\n", "no digests");
+	/* a line for the manifest itself, as a forger would add one */
+	expect_fail("SHA1(a.ovf)= " SHA1_HELLO "\nSHA1(t.mf)= " SHA1_HELLO "\n",
+		    "t.mf:2: a digest of the manifest itself");
 	{
 		struct ovk_error err = {0};
 		struct ovk_manifest *mf = NULL;
