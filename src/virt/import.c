@@ -209,6 +209,45 @@ static int new_guest(struct ovk_import_dom *d, struct ovk_error *err)
 	return 0;
 }
 
+/* Every disk name of every domain, before a byte is written: two disks
+ * that the naming rules give one name ("a" + "b-c" and "a-b" + "c"), or
+ * one Disk that two virtual systems attach, would leave two domains on one
+ * writable volume, or one without its volume. */
+static int check_disk_names(const struct imp *im, struct ovk_error *err)
+{
+	const struct ovk_import_result *res = im->res;
+
+	for (size_t i = 0; i < res->n_doms; i++)
+		for (size_t k = 0; k < res->doms[i].plan->n_drives; k++) {
+			const struct ovk_plan_drive *a = &res->doms[i].plan->drives[k];
+
+			for (size_t j = 0; a->vol && j <= i; j++)
+				for (size_t l = 0; l < (j == i ? k : res->doms[j].plan->n_drives); l++) {
+					const struct ovk_plan_drive *b =
+						&res->doms[j].plan->drives[l];
+
+					if (!b->vol)
+						continue;
+					if (a->disk == b->disk && j != i)
+						return ovk_error_set(err, EEXIST, "disk %s is attached "
+								     "by virtual systems %s and %s; "
+								     "one disk cannot back two domains",
+								     a->disk->id,
+								     res->doms[j].plan->name,
+								     res->doms[i].plan->name);
+					if (strcmp(a->vol, b->vol) != 0)
+						continue;
+					return ovk_error_set(err, EEXIST, "disk %s of %s and disk %s of "
+							     "%s would both be named %s; refused "
+							     "before anything is written",
+							     b->disk->id, res->doms[j].plan->name,
+							     a->disk->id, res->doms[i].plan->name,
+							     a->vol);
+				}
+		}
+	return 0;
+}
+
 static int plan_systems(struct imp *im, struct ovk_error *err)
 {
 	struct ovk_import_result *res = im->res;
@@ -237,7 +276,7 @@ static int plan_systems(struct imp *im, struct ovk_error *err)
 				return ovk_error_set(err, EEXIST, "two virtual systems are named "
 						     "'%s'", d->plan->name);
 	}
-	return 0;
+	return check_disk_names(im, err);
 }
 
 /* Read each domain's guest from the disks just converted, and plan it
