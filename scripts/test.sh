@@ -11,7 +11,7 @@
 #      other tests (ctest runs it against a dropped connection instead),
 #      run alone against build/ (needs root; skipped otherwise);
 #   6. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
-# The valgrind memcheck pass (test_valgrind.sh) and the bad-input table
+# The valgrind memcheck pass (test_valgrind_*.sh) and the bad-input table
 # (test_badinput_*.sh) are ctest tests of the plain build; both skip in the
 # ASan build, saying why.
 #

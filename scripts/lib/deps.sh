@@ -22,7 +22,7 @@ OVK_DEPS=(
 	qemu-utils            # qemu-img: the oracle of every image test
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
-	valgrind              # tests/images/test_valgrind.sh: memcheck pass
+	valgrind              # tests/images/test_valgrind_*.sh: memcheck pass
 	# tests/unit/test_guest_parse.c builds real guest images with these
 	# (and tests/fuzz/make_guest_seeds.py the guest fuzz seeds):
 	fdisk                 # sfdisk: MBR with logical partitions, GPT

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# test_valgrind_unit_0.sh: shard 0 of 2 of the unit part of valgrind.sh.
+. "$(dirname "${BASH_SOURCE[0]}")/valgrind.sh" unit 0 2
