@@ -82,6 +82,10 @@ int ovk_kmod_builtin(struct ovk_gfs *fs, const char *version, struct ovk_kmod_se
  * /lib/modules/<version>/kernel (links not followed). */
 int ovk_kmod_installed(struct ovk_gfs *fs, const char *version, struct ovk_kmod_set **out,
 		       struct ovk_error *err);
+/* The same for the module files under directory `dir` of fs (a kernel's
+ * modules tree wherever it is: /usr/lib/modules, a /usr of its own). */
+int ovk_kmod_installed_in(struct ovk_gfs *fs, const char *dir, struct ovk_kmod_set **out,
+			  struct ovk_error *err);
 void ovk_kmod_set_free(struct ovk_kmod_set *set);
 
 /* Append a copy of s to the array *v of *n names (room for *cap), at most

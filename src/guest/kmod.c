@@ -258,8 +258,8 @@ static int kmod_dir(struct kmod_walk *w)
 	return 0;
 }
 
-int ovk_kmod_installed(struct ovk_gfs *fs, const char *version, struct ovk_kmod_set **out,
-		       struct ovk_error *err)
+int ovk_kmod_installed_in(struct ovk_gfs *fs, const char *dir, struct ovk_kmod_set **out,
+			  struct ovk_error *err)
 {
 	struct kmod_build b = { 0 };
 	struct kmod_walk *w = calloc(1, sizeof *w);
@@ -270,9 +270,13 @@ int ovk_kmod_installed(struct ovk_gfs *fs, const char *version, struct ovk_kmod_
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (kmod_path(w->path, sizeof w->path, version, "/kernel", err) < 0 ||
-	    kmod_begin(&b, err) < 0)
+	if (strlen(dir) > GFS_MAX_PATH) {
+		ovk_error_set(err, ENAMETOOLONG, "%.64s...: too long a path", dir);
 		goto out;
+	}
+	if (kmod_begin(&b, err) < 0)
+		goto out;
+	snprintf(w->path, sizeof w->path, "%s", dir);
 	w->fs = fs;
 	w->b = &b;
 	w->len = strlen(w->path);
@@ -285,6 +289,17 @@ out:
 	free(w);
 	ovk_kmod_set_free(b.set);
 	return ret;
+}
+
+int ovk_kmod_installed(struct ovk_gfs *fs, const char *version, struct ovk_kmod_set **out,
+		       struct ovk_error *err)
+{
+	char dir[GFS_MAX_NAME + 64];
+
+	*out = NULL;
+	if (kmod_path(dir, sizeof dir, version, "/kernel", err) < 0)
+		return -1;
+	return ovk_kmod_installed_in(fs, dir, out, err);
 }
 
 void ovk_kmod_set_free(struct ovk_kmod_set *set)

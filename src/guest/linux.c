@@ -25,9 +25,6 @@
  * distribution kernel is under 1 MiB, modules.builtin under 100 KiB. */
 #define SMALL_FILE ((size_t)1 << 20)
 #define MODULE_LIST ((size_t)16 << 20)
-/* Directories and entries of a module tree walked without modules.dep. */
-#define MAX_TREE_DEPTH 8
-#define MAX_TREE_ENTRIES 100000
 
 /* The mount whose directory holds path, and path inside it. */
 static struct ovk_gfs *mount_of(struct ovk_glinux *l, const char *path, const char **sub)
@@ -247,42 +244,14 @@ int ovk_glinux_modules_dir(struct ovk_glinux *l, const char *ver, char *out, siz
 	return 0;
 }
 
-struct tree_walk {
-	struct ovk_glinux *l;
-	char path[GFS_MAX_PATH];
-	unsigned depth, entries;
-	unsigned bits;
-	struct ovk_error *err;
-};
-
-static int tree_entry(void *opaque, const char *name, enum ovk_gfs_type type)
-{
-	struct tree_walk *w = opaque;
-	size_t at = strlen(w->path);
-	int r;
-
-	if (++w->entries > MAX_TREE_ENTRIES)
-		return 1;
-	if (type != OVK_GFS_DIR) {
-		w->bits |= module_bits(name, strlen(name));
-		return 0;
-	}
-	if (w->depth >= MAX_TREE_DEPTH || at + strlen(name) + 2 > sizeof w->path)
-		return 0;
-	snprintf(w->path + at, sizeof w->path - at, "/%s", name);
-	w->depth++;
-	r = ovk_glinux_readdir(w->l, w->path, tree_entry, w, w->err);
-	w->depth--;
-	w->path[at] = '\0';
-	return r < 0 ? -1 : 0;
-}
-
 /* The families of a kernel's modules: built in, and anywhere. */
 static int kernel_modules(struct ovk_glinux *l, const char *ver, unsigned *builtin,
 			  unsigned *anywhere, struct ovk_error *err)
 {
-	struct tree_walk w = { .l = l, .err = err };
+	struct ovk_kmod_set *set = NULL;
 	char dir[300], path[340], *text = NULL;
+	const char *sub;
+	struct ovk_gfs *fs;
 	size_t len;
 	int r;
 
@@ -306,10 +275,14 @@ static int kernel_modules(struct ovk_glinux *l, const char *ver, unsigned *built
 		free(text);
 		return 0;
 	}
-	snprintf(w.path, sizeof w.path, "%s/kernel", dir);
-	if (ovk_glinux_readdir(l, w.path, tree_entry, &w, err) < 0)
+	/* no modules.dep (depmod never ran): the module files themselves */
+	snprintf(path, sizeof path, "%s/kernel", dir);
+	fs = mount_of(l, path, &sub);
+	if (ovk_kmod_installed_in(fs, sub, &set, err) < 0)
 		return -1;
-	*anywhere = w.bits;
+	for (size_t i = 0; i < set->n; i++)
+		*anywhere |= ovk_guest_linux_module(set->names[i], strlen(set->names[i]));
+	ovk_kmod_set_free(set);
 	return 0;
 }
 
