@@ -253,6 +253,12 @@ struct ovk_sink_params {
 	/* Backing file to record (overlay creation); NULL for a full copy. */
 	const char *backing_name;
 	const char *backing_format;
+	/* Where the output begins in fd: 0 for a file of its own; a member
+	 * of an archive that is written in place (an OVA's disk) starts
+	 * further on, and the sink adds this to every offset.  Only the
+	 * vmdk sink reads it: the caller that sets it (src/ova's export)
+	 * opens no other. */
+	uint64_t fd_offset;
 };
 
 /* Check that `run` is the next whole blocks a sink expects: it starts at

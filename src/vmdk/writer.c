@@ -34,6 +34,7 @@
 struct vmdk_writer {
 	struct ovk_outfile out;
 	int fd;
+	uint64_t base;               /* the output's first byte in fd (fd_offset) */
 	char *name;
 	int sync;
 	struct ovk_vmdk_w_opts opts;
@@ -64,7 +65,12 @@ static const uint8_t zero_sector[OVK_VMDK_SECTOR];
 static int w_pwrite(struct vmdk_writer *w, uint64_t off, const void *p, size_t len,
 		    struct ovk_error *err)
 {
-	if (ovk_outfile_pwrite(&w->out, p, len, off) < 0)
+	uint64_t at;
+
+	if (__builtin_add_overflow(w->base, off, &at))
+		return ovk_error_set(err, EFBIG, "%s: write at byte %" PRIu64 ": past 2^64",
+				     w->name, off);
+	if (ovk_outfile_pwrite(&w->out, p, len, at) < 0)
 		return ovk_error_sys(err, errno, "%s: write at byte %" PRIu64, w->name, off);
 	return 0;
 }
@@ -314,7 +320,8 @@ static int finish_sparse(struct vmdk_writer *w, struct ovk_error *err)
 	table_encode(w->gd, w->n_gt, buf, gd_bytes);
 	if (w_pwrite(w, w->hdr.gd_offset * OVK_VMDK_SECTOR, buf, gd_bytes, err) < 0)
 		goto out;
-	if (ftruncate(w->fd, (off_t)ovk_max_u64(w->cur, w->hdr.overhead * OVK_VMDK_SECTOR)) < 0) {
+	if (ftruncate(w->fd, (off_t)(w->base + ovk_max_u64(w->cur,
+							     w->hdr.overhead * OVK_VMDK_SECTOR))) < 0) {
 		ovk_error_sys(err, errno, "%s: cannot set the size", w->name);
 		goto out;
 	}
@@ -442,6 +449,7 @@ static int writer_init(struct vmdk_writer *w, const struct ovk_sink_params *p,
 		return ovk_error_set(err, EFBIG, "%s: virtual size %" PRIu64 ": a VMDK sparse extent "
 				     "holds at most 2 TiB", w->name, p->size);
 	w->fd = p->fd;
+	w->base = p->fd_offset;
 	w->sync = p->sync;
 	w->size = p->size;
 	ovk_outfile_init(&w->out, p->fd, p->sync);
