@@ -276,7 +276,7 @@ const struct ovk_manifest_entry *ovk_manifest_find(const struct ovk_manifest *mf
 	return best;
 }
 
-static void to_hex(const uint8_t *d, size_t n, char *out)
+void ovk_hex(const uint8_t *d, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -298,8 +298,8 @@ int ovk_manifest_verify(const struct ovk_manifest *mf, const char *file, enum ov
 				     ovk_hash_name(alg) ? ovk_hash_name(alg) : "");
 	if (len == e->digest_len && memcmp(digest, e->digest, len) == 0)
 		return 0;
-	to_hex(e->digest, e->digest_len, want);
-	to_hex(digest, len > OVK_HASH_MAX_DIGEST ? OVK_HASH_MAX_DIGEST : len, got);
+	ovk_hex(e->digest, e->digest_len, want);
+	ovk_hex(digest, len > OVK_HASH_MAX_DIGEST ? OVK_HASH_MAX_DIGEST : len, got);
 	return ovk_error_set(err, EBADMSG, "%s: %s digest mismatch (manifest %s, computed %s)",
 			     file, ovk_hash_name(alg), want, got);
 }
@@ -331,4 +331,19 @@ int ovk_manifest_verify_buffer(const struct ovk_manifest *mf, const char *file,
 	if (!found)
 		return ovk_error_set(err, ENOENT, "%s: not listed in the manifest", file);
 	return 0;
+}
+
+size_t ovk_manifest_line_len(enum ovk_hash_alg alg, const char *file, size_t digest_len)
+{
+	/* "ALG(" file ")= " hex "\n" */
+	return strlen(ovk_hash_name(alg)) + 1 + strlen(file) + 3 + 2 * digest_len + 1;
+}
+
+void ovk_manifest_format_line(enum ovk_hash_alg alg, const char *file, const uint8_t *digest,
+			      size_t digest_len, char *out)
+{
+	char *p = out + sprintf(out, "%s(%s)= ", ovk_hash_name(alg), file);
+
+	ovk_hex(digest, digest_len, p);
+	strcat(p, "\n");
 }

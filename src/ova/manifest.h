@@ -71,6 +71,15 @@ int ovk_manifest_verify(const struct ovk_manifest *mf, const char *file, enum ov
 int ovk_manifest_verify_buffer(const struct ovk_manifest *mf, const char *file,
 			       const uint8_t *buf, size_t len, struct ovk_error *err);
 
+/* Writing (ova-export): the line `ALG(file)= hex\n` as ovftool writes it,
+ * lower-case hex.  _len is its length without a NUL; out must hold that
+ * plus one. */
+size_t ovk_manifest_line_len(enum ovk_hash_alg alg, const char *file, size_t digest_len);
+void ovk_manifest_format_line(enum ovk_hash_alg alg, const char *file, const uint8_t *digest,
+			      size_t digest_len, char *out);
+/* n bytes as 2n lower-case hex digits and a NUL. */
+void ovk_hex(const uint8_t *d, size_t n, char *out);
+
 /* ------------------------------------------------------------ .cert */
 
 /* Ask ovk_cert_verify to refuse a missing signature (--require-signature). */
@@ -96,6 +105,14 @@ int ovk_cert_verify(const uint8_t *cert, size_t cert_len, const char *cert_name,
 		    const uint8_t *mf, size_t mf_len, const char *mf_name, unsigned flags,
 		    struct ovk_cert_result *res, struct ovk_error *err);
 void ovk_cert_result_clear(struct ovk_cert_result *res);
+
+/* Sign the manifest bytes `mf` (named mf_name in the package) with the
+ * PEM private key at key_path, digest `alg`, and make the .cert text: the
+ * signature line and the PEM certificate at cert_path, which must hold the
+ * key's public half (cert_sign.c).  *out malloc'ed, *out_len its bytes. */
+int ovk_cert_sign(const uint8_t *mf, size_t mf_len, const char *mf_name, enum ovk_hash_alg alg,
+		  const char *key_path, const char *cert_path, char **out, size_t *out_len,
+		  struct ovk_error *err);
 
 /* Parse a digest line `ALG(name)= hex` (shared by manifests and certs).
  * The digest may be up to `max` bytes (a signature is longer than a hash);

@@ -355,3 +355,53 @@ void ovk_tar_stream_free(struct ovk_tar_stream *s)
 	free(s->name);
 	free(s);
 }
+
+/* ------------------------------------------------------------- writing */
+
+/* A ustar header, as ovftool's are: mode 0644, owner 64/64 ("someone"), the
+ * size in octal, or base-256 (GNU's form, which libarchive, GNU tar,
+ * Python and VMware read) for a member of 8 GiB or more. */
+#define USTAR_OCTAL_SIZE_MAX 077777777777ull
+
+static void octal(uint8_t *field, size_t width, uint64_t v)
+{
+	/* width - 1 digits and a NUL, as POSIX writes them. */
+	field[width - 1] = 0;
+	for (size_t i = width - 1; i-- > 0; v >>= 3)
+		field[i] = (uint8_t)('0' + (v & 7));
+}
+
+int ovk_tar_header(const char *name, uint64_t size, uint64_t mtime,
+		   uint8_t hdr[OVK_TAR_BLOCK], struct ovk_error *err)
+{
+	size_t len = strlen(name);
+	unsigned sum = 0;
+
+	if (len == 0 || len >= 100)
+		return ovk_error_set(err, ENAMETOOLONG, "%s: a tar member name is 1 to 99 bytes",
+				     name);
+	memset(hdr, 0, OVK_TAR_BLOCK);
+	memcpy(hdr, name, len);
+	octal(hdr + 100, 8, 0644);
+	octal(hdr + 108, 8, 64);
+	octal(hdr + 116, 8, 64);
+	if (size <= USTAR_OCTAL_SIZE_MAX) {
+		octal(hdr + 124, 12, size);
+	} else {
+		hdr[124] = 0x80;
+		for (int i = 11; i >= 4; i--, size >>= 8)
+			hdr[124 + i] = (uint8_t)size;
+	}
+	octal(hdr + 136, 12, mtime & USTAR_OCTAL_SIZE_MAX);
+	hdr[156] = '0';
+	memcpy(hdr + 257, "ustar", 6);
+	memcpy(hdr + 263, "00", 2);
+	memcpy(hdr + 265, "someone", 7);
+	memcpy(hdr + 297, "someone", 7);
+	memset(hdr + 148, ' ', 8);
+	for (size_t i = 0; i < OVK_TAR_BLOCK; i++)
+		sum += hdr[i];
+	octal(hdr + 148, 7, sum);
+	hdr[155] = ' ';
+	return 0;
+}

@@ -65,4 +65,14 @@ ssize_t ovk_tar_stream_read(struct ovk_tar_stream *s, void *buf, size_t len,
 int ovk_tar_stream_compressed(const struct ovk_tar_stream *s);
 void ovk_tar_stream_free(struct ovk_tar_stream *s);
 
+/* ---- writing (ova-export): the archive is laid out by the caller, who
+ * writes each member's data and pads it to a block. */
+
+#define OVK_TAR_BLOCK 512u
+
+/* The ustar header of a regular file `name` (1 to 99 bytes: no prefix
+ * field is needed for the names an export makes) of `size` bytes. */
+int ovk_tar_header(const char *name, uint64_t size, uint64_t mtime,
+		   uint8_t hdr[OVK_TAR_BLOCK], struct ovk_error *err);
+
 #endif
