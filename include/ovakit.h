@@ -335,6 +335,63 @@ OVK_API const char *ovk_import_result_xml(const struct ovk_import_result *res, s
 OVK_API int ovk_import_result_render(const struct ovk_import_result *res, int json, char **out,
 				     struct ovk_error *err);
 
+/* ------------------------------------------------------ appliance export
+ * ova-export: a libvirt domain, or disk images and a few flags, written as
+ * an OVA (or an OVF directory) that VMware, VirtualBox and other OVF
+ * consumers import: every disk a streamOptimized VMDK, the hardware mapped
+ * to VMware's (virtio -> VmxNet3, virtio-scsi -> LSI Logic SAS, ...), an
+ * OVF 1.0 envelope, a manifest, optionally a signature.  One pass; on
+ * failure or cancel nothing is left.
+ */
+
+struct ovk_export_opts {
+	size_t struct_size;        /* sizeof(struct ovk_export_opts) */
+	/* From a domain. */
+	const char *uri;           /* libvirt URI; NULL: libvirt's default */
+	int force_running;         /* export a running domain (its disks may change) */
+	/* From disk images (no domain). */
+	const char *name;          /* required */
+	unsigned cpus;             /* 0: 1 */
+	unsigned cores;            /* per socket, 0: as VMware chooses */
+	uint64_t memory;           /* bytes; 0: 1 GiB */
+	const char *firmware;      /* "bios" (NULL) or "efi" */
+	int secure_boot;           /* with efi */
+	const char *disk_bus;      /* "scsi" (NULL), "sata", "ide", "virtio", "nvme" */
+	const char *network;       /* the NIC's network; NULL: "VM Network" */
+	/* Both.  NIC model: "vmxnet3", "e1000e", "e1000"; NULL: VmxNet3 for
+	 * virtio.  From images, "none" exports no NIC. */
+	const char *nic;
+	const char *scsi;          /* "lsilogicsas" (NULL) or "pvscsi" */
+	const char *os;            /* libosinfo id or VMware osType (overrides the domain's) */
+	const char *description;   /* overrides the domain's */
+	unsigned hw_version;       /* vmx-NN; 0: 14 */
+	unsigned ovf_version;      /* 1 (0) or 2 */
+	const char *manifest;      /* "sha256" (NULL), "sha1", "sha512", "none" */
+	const char *sign_key;      /* PEM private key and certificate: sign the manifest */
+	const char *sign_cert;
+	int dir;                   /* write an OVF directory OUT instead of an OVA */
+	int force;                 /* replace an existing OUT (an .ova) */
+	int no_sync;
+	unsigned threads;          /* 0: online CPUs */
+	void (*progress)(void *opaque, uint64_t done, uint64_t total);
+	void *progress_opaque;
+	volatile sig_atomic_t *cancel;
+	/* Every choice a user might not expect, one line each. */
+	void (*note)(void *opaque, const char *msg);
+	void *note_opaque;
+};
+#define OVK_EXPORT_OPTS_INIT { .struct_size = sizeof(struct ovk_export_opts) }
+
+/* The errnum of a running domain without force_running. */
+#define OVK_ERUNNING EBUSY
+
+/* Export `domain` (disks NULL) or the NULL-terminated `disks` (domain
+ * NULL) to `output`.  *summary (may be NULL) gets what was written, for
+ * ovk_info_render: the machine, the VMware mapping, notes and files. */
+OVK_API int ovk_export(const char *domain, const char *const *disks, const char *output,
+		       const struct ovk_export_opts *opts, struct ovk_info **summary,
+		       struct ovk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

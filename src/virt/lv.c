@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include "lv.h"
+
+#include "core/blob.h"
 
 struct ovk_lv {
 	virConnectPtr conn;
@@ -162,6 +165,31 @@ int ovk_lv_domain_xml(struct ovk_lv *lv, const char *name, char **xml, struct ov
 	if (!d)
 		return lv_fail(err, "domain %s: lookup failed", name);
 	if (!(*xml = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE))) {
+		lv_fail(err, "domain %s: cannot read its definition", name);
+		goto out;
+	}
+	ret = 0;
+out:
+	virDomainFree(d);
+	return ret;
+}
+
+/* The live definition (what runs, for a running domain) and whether it
+ * runs. */
+int ovk_lv_domain_read(struct ovk_lv *lv, const char *name, char **xml, int *active,
+		       struct ovk_error *err)
+{
+	virDomainPtr d = virDomainLookupByName(lv->conn, name);
+	int ret = -1;
+
+	*xml = NULL;
+	if (!d)
+		return lv_fail(err, "domain %s", name);
+	if ((*active = virDomainIsActive(d)) < 0) {
+		lv_fail(err, "domain %s: cannot read its state", name);
+		goto out;
+	}
+	if (!(*xml = virDomainGetXMLDesc(d, 0))) {
 		lv_fail(err, "domain %s: cannot read its definition", name);
 		goto out;
 	}
@@ -693,4 +721,31 @@ void ovk_lv_reader_close(void *reader)
 	free(r->ahead);
 	free(r->name);
 	free(r);
+}
+
+int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, struct ovk_blob **out,
+		    struct ovk_error *err)
+{
+	struct ovk_lv_reader *r = NULL;
+	char *path = NULL;
+	uint64_t size;
+	int ret = -1;
+
+	if (ovk_lv_reader_open(lv, pool, vol, &r, &size, &path, err) < 0)
+		goto out;
+	/* The daemon's file, when it is on this host and readable here: no
+	 * round trips. */
+	if (path && ovk_lv_is_local(lv) && access(path, R_OK) == 0) {
+		ret = ovk_blob_open_file(path, out, err);
+		goto out;
+	}
+	if (ovk_blob_ranged(vol, vol, size, ovk_lv_reader_pread, r, ovk_lv_reader_close, out,
+			    err) < 0)
+		goto out;
+	r = NULL;
+	ret = 0;
+out:
+	ovk_lv_reader_close(r);
+	free(path);
+	return ret;
 }

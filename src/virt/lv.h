@@ -48,6 +48,10 @@ int ovk_lv_domain_exists(struct ovk_lv *lv, const char *name, struct ovk_error *
 int ovk_lv_domain_define(struct ovk_lv *lv, const char *xml, struct ovk_error *err);
 /* The persistent definition of a domain (to put it back); *xml malloc'ed. */
 int ovk_lv_domain_xml(struct ovk_lv *lv, const char *name, char **xml, struct ovk_error *err);
+/* The live definition of a domain (VIR_DOMAIN_XML_SECURE not asked) and
+ * whether it is running (ova-export); *xml malloc'ed. */
+int ovk_lv_domain_read(struct ovk_lv *lv, const char *name, char **xml, int *active,
+		       struct ovk_error *err);
 int ovk_lv_domain_start(struct ovk_lv *lv, const char *name, struct ovk_error *err);
 /* Stop (if running) and undefine, with its NVRAM; absent is success. */
 int ovk_lv_domain_remove(struct ovk_lv *lv, const char *name, struct ovk_error *err);
@@ -138,5 +142,11 @@ void ovk_lv_reader_close(void *reader);
 /* Whether the connection's daemon runs on this host (a URI without a
  * server), where a volume's path is a path here too. */
 int ovk_lv_is_local(const struct ovk_lv *lv);
+/* A volume as a blob to read: the daemon's file itself when the
+ * connection is local and the file readable here, else a ranged blob over
+ * virStorageVolDownload (any connection, no shell on the host). */
+struct ovk_blob;
+int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, struct ovk_blob **out,
+		    struct ovk_error *err);
 
 #endif

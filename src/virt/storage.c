@@ -404,31 +404,11 @@ int ovk_store_open_written(struct ovk_store *st, const struct ovk_plan_drive *d,
 			   struct ovk_blob **out, const char **format, struct ovk_error *err)
 {
 	const char *name = written_name(st, d);
-	struct ovk_lv_reader *r = NULL;
-	char *path = NULL;
-	uint64_t size;
-	int ret = -1;
 
 	*format = st->format;
 	if (st->dir)
 		return ovk_blob_open_file(name, out, err);
-	if (ovk_lv_reader_open(st->lv, st->pool, name, &r, &size, &path, err) < 0)
-		goto out;
-	/* The daemon's file, when it is on this host and readable here: no
-	 * round trips. */
-	if (path && ovk_lv_is_local(st->lv) && access(path, R_OK) == 0) {
-		ret = ovk_blob_open_file(path, out, err);
-		goto out;
-	}
-	if (ovk_blob_ranged(name, name, size, ovk_lv_reader_pread, r, ovk_lv_reader_close, out,
-			    err) < 0)
-		goto out;
-	r = NULL;
-	ret = 0;
-out:
-	ovk_lv_reader_close(r);
-	free(path);
-	return ret;
+	return ovk_lv_vol_blob(st->lv, st->pool, name, out, err);
 }
 
 /* ------------------------------------------------------------ commit */
