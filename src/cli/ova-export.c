@@ -265,10 +265,32 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return operands(argc, argv, a);
 }
 
+/* Notes are kept until the export has succeeded: a failure is one line. */
+struct notes {
+	char **msg;
+	size_t n;
+};
+
 static void note(void *opaque, const char *msg)
 {
-	(void)opaque;
-	cli_note("note: %s", msg);
+	struct notes *ns = opaque;
+	char **grown = realloc(ns->msg, (ns->n + 1) * sizeof *grown);
+
+	if (!grown)
+		return;
+	ns->msg = grown;
+	if ((ns->msg[ns->n] = strdup(msg)))
+		ns->n++;
+}
+
+static void notes_flush(struct notes *ns, int print)
+{
+	for (size_t i = 0; i < ns->n; i++) {
+		if (print)
+			cli_note("note: %s", ns->msg[i]);
+		free(ns->msg[i]);
+	}
+	free(ns->msg);
 }
 
 int main(int argc, char **argv)
@@ -276,6 +298,7 @@ int main(int argc, char **argv)
 	struct args a = { 0 };
 	struct ovk_info *summary = NULL;
 	struct cli_progress progress;
+	struct notes notes = { 0 };
 	char *text = NULL;
 	int rc;
 
@@ -288,6 +311,7 @@ int main(int argc, char **argv)
 	cli_catch_signals();
 	a.opts.cancel = &cli_cancel;
 	a.opts.note = note;
+	a.opts.note_opaque = &notes;
 	if (a.progress) {
 		cli_progress_init(&progress, a.output);
 		a.opts.progress = cli_progress_cb;
@@ -296,6 +320,7 @@ int main(int argc, char **argv)
 	rc = ovk_export(a.domain, a.domain ? NULL : a.disks, a.output, &a.opts, &summary, cli_err);
 	if (a.progress)
 		cli_progress_end(&progress);
+	notes_flush(&notes, rc == 0);
 	if (rc < 0)
 		return cli_fail(cli_err);
 	if (ovk_info_render(summary, a.json, &text, cli_err) < 0) {

@@ -400,11 +400,12 @@ out:
 
 static int write_manifest(struct pkg *p, char **mf, size_t *mf_len, struct ovk_error *err)
 {
-	size_t len = manifest_len(p), at = 0;
+	size_t len, at = 0;
 
 	*mf = NULL;
 	if (p->alg == OVK_HASH_NONE)
 		return 0;
+	len = manifest_len(p);
 	if (!(*mf = malloc(len + 1)))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->n; i++) {
