@@ -62,6 +62,9 @@ static int writer_opts(const struct ovk_export_opts *o, struct ovk_exp_opts *w,
 				     "none", o->manifest);
 	if (!o->sign_key != !o->sign_cert)
 		return ovk_error_set(err, EINVAL, "--sign needs --cert, and --cert --sign");
+	if (o->sign_key && w->manifest_alg == OVK_HASH_NONE)
+		return ovk_error_set(err, EINVAL, "--sign: a signature is over the manifest, and "
+				     "--manifest none makes none");
 	w->hw_version = o->hw_version;
 	w->ovf_version = o->ovf_version;
 	w->sign_key = o->sign_key;
