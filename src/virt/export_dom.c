@@ -139,11 +139,11 @@ static void read_firmware(const xnode *dom, struct ovk_exp_vm *vm)
 	const char *fw = ovk_xml_attr(os, "firmware");
 	const char *ltype = ovk_xml_attr(loader, "type");
 	const char *secure = ovk_xml_attr(loader, "secure");
+	const xnode *feats = ovk_xml_child(os, "firmware");
 
 	vm->efi = (fw && strcmp(fw, "efi") == 0) || (ltype && strcmp(ltype, "pflash") == 0);
 	vm->secure_boot = secure && strcmp(secure, "yes") == 0;
-	for (const xnode *f = ovk_xml_first(ovk_xml_child(os, "firmware")); f;
-	     f = ovk_xml_next(f)) {
+	for (const xnode *f = feats ? ovk_xml_first(feats) : NULL; f; f = ovk_xml_next(f)) {
 		const char *name = ovk_xml_attr(f, "name"), *en = ovk_xml_attr(f, "enabled");
 
 		if (name && en && strcmp(name, "secure-boot") == 0)
@@ -250,6 +250,8 @@ static int read_devices(struct ovk_lv *lv, const xnode *dom, struct ovk_exp_vm *
 	const xnode *devs = ovk_xml_child(dom, "devices");
 	size_t disks = 0, nics = 0;
 
+	if (!devs)
+		return ovk_error_set(err, EINVAL, "domain XML: no <devices>");
 	for (const xnode *n = ovk_xml_first(devs); n; n = ovk_xml_next(n)) {
 		disks += strcmp(ovk_xml_name(n), "disk") == 0;
 		nics += strcmp(ovk_xml_name(n), "interface") == 0;

@@ -726,26 +726,32 @@ void ovk_lv_reader_close(void *reader)
 int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, struct ovk_blob **out,
 		    struct ovk_error *err)
 {
+	virStorageVolPtr v = vol_get(lv, pool, vol, err);
 	struct ovk_lv_reader *r = NULL;
 	char *path = NULL;
 	uint64_t size;
 	int ret = -1;
 
-	if (ovk_lv_reader_open(lv, pool, vol, &r, &size, &path, err) < 0)
-		goto out;
+	if (!v)
+		return -1;
 	/* The daemon's file, when it is on this host and readable here: no
 	 * round trips. */
+	path = virStorageVolGetPath(v);
 	if (path && ovk_lv_is_local(lv) && access(path, R_OK) == 0) {
 		ret = ovk_blob_open_file(path, out, err);
 		goto out;
 	}
-	if (ovk_blob_ranged(vol, vol, size, ovk_lv_reader_pread, r, ovk_lv_reader_close, out,
+	free(path);
+	path = NULL;
+	if (ovk_lv_reader_open(lv, pool, vol, &r, &size, &path, err) < 0 ||
+	    ovk_blob_ranged(vol, vol, size, ovk_lv_reader_pread, r, ovk_lv_reader_close, out,
 			    err) < 0)
 		goto out;
 	r = NULL;
 	ret = 0;
 out:
 	ovk_lv_reader_close(r);
+	virStorageVolFree(v);
 	free(path);
 	return ret;
 }
