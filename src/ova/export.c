@@ -263,8 +263,12 @@ static int convert_disk(struct pkg *p, struct ovk_exp_disk *d, struct member *m,
 	co.cancel = p->opts->cancel;
 	co.progress = p->opts->progress;
 	co.progress_opaque = p->opts->progress_opaque;
-	if (ovk_engine_convert(&job, &co, &st, err) < 0)
-		return ovk_error_prefix(err, "%s", d->target);
+	if (ovk_engine_convert(&job, &co, &st, err) < 0) {
+		/* The engine names the input file; a domain's disk is named too. */
+		if (err && !strstr(ovk_error_message(err), d->target))
+			ovk_error_prefix(err, "%s", d->target);
+		return -1;
+	}
 	if (fstat(c.fd, &sb) < 0 || (uint64_t)sb.st_size < m->off)
 		return ovk_error_sys(err, errno ? errno : EIO, "%s: size", m->name);
 	m->size = (uint64_t)sb.st_size - m->off;
@@ -480,7 +484,8 @@ static int commit_dir(struct pkg *p, struct ovk_error *err)
 static int open_target(struct pkg *p, const char *output, struct ovk_error *err)
 {
 	if (!p->opts->dir)
-		return ovk_output_open(output, p->opts->force, 0, &p->ova, err);
+		return ovk_output_check(output, p->opts->force, 0, "--overwrite", err) < 0
+			       ? -1 : ovk_output_open(output, p->opts->force, 0, &p->ova, err);
 	if (mkdir(output, 0755) < 0)
 		return ovk_error_sys(err, errno, "%s: cannot make the directory", output);
 	if (!(p->dir = strdup(output))) {
