@@ -263,6 +263,17 @@ json_get() {
 
 # ------------------------------------------------------------ appliances
 
+# wait_marker LOG: the tiny appliance's line (OVK-APPLIANCE-BOOTED) in the
+# serial log LOG within BOOT_TIMEOUT seconds (the boot tests set it).
+wait_marker() {
+	local i
+	for ((i = 0; i < BOOT_TIMEOUT * 2; i++)); do
+		grep -q OVK-APPLIANCE-BOOTED "$1" 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
 # appliance_disk_as DIR SUBFORMAT RAW: in the unpacked tiny appliance DIR,
 # make tiny-disk1.vmdk the guest disk RAW in that VMDK subformat (with its
 # extent files beside it, tiny-disk1-*.vmdk), and fix the OVF's File size

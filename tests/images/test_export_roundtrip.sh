@@ -78,15 +78,6 @@ round_trip() {
 		qemu-img compare -U -q -f raw -F qcow2 "$T/app/rt$fw-disk1.raw" "$vb"
 }
 
-wait_marker() {
-	local i
-	for ((i = 0; i < BOOT_TIMEOUT * 2; i++)); do
-		grep -q OVK-APPLIANCE-BOOTED "$1" 2>/dev/null && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
 round_trip bios
 if wait_marker "$T/$tag-bios-b.serial"; then
 	ok "bios: the round-tripped guest boots and prints its marker"

@@ -58,16 +58,6 @@ $V pool-define-as "$pool" dir --target "$T/pool" >/dev/null && $V pool-start "$p
 # minimal machine lacks; the NIC only has to exist for this test.
 ip link add "$br" type bridge && ip link set "$br" up || die "cannot create bridge $br"
 
-# wait_marker LOG: the guest's line within BOOT_TIMEOUT seconds.
-wait_marker() {
-	local i
-	for ((i = 0; i < BOOT_TIMEOUT * 2; i++)); do
-		grep -q OVK-APPLIANCE-BOOTED "$1" 2>/dev/null && return 0
-		sleep 0.5
-	done
-	return 1
-}
-
 # boot_case DESC NAME URI [ARGS...]
 boot_case() {
 	local desc=$1 name=$2 uri=$3 log=$T/$2.serial
