@@ -259,6 +259,12 @@ struct ovk_sink_params {
 	 * vmdk sink reads it: the caller that sets it (src/ova's export)
 	 * opens no other. */
 	uint64_t fd_offset;
+	/* Every byte of the output, in file order, as it is written, for a
+	 * digest taken in the same pass (an OVA's manifest).  Only the vmdk
+	 * sink's streamOptimized output offers it (its file grows strictly
+	 * forward); NULL: none. */
+	void (*tap)(void *opaque, const void *p, size_t len);
+	void *tap_opaque;
 };
 
 /* Check that `run` is the next whole blocks a sink expects: it starts at

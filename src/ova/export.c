@@ -11,10 +11,10 @@
  *
  * The disks: the engine converts each input (any format it reads) into
  * the VMDK sink, opened here on the member's place (fd_offset), with the
- * grains deflated on its workers.  The sink writes through the page cache
- * (the package is synced once at the end), so the member is hashed from
- * memory right after it is written; then its tar header goes in front of
- * it.
+ * grains deflated on its workers.  The sink hands every byte it writes to
+ * a tap, in file order, and the member's digest is taken there, in the
+ * same pass; then its tar header goes in front of it.  The package is
+ * synced once, at the end.
  */
 #include "ova/export.h"
 
@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/checked.h"
 #include "core/hash.h"
 #include "engine/engine.h"
 #include "ova/manifest.h"
@@ -38,8 +37,6 @@
  * dozen disks; 256 keeps every array here small and fixed. */
 #define PKG_MAX_DISKS 250
 #define PKG_MAX_MEMBERS (PKG_MAX_DISKS + 3)
-/* Reads for hashing a member back. */
-#define HASH_CHUNK ((size_t)1 << 20)
 
 struct member {
 	char *name;
@@ -182,7 +179,13 @@ struct sink_ctx {
 	uint64_t off;
 	const char *name;
 	const char *options;
+	struct ovk_hash *hash;      /* the member's digest, NULL: none */
 };
+
+static void tap(void *opaque, const void *p, size_t len)
+{
+	ovk_hash_update(opaque, p, len);
+}
 
 static int open_vmdk_sink(void *opaque, uint64_t size, struct ovk_sink **out,
 			  struct ovk_error *err)
@@ -195,41 +198,11 @@ static int open_vmdk_sink(void *opaque, uint64_t size, struct ovk_sink **out,
 		.size = size,
 		.options = c->options,
 		.fd_offset = c->off,
+		.tap = c->hash ? tap : NULL,
+		.tap_opaque = c->hash,
 	};
 
 	return fmt ? fmt->open_sink(&params, out, err) : -1;
-}
-
-/* Hash [m->off, m->off + m->size) of fd, just written, from the page cache. */
-static int hash_back(struct pkg *p, int fd, struct member *m, struct ovk_error *err)
-{
-	uint8_t *buf = NULL;
-	struct ovk_hash *h = NULL;
-	int ret = -1;
-
-	if (p->alg == OVK_HASH_NONE)
-		return 0;
-	if (!(buf = malloc(HASH_CHUNK)) || ovk_hash_new(p->alg, &h, err) < 0) {
-		if (!buf)
-			ovk_error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (uint64_t done = 0; done < m->size;) {
-		size_t want = (size_t)ovk_min_u64(HASH_CHUNK, m->size - done);
-		ssize_t n = pread(fd, buf, want, (off_t)(m->off + done));
-
-		if (n <= 0) {
-			ovk_error_sys(err, n < 0 ? errno : EIO, "%s: reading back", m->name);
-			goto out;
-		}
-		ovk_hash_update(h, buf, (size_t)n);
-		done += (uint64_t)n;
-	}
-	ret = ovk_hash_final(h, m->digest, err);
-out:
-	ovk_hash_free(h);
-	free(buf);
-	return ret;
 }
 
 /* ddb.adapterType for a disk's controller, as ovftool writes it. */
@@ -247,14 +220,13 @@ static int convert_disk(struct pkg *p, struct ovk_exp_disk *d, struct member *m,
 	struct ovk_engine_job job = { .blob = d->blob, .open_sink = open_vmdk_sink };
 	struct sink_ctx c = { .name = m->name, .options = disk_options(d) };
 	struct stat sb;
+	int ret = -1;
 
 	d->blob = NULL;   /* the job takes it over */
-	if (member_open(p, m, &c.fd, err) < 0) {
-		ovk_blob_free(job.blob);
-		return -1;
-	}
-	if (!job.blob && ovk_blob_open_file(d->path, &job.blob, err) < 0)
-		return -1;
+	if (member_open(p, m, &c.fd, err) < 0 ||
+	    (p->alg != OVK_HASH_NONE && ovk_hash_new(p->alg, &c.hash, err) < 0) ||
+	    (!job.blob && ovk_blob_open_file(d->path, &job.blob, err) < 0))
+		goto out;
 	c.off = m->off;
 	job.sink_opaque = &c;
 	co.in_format = d->format;
@@ -263,19 +235,30 @@ static int convert_disk(struct pkg *p, struct ovk_exp_disk *d, struct member *m,
 	co.cancel = p->opts->cancel;
 	co.progress = p->opts->progress;
 	co.progress_opaque = p->opts->progress_opaque;
-	if (ovk_engine_convert(&job, &co, &st, err) < 0) {
+	ret = ovk_engine_convert(&job, &co, &st, err);
+	job.blob = NULL;
+	if (ret < 0) {
 		/* The engine names the input file; a domain's disk is named too. */
 		if (err && !strstr(ovk_error_message(err), d->target))
 			ovk_error_prefix(err, "%s", d->target);
-		return -1;
+		goto out;
 	}
-	if (fstat(c.fd, &sb) < 0 || (uint64_t)sb.st_size < m->off)
-		return ovk_error_sys(err, errno ? errno : EIO, "%s: size", m->name);
+	ret = -1;
+	if (fstat(c.fd, &sb) < 0 || (uint64_t)sb.st_size < m->off) {
+		ovk_error_sys(err, errno ? errno : EIO, "%s: size", m->name);
+		goto out;
+	}
 	m->size = (uint64_t)sb.st_size - m->off;
 	d->file_size = m->size;
 	d->populated = st.data_bytes;
 	d->capacity = round_block(st.bytes_out);
-	return hash_back(p, c.fd, m, err) < 0 ? -1 : member_header(p, m, err);
+	if ((c.hash && ovk_hash_final(c.hash, m->digest, err) < 0) || member_header(p, m, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	ovk_blob_free(job.blob);
+	ovk_hash_free(c.hash);
+	return ret;
 }
 
 /* ---------------------------------------------------------------- layout */

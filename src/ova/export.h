@@ -20,8 +20,8 @@
  * widest (20 digits), and the real .ovf is padded to that length with
  * blanks after the root element (whitespace XML allows there).  Each disk
  * is written by the VMDK sink straight into its place in the archive
- * (fd_offset), its tar header after it, and is hashed from the page cache
- * right after it is written.  The archive is a temp file committed by
+ * (fd_offset), hashed as it is written (the sink's tap), and its tar
+ * header written after it.  The archive is a temp file committed by
  * rename (engine/output.c): an interrupted export leaves nothing.
  *
  * Ownership: the model's strings belong to whoever made it; ovk_exp_vm_free

@@ -35,6 +35,9 @@ struct vmdk_writer {
 	struct ovk_outfile out;
 	int fd;
 	uint64_t base;               /* the output's first byte in fd (fd_offset) */
+	void (*tap)(void *opaque, const void *p, size_t len);
+	void *tap_opaque;
+	uint64_t tapped;             /* bytes handed to tap so far */
 	char *name;
 	int sync;
 	struct ovk_vmdk_w_opts opts;
@@ -70,6 +73,15 @@ static int w_pwrite(struct vmdk_writer *w, uint64_t off, const void *p, size_t l
 	if (__builtin_add_overflow(w->base, off, &at))
 		return ovk_error_set(err, EFBIG, "%s: write at byte %" PRIu64 ": past 2^64",
 				     w->name, off);
+	if (w->tap && off >= w->tapped) {
+		/* The head (header, descriptor) went to the tap at open. */
+		if (off != w->tapped)
+			return ovk_error_set(err, EIO, "%s: write at byte %" PRIu64 " leaves a gap "
+					     "after byte %" PRIu64 " in a tapped stream", w->name,
+					     off, w->tapped);
+		w->tap(w->tap_opaque, p, len);
+		w->tapped += len;
+	}
 	if (ovk_outfile_pwrite(&w->out, p, len, at) < 0)
 		return ovk_error_sys(err, errno, "%s: write at byte %" PRIu64, w->name, off);
 	return 0;
@@ -427,6 +439,30 @@ static int layout(struct vmdk_writer *w, uint64_t capacity, struct ovk_error *er
 	return 0;
 }
 
+/* A tapped stream: the bytes before the grains (the header as finish
+ * writes it, GD_AT_END, the descriptor, zeros to overHead) are fixed at
+ * open, so the tap gets them now and every later write in file order. */
+static int tap_head(struct vmdk_writer *w, const struct ovk_sink_params *p,
+		    struct ovk_error *err)
+{
+	size_t len = (size_t)(w->hdr.overhead * OVK_VMDK_SECTOR);
+	uint8_t *buf;
+
+	if (!w->opts.stream)
+		return ovk_error_set(err, ENOTSUP, "%s: only a streamOptimized output is tapped",
+				     w->name);
+	if (!(buf = calloc(1, len)))
+		return ovk_error_set(err, ENOMEM, "%s: out of memory", w->name);
+	ovk_vmdk_header_encode(&w->hdr, buf);
+	memcpy(buf + OVK_VMDK_SECTOR, w->desc, w->desc_len);
+	w->tap = p->tap;
+	w->tap_opaque = p->tap_opaque;
+	w->tap(w->tap_opaque, buf, len);
+	w->tapped = len;
+	free(buf);
+	return 0;
+}
+
 static int writer_init(struct vmdk_writer *w, const struct ovk_sink_params *p,
 		       struct ovk_error *err)
 {
@@ -458,6 +494,8 @@ static int writer_init(struct vmdk_writer *w, const struct ovk_sink_params *p,
 		return -1;
 	if (!(w->gd = calloc(w->n_gt ? w->n_gt : 1, sizeof *w->gd)))
 		return ovk_error_set(err, ENOMEM, "%s: out of memory", w->name);
+	if (p->tap && tap_head(w, p, err) < 0)
+		return -1;
 	return ovk_stage_init(&w->stage, VMDK_STAGE_CAP, stage_write, w, err);
 }
 
