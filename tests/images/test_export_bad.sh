@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # test_export_bad.sh: ova-export from images when it must fail (issue 14):
-# a missing disk, a directory given as a disk, a name that makes no member
-# name, an existing OUT without --overwrite, usage errors (exit 2), and
+# a missing disk, a directory given as a disk, an existing OUT without
+# --overwrite, usage errors (exit 2), a full output disk, and
 # SIGINT / SIGTERM in the middle of a disk (fault_at.py stops it after its
 # first MiB and queues the signal).  Each: the exit code, one line on
 # stderr, and nothing left in the output directory.
@@ -48,6 +48,20 @@ check "... and the existing OUT is untouched" [ "$(sha256sum <"$T/out/v.ova")" =
 run "$EXPORT" --name w --overwrite "$T/d.raw" "$T/out/v.ova"
 check "--overwrite replaces it" [ "$RC" -eq 0 ] && tar -tf "$T/out/v.ova" | grep -qx w.ovf
 rm -f "$T/out/v.ova"
+
+# A full output disk: a 4 MiB tmpfs for an export of 8 MiB of random data.
+if mount_tmpfs "$T/full" size=4m; then
+	make_sparse "$T/r.raw" 8M 0:8 || die "cannot make r.raw"
+	run "$EXPORT" --name full "$T/r.raw" "$T/full/full.ova"
+	if [ "$RC" -eq 1 ] && [ "$(printf '%s\n' "$ERR" | wc -l)" -eq 1 ] &&
+		[[ $ERR == *"No space left"* ]] && [ -z "$(ls -A "$T/full")" ]; then
+		ok "a full output disk: exit 1, one line, nothing left ($ERR)"
+	else
+		not_ok "a full output disk" "exit $RC" "stderr: $ERR" "left: $(ls -A "$T/full")"
+	fi
+else
+	not_ok "cannot mount a tmpfs for the full-disk case"
+fi
 
 # 512 MiB of non-zero data (one random MiB repeated): the signal always
 # lands mid-disk.
