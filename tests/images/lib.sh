@@ -263,6 +263,22 @@ json_get() {
 
 # ------------------------------------------------------------ appliances
 
+# ovf_schema OVF: validate OVF against DMTF's OVF 1.x envelope schema
+# (DSP8023) with xmllint, when OVK_OVF_XSD names dsp8023_1.1.x.xsd (with
+# the CIM schemas it imports beside it; not shipped here: DMTF's files, at
+# schemas.dmtf.org/ovf/envelope/1/).  Says SKIP otherwise.
+ovf_schema() {
+	if [ -z "${OVK_OVF_XSD:-}" ]; then
+		echo "SKIP   - $(basename "$1") against DSP8023: OVK_OVF_XSD is not set"
+		return 0
+	fi
+	if xmllint --noout --nonet --schema "$OVK_OVF_XSD" "$1" >"$T/.xsd" 2>&1; then
+		ok "$(basename "$1") validates against DSP8023 ($(basename "$OVK_OVF_XSD"))"
+	else
+		not_ok "$(basename "$1") against DSP8023" "$(grep -v 'parser warning' "$T/.xsd")"
+	fi
+}
+
 # wait_marker LOG: the tiny appliance's line (OVK-APPLIANCE-BOOTED) in the
 # serial log LOG within BOOT_TIMEOUT seconds (the boot tests set it).
 wait_marker() {

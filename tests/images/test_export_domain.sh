@@ -106,6 +106,7 @@ for want in '<vmw:Config ovf:required="false" vmw:key="firmware" vmw:value="efi"
 	'<Annotation>exported by test_export_domain</Annotation>'; do
 	check "the OVF says $want" grep -qF "$want" "$ovf"
 done
+ovf_schema "$ovf"
 check "vda (qcow2 file) exported identical" compare_images "$T/f.qcow2" "$T/x/full-disk1.vmdk" qcow2 vmdk
 check "sda (pool volume) exported identical" compare_images "$T/v.raw" "$T/x/full-disk2.vmdk" raw vmdk
 run "$OVA_CONVERT" --info --json "$T/out/full.ova"

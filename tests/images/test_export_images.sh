@@ -45,6 +45,7 @@ done
 tally $CHECK package "$T/x"
 tally $CHECK golden "$T/x/exp_vm.ovf" "$OVK_SRC/tests/golden/export-images.ovf"
 check "the OVF is well-formed XML" xmllint --noout "$T/x/exp_vm.ovf"
+ovf_schema "$T/x/exp_vm.ovf"
 
 run "$OVA_CONVERT" --info --json "$T/out/exp.ova"
 check "ova-convert --info reads the OVA back, manifest verified" \
