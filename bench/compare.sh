@@ -5,6 +5,7 @@
 # the target says otherwise).
 #
 #   bench/compare.sh [TARGET...]      TARGET: perf cpu nosync sparse compress rss vfmt bench svmdk
+#                                     export
 #                                     (default: all of them, in that order)
 #
 #   perf      streamOptimized -> qcow2: qemu-img, ours and `cp` of our output
@@ -35,6 +36,10 @@
 #             (page cache: the deflate stage is what is left), for the
 #             1 -> 2 threads scaling.  Not in the default list: qemu-img
 #             takes about a minute per run.
+#   export    ova-export (issue 14) of the raw and the qcow2 reference disk
+#             against qemu-img's streamOptimized VMDK + tar: wall through
+#             sync, CPU, OVA size, peak RSS; then -j 1 against -j 2 without
+#             sync.  Not in the default list either.
 #
 # Environment: OVK_BUILD (a build dir; default build-bench, made with
 # -DCMAKE_BUILD_TYPE=Release when absent), OVK_BUILD_BASE (another build
@@ -73,6 +78,7 @@ if [ ! -x "$BUILD/src/cli/ova-convert" ]; then
 fi
 CONVERT="$BUILD/src/cli/ova-convert"
 BENCH="$BUILD/src/cli/ova-bench"
+EXPORT="$BUILD/src/cli/ova-export"
 mkdir -p "$W" "$T"
 
 # ------------------------------------------------------------------ disks
@@ -312,21 +318,29 @@ svmdk_one() {
 	summary "| ... peak RSS | ours $((rss / 1024)) MiB | qemu-img $((qrss / 1024)) MiB | goal <= 64 MiB |"
 }
 
-target_svmdk() {
-	local raw=${OVK_REF_RAW:-/var/tmp/ovkbench/ref.raw} qcow="$W/ref-svmdk.qcow2" j w c
-	local one=() two=() ONE TWO
-	if [ ! -f "$raw" ]; then
-		raw="$W/mkdisk-2048.raw"
-		if [ ! -f "$raw" ]; then
-			note "making $raw (mkdisk.py 2048; once)"
-			python3 "$MKDISK" 2048 "$raw.tmp" && mv "$raw.tmp" "$raw" || die "cannot make $raw"
+# svmdk_inputs: RAW and QCOW, the reference disk as raw and as qcow2 (made
+# once), for svmdk and export.
+svmdk_inputs() {
+	RAW=${OVK_REF_RAW:-/var/tmp/ovkbench/ref.raw}
+	QCOW="$W/ref-svmdk.qcow2"
+	if [ ! -f "$RAW" ]; then
+		RAW="$W/mkdisk-2048.raw"
+		if [ ! -f "$RAW" ]; then
+			note "making $RAW (mkdisk.py 2048; once)"
+			python3 "$MKDISK" 2048 "$RAW.tmp" && mv "$RAW.tmp" "$RAW" || die "cannot make $RAW"
 		fi
 	fi
-	if [ ! -f "$qcow" ]; then
-		note "making $qcow (qemu-img, from $raw; once)"
-		qemu-img convert -f raw -O qcow2 "$raw" "$qcow.tmp" && mv "$qcow.tmp" "$qcow" ||
-			die "cannot make $qcow"
+	if [ ! -f "$QCOW" ]; then
+		note "making $QCOW (qemu-img, from $RAW; once)"
+		qemu-img convert -f raw -O qcow2 "$RAW" "$QCOW.tmp" && mv "$QCOW.tmp" "$QCOW" ||
+			die "cannot make $QCOW"
 	fi
+}
+
+target_svmdk() {
+	local raw qcow j w c one=() two=() ONE TWO
+	svmdk_inputs
+	raw=$RAW qcow=$QCOW
 	svmdk_one raw "$raw" || return 1
 	svmdk_one qcow2 "$qcow" || return 1
 	for _ in $(seq "$REPEAT"); do
@@ -341,6 +355,42 @@ target_svmdk() {
 	summary "| raw -> streamOptimized, no sync (deflate stage), 1 -> 2 threads | -j 1 $ONE s, -j 2 $TWO s | | $(div "$ONE" "$TWO")x (goal >= 1.7) |"
 }
 
+# export_one FORMAT INPUT: ova-export of INPUT against qemu-img's
+# streamOptimized VMDK tarred by hand, both through sync.
+export_one() {
+	local fmt=$1 in=$2 q=() o=() qc=() oc=() rss=0 qrss=0 w c i Q O QC OC qs os
+	for i in $(seq "$REPEAT"); do
+		timed w c 1 sh -c 'cd "$1" && qemu-img convert -f "$2" -O vmdk -o subformat=streamOptimized \
+			"$3" ref-disk1.vmdk && tar cf q.ova ref-disk1.vmdk' sh "$T" "$fmt" "$in" || return 1
+		q+=("$w"); qc+=("$c"); qs=$(size_of "$T/q.ova"); qrss=$RSS_KB; rm -f "$T/q.ova" "$T/ref-disk1.vmdk"
+		timed w c 1 "$EXPORT" --name ref --nic none "$in" "$T/o.ova" || return 1
+		o+=("$w"); oc+=("$c"); os=$(size_of "$T/o.ova"); [ "$RSS_KB" -gt "$rss" ] && rss=$RSS_KB
+		rm -f "$T/o.ova"
+	done
+	Q=$(med "${q[@]}"); O=$(med "${o[@]}"); QC=$(med "${qc[@]}"); OC=$(med "${oc[@]}")
+	echo "export $fmt runs: qemu-img+tar ${q[*]} | ova-export ${o[*]}"
+	summary "| ova-export from $fmt, through sync | ours $O s | qemu-img+tar $Q s | ours/qemu-img $(div "$O" "$Q") (goal <= 0.25) |"
+	summary "| ... CPU user+sys | ours $OC s | qemu-img+tar $QC s | |"
+	summary "| ... OVA size | ours $os B | qemu-img+tar $qs B | ours/qemu-img $(echo "scale=4; $os / $qs" | bc) (goal <= 1.02) |"
+	summary "| ... peak RSS | ours $((rss / 1024)) MiB | qemu-img $((qrss / 1024)) MiB | goal <= 64 MiB |"
+}
+
+target_export() {
+	local j w c one=() two=()
+	svmdk_inputs
+	export_one raw "$RAW" || return 1
+	export_one qcow2 "$QCOW" || return 1
+	for _ in $(seq "$REPEAT"); do
+		for j in 1 2; do
+			timed w c 0 "$EXPORT" --no-sync -j "$j" --name ref --nic none "$RAW" "$T/o.ova" ||
+				return 1
+			rm -f "$T/o.ova"
+			if [ "$j" = 1 ]; then one+=("$w"); else two+=("$w"); fi
+		done
+	done
+	summary "| ova-export, no sync, 1 -> 2 threads | -j 1 $(med "${one[@]}") s, -j 2 $(med "${two[@]}") s | | $(div "$(med "${one[@]}")" "$(med "${two[@]}")")x (goal >= 1.7) |"
+}
+
 # ------------------------------------------------------------------- main
 
 targets=("$@")
@@ -349,8 +399,8 @@ echo "compare.sh: $(nproc) CPUs, $(uname -r), $(qemu-img --version | head -1), R
 	"load $(cut -d' ' -f1-3 /proc/loadavg)"
 for t in "${targets[@]}"; do
 	case $t in
-	perf | cpu | nosync | sparse | compress | rss | vfmt | bench | svmdk) "target_$t" || die "$t failed" ;;
-	*) die "unknown target '$t' (perf cpu nosync sparse compress rss vfmt bench svmdk)" ;;
+	perf | cpu | nosync | sparse | compress | rss | vfmt | bench | svmdk | export) "target_$t" || die "$t failed" ;;
+	*) die "unknown target '$t' (perf cpu nosync sparse compress rss vfmt bench svmdk export)" ;;
 	esac
 done
 echo
