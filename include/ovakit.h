@@ -349,6 +349,9 @@ struct ovk_export_opts {
 	/* From a domain. */
 	const char *uri;           /* libvirt URI; NULL: libvirt's default */
 	int force_running;         /* export a running domain (its disks may change) */
+	/* Read pool volumes through virStorageVolDownload even when the daemon
+	 * is local and their files are readable here. */
+	int download;
 	/* From disk images (no domain). */
 	const char *name;          /* required */
 	unsigned cpus;             /* 0: 1 */

@@ -38,6 +38,8 @@ static void usage(FILE *f)
 		"\n"
 		"  -c, --connect URI     libvirt URI (default: LIBVIRT_DEFAULT_URI, then libvirt's)\n"
 		"      --force           export a running domain (its disks may be inconsistent)\n"
+		"      --download        read pool volumes through libvirt (virStorageVolDownload)\n"
+		"                        even when their files are readable here\n"
 		"      --name NAME       the machine's name (disk images)\n"
 		"      --cpus N          virtual CPUs (default 1); --cores N per socket\n"
 		"      --memory SIZE     memory, with K/M/G/T suffix (default 1G)\n"
@@ -68,7 +70,7 @@ static void usage(FILE *f)
 enum {
 	OPT_FORCE = 256, OPT_NAME, OPT_CPUS, OPT_CORES, OPT_MEMORY, OPT_FIRMWARE, OPT_SECURE,
 	OPT_BUS, OPT_NETWORK, OPT_NIC, OPT_SCSI, OPT_OS, OPT_DESC, OPT_HW, OPT_OVF, OPT_MF,
-	OPT_SIGN, OPT_CERT, OPT_DIR, OPT_OVERWRITE, OPT_NO_SYNC, OPT_JSON,
+	OPT_SIGN, OPT_CERT, OPT_DIR, OPT_OVERWRITE, OPT_NO_SYNC, OPT_JSON, OPT_DOWNLOAD,
 };
 
 static int check_choice(const char *opt, const char *v, const char *const *names)
@@ -153,6 +155,7 @@ static int parse_opt(int c, struct args *a)
 	switch (c) {
 	case 'c': a->opts.uri = optarg; break;
 	case OPT_FORCE: a->opts.force_running = 1; break;
+	case OPT_DOWNLOAD: a->opts.download = 1; break;
 	case OPT_NAME: a->opts.name = optarg; break;
 	case OPT_CPUS: return parse_number("--cpus", optarg, 768, &a->opts.cpus);
 	case OPT_CORES: return parse_number("--cores", optarg, 768, &a->opts.cores);
@@ -219,6 +222,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	static const struct option longopts[] = {
 		{ "connect", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "download", no_argument, NULL, OPT_DOWNLOAD },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "cores", required_argument, NULL, OPT_CORES },

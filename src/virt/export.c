@@ -154,7 +154,7 @@ static int from_domain(const char *domain, const struct ovk_export_opts *o,
 	if (active && o->note)
 		o->note(o->note_opaque, "the domain is running: its disks may be inconsistent "
 			"(--force)");
-	ret = ovk_export_read_domain(lv, xml, vm, err);
+	ret = ovk_export_read_domain(lv, xml, o->download, vm, err);
 	if (ret < 0)
 		ovk_error_prefix(err, "domain %s", domain);
 out:

@@ -176,8 +176,8 @@ static int read_bus(const char *target, const char *bus, enum ovk_exp_bus *out,
 }
 
 /* Where a disk's bytes are: a file or device here, or a pool volume. */
-static int read_source(struct ovk_lv *lv, const xnode *disk, struct ovk_exp_disk *d,
-		       struct ovk_error *err)
+static int read_source(struct ovk_lv *lv, const xnode *disk, int download,
+		       struct ovk_exp_disk *d, struct ovk_error *err)
 {
 	const char *type = ovk_xml_attr(disk, "type");
 	const xnode *src = ovk_xml_child(disk, "source");
@@ -189,7 +189,7 @@ static int read_source(struct ovk_lv *lv, const xnode *disk, struct ovk_exp_disk
 	if (type && strcmp(type, "volume") == 0 && ovk_xml_attr(src, "pool") &&
 	    ovk_xml_attr(src, "volume")) {
 		if (ovk_lv_vol_blob(lv, ovk_xml_attr(src, "pool"), ovk_xml_attr(src, "volume"),
-				    &d->blob, err) < 0)
+				    download, &d->blob, err) < 0)
 			return ovk_error_prefix(err, "disk %s", d->target);
 		return 0;
 	}
@@ -202,8 +202,8 @@ static int read_source(struct ovk_lv *lv, const xnode *disk, struct ovk_exp_disk
 			     d->target, type ? type : "");
 }
 
-static int read_disk(struct ovk_lv *lv, const xnode *disk, struct ovk_exp_vm *vm,
-		     struct ovk_error *err)
+static int read_disk(struct ovk_lv *lv, const xnode *disk, int download,
+		     struct ovk_exp_vm *vm, struct ovk_error *err)
 {
 	const char *device = ovk_xml_attr(disk, "device");
 	const xnode *target = ovk_xml_child(disk, "target");
@@ -225,7 +225,7 @@ static int read_disk(struct ovk_lv *lv, const xnode *disk, struct ovk_exp_vm *vm
 	/* The driver type is what the guest sees; it is checked, not probed. */
 	if (fmt && dup_str(fmt, &d->format, err) < 0)
 		return -1;
-	return read_source(lv, disk, d, err);
+	return read_source(lv, disk, download, d, err);
 }
 
 static int read_nic(const xnode *itf, struct ovk_exp_vm *vm, struct ovk_error *err)
@@ -244,8 +244,8 @@ static int read_nic(const xnode *itf, struct ovk_exp_vm *vm, struct ovk_error *e
 	return dup_str(net, &n->network, err);
 }
 
-static int read_devices(struct ovk_lv *lv, const xnode *dom, struct ovk_exp_vm *vm,
-			struct ovk_error *err)
+static int read_devices(struct ovk_lv *lv, const xnode *dom, int download,
+			struct ovk_exp_vm *vm, struct ovk_error *err)
 {
 	const xnode *devs = ovk_xml_child(dom, "devices");
 	size_t disks = 0, nics = 0;
@@ -263,7 +263,8 @@ static int read_devices(struct ovk_lv *lv, const xnode *dom, struct ovk_exp_vm *
 	    !(vm->nics = calloc(nics + 1, sizeof *vm->nics)))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	for (const xnode *n = ovk_xml_first(devs); n; n = ovk_xml_next(n)) {
-		if (strcmp(ovk_xml_name(n), "disk") == 0 && read_disk(lv, n, vm, err) < 0)
+		if (strcmp(ovk_xml_name(n), "disk") == 0 &&
+		    read_disk(lv, n, download, vm, err) < 0)
 			return -1;
 		if (strcmp(ovk_xml_name(n), "interface") == 0 && read_nic(n, vm, err) < 0)
 			return -1;
@@ -271,8 +272,8 @@ static int read_devices(struct ovk_lv *lv, const xnode *dom, struct ovk_exp_vm *
 	return 0;
 }
 
-int ovk_export_read_domain(struct ovk_lv *lv, const char *xml, struct ovk_exp_vm *vm,
-			   struct ovk_error *err)
+int ovk_export_read_domain(struct ovk_lv *lv, const char *xml, int download,
+			   struct ovk_exp_vm *vm, struct ovk_error *err)
 {
 	struct ovk_xml_doc *doc = NULL;
 	const xnode *dom;
@@ -288,7 +289,7 @@ int ovk_export_read_domain(struct ovk_lv *lv, const char *xml, struct ovk_exp_vm
 	    read_os(dom, vm, err) < 0)
 		goto out;
 	read_firmware(dom, vm);
-	ret = read_devices(lv, dom, vm, err);
+	ret = read_devices(lv, dom, download, vm, err);
 out:
 	ovk_xml_free(doc);
 	return ret;

@@ -19,8 +19,10 @@
 struct ovk_lv;
 
 /* Fill vm (zeroed) from a domain's XML; pool volumes are opened as blobs
- * through lv.  On failure vm holds what was read (ovk_exp_vm_free). */
-int ovk_export_read_domain(struct ovk_lv *lv, const char *xml, struct ovk_exp_vm *vm,
-			   struct ovk_error *err);
+ * through lv (`download`: through virStorageVolDownload even when their
+ * file is readable here).  On failure vm holds what was read
+ * (ovk_exp_vm_free). */
+int ovk_export_read_domain(struct ovk_lv *lv, const char *xml, int download,
+			   struct ovk_exp_vm *vm, struct ovk_error *err);
 
 #endif

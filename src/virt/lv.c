@@ -723,8 +723,8 @@ void ovk_lv_reader_close(void *reader)
 	free(r);
 }
 
-int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, struct ovk_blob **out,
-		    struct ovk_error *err)
+int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, int download,
+		    struct ovk_blob **out, struct ovk_error *err)
 {
 	virStorageVolPtr v = vol_get(lv, pool, vol, err);
 	struct ovk_lv_reader *r = NULL;
@@ -737,7 +737,7 @@ int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, struct
 	/* The daemon's file, when it is on this host and readable here: no
 	 * round trips. */
 	path = virStorageVolGetPath(v);
-	if (path && ovk_lv_is_local(lv) && access(path, R_OK) == 0) {
+	if (!download && path && ovk_lv_is_local(lv) && access(path, R_OK) == 0) {
 		ret = ovk_blob_open_file(path, out, err);
 		goto out;
 	}

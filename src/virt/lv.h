@@ -143,10 +143,11 @@ void ovk_lv_reader_close(void *reader);
  * server), where a volume's path is a path here too. */
 int ovk_lv_is_local(const struct ovk_lv *lv);
 /* A volume as a blob to read: the daemon's file itself when the
- * connection is local and the file readable here, else a ranged blob over
- * virStorageVolDownload (any connection, no shell on the host). */
+ * connection is local and the file readable here (and `download` is 0),
+ * else a ranged blob over virStorageVolDownload (any connection, no shell
+ * on the host). */
 struct ovk_blob;
-int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, struct ovk_blob **out,
-		    struct ovk_error *err);
+int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, int download,
+		    struct ovk_blob **out, struct ovk_error *err);
 
 #endif

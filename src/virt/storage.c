@@ -408,7 +408,7 @@ int ovk_store_open_written(struct ovk_store *st, const struct ovk_plan_drive *d,
 	*format = st->format;
 	if (st->dir)
 		return ovk_blob_open_file(name, out, err);
-	return ovk_lv_vol_blob(st->lv, st->pool, name, out, err);
+	return ovk_lv_vol_blob(st->lv, st->pool, name, 0, out, err);
 }
 
 /* ------------------------------------------------------------ commit */

@@ -11,6 +11,8 @@
 # disks; the exported VMDKs must pass qemu-img check.  The BIOS guest of
 # the second import is started and must print its marker: it still boots
 # after the round trip.  A shut-off domain is exported without --force.
+# The volume is also exported through virStorageVolDownload (--download,
+# the path a remote URI takes) and must give the same disk.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$OVK_SRC/scripts/lib/libvirtd.sh"
 
@@ -66,6 +68,11 @@ round_trip() {
 	va=$($V vol-path "$a-vmdisk1.qcow2" --pool "$pool")
 	check "$fw: the exported VMDK equals the domain's volume" \
 		qemu-img compare -U -q -f qcow2 -F vmdk "$va" "$T/x$fw/$a-disk1.vmdk"
+	# The volume read through libvirt (virStorageVolDownload), as from a
+	# remote host, gives the same disk.
+	run "$EXPORT" -c qemu:///system --download --dir "$a" "$T/dl$fw"
+	check "$fw: --download (virStorageVolDownload) exports the same disk" \
+		qemu-img compare -q -f vmdk -F vmdk "$T/x$fw/$a-disk1.vmdk" "$T/dl$fw/$a-disk1.vmdk"
 	run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$b" \
 		--serial-log "$T/$b.serial" $([ "$fw" = bios ] && echo --start) "$T/rt$fw.ova"
 	check "$fw: the export imports again" [ "$RC" -eq 0 ]
