@@ -337,22 +337,29 @@ svmdk_inputs() {
 	fi
 }
 
-target_svmdk() {
-	local raw qcow j w c one=() two=() ONE TWO
-	svmdk_inputs
-	raw=$RAW qcow=$QCOW
-	svmdk_one raw "$raw" || return 1
-	svmdk_one qcow2 "$qcow" || return 1
+# scaling LABEL OUT CMD...: CMD (which writes OUT) with -j 1 and -j 2
+# inserted after its first word, no sync, REPEAT pairs; the speedup.
+scaling() {
+	local label=$1 out=$2 j w c one=() two=() ONE TWO
+	shift 2
 	for _ in $(seq "$REPEAT"); do
 		for j in 1 2; do
-			timed w c 0 "$CONVERT" --no-sync -j "$j" -O vmdk "$raw" "$T/o.vmdk" || return 1
-			rm -f "$T/o.vmdk"
+			timed w c 0 "$1" -j "$j" "${@:2}" || return 1
+			rm -rf "$out"
 			if [ "$j" = 1 ]; then one+=("$w"); else two+=("$w"); fi
 		done
 	done
 	ONE=$(med "${one[@]}"); TWO=$(med "${two[@]}")
-	echo "svmdk threads runs: -j 1 ${one[*]} | -j 2 ${two[*]}"
-	summary "| raw -> streamOptimized, no sync (deflate stage), 1 -> 2 threads | -j 1 $ONE s, -j 2 $TWO s | | $(div "$ONE" "$TWO")x (goal >= 1.7) |"
+	echo "$label runs: -j 1 ${one[*]} | -j 2 ${two[*]}"
+	summary "| $label, no sync, 1 -> 2 threads | -j 1 $ONE s, -j 2 $TWO s | | $(div "$ONE" "$TWO")x (goal >= 1.7) |"
+}
+
+target_svmdk() {
+	svmdk_inputs
+	svmdk_one raw "$RAW" || return 1
+	svmdk_one qcow2 "$QCOW" || return 1
+	scaling "raw -> streamOptimized (deflate stage)" "$T/o.vmdk" \
+		"$CONVERT" --no-sync -O vmdk "$RAW" "$T/o.vmdk"
 }
 
 # export_one FORMAT INPUT: ova-export of INPUT against qemu-img's
@@ -376,19 +383,10 @@ export_one() {
 }
 
 target_export() {
-	local j w c one=() two=()
 	svmdk_inputs
 	export_one raw "$RAW" || return 1
 	export_one qcow2 "$QCOW" || return 1
-	for _ in $(seq "$REPEAT"); do
-		for j in 1 2; do
-			timed w c 0 "$EXPORT" --no-sync -j "$j" --name ref --nic none "$RAW" "$T/o.ova" ||
-				return 1
-			rm -f "$T/o.ova"
-			if [ "$j" = 1 ]; then one+=("$w"); else two+=("$w"); fi
-		done
-	done
-	summary "| ova-export, no sync, 1 -> 2 threads | -j 1 $(med "${one[@]}") s, -j 2 $(med "${two[@]}") s | | $(div "$(med "${one[@]}")" "$(med "${two[@]}")")x (goal >= 1.7) |"
+	scaling "ova-export" "$T/o.ova" "$EXPORT" --no-sync --name ref --nic none "$RAW" "$T/o.ova"
 }
 
 # ------------------------------------------------------------------- main
