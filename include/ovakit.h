@@ -308,7 +308,18 @@ struct ovk_import_opts {
 	 * unknown one fails with errnum OVK_ENOCONFIG before anything is
 	 * created. */
 	const char *config;
+	/* OVF properties (ProductSection): "KEY=VALUE" settings, NULL-
+	 * terminated, applied after those of prop_file (a file of KEY=VALUE
+	 * lines; blank lines and '#' comments skipped); the last setting of a
+	 * key wins.  An unknown key, a value its type or qualifiers refuse,
+	 * or a property left without a valid value fails with errnum
+	 * OVK_EPROPERTY before anything is created. */
+	const char *const *props;
+	const char *prop_file;
 };
+
+/* The errnum of a property setting the appliance refuses. */
+#define OVK_EPROPERTY EKEYREJECTED
 
 #define OVK_IMPORT_OPTS_INIT { .struct_size = sizeof(struct ovk_import_opts) }
 

@@ -18,11 +18,16 @@
 
 /* --network may be repeated once per OVF network. */
 #define MAX_NETWORKS 256
+/* --prop may be repeated once per OVF property (OVK_OVF_MAX_PROPERTIES in
+ * the library); more belong in --prop-file. */
+#define MAX_PROPS 1024
 
 struct args {
 	struct ovk_import_opts opts;
 	const char *networks[MAX_NETWORKS + 1];
 	size_t n_networks;
+	const char *props[MAX_PROPS + 1];
+	size_t n_props;
 	const char *input;
 	int json, progress;
 };
@@ -35,7 +40,8 @@ static void usage(FILE *f)
 		"                  --bridge BR] [--bus auto|keep|virtio] [--firmware auto|bios|efi]\n"
 		"                  [--start] [--print-xml] [--json] [--replace] [--no-verify]\n"
 		"                  [--require-signature] [--serial-log PATH] [--virt-type TYPE]\n"
-		"                  [--tmp-dir DIR] [--config ID] [-j N] [-p] INPUT\n"
+		"                  [--tmp-dir DIR] [--config ID] [--prop KEY=VALUE ...]\n"
+		"                  [--prop-file FILE] [-j N] [-p] INPUT\n"
 		"\n"
 		"Import an appliance (.ova, .ovf, or a directory with one .ovf) into libvirt:\n"
 		"one domain per virtual system, disks converted into the storage pool\n"
@@ -70,19 +76,27 @@ static void usage(FILE *f)
 		"                        (default: $TMPDIR, else /var/tmp)\n"
 		"      --config ID       the deployment configuration (default: the OVF's;\n"
 		"                        ova-convert --info lists them)\n"
+		"      --prop KEY=VALUE  set an OVF property (repeatable; ova-convert --info\n"
+		"                        lists them); delivered to the guest as ovf-env.xml\n"
+		"                        on a CD-ROM when the OVF asks for the iso transport\n"
+		"      --prop-file FILE  KEY=VALUE lines ('#' comments and blank lines\n"
+		"                        skipped; the value is the rest of the line, as is);\n"
+		"                        --prop settings win over the file's\n"
 		"  -j N                  conversion threads (default: online CPUs)\n"
 		"  -p                    show progress\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure (nothing is left behind), 2 usage error\n"
-		"(including no --pool/--dir on a host without a 'default' pool, and a\n"
-		"--config the appliance does not offer),\n"
+		"(including no --pool/--dir on a host without a 'default' pool, a\n"
+		"--config the appliance does not offer, and an OVF property that is\n"
+		"unknown, refused by its type or qualifiers, or left without a value),\n"
 		"130/143 interrupted.\n");
 }
 
 enum {
 	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
 	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
-	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR, OPT_CONFIG,
+	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR, OPT_CONFIG, OPT_PROP,
+	OPT_PROP_FILE,
 };
 
 static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -132,6 +146,20 @@ static int parse_opt(int c, struct args *a)
 		a->opts.config = optarg;
 		break;
 	case 'p': a->progress = 1; break;
+	case OPT_PROP:
+		if (a->n_props >= MAX_PROPS) {
+			cli_error("--prop: more than %d (use --prop-file)", MAX_PROPS);
+			return -1;
+		}
+		a->props[a->n_props++] = optarg;
+		break;
+	case OPT_PROP_FILE:
+		if (a->opts.prop_file) {
+			cli_error("--prop-file: given twice");
+			return -1;
+		}
+		a->opts.prop_file = optarg;
+		break;
 	case OPT_NETWORK:
 		if (a->n_networks >= MAX_NETWORKS) {
 			cli_error("--network: more than %d", MAX_NETWORKS);
@@ -185,6 +213,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "virt-type", required_argument, NULL, OPT_VIRT_TYPE },
 		{ "tmp-dir", required_argument, NULL, OPT_TMP_DIR },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "prop", required_argument, NULL, OPT_PROP },
+		{ "prop-file", required_argument, NULL, OPT_PROP_FILE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -225,6 +255,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (!a->opts.tmp_dir && getenv("TMPDIR") && getenv("TMPDIR")[0])
 		a->opts.tmp_dir = getenv("TMPDIR");
 	a->opts.networks = a->n_networks ? a->networks : NULL;
+	a->opts.props = a->n_props ? a->props : NULL;
 	if (ovk_import_check_networks(&a->opts, cli_err) < 0) {
 		cli_error("%s", ovk_error_message(cli_err));
 		return -1;
@@ -278,7 +309,8 @@ int main(int argc, char **argv)
 		cli_progress_end(&progress);
 	if (rc < 0) {
 		int usage = ovk_error_errno(cli_err) == EDESTADDRREQ ||
-			    ovk_error_errno(cli_err) == OVK_ENOCONFIG;
+			    ovk_error_errno(cli_err) == OVK_ENOCONFIG ||
+			    ovk_error_errno(cli_err) == OVK_EPROPERTY;
 
 		rc = usage ? (cli_error("%s", ovk_error_message(cli_err)), EXIT_USAGE) :
 			cli_fail(cli_err);

@@ -1,7 +1,8 @@
 /*
  * appliance_info.c: `ova-convert --info` for an appliance: per VM its name,
  * OS, firmware, CPUs and topology, memory, controllers, disks, NICs and
- * networks, and the package's manifest and signature status, and every
+ * networks, its OVF properties (never a password's value) and environment
+ * transport, and the package's manifest and signature status, and every
  * configuration of a DeploymentOptionSection with the CPUs and memory it
  * gives.  Keys are snake_case and documented in the README.
  */
@@ -93,6 +94,30 @@ static void describe_drive(struct ovk_info *info, const struct ovk_ovf_envelope 
 	ovk_info_end(info);
 }
 
+static void describe_properties(struct ovk_info *info, const struct ovk_ovf_system *vs)
+{
+	str_if(info, "transport", vs->transport);
+	ovk_info_begin_list(info, "properties");
+	for (size_t i = 0; i < vs->n_properties; i++) {
+		const struct ovk_ovf_property *p = &vs->properties[i];
+
+		ovk_info_begin_object(info, NULL);
+		ovk_info_str(info, "key", p->key);
+		ovk_info_str(info, "type", p->type_name);
+		str_if(info, "qualifiers", p->qualifiers);
+		str_if(info, "label", p->label);
+		str_if(info, "description", p->description);
+		/* a password's default is as secret as the value it stands for */
+		if (p->value && !p->password)
+			ovk_info_str(info, "default", p->value);
+		ovk_info_bool(info, "has_default", p->value != NULL);
+		ovk_info_bool(info, "user_configurable", p->user_configurable);
+		ovk_info_bool(info, "password", p->password);
+		ovk_info_end(info);
+	}
+	ovk_info_end(info);
+}
+
 static void describe_system(struct ovk_info *info, const struct ovk_ovf_envelope *env,
 			    const struct ovk_ovf_system *vs)
 {
@@ -123,6 +148,7 @@ static void describe_system(struct ovk_info *info, const struct ovk_ovf_envelope
 		ovk_info_end(info);
 	}
 	ovk_info_end(info);
+	describe_properties(info, vs);
 	ovk_info_begin_list(info, "unknown");
 	for (size_t i = 0; i < vs->n_unknown; i++)
 		ovk_info_str(info, NULL, vs->unknown[i].what);

@@ -53,6 +53,16 @@
 #define OVK_OVF_MAX_CAPACITY ((uint64_t)1 << 56)
 /* Text we keep (names, descriptions): longer values are refused. */
 #define OVK_OVF_MAX_TEXT 65536
+/* ProductSection properties per virtual system: vendor appliances have
+ * tens (VMware's vCenter appliance about 60, NSX managers about 100);
+ * 1024 is ten times the largest we have seen. */
+#define OVK_OVF_MAX_PROPERTIES 1024
+/* A property key (class.key.instance): keys are identifiers such as
+ * "guestinfo.cis.appliance.net.addr"; 256 bytes is five times the longest
+ * seen, and keeps the keys shown in messages on a line or two. */
+#define OVK_OVF_MAX_KEY 256
+/* ValueMap entries of one property: a choice list a user picks from. */
+#define OVK_OVF_MAX_VALUE_MAP 1024
 
 enum ovk_ovf_version {
 	OVK_OVF_V0_9,   /* http://www.vmware.com/schema/ovf/1/envelope */
@@ -185,6 +195,37 @@ struct ovk_ovf_product {
 	char *product, *vendor, *version, *full_version, *product_url, *vendor_url;
 };
 
+/* A property's type: DSP0243's (uint8..sint64, real32/64, boolean,
+ * string) and VMware's spellings (int, real, password, ip). */
+enum ovk_ovf_prop_type {
+	OVK_OVF_PROP_STRING,
+	OVK_OVF_PROP_BOOLEAN,
+	OVK_OVF_PROP_INT,        /* with min/max from the type (uint8..sint64, int) */
+	OVK_OVF_PROP_REAL,       /* real32, real64, real */
+	OVK_OVF_PROP_IP,         /* VMware's "ip" type or vmw:qualifiers="Ip": an address */
+	OVK_OVF_PROP_OTHER,      /* a type we do not know: kept as a string, with a warning */
+};
+
+/* One ProductSection Property, as the environment names it. */
+struct ovk_ovf_property {
+	char *key;               /* [class.]key[.instance], as in the environment */
+	char *type_name;         /* ovf:type as written ("uint16", "string") */
+	enum ovk_ovf_prop_type type;
+	int64_t int_min;         /* OVK_OVF_PROP_INT: the type's range, narrowed */
+	uint64_t int_max;        /*   by MinValue()/MaxValue(); int_min may be < 0 */
+	int has_min_len, has_max_len;
+	uint64_t min_len, max_len; /* MinLen(n), MaxLen(n): bytes of the value */
+	char **value_map;        /* ValueMap{...}: allowed values ("a", or "1..4" for INT) */
+	size_t n_value_map;
+	char *qualifiers;        /* ovf:qualifiers and vmw:qualifiers as written, or NULL */
+	int user_configurable;   /* ovf:userConfigurable="true" (default false) */
+	int password;            /* ovf:password="true": never shown */
+	char *value;             /* the default (ovf:value, or the chosen
+				  * configuration's <Value>), or NULL: none */
+	char *label, *description;
+	long line;               /* where it is, for messages */
+};
+
 struct ovk_ovf_system {
 	char *id;
 	char *name;              /* <Name>, else ovf:id */
@@ -215,6 +256,14 @@ struct ovk_ovf_system {
 	size_t n_config;
 	struct ovk_ovf_product *products;
 	size_t n_products;
+	/* ProductSection properties (keys unique within the system), and the
+	 * environment transports of the VirtualHardwareSection (ovf:transport,
+	 * a list: "iso", "com.vmware.guestInfo"). */
+	struct ovk_ovf_property *properties;
+	size_t n_properties;
+	char *transport;         /* as written, or NULL */
+	int transport_iso;       /* "iso" is listed */
+	int transport_guestinfo; /* "com.vmware.guestInfo" is listed */
 	struct ovk_ovf_unknown *unknown;
 	size_t n_unknown;
 	/* Departures the mapping must make (a disk without a controller). */
@@ -274,6 +323,12 @@ int ovk_ovf_u64(const char *s, uint64_t *out);
 /* A MAC address as "00:50:56:AA:BB:CC", "00-50-56-aa-bb-cc" or
  * "005056AABBCC", normalised to "00:50:56:aa:bb:cc".  -1 if it is not one. */
 int ovk_ovf_mac(const char *in, char out[18]);
+
+/* Whether v is a value property p may hold (its type, MinLen, MaxLen,
+ * ValueMap, MinValue, MaxValue, Ip; and text an XML document can carry):
+ * 0, or -1 with the reason in why ("shorter than MinLen(1)"), which never
+ * quotes the value. */
+int ovk_ovf_prop_check(const struct ovk_ovf_property *p, const char *v, char *why, size_t len);
 
 const char *ovk_ovf_bus_name(enum ovk_ovf_bus bus);
 const char *ovk_ovf_firmware_name(enum ovk_ovf_firmware fw);

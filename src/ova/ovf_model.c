@@ -249,6 +249,8 @@ static void free_system(struct ovk_ovf_system *vs)
 		free(p->vendor_url);
 	}
 	free(vs->products);
+	ovk_ovf_free_properties(vs->properties, vs->n_properties);
+	free(vs->transport);
 	free_unknown(vs->unknown, vs->n_unknown);
 	ovk_ovf_free_strings(vs->warnings, vs->n_warnings);
 	ovk_ovf_free_strings(vs->other_config_disks, vs->n_other_config_disks);

@@ -270,7 +270,6 @@ static int parse_product(const struct ovf_ctx *c, const struct ovk_xml_node *sec
 			 struct ovk_ovf_system *vs)
 {
 	struct ovk_ovf_product *p;
-	size_t properties = 0;
 
 	p = ovk_ovf_grow(c, sec, &vs->products, &vs->n_products, sizeof *p, OVK_OVF_MAX_REFS,
 			 "ProductSections");
@@ -290,15 +289,9 @@ static int parse_product(const struct ovf_ctx *c, const struct ovk_xml_node *sec
 			free(*slots[i]);
 			if (ovk_ovf_text(c, n, slots[i]) != 0)
 				return -1;
-		} else if (ovk_ovf_is(c, n, "Property")) {
-			properties++;
 		}
 	}
-	if (properties > 0 &&
-	    ovk_ovf_add_unknown(c, sec, &vs->unknown, &vs->n_unknown,
-				"ProductSection Property elements (not modelled)") != 0)
-		return -1;
-	return 0;
+	return ovk_ovf_parse_properties(c, sec, vs);
 }
 
 static int system_section(const struct ovf_ctx *c, const struct ovk_xml_node *n,
@@ -326,6 +319,8 @@ static int system_section(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 		return parse_product(c, n, vs);
 	if (strcmp(kind, "VirtualHardwareSection") == 0 && !*seen_hw) {
 		*seen_hw = 1;
+		if (ovk_ovf_parse_transport(c, n, vs) != 0)
+			return -1;
 		return ovk_ovf_parse_hardware(c, n, vs);
 	}
 	/* A second VirtualHardwareSection is an alternative for another

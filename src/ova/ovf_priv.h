@@ -81,6 +81,14 @@ int ovk_ovf_parse_vbox_machine(const struct ovf_ctx *c, const struct ovk_xml_nod
  * configuration: always without the attribute. */
 int ovk_ovf_in_config(const struct ovf_ctx *c, const struct ovk_xml_node *n);
 
+/* ovf_props.c: a ProductSection's properties, and the VirtualHardware-
+ * Section's ovf:transport. */
+int ovk_ovf_parse_properties(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
+			     struct ovk_ovf_system *vs);
+int ovk_ovf_parse_transport(const struct ovf_ctx *c, const struct ovk_xml_node *hw,
+			    struct ovk_ovf_system *vs);
+void ovk_ovf_free_properties(struct ovk_ovf_property *props, size_t n);
+
 /* ovf_model.c */
 int ovk_ovf_check(const struct ovf_ctx *c, struct ovk_ovf_envelope *env);
 void ovk_ovf_free_strings(char **arr, size_t n);

@@ -98,7 +98,8 @@ static void write_address(const struct ovk_plan *p, const struct ovk_plan_drive 
 static void write_drive(const struct ovk_plan *p, const struct ovk_plan_drive *d, node *devs)
 {
 	node *disk = ovk_xw_child(devs, "disk", NULL), *drv;
-	int has_media = d->type == OVK_OVF_DRIVE_DISK && d->vol;
+	/* disks with an image, and the environment's CD-ROM */
+	int has_media = d->vol && (d->type == OVK_OVF_DRIVE_DISK || d->env);
 
 	ovk_xw_attr(disk, "type", has_media && d->pool ? "volume" : "file");
 	ovk_xw_attr(disk, "device", d->type == OVK_OVF_DRIVE_CDROM ? "cdrom" :

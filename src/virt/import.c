@@ -2,13 +2,16 @@
  * import.c: ovk_import(), the whole of ova-import as one transaction.
  *
  *   1. read the appliance: OVF, manifest and signature, disk jobs (src/ova);
+ *      the OVF properties' settings are checked against their types and
+ *      qualifiers here, so a refused one creates nothing;
  *   2. per VirtualSystem: host capabilities -> plan -> storage names -> XML;
  *      --print-xml stops here, having created nothing;
  *   3. preflight, before anything is created or removed: name collisions
  *      (refused unless --replace), networks (missing/inactive: a warning,
  *      an error with --start);
  *   4. convert every disk into its volume or file, verifying its manifest
- *      digest in the same pass;
+ *      digest in the same pass, and write each OVF environment's ISO image
+ *      (a raw volume or file, removed by the rollback like the disks);
  *   5. define every domain (VIR_DOMAIN_DEFINE_VALIDATE; with --replace the
  *      old one is removed just before), put replaced files and volumes in
  *      place (ovk_store_commit), then start the domains.
@@ -29,6 +32,7 @@
 #include "core/cancel.h"
 #include "import_priv.h"
 #include "lv.h"
+#include "ova/ovfenv.h"
 #include "ova/package.h"
 #include "storage.h"
 
@@ -44,6 +48,10 @@ struct imp {
 	struct ovk_store *st;
 	struct ovk_plan_opts popts;
 	const char **net_src, **net_dst;
+	/* OVF properties: the settings, and one value per property */
+	struct ovk_ovf_assign *assign;
+	size_t n_assign;
+	const char ***env_values;
 };
 
 /* NET at most once, and SRC=DST pairs with both sides named. */
@@ -113,6 +121,43 @@ static void keep_note(void *opaque, int warning, const char *msg)
 	ovk_plan_note(&im->res->notes, warning, "%s", msg);
 }
 
+/* --prop-file, then --prop: every setting checked against the OVF's
+ * properties, which all need a valid value, before anything is created. */
+static int resolve_properties(struct imp *im, struct ovk_error *err)
+{
+	struct ovk_blob *b = NULL;
+	int ret = -1;
+
+	if (im->o->prop_file) {
+		if (ovk_blob_open_file(im->o->prop_file, &b, err) < 0) {
+			ovk_error_prefix(err, "--prop-file");
+			err->errnum = OVK_EPROPERTY;
+			goto out;
+		}
+		if (ovk_blob_size(b) > OVK_OVF_MAX_PROP_FILE || (ovk_blob_size(b) &&
+							 !ovk_blob_data(b))) {
+			ovk_error_set(err, OVK_EPROPERTY, "--prop-file %s: more than %zu bytes",
+				      im->o->prop_file, OVK_OVF_MAX_PROP_FILE);
+			goto out;
+		}
+		if (ovk_blob_size(b) &&
+		    ovk_ovf_assign_parse_file(ovk_blob_data(b), (size_t)ovk_blob_size(b),
+					      im->o->prop_file, &im->assign, &im->n_assign,
+					      err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; im->o->props && im->o->props[i]; i++)
+		if (ovk_ovf_assign_add(&im->assign, &im->n_assign, im->o->props[i], "--prop",
+				       err) < 0)
+			goto out;
+	if (ovk_ovf_env_resolve(im->env, im->assign, im->n_assign, &im->env_values, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	ovk_blob_free(b);
+	return ret;
+}
+
 static int load_appliance(struct imp *im, const char *input, struct ovk_error *err)
 {
 	struct ovk_package_opts po = {
@@ -136,7 +181,7 @@ static int load_appliance(struct imp *im, const char *input, struct ovk_error *e
 	if (im->o->name && im->env->n_systems > 1)
 		return ovk_error_set(err, EINVAL, "--name: the appliance has %zu virtual systems",
 				     im->env->n_systems);
-	return 0;
+	return resolve_properties(im, err);
 }
 
 /* Host facts for one system: capabilities, then domain capabilities for the
@@ -228,7 +273,7 @@ static int check_disk_names(const struct imp *im, struct ovk_error *err)
 
 					if (!b->vol)
 						continue;
-					if (a->disk == b->disk && j != i)
+					if (a->disk && a->disk == b->disk && j != i)
 						return ovk_error_set(err, EEXIST, "disk %s is attached "
 								     "by virtual systems %s and %s; "
 								     "one disk cannot back two domains",
@@ -240,9 +285,10 @@ static int check_disk_names(const struct imp *im, struct ovk_error *err)
 					return ovk_error_set(err, EEXIST, "disk %s of %s and disk %s of "
 							     "%s would both be named %s; refused "
 							     "before anything is written",
-							     b->disk->id, res->doms[j].plan->name,
-							     a->disk->id, res->doms[i].plan->name,
-							     a->vol);
+							     b->disk ? b->disk->id : "ovf-env",
+							     res->doms[j].plan->name,
+							     a->disk ? a->disk->id : "ovf-env",
+							     res->doms[i].plan->name, a->vol);
 				}
 		}
 	return 0;
@@ -449,10 +495,46 @@ static int start_one(struct imp *im, struct ovk_import_dom *d, struct ovk_error 
 			     why.msg);
 }
 
+/* The ISO image of domain i's OVF environment into its CD-ROM's volume or
+ * file, written like a raw disk. */
+static int write_env(struct imp *im, size_t i, struct ovk_error *err)
+{
+	const struct ovk_plan *p = im->res->doms[i].plan;
+	const struct ovk_plan_drive *d = NULL;
+	struct ovk_engine_job ej = { 0 };
+	struct ovk_convert_opts co = {
+		.struct_size = sizeof co,
+		.in_format = "raw",
+		.threads = 1,
+		.open_flags = im->o->open_flags,
+		.cancel = im->o->cancel,
+	};
+	uint8_t *iso = NULL;
+	size_t len;
+	int ret = -1;
+
+	for (size_t k = 0; k < p->n_drives && !d; k++)
+		if (p->drives[k].env)
+			d = &p->drives[k];
+	if (!d)
+		return 0;
+	if (ovk_ovf_env_iso(p->vs, im->env_values[p->vs - im->env->systems], &iso, &len,
+			    err) < 0 ||
+	    ovk_blob_from_memory(d->vol, iso, len, &ej.blob, err) < 0)
+		goto out;
+	ret = ovk_store_write(im->st, d, &ej, &co, err);
+out:
+	free(iso);
+	return ret;
+}
+
 static int create_all(struct imp *im, struct ovk_error *err)
 {
 	for (size_t i = 0; i < im->pkg->plan->n_jobs; i++)
 		if (convert_one(im, &im->pkg->plan->jobs[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < im->res->n_doms; i++)
+		if (write_env(im, i, err) < 0)
 			return -1;
 	/* A manifest after the disks (streamed OVA): verified now, before any
 	 * domain is defined; a mismatch rolls the volumes back. */
@@ -550,6 +632,9 @@ out:
 	}
 	ovk_store_free(im.st);
 	ovk_lv_close(im.lv);
+	if (im.env)
+		ovk_ovf_env_values_free(im.env, im.env_values);
+	ovk_ovf_assign_free(im.assign, im.n_assign);
 	ovk_package_free(im.pkg);
 	for (size_t i = 0; i < im.popts.n_netmap; i++)
 		free((char *)im.net_src[i]);

@@ -82,7 +82,10 @@ struct ovk_plan_drive {
 	unsigned boot;                   /* boot order, 0: none */
 	char wwn[17];                    /* 16 hex digits, or "": mptsas1068 needs one */
 	char why[192];                   /* why this bus, when the guest chose it */
-	char *vol;                       /* volume / file name, DISK drives */
+	char *vol;                       /* volume / file name, DISK drives and env */
+	/* The CD-ROM that carries the OVF environment (ovf-env.xml on an ISO
+	 * image), for a system whose OVF asks for the iso transport. */
+	int env;
 	/* filled by the storage step */
 	char *path;                      /* --dir: the file */
 	char *pool;                      /* --pool: pool and volume name */

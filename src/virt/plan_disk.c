@@ -15,6 +15,10 @@
  *   - NVMe goes on nvme where the host's domain capabilities list that
  *     disk bus, else on sata (libvirt 9.0, Debian 12, has none);
  *   - BusLogic becomes lsilogic (QEMU has no BusLogic).
+ * The OVF environment (DSP0243's "iso" transport, and VMware's
+ * com.vmware.guestInfo, which QEMU cannot offer) goes on the first empty
+ * CD-ROM drive the OVF has, as vSphere puts it there, else on a CD-ROM
+ * drive of its own on the machine's default bus.
  * Invariants: every drive has a unique (controller, unit) and a unique dev
  * name; boot orders are 1..n over the hard disks, in OVF order.
  */
@@ -398,6 +402,8 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 		const struct ovk_plan_drive *other;
 		char *id = NULL;
 
+		if (d->env)
+			continue;
 		if (dr->type != OVK_OVF_DRIVE_DISK || !dr->disk_id) {
 			ovk_plan_note(p, 0, "%s: empty drive %s on %s",
 				      dr->type == OVK_OVF_DRIVE_FLOPPY ? "floppy" :
@@ -429,6 +435,66 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 			      d->ctl >= 0 ? p->ctls[d->ctl].model : "", d->boot);
 	}
 	return 0;
+}
+
+/* Whether system vs gets its OVF environment on a CD-ROM. */
+static int wants_env(const struct ovk_ovf_system *vs)
+{
+	return vs->transport_iso || vs->transport_guestinfo;
+}
+
+/* The environment's CD-ROM: the first empty CD-ROM drive of the OVF, else
+ * a new one on the machine's default bus (placed after the OVF's drives,
+ * so it takes no slot they asked for). */
+static int env_drive(struct ovk_plan *p, struct ovk_error *err)
+{
+	struct ovk_plan_drive *d = NULL;
+	struct kind k = { .ctl = -1 };
+
+	for (size_t i = 0; i < p->n_drives && !d; i++)
+		if (p->drives[i].type == OVK_OVF_DRIVE_CDROM)
+			d = &p->drives[i];
+	if (!d) {
+		d = &p->drives[p->n_drives];
+		d->type = OVK_OVF_DRIVE_CDROM;
+		if (strcmp(p->machine, "q35") == 0) {
+			ovk_plan_to_sata(&k);
+			/* share the sata controller a drive already has */
+			k.ctl = find_ctl_of_type(p, "sata");
+		} else {
+			snprintf(k.type, sizeof k.type, "ide");
+		}
+		if (place(p, &k, -1, d, err) < 0)
+			return -1;
+		p->n_drives++;
+	}
+	d->env = 1;
+	if (asprintf(&d->vol, "%s-ovf-env", p->name) < 0) {
+		d->vol = NULL;
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static void env_notes(struct ovk_plan *p)
+{
+	const struct ovk_ovf_system *vs = p->vs;
+
+	for (size_t i = 0; i < p->n_drives; i++)
+		if (p->drives[i].env)
+			ovk_plan_note(p, 0, "OVF environment: %zu propert%s in ovf-env.xml on "
+				      "CD-ROM %s on %s (transport %s)", vs->n_properties,
+				      vs->n_properties == 1 ? "y" : "ies", p->drives[i].dev,
+				      p->drives[i].bus, vs->transport);
+	if (vs->transport_guestinfo && !vs->transport_iso)
+		ovk_plan_note(p, 1, "the OVF asks for the com.vmware.guestInfo transport only, "
+			      "which has no QEMU equivalent (VMware's tools read it through "
+			      "VMware's backdoor); the environment is on a CD-ROM instead, "
+			      "which many such guests also read");
+	if (!wants_env(vs) && vs->n_properties)
+		ovk_plan_note(p, 1, "the OVF has %zu propert%s but names no environment "
+			      "transport (ovf:transport): the guest is not given them",
+			      vs->n_properties, vs->n_properties == 1 ? "y" : "ies");
 }
 
 /* The drive of the boot disk: the first disk drive with a disk. */
@@ -472,7 +538,7 @@ int ovk_plan_drives(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 	int boot = first_boot_controller(vs), ide_seen = 0, ret = -1;
 
 	if ((vs->n_controllers && !(pl.kinds = calloc(vs->n_controllers, sizeof(*pl.kinds)))) ||
-	    (vs->n_drives && !(p->drives = calloc(vs->n_drives, sizeof(*p->drives))))) {
+	    !(p->drives = calloc(vs->n_drives + 1, sizeof(*p->drives)))) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
@@ -492,10 +558,13 @@ int ovk_plan_drives(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 	if (o->bus == OVK_PLAN_BUS_VIRTIO)
 		ovk_plan_note(p, 0, "--bus virtio: disks on virtio-blk (the guest needs "
 			      "virtio drivers)");
+	if (wants_env(vs) && env_drive(p, err) < 0)
+		goto out;
 	name_drives(p);
 	give_wwns(p);
 	if (finish_disks(p, env, err) < 0)
 		goto out;
+	env_notes(p);
 	ret = 0;
 out:
 	free(pl.kinds);

@@ -45,6 +45,7 @@ struct swap {
 	char *vol;
 	char *side;
 	int old_gone;
+	int iso;                 /* the environment's raw ISO image, not a disk */
 };
 
 struct ovk_store {
@@ -215,11 +216,12 @@ int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error 
 
 		if (!d->vol)
 			continue;
-		if (asprintf(&name, "%s.%s", d->vol, ext) < 0)
+		/* the environment's CD-ROM: a raw ISO image, whatever the disks are */
+		if (asprintf(&name, "%s.%s", d->vol, d->env ? "iso" : ext) < 0)
 			return ovk_error_set(err, ENOMEM, "out of memory");
 		free(d->vol);
 		d->vol = name;
-		if (!(d->format = strdup(st->format)) ||
+		if (!(d->format = strdup(d->env ? "raw" : st->format)) ||
 		    (st->dir && asprintf(&d->path, "%s/%s", st->dir, d->vol) < 0) ||
 		    (st->pool && !(d->pool = strdup(st->pool))))
 			return ovk_error_set(err, ENOMEM, "out of memory");
@@ -257,7 +259,8 @@ int ovk_store_check(struct ovk_store *st, const struct ovk_plan *p, int replace,
 }
 
 /* Takes `side` over: freed when it cannot be kept. */
-static int add_swap(struct ovk_store *st, const char *vol, char *side, struct ovk_error *err)
+static int add_swap(struct ovk_store *st, const char *vol, char *side, int iso,
+		    struct ovk_error *err)
 {
 	struct swap *a = realloc(st->swaps, (st->n_swaps + 1) * sizeof(*a));
 
@@ -271,6 +274,7 @@ static int add_swap(struct ovk_store *st, const char *vol, char *side, struct ov
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	}
 	a[st->n_swaps].side = side;
+	a[st->n_swaps].iso = iso;
 	a[st->n_swaps++].old_gone = 0;
 	return 0;
 }
@@ -289,7 +293,7 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d,
 	const char *to = d->path;
 	int r, ret = -1;
 
-	o.out_format = st->format;
+	o.out_format = d->format;
 	if (st->replace && (r = ovk_output_check(d->path, 1, 0, "--replace", err)) != 0) {
 		if (r < 0) {
 			ovk_blob_free(job->blob);
@@ -311,7 +315,7 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d,
 		goto out;
 	}
 	if (stage) {
-		r = add_swap(st, d->path, stage, err);
+		r = add_swap(st, d->path, stage, d->env, err);
 		stage = NULL;
 		if (r < 0)
 			goto out;
@@ -360,13 +364,13 @@ static int write_pool(struct ovk_store *st, const struct ovk_plan_drive *d,
 	}
 	if (side)
 		dest.vol = side;
-	if (strcmp(st->format, "qcow2") == 0)
+	if (strcmp(d->format, "qcow2") == 0)
 		ret = ovk_upload_qcow2(&dest, job, copts, err);
 	else
 		ret = ovk_upload_raw(&dest, job, copts, err);
 	/* The side volume is in st->vols already: a failure deletes it. */
 	if (ret == 0 && side) {
-		ret = add_swap(st, d->vol, side, err);
+		ret = add_swap(st, d->vol, side, d->env, err);
 		side = NULL;
 	}
 out:
@@ -420,7 +424,7 @@ static int check_side(struct ovk_store *st, const struct swap *sw, struct ovk_er
 {
 	struct ovk_xml_doc *doc = NULL;
 	const struct ovk_xml_node *root;
-	const char *fmt;
+	const char *fmt, *want = sw->iso ? "raw" : st->format;
 	char *xml = NULL;
 	int ret = -1;
 
@@ -431,10 +435,13 @@ static int check_side(struct ovk_store *st, const struct swap *sw, struct ovk_er
 		goto out;
 	root = ovk_xml_root(doc);
 	fmt = ovk_xml_attr(ovk_xml_child(ovk_xml_child(root, "target"), "format"), "type");
-	if (!fmt || strcmp(fmt, st->format) != 0) {
+	/* an ISO image is raw, which libvirt names by what it finds */
+	if (fmt && sw->iso && strcmp(fmt, "iso") == 0)
+		fmt = "raw";
+	if (!fmt || strcmp(fmt, want) != 0) {
 		ovk_error_set(err, EINVAL, "libvirt reads the new %s disk as %s (its first "
 			      "bytes look like one) and would copy it as that; not replaced "
-			      "(--format qcow2 stores such a disk safely)", st->format,
+			      "(--format qcow2 stores such a disk safely)", want,
 			      fmt ? fmt : "no known format");
 		goto out;
 	}
@@ -588,8 +595,8 @@ static int clone_one(struct ovk_store *st, struct ovk_plan *notes, struct swap *
 {
 	struct ovk_error side_err, why;
 
-	if (ovk_lv_vol_clone(st->lv, st->pool, sw->side, sw->vol, st->format, st->block,
-			     err) < 0) {
+	if (ovk_lv_vol_clone(st->lv, st->pool, sw->side, sw->vol, sw->iso ? "raw" : st->format,
+			     st->block, err) < 0) {
 		/* The new disk now exists only there: the rollback must not
 		 * delete it. */
 		forget(st->vols, &st->n_vols, sw->side);
