@@ -20,6 +20,8 @@ OVK_DEPS=(
 	libhivex-bin          # tests: hivexget, the oracle for the hive reader
 	cpio zstd xz-utils lz4  # tests: initramfs images, cpio archives in each compression
 	qemu-utils            # qemu-img: the oracle of every image test
+	xorriso libarchive-tools  # tests: the OVF environment's ISO image read by xorriso and bsdtar
+	libxml2-utils         # tests: xmllint checks the environment document
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
 	valgrind              # tests/images/test_valgrind_*.sh: memcheck pass

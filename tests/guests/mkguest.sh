@@ -24,6 +24,11 @@
 #   memory=MB            the OVF's memory (default 256; efi 512: Debian 12's
 #                        GRUB runs out of memory loading the kernel under
 #                        OVMF with 256)
+#   init=root|ovfenv     /sbin/init: root-init (the marker), or ovfenv-init,
+#                        which prints the OVF environment's "ip" property
+#                        read from the CD-ROM (for that guest, set
+#                        OVK_APPLIANCE_OVFENV=1: make_appliance.sh then
+#                        gives the OVF the property and the iso transport)
 #
 # Layout (a 512 MiB sparse raw disk):
 #   bios: [p1 /boot ext4 128M] p2 root or PV          (MBR)
@@ -32,7 +37,8 @@
 # prints OVK-GUEST-<NAME>-ROOT-OK on ttyS0 and powers off; /etc/os-release
 # (Debian 12), /etc/fstab (UUID= for every mount, or the LV path for /),
 # /lib/modules/KVER with every modules.* index and the .ko files of
-# drivers/{scsi,ata,nvme,block,virtio,message/fusion}, and in /boot the
+# drivers/{scsi,ata,nvme,block,virtio,message/fusion,cdrom} and fs/isofs,
+# and in /boot the
 # kernel, its config, initrd.img-KVER and the loader's files.
 #
 # The host needs neither partition support nor device-mapper in its kernel
@@ -60,11 +66,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 out=$1 name=$2 kdir=$3 kver=$4
 shift 4
 fw=bios loader=grub fs=ext4 lvm=0 vg='' boot=root format=gzip drivers=generic rescue=0
-fstab_root=uuid ctrl=lsilogic memory=
+fstab_root=uuid ctrl=lsilogic memory= init=root
 for kv in "$@"; do
 	case $kv in
 	fw=* | loader=* | fs=* | lvm=* | vg=* | boot=* | format=* | drivers=* | rescue=* | \
-		fstab_root=* | ctrl=* | memory=*) declare "${kv%%=*}=${kv#*=}" ;;
+		fstab_root=* | ctrl=* | memory=* | init=*) declare "${kv%%=*}=${kv#*=}" ;;
 	*) echo "mkguest.sh: unknown argument $kv" >&2; exit 2 ;;
 	esac
 done
@@ -187,7 +193,7 @@ fi
 # ---- the root
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,lib/modules/"$kver"}
 "$here/busybox.sh" "$r"
-install -m 0755 "$here/root-init" "$r/sbin/init"
+install -m 0755 "$here/$init-init" "$r/sbin/init"
 echo "NAME=$name" >"$r/etc/ovk-guest"
 echo "ovk-$name" >"$r/etc/hostname"
 cat >"$r/etc/os-release" <<'EOF'
@@ -211,9 +217,10 @@ EOF
 } >"$r/etc/fstab"
 m=$kdir/lib/modules/$kver
 cp "$m"/modules.* "$r/lib/modules/$kver/"
-for d in scsi ata nvme block virtio message/fusion; do
-	mkdir -p "$r/lib/modules/$kver/kernel/drivers/$d"
-	cp -a "$m/kernel/drivers/$d/." "$r/lib/modules/$kver/kernel/drivers/$d/"
+for d in drivers/scsi drivers/ata drivers/nvme drivers/block drivers/virtio \
+	drivers/message/fusion drivers/cdrom fs/isofs; do
+	mkdir -p "$r/lib/modules/$kver/kernel/$d"
+	cp -a "$m/kernel/$d/." "$r/lib/modules/$kver/kernel/$d/"
 done
 cp "$kdir/boot/vmlinuz-$kver" "$kdir/boot/config-$kver" "$r/boot/"
 "$here/mkinitramfs.sh" "$kdir" "$kver" "$r/boot/initrd.img-$kver" name="$name" \

@@ -6,7 +6,8 @@
 # OVK_APPLIANCE_DISK=RAW ships RAW (any bootable raw disk, e.g. a Linux
 # guest of tests/guests/mkguest.sh) instead of the tiny disk, and
 # OVK_APPLIANCE_MEMORY_MB sets the VM's memory (default 64 for bios, 256
-# for efi).
+# for efi).  OVK_APPLIANCE_OVFENV=1 gives the OVF a ProductSection with a
+# required "ip" property (ovfenv.py) and asks for the iso transport.
 #
 #   bios: boot.S --as/ld--> 512-byte boot sector --> 1 MiB raw disk
 #   efi:  efi_app.c --gcc/ld (gnu-efi)/objcopy--> BOOTX64.EFI
@@ -105,6 +106,9 @@ capacity_mb=$(($(stat -c %s "$work/disk.raw") / 1048576))
 sed -e "s/@NAME@/$name/g" -e "s/@SIZE@/$size/g" -e "s/@CAPACITY_MB@/$capacity_mb/g" \
 	-e "s/@MEMORY_MB@/$memory/g" -e "s/@SCSI@/$scsi/g" -e "s/@FIRMWARE@/$firmware/g" \
 	"$here/appliance.ovf.in" >"$work/$name.ovf"
+if [ "${OVK_APPLIANCE_OVFENV:-0}" = 1 ]; then
+	python3 "$here/ovfenv.py" "$work/$name.ovf"
+fi
 (cd "$work" && for f in "$name.ovf" "$name-disk1.vmdk"; do
 	echo "SHA256($f)= $(sha256sum "$f" | cut -d' ' -f1)"
 done >"$name.mf")
