@@ -110,6 +110,17 @@ static int parse_choice(const char *opt, const char *v, const char *const *names
 	return -1;
 }
 
+/* A repeatable option's value into arr (at most max of them). */
+static int push_arg(const char *opt, const char **arr, size_t *n, size_t max, const char *hint)
+{
+	if (*n >= max) {
+		cli_error("%s: more than %zu%s", opt, max, hint);
+		return -1;
+	}
+	arr[(*n)++] = optarg;
+	return 0;
+}
+
 static int parse_opt(int c, struct args *a)
 {
 	static const char *const buses[] = { "auto", "keep", "virtio", NULL };
@@ -147,12 +158,7 @@ static int parse_opt(int c, struct args *a)
 		break;
 	case 'p': a->progress = 1; break;
 	case OPT_PROP:
-		if (a->n_props >= MAX_PROPS) {
-			cli_error("--prop: more than %d (use --prop-file)", MAX_PROPS);
-			return -1;
-		}
-		a->props[a->n_props++] = optarg;
-		break;
+		return push_arg("--prop", a->props, &a->n_props, MAX_PROPS, " (use --prop-file)");
 	case OPT_PROP_FILE:
 		if (a->opts.prop_file) {
 			cli_error("--prop-file: given twice");
@@ -161,12 +167,7 @@ static int parse_opt(int c, struct args *a)
 		a->opts.prop_file = optarg;
 		break;
 	case OPT_NETWORK:
-		if (a->n_networks >= MAX_NETWORKS) {
-			cli_error("--network: more than %d", MAX_NETWORKS);
-			return -1;
-		}
-		a->networks[a->n_networks++] = optarg;
-		break;
+		return push_arg("--network", a->networks, &a->n_networks, MAX_NETWORKS, "");
 	case OPT_BUS:
 		if (parse_choice("--bus", optarg, buses, &n) < 0)
 			return -1;

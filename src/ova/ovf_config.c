@@ -45,15 +45,9 @@ static int parse_configuration(struct ovf_ctx *c, const struct ovk_xml_node *n,
 		return -1;
 	/* xs:boolean: "true" or "1". */
 	cf->is_default = def && (strcmp(def, "true") == 0 || strcmp(def, "1") == 0);
-	for (const struct ovk_xml_node *k = ovk_xml_first(n); k; k = ovk_xml_next(k)) {
-		if (ovk_ovf_is(c, k, "Label") && !cf->label) {
-			if (ovk_ovf_text(c, k, &cf->label) != 0)
-				return -1;
-		} else if (ovk_ovf_is(c, k, "Description") && !cf->description) {
-			if (ovk_ovf_text(c, k, &cf->description) != 0)
-				return -1;
-		}
-	}
+	for (const struct ovk_xml_node *k = ovk_xml_first(n); k; k = ovk_xml_next(k))
+		if (ovk_ovf_label_desc(c, k, &cf->label, &cf->description) < 0)
+			return -1;
 	return 0;
 }
 

@@ -142,6 +142,19 @@ int ovk_ovf_text(const struct ovf_ctx *c, const struct ovk_xml_node *n, char **o
 	return ret;
 }
 
+int ovk_ovf_label_desc(const struct ovf_ctx *c, const struct ovk_xml_node *k, char **label,
+		       char **desc)
+{
+	char **slot = ovk_ovf_is(c, k, "Label") ? label :
+		      ovk_ovf_is(c, k, "Description") ? desc : NULL;
+
+	if (!slot)
+		return 0;
+	if (*slot)
+		return 1;
+	return ovk_ovf_text(c, k, slot) != 0 ? -1 : 1;
+}
+
 void *ovk_ovf_grow(const struct ovf_ctx *c, const struct ovk_xml_node *n, void *arr_p,
 		   size_t *count, size_t size, size_t limit, const char *what)
 {

@@ -51,6 +51,11 @@ int ovk_ovf_text(const struct ovf_ctx *c, const struct ovk_xml_node *n, char **o
 int ovk_ovf_dup(const struct ovf_ctx *c, const struct ovk_xml_node *n, const char *val,
 		char **out);
 
+/* A <Label> or <Description> child k into *label / *desc (the first of
+ * each wins): 1 when k was one, 0 when not, -1 on error. */
+int ovk_ovf_label_desc(const struct ovf_ctx *c, const struct ovk_xml_node *k, char **label,
+		       char **desc);
+
 /* Append a zeroed element to *arr (of *n elements of `size` bytes), at most
  * `limit` elements; what names the array for the error.  NULL on error. */
 void *ovk_ovf_grow(const struct ovf_ctx *c, const struct ovk_xml_node *n, void *arr_p,

@@ -287,14 +287,12 @@ static int property_children(const struct ovf_ctx *c, const struct ovk_xml_node 
 			     struct ovk_ovf_property *p)
 {
 	for (const struct ovk_xml_node *k = ovk_xml_first(n); k; k = ovk_xml_next(k)) {
-		if (ovk_ovf_is(c, k, "Label") && !p->label) {
-			if (ovk_ovf_text(c, k, &p->label) != 0)
-				return -1;
-		} else if (ovk_ovf_is(c, k, "Description") && !p->description) {
-			if (ovk_ovf_text(c, k, &p->description) != 0)
-				return -1;
-		} else if (ovk_ovf_is(c, k, "Value") && ovk_ovf_attr(c, k, "configuration") &&
-			   ovk_ovf_in_config(c, k)) {
+		int r = ovk_ovf_label_desc(c, k, &p->label, &p->description);
+
+		if (r < 0)
+			return -1;
+		if (r == 0 && ovk_ovf_is(c, k, "Value") && ovk_ovf_attr(c, k, "configuration") &&
+		    ovk_ovf_in_config(c, k)) {
 			free(p->value);
 			p->value = NULL;
 			if (ovk_ovf_dup(c, k, ovk_ovf_attr(c, k, "value"), &p->value) != 0)

@@ -325,6 +325,28 @@ stamped_disks() {
 	done
 }
 
+# ------------------------------------------------------------- libvirt
+
+# scratch_up POOL BRIDGE DIR: a dir pool POOL over DIR and a plain bridge
+# BRIDGE on qemu:///system, for a boot test (libvirt networks need iptables
+# and dnsmasq, which a minimal machine lacks).  scratch_down removes both,
+# with every volume in the pool.
+scratch_up() {
+	virsh -q -c qemu:///system pool-define-as "$1" dir --target "$3" >/dev/null &&
+		virsh -q -c qemu:///system pool-start "$1" >/dev/null || return 1
+	ip link add "$2" type bridge && ip link set "$2" up
+}
+
+scratch_down() {
+	local v
+	for v in $(virsh -q -c qemu:///system vol-list "$1" 2>/dev/null | awk '{print $1}'); do
+		virsh -q -c qemu:///system vol-delete "$v" --pool "$1" >/dev/null 2>&1
+	done
+	virsh -q -c qemu:///system pool-destroy "$1" >/dev/null 2>&1
+	virsh -q -c qemu:///system pool-undefine "$1" >/dev/null 2>&1
+	ip link del "$2" 2>/dev/null
+}
+
 # ---------------------------------------------------------- real samples
 
 # real_samples_required: the test reads ../shared/testdata/real.  Skip (77)

@@ -67,12 +67,7 @@ cleanup_guests() {
 		$V destroy "$d" >/dev/null 2>&1
 		$V undefine --nvram "$d" >/dev/null 2>&1
 	done
-	for d in $($V vol-list "$pool" 2>/dev/null | awk '{print $1}'); do
-		$V vol-delete "$d" --pool "$pool" >/dev/null 2>&1
-	done
-	$V pool-destroy "$pool" >/dev/null 2>&1
-	$V pool-undefine "$pool" >/dev/null 2>&1
-	ip link del "$br" 2>/dev/null
+	scratch_down "$pool" "$br"
 	_cleanup
 }
 trap cleanup_guests EXIT
@@ -82,9 +77,7 @@ t0=$SECONDS
 read -r kver kdir < <("$G/kernel.sh") && [ -n "${kdir:-}" ] ||
 	die "cannot get the Debian kernel (tests/guests/kernel.sh)"
 echo "# kernel $kver from linux-image-amd64 ($((SECONDS - t0)) s)"
-$V pool-define-as "$pool" dir --target "$T/pool" >/dev/null && $V pool-start "$pool" >/dev/null ||
-	die "cannot create the test pool"
-ip link add "$br" type bridge && ip link set "$br" up || die "cannot create bridge $br"
+scratch_up "$pool" "$br" "$T/pool" || die "cannot create the test pool and bridge"
 
 # ---- builds, two at a time, in the background.
 declare -A build_pid build_t0 started

@@ -41,15 +41,9 @@ dom=$tag-envg
 V="virsh -q -c qemu:///system"
 
 cleanup_env() {
-	local v
 	$V destroy "$dom" >/dev/null 2>&1
 	$V undefine "$dom" >/dev/null 2>&1
-	for v in $($V vol-list "$pool" 2>/dev/null | awk '{print $1}'); do
-		$V vol-delete "$v" --pool "$pool" >/dev/null 2>&1
-	done
-	$V pool-destroy "$pool" >/dev/null 2>&1
-	$V pool-undefine "$pool" >/dev/null 2>&1
-	ip link del "$br" 2>/dev/null
+	scratch_down "$pool" "$br"
 	_cleanup
 }
 trap cleanup_env EXIT
@@ -57,9 +51,7 @@ trap cleanup_env EXIT
 mkdir -p "$T/app" "$T/pool"
 read -r kver kdir < <("$G/kernel.sh") && [ -n "${kdir:-}" ] ||
 	die "cannot get the Debian kernel (tests/guests/kernel.sh)"
-$V pool-define-as "$pool" dir --target "$T/pool" >/dev/null && $V pool-start "$pool" >/dev/null ||
-	die "cannot create the test pool"
-ip link add "$br" type bridge && ip link set "$br" up || die "cannot create bridge $br"
+scratch_up "$pool" "$br" "$T/pool" || die "cannot create the test pool and bridge"
 t0=$SECONDS
 OVK_APPLIANCE_OVFENV=1 "$G/mkguest.sh" "$T/app" envg "$kdir" "$kver" loader=extlinux \
 	drivers=generic init=ovfenv >"$T/build.log" 2>&1 ||

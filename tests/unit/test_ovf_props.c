@@ -197,6 +197,61 @@ static void test_model(void **state)
 	assert_non_null(strstr(err.msg, "two properties with key 'a'"));
 }
 
+/* The shape of a real vendor appliance's properties (EMC's CoprHD
+ * appliance, as its build script writes them into the OVF): a section per
+ * class, one with an instance, a hidden property with a default, optional
+ * strings as MinLen(0),MaxLen(65535) with an empty default, addresses as
+ * vmw:qualifiers="Ip" with no default (so required), and a ValueMap of
+ * hundreds of time zones; the hardware section ovf:required="false" with
+ * the iso transport. */
+static void test_vendor_shape(void **state)
+{
+	char *secs = NULL, *zones = NULL;
+	struct ovk_error err = { 0 };
+	struct ovk_ovf_envelope *env;
+	const struct ovk_ovf_system *vs;
+	size_t len = 0;
+	FILE *f = open_memstream(&zones, &len);
+	char why[128];
+
+	(void)state;
+	assert_non_null(f);
+	for (int i = 0; i < 600; i++)
+		fprintf(f, "%s&quot;Zone/N%d&quot;", i ? "," : "", i);
+	fclose(f);
+	assert_true(asprintf(&secs,
+		"<ProductSection ovf:class=\"vm\" ovf:required=\"false\"><Info>v</Info>"
+		"<Property ovf:key=\"vmname\" ovf:type=\"string\" ovf:value=\"SetupVM\"/>"
+		"</ProductSection>"
+		"<ProductSection ovf:class=\"network\" ovf:instance=\"SetupVM\" "
+		"ovf:required=\"false\"><Info>n</Info><Category>Network Properties</Category>"
+		"<Property ovf:key=\"hostname\" ovf:type=\"string\" ovf:userConfigurable=\"true\" "
+		"ovf:value=\"\" ovf:qualifiers=\"MinLen(0),MaxLen(65535)\"><Label>FQDN</Label>"
+		"</Property><Property ovf:key=\"ipv40\" ovf:userConfigurable=\"true\" "
+		"ovf:type=\"string\" vmw:qualifiers=\"Ip\"/></ProductSection>"
+		"<ProductSection ovf:class=\"system\"><Info>s</Info><Property ovf:key=\"timezone\" "
+		"ovf:type=\"string\" ovf:userConfigurable=\"true\" ovf:value=\"Zone/N599\" "
+		"ovf:qualifiers=\"ValueMap{%s}\"/></ProductSection>", zones) > 0);
+	env = parse(secs, "iso", &err);
+	if (!env)
+		fail_msg("%s", err.msg);
+	vs = &env->systems[0];
+	assert_int_equal(vs->n_properties, 4);
+	assert_string_equal(vs->properties[0].key, "vm.vmname");
+	assert_string_equal(vs->properties[1].key, "network.hostname.SetupVM");
+	assert_string_equal(vs->properties[2].key, "network.ipv40.SetupVM");
+	assert_int_equal(vs->properties[2].type, OVK_OVF_PROP_IP);
+	assert_string_equal(vs->properties[3].key, "system.timezone");
+	assert_int_equal(vs->properties[3].n_value_map, 600);
+	assert_int_equal(ovk_ovf_prop_check(&vs->properties[3], "Zone/N599", why, sizeof why), 0);
+	assert_int_equal(ovk_ovf_prop_check(&vs->properties[3], "Zone/N600", why, sizeof why), -1);
+	/* the empty default is a value */
+	assert_int_equal(ovk_ovf_prop_check(&vs->properties[1], "", why, sizeof why), 0);
+	ovk_ovf_free(env);
+	free(secs);
+	free(zones);
+}
+
 static void test_config_default(void **state)
 {
 	static const char doc[] =
@@ -423,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_types_and_qualifiers),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_vendor_shape),
 		cmocka_unit_test(test_config_default),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_prop_file),
