@@ -141,8 +141,6 @@ static int value_bound(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 	uint64_t mag;
 	int neg;
 
-	if (p->type != OVK_OVF_PROP_INT)
-		return 0;          /* VMware writes them on reals too; not checked */
 	if (len == 0 || len >= sizeof buf)
 		return ovk_ovf_fail(c, n, EINVAL, "property '%s': bad %s()", p->key,
 				    is_min ? "MinValue" : "MaxValue");
@@ -232,8 +230,10 @@ static int parse_qualifiers(const struct ovf_ctx *c, const struct ovk_xml_node *
 				p->has_max_len = 1;
 				continue;
 			}
-			if (nl == 8 && (strncmp(name, "MinValue", 8) == 0 ||
-					strncmp(name, "MaxValue", 8) == 0)) {
+			/* on integers; VMware writes them on reals too, which
+			 * are left to the warning below */
+			if (nl == 8 && p->type == OVK_OVF_PROP_INT &&
+			    (strncmp(name, "MinValue", 8) == 0 || strncmp(name, "MaxValue", 8) == 0)) {
 				if (value_bound(c, n, p, name[1] == 'i', arg, (size_t)(close - arg)))
 					return -1;
 				continue;

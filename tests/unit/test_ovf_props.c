@@ -162,7 +162,8 @@ static void test_model(void **state)
 		"<Property ovf:key=\"odd\" ovf:type=\"expression\" ovf:qualifiers=\"Frob(1)\"/>"
 		"</ProductSection>"
 		"<ProductSection><Info>c</Info><Property ovf:key=\"plain\" ovf:type=\"string\" "
-		"ovf:password=\"true\" ovf:userConfigurable=\"1\"/></ProductSection>";
+		"ovf:password=\"true\" ovf:userConfigurable=\"1\"/><Property ovf:key=\"r\" "
+		"ovf:type=\"real\" ovf:qualifiers=\"MinValue(0)\"/></ProductSection>";
 	struct ovk_error err = { 0 };
 	struct ovk_ovf_envelope *env = parse(secs, "com.vmware.guestInfo iso", &err);
 	const struct ovk_ovf_system *vs;
@@ -171,7 +172,7 @@ static void test_model(void **state)
 	if (!env)
 		fail_msg("%s", err.msg);
 	vs = &env->systems[0];
-	assert_int_equal(vs->n_properties, 4);
+	assert_int_equal(vs->n_properties, 5);
 	assert_string_equal(vs->properties[0].key, "vami.ip0.vm1");
 	assert_int_equal(vs->properties[0].type, OVK_OVF_PROP_IP);
 	assert_true(vs->properties[0].user_configurable);
@@ -186,8 +187,10 @@ static void test_model(void **state)
 	assert_string_equal(vs->properties[3].key, "plain");
 	assert_true(vs->properties[3].password && vs->properties[3].user_configurable);
 	assert_true(vs->transport_iso && vs->transport_guestinfo);
-	/* the unknown type and the unknown qualifier are said */
-	assert_int_equal(vs->n_warnings, 2);
+	/* the unknown type, the unknown qualifier and the range of a real
+	 * (not checked) are said */
+	assert_int_equal(vs->n_warnings, 3);
+	assert_non_null(strstr(vs->warnings[2], "qualifier 'MinValue(0)' is not checked"));
 	ovk_ovf_free(env);
 
 	/* two properties with one key */
