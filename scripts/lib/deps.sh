@@ -22,6 +22,7 @@ OVK_DEPS=(
 	qemu-utils            # qemu-img: the oracle of every image test
 	xorriso libarchive-tools  # tests: the OVF environment's ISO image read by xorriso and bsdtar
 	libxml2-utils         # tests: xmllint checks the environment document
+	virt-v2v              # tests: test_export_consumers.sh, virt-v2v -i ova reads ova-export's OVA
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
 	valgrind              # tests/images/test_valgrind_*.sh: memcheck pass
