@@ -125,6 +125,13 @@ struct ovk_convert_opts {
 	 * may be NULL. */
 	void (*note)(void *opaque, const char *msg);
 	void *note_opaque;
+	/* Write the output front to back into the descriptor stream_fd (a
+	 * pipe, stdout) instead of a file: the output name then only names it
+	 * in messages, nothing is renamed, and a failure cannot take back
+	 * what was written.  Only formats that never seek in their output
+	 * can (raw); the others fail with errnum ESPIPE before any work. */
+	int to_stream;
+	int stream_fd;
 };
 #define OVK_CONVERT_OPTS_INIT { .struct_size = sizeof(struct ovk_convert_opts) }
 
@@ -229,10 +236,15 @@ struct ovk_appliance_opts {
 /* 1 when PATH is an appliance (by content, or a directory), else 0. */
 OVK_API int ovk_is_appliance(const char *path);
 
-/* Convert every disk (or the one chosen) to OUTDIR/<vm>-<disk>.<format>.
- * OUTDIR must exist; existing files are refused unless copts->force.  On
- * failure no output of this call is left. */
-OVK_API int ovk_appliance_convert(const char *input, const char *outdir,
+/* Convert every disk (or the one chosen) to OUTPUT/<vm>-<disk>.<format>.
+ * OUTPUT is a directory when it is one, when its name ends in '/', or
+ * when more than one disk is converted; a directory that does not exist is
+ * created when its parent does (and removed again on failure).  With one
+ * disk (the appliance has one, or aopts->disk), any other OUTPUT is the
+ * disk's file, and copts->to_stream writes that disk to the stream.
+ * Existing files are refused unless copts->force.  On failure no output
+ * of this call is left. */
+OVK_API int ovk_appliance_convert(const char *input, const char *output,
 				  const struct ovk_convert_opts *copts,
 				  const struct ovk_appliance_opts *aopts, struct ovk_error *err);
 

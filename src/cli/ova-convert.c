@@ -5,7 +5,7 @@
  *               [--no-sync] INPUT OUTPUT
  *   ova-convert --info [--json] [-f FMT] INPUT
  *   ova-convert --overlay BACKING [-F FMT] OUTPUT
- *   ova-convert [--disk N] [--no-verify] APPLIANCE OUTDIR
+ *   ova-convert [--disk N] [--no-verify] APPLIANCE OUTDIR|FILE|-
  *
  * Everything real happens in the library; this file parses arguments,
  * prints, and maps errors to exit codes.
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clicommon.h"
 
@@ -27,11 +28,13 @@ static void usage(FILE *f)
 		"Usage: ova-convert [OPTIONS] INPUT OUTPUT\n"
 		"       ova-convert --info [--json] [-f FMT] INPUT\n"
 		"       ova-convert --overlay BACKING [-F FMT] OUTPUT\n"
-		"       ova-convert [OPTIONS] [--config ID] APPLIANCE OUTDIR\n"
+		"       ova-convert [OPTIONS] [--config ID] APPLIANCE OUTDIR/|FILE|-\n"
 		"\n"
-		"Convert a virtual disk (VMDK, qcow2, raw) to qcow2, raw or VMDK, or every disk\n"
-		"of an appliance (OVA, OVF, or a directory with one OVF) to\n"
-		"OUTDIR/<vm>-<disk>.qcow2, checking its manifest in the same pass.\n"
+		"Convert a virtual disk (VMDK, qcow2, raw, VHD, VHDX, VDI) to qcow2, raw or VMDK,\n"
+		"or every disk of an appliance (OVA, OVF, or a directory with one OVF) to\n"
+		"OUTDIR/<vm>-<disk>.qcow2, checking its manifest in the same pass.  OUTDIR is\n"
+		"created when its parent exists.  With one disk (or --disk N) the output may\n"
+		"be a FILE.  OUTPUT '-' is stdout (-O raw only: other formats seek).\n"
 		"\n"
 		"Options:\n"
 		"  -f, --format FMT        input format (default: probe the content)\n"
@@ -108,6 +111,16 @@ static int parse_files(int argc, char **argv, struct args *a)
 	}
 	a->input = argv[optind];
 	a->output = n == 2 ? argv[optind + 1] : argv[optind];
+	if (n == 2 && strcmp(a->output, "-") == 0) {
+		if (isatty(STDOUT_FILENO)) {
+			cli_error("-: stdout is a terminal; redirect it (> FILE, | CMD) or name "
+				  "an output file");
+			return EXIT_USAGE;
+		}
+		a->opts.to_stream = 1;
+		a->opts.stream_fd = STDOUT_FILENO;
+		a->output = "stdout";
+	}
 	if (a->options[0])
 		a->opts.options = a->options;
 	return -1;

@@ -246,6 +246,9 @@ struct ovk_sink_params {
 	const struct ovk_byte_target *target;   /* NULL: write to fd */
 	const char *name;           /* for messages */
 	int is_block_device;
+	/* fd is a stream (a pipe): written front to back with write(),
+	 * holes as zeros; only for formats with supports_stream. */
+	int stream;
 	uint64_t size;              /* virtual size */
 	int sync;                   /* fsync in finish() */
 	int compress;               /* -c */

@@ -60,6 +60,9 @@ struct ovk_format {
 	int supports_backing;
 	/* Whether the sink compresses (-c). */
 	int supports_compression;
+	/* Whether the sink writes front to back without seeking, so that it
+	 * can write into a pipe (ovk_sink_params.stream). */
+	int supports_stream;
 };
 
 #endif

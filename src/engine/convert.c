@@ -130,6 +130,41 @@ static int finish_sink(struct run *r, struct ovk_sink *sink, struct ovk_error *e
 	return ret;
 }
 
+/* Into the caller's stream, front to back: nothing to name or rename. */
+static int into_stream(struct run *r, struct ovk_error *err)
+{
+	struct ovk_sink_params params = { 0 };
+	struct ovk_sink *sink = NULL;
+
+	params.fd = r->opts->stream_fd;
+	params.name = r->job->output;
+	params.stream = 1;
+	params.size = r->chain.src[0]->size;
+	params.options = r->opts->options;
+	if (r->fmt->open_sink(&params, &sink, err) < 0)
+		return -1;
+	if (data_pass(r, sink, err) < 0) {
+		sink->ops->abort(sink);
+		return -1;
+	}
+	return finish_sink(r, sink, err);
+}
+
+const struct ovk_format *ovk_output_format_for(const struct ovk_convert_opts *opts,
+					       const char *output, struct ovk_error *err)
+{
+	const struct ovk_format *fmt;
+
+	if (!(fmt = ovk_output_format(opts->out_format, opts->options, opts->compress, err)))
+		return NULL;
+	if (opts->to_stream && !fmt->supports_stream) {
+		ovk_error_set(err, ESPIPE, "%s: the %s format seeks in its output, so it cannot be "
+			      "written to a stream (write a file, or use -O raw)", output, fmt->name);
+		return NULL;
+	}
+	return fmt;
+}
+
 /* Into a new file (a temp name, linked into place on success).  With a
  * backing name: an overlay, created empty. */
 static int into_file(struct run *r, const char *backing, const char *backing_format,
@@ -231,21 +266,24 @@ int ovk_engine_convert(const struct ovk_engine_job *job, const struct ovk_conver
 		input = strdup(ovk_blob_name(job->blob));
 	if (opts->tmp_dir)
 		tmp_dir = strdup(opts->tmp_dir);
+	else if (job->output && !opts->to_stream)
+		tmp_dir = ovk_path_dir(job->output);
 	else
-		tmp_dir = job->output ? ovk_path_dir(job->output) : strdup(TMP_DIR_DEFAULT);
+		tmp_dir = strdup(TMP_DIR_DEFAULT);
 	if ((job->blob && !input) || !tmp_dir) {
 		ovk_blob_free(job->blob);
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (job->output &&
-	    !(r.fmt = ovk_output_format(opts->out_format, opts->options, opts->compress, err))) {
+	if (job->output && !(r.fmt = ovk_output_format_for(opts, job->output, err))) {
 		ovk_blob_free(job->blob);
 		goto out;
 	}
 	if (open_chain(&r, &blank, tmp_dir, err) < 0)
 		goto out;
-	if (job->output)
+	if (job->output && opts->to_stream)
+		ret = into_stream(&r, err);
+	else if (job->output)
 		ret = into_file(&r, NULL, NULL, err);
 	else if (job->open_sink)
 		ret = into_sink(&r, err);
@@ -317,6 +355,9 @@ int ovk_create_overlay(const char *backing, const char *backing_format, const ch
 	if (!r.fmt->supports_backing)
 		return ovk_error_set(err, EINVAL, "the %s format cannot have a backing file",
 				     r.fmt->name);
+	if (o.to_stream)
+		return ovk_error_set(err, ESPIPE, "%s: an overlay is a file that names its "
+				     "backing file; it cannot be written to a stream", output);
 	if (!(path = backing_path_for_open(backing, output)))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	/* Open the whole chain once: the overlay is only as good as its base. */

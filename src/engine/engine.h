@@ -125,6 +125,10 @@ int ovk_opts_load(void *dst, size_t dst_size, const void *src, const char *what,
 /* Check an output format name, its -o options and -c; the format. */
 const struct ovk_format *ovk_output_format(const char *name, const char *options,
 					   int compress, struct ovk_error *err);
+/* ovk_output_format() of opts, and one that can go where opts send it (a
+ * stream wants a format that never seeks); `output` names it in messages. */
+const struct ovk_format *ovk_output_format_for(const struct ovk_convert_opts *opts,
+					       const char *output, struct ovk_error *err);
 
 /* Random access to one whole image (no backing file), for the guest
  * reader: `blob` is taken over in every case; format NULL probes; the

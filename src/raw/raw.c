@@ -14,6 +14,8 @@
  * (and our qcow2 sink) make a 1000-byte input a 1024-byte disk.  A block
  * device has old contents, so there zero ranges are cleared with
  * BLKZEROOUT (falling back to writing zeros when the ioctl is missing).
+ * A stream (stdout, a pipe) cannot seek: there every run is written in
+ * order, holes as zeros, and the sector tail as zeros at the end.
  */
 #include <errno.h>
 #include <linux/fs.h>
@@ -121,6 +123,8 @@ struct raw_sink {
 	int fd;
 	char *name;
 	int is_block_device;
+	int stream;              /* write() in order, holes as zeros */
+	uint64_t pos;            /* stream: the next byte expected */
 	int sync;
 	uint64_t end;            /* the size rounded up to a sector */
 	struct ovk_outfile out;
@@ -154,11 +158,46 @@ static int zero_block_device(struct raw_sink *rs, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* write() all of p[0, len) to a stream, or zeros when p is NULL. */
+static int stream_out(struct raw_sink *rs, const uint8_t *p, uint64_t len,
+		      struct ovk_error *err)
+{
+	static const uint8_t zeros[65536];
+
+	while (len > 0) {
+		size_t want = (size_t)ovk_min_u64(len, p ? (uint64_t)1 << 30 : sizeof zeros);
+		ssize_t n = write(rs->fd, p ? p : zeros, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ovk_error_sys(err, n < 0 ? errno : EIO, "%s: write at offset %llu",
+					     rs->name, (unsigned long long)rs->pos);
+		rs->pos += (uint64_t)n;
+		len -= (uint64_t)n;
+		if (p)
+			p += n;
+	}
+	return 0;
+}
+
+static int stream_write(struct raw_sink *rs, const struct ovk_block_run *run,
+			struct ovk_error *err)
+{
+	if (run->offset != rs->pos)
+		return ovk_error_set(err, EINVAL, "%s: a write at offset %llu where a stream is "
+				     "at %llu", rs->name, (unsigned long long)run->offset,
+				     (unsigned long long)rs->pos);
+	return stream_out(rs, run->type == OVK_EXTENT_DATA ? run->data : NULL, run->length, err);
+}
+
 static int raw_write(struct ovk_sink *sink, const struct ovk_block_run *run,
 		     struct ovk_error *err)
 {
 	struct raw_sink *rs = sink->priv;
 
+	if (rs->stream)
+		return stream_write(rs, run, err);
 	if (run->type == OVK_EXTENT_DATA) {
 		if (ovk_outfile_pwrite(&rs->out, run->data, run->length, run->offset) < 0)
 			return ovk_error_sys(err, errno, "%s: write at offset %llu", rs->name,
@@ -185,6 +224,14 @@ static int raw_finish(struct ovk_sink *sink, struct ovk_error *err)
 	struct raw_sink *rs = sink->priv;
 	int ret = -1;
 
+	if (rs->stream) {
+		if (rs->pos != sink->size)
+			ovk_error_set(err, EIO, "%s: %llu of %llu bytes written", rs->name,
+				      (unsigned long long)rs->pos, (unsigned long long)sink->size);
+		else
+			ret = stream_out(rs, NULL, rs->end - rs->pos, err);
+		goto out;
+	}
 	if (!rs->is_block_device && ftruncate(rs->fd, (off_t)rs->end) < 0) {
 		ovk_error_sys(err, errno, "%s: extend to %llu bytes", rs->name,
 			      (unsigned long long)rs->end);
@@ -232,8 +279,9 @@ static int raw_open_sink(const struct ovk_sink_params *p, struct ovk_sink **out,
 	}
 	rs->fd = p->fd;
 	rs->is_block_device = p->is_block_device;
-	rs->sync = p->sync;
-	ovk_outfile_init(&rs->out, p->fd, p->sync);
+	rs->stream = p->stream;
+	rs->sync = p->sync && !p->stream;
+	ovk_outfile_init(&rs->out, p->fd, rs->sync);
 	sink->ops = &raw_sink_ops;
 	sink->format = "raw";
 	sink->size = p->size;
@@ -256,4 +304,5 @@ const struct ovk_format ovk_format_raw = {
 	.probe = raw_probe,
 	.open_source = raw_open_source,
 	.open_sink = raw_open_sink,
+	.supports_stream = 1,
 };
