@@ -328,6 +328,10 @@ struct ovk_import_opts {
 	 * OVK_EPROPERTY before anything is created. */
 	const char *const *props;
 	const char *prop_file;
+	/* The guest CPU: "host-passthrough", "host-model" or a model name
+	 * ("Nehalem"); NULL: host-passthrough under KVM, under TCG a model
+	 * with what the guest's OS needs. */
+	const char *cpu;
 };
 
 /* The errnum of a property setting the appliance refuses. */

@@ -41,7 +41,7 @@ static void usage(FILE *f)
 		"                  [--start] [--print-xml] [--json] [--replace] [--no-verify]\n"
 		"                  [--require-signature] [--serial-log PATH] [--virt-type TYPE]\n"
 		"                  [--tmp-dir DIR] [--config ID] [--prop KEY=VALUE ...]\n"
-		"                  [--prop-file FILE] [-j N] [-p] INPUT\n"
+		"                  [--prop-file FILE] [--cpu CPU] [-j N] [-p] INPUT\n"
 		"\n"
 		"Import an appliance (.ova, .ovf, or a directory with one .ovf) into libvirt:\n"
 		"one domain per virtual system, disks converted into the storage pool\n"
@@ -82,6 +82,9 @@ static void usage(FILE *f)
 		"      --prop-file FILE  KEY=VALUE lines ('#' comments and blank lines\n"
 		"                        skipped; the value is the rest of the line, as is);\n"
 		"                        --prop settings win over the file's\n"
+		"      --cpu CPU         host-passthrough, host-model or a model (Nehalem);\n"
+		"                        default: host-passthrough under KVM, under TCG a\n"
+		"                        model with what the guest's OS needs\n"
 		"  -j N                  conversion threads (default: online CPUs)\n"
 		"  -p                    show progress\n"
 		"\n"
@@ -96,7 +99,7 @@ enum {
 	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
 	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
 	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR, OPT_CONFIG, OPT_PROP,
-	OPT_PROP_FILE,
+	OPT_PROP_FILE, OPT_CPU,
 };
 
 static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -149,6 +152,7 @@ static int parse_opt(int c, struct args *a)
 	case OPT_SERIAL_LOG: a->opts.serial_log = optarg; break;
 	case OPT_VIRT_TYPE: a->opts.virt_type = optarg; break;
 	case OPT_TMP_DIR: a->opts.tmp_dir = optarg; break;
+	case OPT_CPU: a->opts.cpu = optarg; break;
 	case OPT_CONFIG:
 		if (!*optarg) {
 			cli_error("--config: empty");
@@ -216,6 +220,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "prop", required_argument, NULL, OPT_PROP },
 		{ "prop-file", required_argument, NULL, OPT_PROP_FILE },
+		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

@@ -179,6 +179,10 @@ static int into_file(struct run *r, const char *backing, const char *backing_for
 	if (ovk_output_open(r->job->output, opts->force, r->job->output_named_by_user, &out,
 			    err) < 0)
 		goto out;
+	if (r->job->output_private && !out.is_block_device && fchmod(out.fd, 0600) < 0) {
+		ovk_error_sys(err, errno, "%s: chmod 0600", r->job->output);
+		goto out;
+	}
 	params.fd = out.fd;
 	params.name = r->job->output;
 	params.is_block_device = out.is_block_device;

@@ -108,6 +108,9 @@ struct ovk_engine_job {
 	 * place.  Otherwise it is a name made here (a disk of an appliance),
 	 * which is never a device and never followed through a link. */
 	int output_named_by_user;
+	/* The output file is made mode 0600 (a guest's disk, as libvirt makes
+	 * pool volumes), not 0644. */
+	int output_private;
 	ovk_sink_opener open_sink;
 	void *sink_opaque;
 };

@@ -235,6 +235,7 @@ struct ovk_ovf_system {
 	int64_t os_id;           /* CIM OS id, -1 if absent */
 	char *os_type;           /* vmw:osType or vbox:OSType, or NULL */
 	char *os_description;
+	char *annotation;        /* AnnotationSection's Annotation, or NULL */
 
 	enum ovk_ovf_firmware firmware;
 	int secure_boot;

@@ -212,6 +212,7 @@ static void free_system(struct ovk_ovf_system *vs)
 	free(vs->id);
 	free(vs->name);
 	free(vs->info);
+	free(vs->annotation);
 	free(vs->collection);
 	free(vs->system_type);
 	free(vs->os_type);

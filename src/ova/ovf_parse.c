@@ -294,6 +294,20 @@ static int parse_product(const struct ovf_ctx *c, const struct ovk_xml_node *sec
 	return ovk_ovf_parse_properties(c, sec, vs);
 }
 
+/* AnnotationSection: the free text a VM's author left for the admin
+ * (vSphere's "Notes"), which becomes the domain's <description>. */
+static int parse_annotation(const struct ovf_ctx *c, const struct ovk_xml_node *sec,
+			    struct ovk_ovf_system *vs)
+{
+	for (const struct ovk_xml_node *n = ovk_xml_first(sec); n; n = ovk_xml_next(n))
+		if (ovk_ovf_is(c, n, "Annotation")) {
+			free(vs->annotation);
+			vs->annotation = NULL;
+			return ovk_ovf_text(c, n, &vs->annotation);
+		}
+	return 0;
+}
+
 static int system_section(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 			  struct ovk_ovf_system *vs, int *seen_hw)
 {
@@ -317,6 +331,8 @@ static int system_section(const struct ovf_ctx *c, const struct ovk_xml_node *n,
 		return parse_os(c, n, vs);
 	if (strcmp(kind, "ProductSection") == 0)
 		return parse_product(c, n, vs);
+	if (strcmp(kind, "AnnotationSection") == 0)
+		return parse_annotation(c, n, vs);
 	if (strcmp(kind, "VirtualHardwareSection") == 0 && !*seen_hw) {
 		*seen_hw = 1;
 		if (ovk_ovf_parse_transport(c, n, vs) != 0)

@@ -170,6 +170,10 @@ int ovk_caps_parse_domain(const char *xml, struct ovk_caps *caps, struct ovk_err
 	n = ovk_xml_child(dev, "video");
 	if (supported(n) && read_enum(n, "modelType", &caps->video_models) < 0)
 		goto nomem;
+	n = ovk_xml_child(root, "cpu");
+	for (n = n ? ovk_xml_first(n) : NULL; n; n = ovk_xml_next(n))
+		if (strcmp(ovk_xml_name(n), "mode") == 0 && supported(n))
+			enum_add(&caps->cpu_modes, ovk_xml_attr(n, "name"));
 	caps->hyperv = supported(ovk_xml_child(ovk_xml_child(root, "features"), "hyperv"));
 	caps->have_domcaps = 1;
 	ret = 0;

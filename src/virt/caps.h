@@ -40,6 +40,7 @@ struct ovk_caps {
 	struct ovk_caps_enum secure;           /* <loader><enum name='secure'> */
 	struct ovk_caps_enum disk_buses;       /* <disk><enum name='bus'> */
 	struct ovk_caps_enum video_models;     /* <video><enum name='modelType'> */
+	struct ovk_caps_enum cpu_modes;        /* <cpu><mode supported='yes'> names */
 	int hyperv;                            /* <hyperv supported='yes'> */
 };
 

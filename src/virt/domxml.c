@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "util/xml.h"
 #include "util/xmlw.h"
 
 typedef struct ovk_xw_node node;
@@ -152,12 +153,35 @@ static void write_misc_devices(const struct ovk_plan *p, node *devs)
 	ovk_xw_attr(ovk_xw_attr(g, "autoport", "yes"), "listen", "127.0.0.1");
 	ovk_xw_attr(ovk_xw_child(ovk_xw_child(devs, "video", NULL), "model", NULL), "type",
 		    p->video);
+	if (p->guest_agent) {
+		g = ovk_xw_attr(ovk_xw_child(devs, "channel", NULL), "type", "unix");
+		ovk_xw_attr(ovk_xw_attr(ovk_xw_child(g, "target", NULL), "type", "virtio"), "name",
+			    "org.qemu.guest_agent.0");
+	}
+}
+
+/* <cpu>: the mode (plan_cpu.c), then the OVF's topology. */
+static void write_cpu(const struct ovk_plan *p, node *dom)
+{
+	node *cpu = ovk_xw_child(dom, "cpu", NULL), *top;
+
+	if (p->cpu_mode[0])
+		ovk_xw_attr(cpu, "mode", p->cpu_mode);
+	if (p->cpu_model[0]) {
+		ovk_xw_attr(cpu, "match", "exact");
+		ovk_xw_attr(ovk_xw_child(cpu, "model", p->cpu_model), "fallback", "forbid");
+	}
+	top = ovk_xw_child(cpu, "topology", NULL);
+	ovk_xw_attrf(top, "sockets", "%u", p->sockets);
+	ovk_xw_attr(top, "dies", "1");
+	ovk_xw_attrf(top, "cores", "%u", p->cores);
+	ovk_xw_attr(top, "threads", "1");
 }
 
 int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err)
 {
 	struct ovk_xw *w = ovk_xw_new("domain");
-	node *dom, *devs, *top;
+	node *dom, *devs;
 	char mem[24], vcpus[16];
 	int ret;
 
@@ -170,16 +194,14 @@ int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err)
 	ovk_xw_child(dom, "name", p->name);
 	if (p->title)
 		ovk_xw_child(dom, "title", p->title);
+	if (p->description)
+		ovk_xw_child(dom, "description", p->description);
 	ovk_xw_attr(ovk_xw_child(dom, "memory", mem), "unit", "KiB");
 	ovk_xw_attr(ovk_xw_child(dom, "currentMemory", mem), "unit", "KiB");
 	ovk_xw_child(dom, "vcpu", vcpus);
 	write_os(p, dom);
 	write_features(p, dom);
-	top = ovk_xw_child(ovk_xw_child(dom, "cpu", NULL), "topology", NULL);
-	ovk_xw_attrf(top, "sockets", "%u", p->sockets);
-	ovk_xw_attr(top, "dies", "1");
-	ovk_xw_attrf(top, "cores", "%u", p->cores);
-	ovk_xw_attr(top, "threads", "1");
+	write_cpu(p, dom);
 	ovk_xw_child(dom, "on_poweroff", "destroy");
 	ovk_xw_child(dom, "on_reboot", "restart");
 	ovk_xw_child(dom, "on_crash", "destroy");
@@ -192,4 +214,32 @@ int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err)
 	ret = ovk_xw_dump(w, xml, err);
 	ovk_xw_free(w);
 	return ret;
+}
+
+/* The MAC of each <interface> of a domain's XML, in order: a NIC the OVF
+ * gives no MAC keeps its old one across --replace (a DHCP reservation). */
+int ovk_domxml_keep_macs(struct ovk_plan *p, const char *old_xml, struct ovk_error *err)
+{
+	struct ovk_xml_doc *doc = NULL;
+	const struct ovk_xml_node *n;
+	size_t i = 0;
+
+	if (ovk_xml_parse((const uint8_t *)old_xml, strlen(old_xml), "the replaced domain",
+			  &doc, err) < 0)
+		return -1;
+	n = ovk_xml_child(ovk_xml_root(doc), "devices");
+	for (n = n ? ovk_xml_first(n) : NULL; n && i < p->n_nics; n = ovk_xml_next(n)) {
+		const char *mac = ovk_xml_attr(ovk_xml_child(n, "mac"), "address");
+		struct ovk_plan_nic *nic = &p->nics[i];
+
+		if (strcmp(ovk_xml_name(n), "interface") != 0)
+			continue;
+		i++;
+		if (nic->mac[0] || !mac || strlen(mac) != sizeof nic->mac - 1)
+			continue;
+		memcpy(nic->mac, mac, sizeof nic->mac);
+		ovk_plan_note(p, 0, "NIC %zu keeps MAC %s of the domain it replaces", i, nic->mac);
+	}
+	ovk_xml_free(doc);
+	return 0;
 }

@@ -226,6 +226,8 @@ static int plan_one(struct imp *im, struct ovk_import_dom *d, const struct ovk_o
 		ovk_error_prefix(err, "virtual system %s", vs->id);
 		goto out;
 	}
+	if (d->prev_xml && ovk_domxml_keep_macs(p, d->prev_xml, err) < 0)
+		goto out;
 	if (ovk_store_assign(im->st, p, err) < 0 || ovk_plan_xml(p, &xml, err) < 0)
 		goto out;
 	ovk_plan_free(d->plan);
@@ -399,6 +401,17 @@ static int check_networks(struct imp *im, const struct ovk_plan *p, struct ovk_e
 	return 0;
 }
 
+/* --replace: the replaced domain's MACs, for the NICs the OVF gives none
+ * (a new MAC would break the guest's DHCP reservation). */
+static int keep_macs(struct imp *im, struct ovk_import_dom *d, struct ovk_error *err)
+{
+	const struct ovk_ovf_system *vs = d->plan->vs;
+
+	if (ovk_lv_domain_xml(im->lv, d->plan->name, &d->prev_xml, err) < 0)
+		return ovk_error_prefix(err, "--replace");
+	return plan_one(im, d, vs, err);
+}
+
 /* Refusals only: nothing on the host changes here, also with --replace,
  * so an import that fails early leaves the old domain as it was. */
 static int preflight(struct imp *im, struct ovk_error *err)
@@ -415,6 +428,8 @@ static int preflight(struct imp *im, struct ovk_error *err)
 			return ovk_error_set(err, EEXIST, "domain %s exists (--replace replaces "
 					     "it, or --name NAME)", d->plan->name);
 		d->replaces = r;
+		if (r && keep_macs(im, d, err) < 0)
+			return -1;
 		if (ovk_store_check(im->st, d->plan, im->o->replace, err) < 0)
 			return -1;
 	}
@@ -599,6 +614,7 @@ int ovk_import(const char *input, const struct ovk_import_opts *import_opts,
 	im.popts.firmware = (enum ovk_plan_fw_choice)opts->firmware;
 	im.popts.serial_log = opts->serial_log;
 	im.popts.domain_type = opts->virt_type;
+	im.popts.cpu = opts->cpu;
 	if (parse_networks(&im, err) < 0 || load_appliance(&im, input, err) < 0)
 		goto out;
 	if (ovk_lv_open(opts->uri, &im.lv, err) < 0 || set_str(&res->uri, ovk_lv_uri(im.lv), err) < 0)

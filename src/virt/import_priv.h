@@ -22,6 +22,9 @@ struct ovk_import_dom {
 	 * the new one then fails. */
 	int replaces;
 	char *old_xml;
+	/* --replace: the existing domain's XML as preflight read it, for the
+	 * MACs the new one keeps (every plan_one applies them). */
+	char *prev_xml;
 };
 
 struct ovk_import_result {

@@ -183,7 +183,10 @@ static int is_vmware_svga(const struct ovk_ovf_system *vs, const struct ovk_ovf_
 	return vs->system_type && strstr(vs->system_type, "vmx-");
 }
 
-static void plan_video(struct ovk_plan *p, const struct ovk_caps *caps)
+/* --bus virtio says the guest has the virtio drivers: virtio-gpu too,
+ * where the host has it.  Otherwise VMware SVGA where the OVF had it. */
+static void plan_video(struct ovk_plan *p, const struct ovk_caps *caps,
+		       const struct ovk_plan_opts *o)
 {
 	const struct ovk_ovf_system *vs = p->vs;
 	int svga = 0;
@@ -192,6 +195,13 @@ static void plan_video(struct ovk_plan *p, const struct ovk_caps *caps)
 		if (vs->devices[i].type == OVK_OVF_DEV_VIDEO && is_vmware_svga(vs, &vs->devices[i]))
 			svga = 1;
 	snprintf(p->video, sizeof(p->video), "vga");
+	if (o->bus == OVK_PLAN_BUS_VIRTIO &&
+	    (!caps->have_domcaps || ovk_caps_enum_has(&caps->video_models, "virtio"))) {
+		snprintf(p->video, sizeof(p->video), "virtio");
+		ovk_plan_note(p, 0, "virtio video (--bus virtio)%s",
+			      svga ? ", not the OVF's VMware SVGA" : "");
+		return;
+	}
 	if (!svga)
 		return;
 	if (caps->have_domcaps && !ovk_caps_enum_has(&caps->video_models, "vmvga")) {
@@ -229,6 +239,22 @@ static int plan_title(struct ovk_plan *p, const char *name)
 	if (mended)
 		ovk_plan_note(p, 1, "the OVF's Name has control characters (newlines): they are "
 			      "spaces in the title");
+	return 0;
+}
+
+/* What the OVF or the guest offers beyond the hardware: the annotation
+ * as <description>, and a guest agent channel when the agent is there. */
+static int plan_extras(struct ovk_plan *p, const struct ovk_plan_opts *o)
+{
+	if (p->vs->annotation && p->vs->annotation[0]) {
+		if (!(p->description = strdup(p->vs->annotation)))
+			return -1;
+		ovk_plan_note(p, 0, "the OVF's annotation is the domain's description");
+	}
+	if (o->guest && o->guest->guest_agent) {
+		p->guest_agent = 1;
+		ovk_plan_note(p, 0, "the guest has the QEMU guest agent: a virtio channel for it");
+	}
 	return 0;
 }
 
@@ -270,9 +296,14 @@ int ovk_plan_build(const struct ovk_ovf_envelope *env, const struct ovk_ovf_syst
 		goto out;
 	plan_cpu_memory(p);
 	plan_guest_os(p, caps);
-	if (ovk_plan_drives(p, env, caps, opts, err) < 0 || ovk_plan_nics(p, opts, err) < 0)
+	if (ovk_plan_cpu(p, caps, opts, err) < 0 ||
+	    ovk_plan_drives(p, env, caps, opts, err) < 0 || ovk_plan_nics(p, opts, err) < 0)
 		goto out;
-	plan_video(p, caps);
+	plan_video(p, caps, opts);
+	if (plan_extras(p, opts) < 0) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
 	/* What the OVF reader had to assume (a disk without a controller). */
 	for (size_t i = 0; i < vs->n_warnings; i++)
 		ovk_plan_note(p, 1, "%s", vs->warnings[i]);
@@ -310,5 +341,6 @@ void ovk_plan_free(struct ovk_plan *p)
 	free(p->serial_log);
 	free(p->name);
 	free(p->title);
+	free(p->description);
 	free(p);
 }

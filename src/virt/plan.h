@@ -59,6 +59,9 @@ struct ovk_plan_opts {
 	 * for hosts whose KVM cannot run the guest's firmware (nested KVM
 	 * faults in OVMF on some hosts: issue 7). */
 	const char *domain_type;
+	/* --cpu: "host-passthrough", "host-model" or a CPU model name; NULL:
+	 * host-passthrough under KVM, a named model under TCG (plan_cpu.c). */
+	const char *cpu;
 	/* What the guest can drive (src/guest), or NULL when it was not read;
 	 * OVK_PLAN_BUS_AUTO chooses each disk's bus from it. */
 	const struct ovk_guest *guest;
@@ -108,12 +111,18 @@ struct ovk_plan_note {
 struct ovk_plan {
 	char *name;
 	char *title;                     /* the OVF's Name on one line; NULL: none */
+	char *description;               /* the OVF's AnnotationSection; NULL: none */
 	const struct ovk_ovf_system *vs;
 	char type[OVK_CAPS_VALUE_LEN];   /* "kvm", "qemu" */
 	char arch[OVK_CAPS_VALUE_LEN];
 	char machine[8];                 /* "pc", "q35" */
 	int efi, secure_boot, windows, hyperv;
 	uint32_t vcpus, sockets, cores;
+	/* <cpu mode=...>: "host-passthrough", "host-model", "custom" (with
+	 * cpu_model), or "" for none (a driver that is not QEMU's) */
+	char cpu_mode[20];
+	char cpu_model[OVK_CAPS_VALUE_LEN];
+	int guest_agent;                 /* a qemu-guest-agent channel */
 	uint64_t memory_kib;
 	char video[16];
 	char *serial_log;
@@ -147,6 +156,9 @@ int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
 
 /* The domain XML (domxml.c, through util/xmlw.h); *xml is malloc'ed. */
 int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err);
+/* Give each NIC without a MAC the one its place had in old_xml (the
+ * domain --replace replaces), so DHCP reservations still match. */
+int ovk_domxml_keep_macs(struct ovk_plan *p, const char *old_xml, struct ovk_error *err);
 
 
 #endif

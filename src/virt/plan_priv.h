@@ -34,6 +34,10 @@ int ovk_plan_drives(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 		    const struct ovk_caps *caps, const struct ovk_plan_opts *o,
 		    struct ovk_error *err);
 /* NICs and their networks (plan_nic.c). */
+/* The CPU mode and model (plan_cpu.c): -1 with err for a --cpu the
+ * domain type cannot have. */
+int ovk_plan_cpu(struct ovk_plan *p, const struct ovk_caps *caps, const struct ovk_plan_opts *o,
+		 struct ovk_error *err);
 int ovk_plan_nics(struct ovk_plan *p, const struct ovk_plan_opts *o, struct ovk_error *err);
 
 #endif

@@ -23,6 +23,7 @@ void ovk_import_result_free(struct ovk_import_result *res)
 		ovk_plan_free(res->doms[i].plan);
 		free(res->doms[i].xml);
 		free(res->doms[i].old_xml);
+		free(res->doms[i].prev_xml);
 		free(res->doms[i].guest);
 	}
 	for (size_t i = 0; i < res->notes.n_notes; i++)

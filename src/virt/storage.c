@@ -307,6 +307,7 @@ static int write_dir(struct ovk_store *st, const struct ovk_plan_drive *d,
 		to = stage;
 	}
 	j.output = to;
+	j.output_private = 1;
 	if (ovk_engine_convert(&j, &o, NULL, err) < 0)
 		goto out;
 	if (ovk_upload_remember(&st->files, &st->n_files, to) < 0) {

@@ -36,6 +36,8 @@ check "no default pool: suggests --pool and --dir" grep -q -- "--pool POOL.*--di
 run "$IMPORT" -c "$URI" --dir "$T/out" --json "$ova"
 check "import --dir exits 0" [ "$RC" -eq 0 ]
 check "disk written as <vm>-<disk>.qcow2" [ -f "$T/out/tiny-vmdisk1.qcow2" ]
+check "--dir disk is mode 0600, as pool volumes are" \
+	[ "$(stat -c %a "$T/out/tiny-vmdisk1.qcow2")" = 600 ]
 check "converted disk equals the source (qemu-img compare)" \
 	compare_images "$app/tiny-disk1.raw" "$T/out/tiny-vmdisk1.qcow2" raw qcow2
 check "qemu-img check passes" qemu-img check -q "$T/out/tiny-vmdisk1.qcow2"

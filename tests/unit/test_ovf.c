@@ -461,7 +461,8 @@ static void test_dialects(void **state)
 		"<rasd:HostResource>ovf:/disk/d3</rasd:HostResource></Item>"
 		"</VirtualHardwareSection><ProductSection><Info>p</Info><Product>Thing</Product>"
 		"<Vendor>ACME</Vendor><Version>1.0</Version></ProductSection>"
-		"<AnnotationSection><Info>a</Info></AnnotationSection></VirtualSystem>"
+		"<AnnotationSection><Info>a</Info><Annotation>notes</Annotation></AnnotationSection>"
+		"<EulaSection><Info>e</Info><License>L</License></EulaSection></VirtualSystem>"
 		"</VirtualSystemCollection></Envelope>";
 
 	(void)state;
@@ -497,9 +498,11 @@ static void test_dialects(void **state)
 	assert_string_equal(vs->name, "two");
 	assert_int_equal(vs->n_products, 1);
 	assert_string_equal(vs->products[0].vendor, "ACME");
-	/* Unknown sections are kept, with their line. */
+	/* The annotation (a domain's <description>); unknown sections are
+	 * kept, with their line. */
+	assert_string_equal(vs->annotation, "notes");
 	assert_int_equal(vs->n_unknown, 1);
-	assert_string_equal(vs->unknown[0].what, "AnnotationSection");
+	assert_string_equal(vs->unknown[0].what, "EulaSection");
 	ovk_ovf_free(env);
 }
 

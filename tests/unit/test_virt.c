@@ -314,6 +314,8 @@ static void test_virtio(void **state)
 	assert_string_equal(p->nics[0].model, "virtio");
 	assert_int_equal(ovk_plan_xml(p, &xml, &err), 0);
 	assert_non_null(strstr(xml, "<target dev=\"vda\" bus=\"virtio\"/>"));
+	/* the guest has virtio drivers: virtio video too */
+	assert_non_null(strstr(xml, "<video>\n      <model type=\"virtio\"/>"));
 	free(xml);
 	ovk_plan_free(p);
 	ovk_ovf_free(env);
@@ -534,6 +536,135 @@ static void test_guest_unread(void **state)
 	ovk_plan_free(p);
 }
 
+/* ---- the guest CPU (plan_cpu.c) ---- */
+
+/* The <cpu> element of bios-lsilogic's plan under type/cpu/guest; NULL
+ * with err when the plan is refused.  caps_edit may change the caps. */
+static char *cpu_xml(const char *type, const char *cpu, const struct ovk_guest *g,
+		     void (*caps_edit)(struct ovk_caps *), struct ovk_error *err)
+{
+	struct ovk_plan_opts o = { .domain_type = type, .cpu = cpu, .guest = g };
+	struct ovk_ovf_envelope *env = NULL;
+	struct ovk_plan *p = NULL;
+	struct ovk_caps caps;
+	size_t len;
+	char *ovf = slurp("bios-lsilogic.ovf", &len), *xml = NULL, *a, *b, *ret = NULL;
+
+	assert_int_equal(ovk_ovf_parse((const uint8_t *)ovf, len, "x", &env, err), 0);
+	load_caps(0, &caps);
+	if (caps_edit)
+		caps_edit(&caps);
+	if (ovk_plan_build(env, &env->systems[0], &caps, &o, &p, err) == 0) {
+		assert_int_equal(ovk_plan_xml(p, &xml, err), 0);
+		assert_non_null(a = strstr(xml, "<cpu"));
+		assert_non_null(b = strstr(a, "<topology"));
+		ret = strndup(a, (size_t)(b - a));
+	}
+	free(xml);
+	ovk_plan_free(p);
+	ovk_ovf_free(env);
+	free(ovf);
+	return ret;
+}
+
+/* Domain capabilities of a TCG domain: no host CPU to pass through. */
+static void tcg_modes(struct ovk_caps *caps)
+{
+	memset(&caps->cpu_modes, 0, sizeof caps->cpu_modes);
+	snprintf(caps->cpu_modes.v[caps->cpu_modes.n++], OVK_CAPS_VALUE_LEN, "custom");
+	snprintf(caps->cpu_modes.v[caps->cpu_modes.n++], OVK_CAPS_VALUE_LEN, "maximum");
+}
+
+static void test_cpu(void **state)
+{
+	struct ovk_error err = { 0 };
+	struct ovk_guest rhel10;
+	char *x;
+
+	(void)state;
+	memset(&rhel10, 0, sizeof rhel10);
+	rhel10.os = OVK_GUEST_LINUX;
+	snprintf(rhel10.distro, sizeof rhel10.distro, "rocky");
+	snprintf(rhel10.version, sizeof rhel10.version, "10.0");
+	rhel10.boot_drivers = rhel10.drivers = OVK_DRV_VIRTIO_SCSI;
+	/* KVM: host-passthrough, as virt-install writes it */
+	assert_non_null(x = cpu_xml(NULL, NULL, NULL, NULL, &err));
+	assert_string_equal(x, "<cpu mode=\"host-passthrough\">\n    ");
+	free(x);
+	/* TCG: a named model with x86-64-v2 (RHEL 9-family), v3 for 10 */
+	assert_non_null(x = cpu_xml("qemu", NULL, NULL, tcg_modes, &err));
+	assert_non_null(strstr(x, "mode=\"custom\" match=\"exact\""));
+	assert_non_null(strstr(x, "<model fallback=\"forbid\">Nehalem</model>"));
+	free(x);
+	assert_non_null(x = cpu_xml("qemu", NULL, &rhel10, tcg_modes, &err));
+	assert_non_null(strstr(x, ">Haswell-noTSX</model>"));
+	free(x);
+	/* --cpu as asked, where the host offers it */
+	assert_non_null(x = cpu_xml(NULL, "host-model", NULL, NULL, &err));
+	assert_string_equal(x, "<cpu mode=\"host-model\">\n    ");
+	free(x);
+	assert_non_null(x = cpu_xml("qemu", "Westmere", NULL, tcg_modes, &err));
+	assert_non_null(strstr(x, ">Westmere</model>"));
+	free(x);
+	assert_null(cpu_xml("qemu", "host-passthrough", NULL, tcg_modes, &err));
+	assert_non_null(strstr(err.msg, "--cpu host-passthrough: a qemu domain here offers no "
+				"CPU mode host-passthrough (under TCG, name a model"));
+	assert_null(cpu_xml(NULL, "bad model'", NULL, NULL, &err));
+	assert_non_null(strstr(err.msg, "not host-passthrough, host-model or a CPU model"));
+}
+
+/* The guest agent's channel when the guest has it, none otherwise. */
+static void test_guest_agent(void **state)
+{
+	struct ovk_error err = { 0 };
+	struct ovk_guest g = guest_of(OVK_GUEST_LINUX, OVK_DRV_VIRTIO_SCSI, 0);
+	struct ovk_plan *p;
+	char *xml = NULL;
+	static const char channel[] = "<channel type=\"unix\">\n      <target type=\"virtio\" "
+				      "name=\"org.qemu.guest_agent.0\"/>";
+
+	(void)state;
+	assert_int_equal(plan_guest("bios-lsilogic", &g, &p, &xml, &err), 0);
+	assert_null(strstr(xml, "guest_agent"));
+	free(xml);
+	ovk_plan_free(p);
+	g.guest_agent = 1;
+	assert_int_equal(plan_guest("bios-lsilogic", &g, &p, &xml, &err), 0);
+	assert_non_null(strstr(xml, channel));
+	assert_true(has_note(p, 0, "QEMU guest agent"));
+	free(xml);
+	ovk_plan_free(p);
+}
+
+/* --replace: a NIC without an OVF MAC keeps the replaced domain's. */
+static void test_keep_macs(void **state)
+{
+	struct ovk_error err = { 0 };
+	struct ovk_plan p;
+	struct ovk_plan_nic nics[3];
+	static const char old[] =
+		"<domain type='kvm'><name>x</name><devices><disk type='file'/>"
+		"<interface type='network'><mac address='52:54:00:11:22:33'/></interface>"
+		"<serial type='pty'/>"
+		"<interface type='network'><mac address='52:54:00:44:55:66'/></interface>"
+		"</devices></domain>";
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	memset(nics, 0, sizeof nics);
+	snprintf(nics[1].mac, sizeof nics[1].mac, "00:50:56:ab:cd:ef");
+	p.nics = nics;
+	p.n_nics = 3;
+	assert_int_equal(ovk_domxml_keep_macs(&p, old, &err), 0);
+	assert_string_equal(nics[0].mac, "52:54:00:11:22:33");
+	assert_string_equal(nics[1].mac, "00:50:56:ab:cd:ef");   /* the OVF's wins */
+	assert_string_equal(nics[2].mac, "");                    /* no third one */
+	for (size_t i = 0; i < p.n_notes; i++)
+		free(p.notes[i].text);
+	free(p.notes);
+	assert_int_equal(ovk_domxml_keep_macs(&p, "<domain", &err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +683,9 @@ int main(void)
 		cmocka_unit_test(test_guest_choices),
 		cmocka_unit_test(test_guest_sas_wwn),
 		cmocka_unit_test(test_guest_unread),
+		cmocka_unit_test(test_cpu),
+		cmocka_unit_test(test_guest_agent),
+		cmocka_unit_test(test_keep_macs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
