@@ -44,6 +44,11 @@ extern "C" {
 
 OVK_API const char *ovk_version(void);
 
+/* "s" for a count that is not 1, else "" ("%u disk%s", n, ovk_plural(n)):
+ * the one pluralisation rule of every message, the library's and the
+ * tools'. */
+OVK_API const char *ovk_plural(unsigned long long n);
+
 /* ---------------------------------------------------------------- errors */
 
 struct ovk_error;

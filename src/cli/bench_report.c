@@ -370,9 +370,10 @@ static void svg_series(FILE *f, const struct bench_report *r, const struct axes 
 
 			if (v >= 0)
 				fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">"
-					"<title>%s, %u threads: %.1f MB/s</title></circle>\n",
+					"<title>%s, %u thread%s: %.1f MB/s</title></circle>\n",
 					px(ax, r->runs[i].threads), py(ax, v), series[s].color,
-					series[s].name, r->runs[i].threads, v);
+					series[s].name, r->runs[i].threads,
+					ovk_plural(r->runs[i].threads), v);
 		}
 		svg_legend(f, row, series[s].name, series[s].color, 0);
 	}

@@ -198,6 +198,38 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	return c == ':' ? '?' : c;
 }
 
+const char *cli_join(const char *const *names, char *buf, size_t cap)
+{
+	size_t used = 0;
+
+	if (cap)
+		buf[0] = '\0';
+	for (; names && *names && used < cap; names++) {
+		int n = snprintf(buf + used, cap - used, "%s%s", used ? ", " : "", *names);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/* What this build has, beyond the formats: one word each.  Build options
+ * that take a feature out add their word here under their #if. */
+static const char *const cli_features[] = {
+	"ova", "ovf-signature", "libvirt", "guest-linux", "guest-windows", NULL,
+};
+
+void cli_version(void)
+{
+	char in[256], out[256], more[256];
+
+	printf("%s (ovakit) %s\n", cli_program, ovk_version());
+	printf("features: %s; read: %s; write: %s\n", cli_join(cli_features, more, sizeof more),
+	       cli_join(ovk_input_formats(), in, sizeof in),
+	       cli_join(ovk_output_formats(), out, sizeof out));
+}
+
 int cli_parse_count(const char *s)
 {
 	char *end;

@@ -57,6 +57,13 @@ void cli_progress_init(struct cli_progress *p, const char *label);
 void cli_progress_cb(void *opaque, uint64_t done, uint64_t total);
 void cli_progress_end(struct cli_progress *p);
 
+/* -V: "NAME (ovakit) X.Y.Z", then one line of the build's features, the
+ * same for every tool (clicommon.c keeps the list). */
+void cli_version(void);
+/* names (NULL-terminated) as "a, b, c" into buf: for messages that list
+ * the valid values. */
+const char *cli_join(const char *const *names, char *buf, size_t cap);
+
 /* Parse a positive count (-j N, --disk N); -1 when invalid. */
 int cli_parse_count(const char *s);
 

@@ -222,7 +222,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_KEEP: a->keep = 1; break;
 		case OPT_WORKDIR: a->workdir = optarg; break;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("ova-bench (ovakit) %s\n", ovk_version()); return 0;
+		case 'V': cli_version(); return 0;
 		default:
 			return EXIT_USAGE;
 		}

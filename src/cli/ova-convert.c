@@ -101,8 +101,14 @@ static int parse_files(int argc, char **argv, struct args *a)
 		cli_error("--json goes with --info");
 		return EXIT_USAGE;
 	}
+	if (a->overlay && n == 0) {
+		cli_error("--overlay %s: name the overlay to create (ova-convert --overlay BACKING "
+			  "OUTPUT)", a->overlay);
+		return EXIT_USAGE;
+	}
 	if ((a->info || a->overlay) && n != 1) {
-		cli_error("%s takes exactly one file", a->info ? "--info" : "--overlay");
+		cli_error("%s takes exactly one file%s", a->info ? "--info" : "--overlay",
+			  a->info ? "" : ", the OUTPUT overlay (its BACKING is the option's value)");
 		return EXIT_USAGE;
 	}
 	if (!a->info && !a->overlay && n != 2) {
@@ -195,7 +201,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->app.config = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
-		case 'V': printf("ova-convert (ovakit) %s\n", ovk_version()); return 0;
+		case 'V': cli_version(); return 0;
 		default:
 			return EXIT_USAGE;
 		}
@@ -249,13 +255,16 @@ static int format_listed(const char *const *names, const char *name)
 /* Format names and -o options are usage errors, found before any work. */
 static int check_formats(const struct args *a)
 {
+	char known[256];
 
 	if (a->opts.in_format && !format_listed(ovk_input_formats(), a->opts.in_format)) {
-		cli_error("-f: unknown input format '%s'", a->opts.in_format);
+		cli_error("-f: unknown input format '%s' (one of: %s)", a->opts.in_format,
+			  cli_join(ovk_input_formats(), known, sizeof known));
 		return -1;
 	}
 	if (a->backing_format && !format_listed(ovk_input_formats(), a->backing_format)) {
-		cli_error("-F: unknown backing format '%s'", a->backing_format);
+		cli_error("-F: unknown backing format '%s' (one of: %s)", a->backing_format,
+			  cli_join(ovk_input_formats(), known, sizeof known));
 		return -1;
 	}
 	if (a->backing_format && !a->overlay) {

@@ -42,6 +42,7 @@ static void usage(FILE *f)
 		"                  [--require-signature] [--serial-log PATH] [--virt-type TYPE]\n"
 		"                  [--tmp-dir DIR] [--config ID] [--prop KEY=VALUE ...]\n"
 		"                  [--prop-file FILE] [--cpu CPU] [-j N] [-p] INPUT\n"
+		"       ova-import -h|--help | -V|--version\n"
 		"\n"
 		"Import an appliance (.ova, .ovf, or a directory with one .ovf) into libvirt:\n"
 		"one domain per virtual system, disks converted into the storage pool\n"
@@ -85,8 +86,10 @@ static void usage(FILE *f)
 		"      --cpu CPU         host-passthrough, host-model or a model (Nehalem);\n"
 		"                        default: host-passthrough under KVM, under TCG a\n"
 		"                        model with what the guest's OS needs\n"
-		"  -j N                  conversion threads (default: online CPUs)\n"
-		"  -p                    show progress\n"
+		"  -j, --threads N       conversion threads (default: online CPUs)\n"
+		"  -p, --progress        show progress\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure (nothing is left behind), 2 usage error\n"
 		"(including no --pool/--dir on a host without a 'default' pool, a\n"
@@ -109,7 +112,9 @@ static int parse_choice(const char *opt, const char *v, const char *const *names
 			*out = i;
 			return 0;
 		}
-	cli_error("%s: '%s' is not one of the choices (see --help)", opt, v);
+	char all[128];
+
+	cli_error("%s: '%s' is not one of: %s", opt, v, cli_join(names, all, sizeof all));
 	return -1;
 }
 
@@ -221,6 +226,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "prop", required_argument, NULL, OPT_PROP },
 		{ "prop-file", required_argument, NULL, OPT_PROP_FILE },
 		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "progress", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -233,7 +240,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return 1;
 		}
 		if (c == 'V') {
-			printf("ova-import %s\n", ovk_version());
+			cli_version();
 			return 1;
 		}
 		if (c == '?' || parse_opt(c, a) < 0)
@@ -249,7 +256,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (a->opts.format && strcmp(a->opts.format, "qcow2") != 0 &&
 	    strcmp(a->opts.format, "raw") != 0) {
-		cli_error("--format: '%s' is not qcow2 or raw", a->opts.format);
+		cli_error("--format: '%s' is not one of: qcow2, raw", a->opts.format);
 		return -1;
 	}
 	if (optind + 1 != argc) {

@@ -109,3 +109,8 @@ void ovk_error_list_add(char *list, size_t cap, const char *fmt, ...)
 	vsnprintf(list + used, cap - used, fmt, ap);
 	va_end(ap);
 }
+
+const char *ovk_plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}

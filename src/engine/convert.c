@@ -70,7 +70,11 @@ const struct ovk_format *ovk_output_format(const char *name, const char *options
 	const struct ovk_format *fmt = ovk_format_by_name(name ? name : "raw");
 
 	if (!fmt || !fmt->open_sink) {
-		ovk_error_set(err, EINVAL, "unknown output format '%s'", name);
+		char known[128] = "";
+
+		for (const char *const *n = ovk_output_formats(); *n; n++)
+			ovk_error_list_add(known, sizeof known, "%s", *n);
+		ovk_error_set(err, EINVAL, "unknown output format '%s' (one of: %s)", name, known);
 		return NULL;
 	}
 	if (fmt->check_sink_options ? fmt->check_sink_options(options, err) < 0

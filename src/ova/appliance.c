@@ -59,9 +59,9 @@ struct target {
 static int one_disk_only(const char *output, size_t n_selected, const char *what,
 			 struct ovk_error *err)
 {
-	return ovk_error_set(err, ENOTDIR, "%s: %s, and the appliance has %zu disks to "
+	return ovk_error_set(err, ENOTDIR, "%s: %s, and the appliance has %zu disk%s to "
 			     "convert (name a directory, or choose one with --disk N)", output,
-			     what, n_selected);
+			     what, n_selected, ovk_plural(n_selected));
 }
 
 /* A directory when OUTPUT is one, ends in '/', or gets several disks
@@ -175,7 +175,7 @@ int ovk_appliance_convert(const char *input, const char *output,
 		goto out;
 	if (aopts->disk > pkg->plan->n_jobs) {
 		ovk_error_set(err, EINVAL, "%s: --disk %u, but the appliance has %zu disk%s", input,
-			      aopts->disk, pkg->plan->n_jobs, pkg->plan->n_jobs == 1 ? "" : "s");
+			      aopts->disk, pkg->plan->n_jobs, ovk_plural(pkg->plan->n_jobs));
 		goto out;
 	}
 	if (choose_target(output, aopts->disk ? 1 : pkg->plan->n_jobs, copts, &t, err) < 0)

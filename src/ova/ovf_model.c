@@ -386,8 +386,9 @@ static int check_system(const struct ovf_ctx *c, const struct ovk_ovf_envelope *
 				    vs->id, vs->nvram_file_ref);
 	if (vs->cores_per_socket && vs->cpus && vs->cpus % vs->cores_per_socket != 0)
 		return ovk_ovf_fail(c, NULL, EINVAL,
-				    "system '%s': %u CPUs are not a multiple of %u cores per socket",
-				    vs->id, vs->cpus, vs->cores_per_socket);
+				    "system '%s': %u CPU%s %s not a multiple of %u cores per socket",
+				    vs->id, vs->cpus, ovk_plural(vs->cpus), vs->cpus == 1 ? "is" : "are",
+				    vs->cores_per_socket);
 	return 0;
 }
 

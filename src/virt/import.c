@@ -395,8 +395,13 @@ static int check_networks(struct imp *im, const struct ovk_plan *p, struct ovk_e
 			return ovk_error_set(err, ENONET, "network %s is %s: the domain cannot "
 					     "start (--network NET or --bridge BR)", net,
 					     s == 0 ? "not active" : "not defined");
-		ovk_plan_note(&im->res->notes, 1, "network %s is %s: start it before the "
-			      "domain", net, s == 0 ? "not active" : "not defined");
+		if (s == 0)
+			ovk_plan_note(&im->res->notes, 1, "network %s is not active: start it "
+				      "before the domain (virsh net-start %s)", net, net);
+		else
+			ovk_plan_note(&im->res->notes, 1, "network %s is not defined: define it, "
+				      "or connect the NICs elsewhere (--network NET, --bridge BR)",
+				      net);
 	}
 	return 0;
 }

@@ -142,10 +142,12 @@ static void plan_cpu_memory(struct ovk_plan *p)
 	if (vs->cores_per_socket && p->vcpus % vs->cores_per_socket == 0)
 		p->cores = vs->cores_per_socket;
 	else if (vs->cores_per_socket)
-		ovk_plan_note(p, 1, "%u cores per socket does not divide %u vCPUs: one core "
-			      "per socket", vs->cores_per_socket, p->vcpus);
+		ovk_plan_note(p, 1, "%u core%s per socket does not divide %u vCPU%s: one core "
+			      "per socket", vs->cores_per_socket, ovk_plural(vs->cores_per_socket),
+			      p->vcpus, ovk_plural(p->vcpus));
 	p->sockets = p->vcpus / p->cores;
-	ovk_plan_note(p, 0, "%u vCPUs: %u sockets x %u cores", p->vcpus, p->sockets, p->cores);
+	ovk_plan_note(p, 0, "%u vCPU%s: %u socket%s x %u core%s", p->vcpus, ovk_plural(p->vcpus),
+		      p->sockets, ovk_plural(p->sockets), p->cores, ovk_plural(p->cores));
 
 	if (!vs->memory) {
 		p->memory_kib = PLAN_DEFAULT_MEMORY_KIB;

@@ -125,6 +125,30 @@ static void text_notes(FILE *f, const struct ovk_plan *p, const char *indent)
 	}
 }
 
+/* The last line: what to type next, for each defined domain (a name is
+ * safe: ovk_safe_name; the URI is escaped). */
+static void text_next(FILE *f, const struct ovk_import_result *res)
+{
+	char *uri = res->uri ? ovk_text_escape(res->uri) : NULL;
+	const char *sep = "next:";
+
+	for (size_t i = 0; i < res->n_doms; i++) {
+		const struct ovk_import_dom *d = &res->doms[i];
+
+		if (!d->defined)
+			continue;
+		if (!d->started)
+			fprintf(f, "%s virsh%s%s start %s &&", sep, uri ? " -c " : "", uri ? uri : "",
+				d->plan->name);
+		fprintf(f, "%s virsh%s%s console %s", d->started ? sep : "", uri ? " -c " : "",
+			uri ? uri : "", d->plan->name);
+		sep = ";";
+	}
+	if (strcmp(sep, ";") == 0)
+		fputc('\n', f);
+	free(uri);
+}
+
 static void render_text(FILE *f, const struct ovk_import_result *res)
 {
 	if (res->uri)
@@ -145,6 +169,7 @@ static void render_text(FILE *f, const struct ovk_import_result *res)
 		}
 		text_notes(f, d->plan, "  ");
 	}
+	text_next(f, res);
 }
 
 int ovk_import_result_render(const struct ovk_import_result *res, int json, char **out,
