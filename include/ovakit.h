@@ -337,6 +337,11 @@ struct ovk_import_opts {
 	 * ("Nehalem"); NULL: host-passthrough under KVM, under TCG a model
 	 * with what the guest's OS needs. */
 	const char *cpu;
+	/* Each stage as it begins ("converting ...", "reading the guest of
+	 * ...", "defining domain ..."), for a front end to show; may be NULL.
+	 * Called from the calling thread. */
+	void (*stage)(void *opaque, const char *msg);
+	void *stage_opaque;
 };
 
 /* The errnum of a property setting the appliance refuses. */

@@ -145,14 +145,53 @@ void cli_progress_init(struct cli_progress *p, const char *label)
 /* Plain lines are for logs: one per 10 %, at most one a second. */
 #define PLAIN_STEP_PCT 10
 
+/* n bytes for people, three digits: "512 B", "256 MiB", "64.5 MiB",
+ * "1.95 GiB". */
+static const char *human(uint64_t n, char *buf, size_t cap)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)n;
+	int u = -1;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, cap, "%llu B", (unsigned long long)n);
+	else
+		snprintf(buf, cap, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
+	return buf;
+}
+
+/* Seconds as "m:ss", or "h:mm:ss" past the hour. */
+static const char *clock_text(double s, char *buf, size_t cap)
+{
+	unsigned long t = s > 0 ? (unsigned long)(s + 0.5) : 0;
+
+	if (t >= 3600)
+		snprintf(buf, cap, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, cap, "%lu:%02lu", t / 60, t % 60);
+	return buf;
+}
+
 void cli_progress_cb(void *opaque, uint64_t done, uint64_t total)
 {
 	struct cli_progress *p = opaque;
-	double t = now(), elapsed = t - p->start;
-	double mbs = elapsed > 0 ? (double)done / elapsed / 1e6 : 0;
-	int pct = total ? (int)(done * 100 / total) : 100;
-	double eta = done && total > done ? elapsed * (double)(total - done) / (double)done : 0;
+	double t = now(), elapsed = t - p->start, mbs, eta;
+	char d[32], tot[32], e[32];
+	int pct;
 
+	if (done < p->done)           /* the next conversion began */
+		p->base += p->total;
+	p->done = done;
+	p->total = total;
+	pct = total ? (int)(done * 100 / total) : 100;
+	mbs = elapsed > 0 ? (double)(p->base + done) / elapsed / 1e6 : 0;
+	eta = mbs > 0 && total > done ? (double)(total - done) / (mbs * 1e6) : 0;
+	human(done, d, sizeof d);
+	human(total, tot, sizeof tot);
 	if (p->tty) {
 		char bar[31];
 		int fill = pct * 30 / 100;
@@ -160,22 +199,43 @@ void cli_progress_cb(void *opaque, uint64_t done, uint64_t total)
 		memset(bar, '#', (size_t)fill);
 		memset(bar + fill, ' ', (size_t)(30 - fill));
 		bar[30] = '\0';
-		fprintf(stderr, "\r%s [%s] %3d%% %8.1f MB/s ETA %d:%02d ", p->label, bar, pct,
-			mbs, (int)eta / 60, (int)eta % 60);
+		fprintf(stderr, "\r%s [%s] %3d%% %s / %s %7.1f MB/s ETA %s\033[K", p->label, bar,
+			pct, d, tot, mbs, clock_text(eta, e, sizeof e));
 		fflush(stderr);
+		p->line_open = 1;
 	} else if (pct / PLAIN_STEP_PCT != p->last_pct / PLAIN_STEP_PCT &&
 		   (t - p->last >= 1.0 || pct == 100)) {
-		fprintf(stderr, "%s: %s: %d%% (%.1f MB/s, ETA %ds)\n", cli_program, p->label,
-			pct, mbs, (int)eta);
+		fprintf(stderr, "%s: %s: %d%% (%s / %s, %.1f MB/s, ETA %s)\n", cli_program,
+			p->label, pct, d, tot, mbs, clock_text(eta, e, sizeof e));
 		p->last = t;
 		p->last_pct = pct;
 	}
 }
 
+void cli_progress_break(struct cli_progress *p)
+{
+	if (p && p->line_open) {
+		fputc('\n', stderr);
+		p->line_open = 0;
+	}
+}
+
 void cli_progress_end(struct cli_progress *p)
 {
-	if (p->tty)
-		fputc('\n', stderr);
+	double elapsed = now() - p->start;
+	uint64_t bytes = p->base + p->done;
+	char b[32], e[32];
+
+	cli_progress_break(p);
+	if (!bytes)
+		return;
+	if (elapsed < 60)
+		snprintf(e, sizeof e, "%.1f s", elapsed);
+	else
+		clock_text(elapsed, e, sizeof e);
+	fprintf(stderr, "%s: %s: %s in %s (%.1f MB/s average)\n", cli_program, p->label,
+		human(bytes, b, sizeof b), e,
+		elapsed > 0 ? (double)bytes / elapsed / 1e6 : 0);
 }
 
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)

@@ -46,15 +46,23 @@ int cli_fail_own(const struct cli_err *e);
 /* Route SIGINT and SIGTERM into cli_cancel. */
 void cli_catch_signals(void);
 
-/* A progress line: a bar on a TTY, plain lines otherwise. */
+/* A progress line: a bar on a TTY, plain lines otherwise, with bytes
+ * done/total, rate and ETA; at the end the bytes, elapsed time and average
+ * rate.  Several conversions in a row (an appliance's disks) each count
+ * from 0: the end sums them. */
 struct cli_progress {
 	const char *label;
 	int tty;
+	int line_open;               /* a bar is on the terminal's last line */
 	double start, last;
 	int last_pct;
+	uint64_t base;               /* bytes of the conversions before this one */
+	uint64_t done, total;        /* this one's */
 };
 void cli_progress_init(struct cli_progress *p, const char *label);
 void cli_progress_cb(void *opaque, uint64_t done, uint64_t total);
+/* End an open bar's line (before other output); NULL-safe. */
+void cli_progress_break(struct cli_progress *p);
 void cli_progress_end(struct cli_progress *p);
 
 /* -V: "NAME (ovakit) X.Y.Z", then one line of the build's features, the

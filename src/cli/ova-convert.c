@@ -240,7 +240,7 @@ static void flush_notes(struct notes *nt, int print)
 
 static void print_note(void *opaque, const char *msg)
 {
-	(void)opaque;
+	cli_progress_break(opaque);
 	cli_note("%s", msg);
 }
 
@@ -352,6 +352,7 @@ int main(int argc, char **argv)
 		/* With progress on, the engine's notes (a stream copied to a
 		 * temp file first, which takes a while) show as they happen. */
 		a.opts.note = print_note;
+		a.opts.note_opaque = &progress;
 		cli_progress_init(&progress, a.output);
 		a.opts.progress = cli_progress_cb;
 		a.opts.progress_opaque = &progress;
@@ -362,8 +363,10 @@ int main(int argc, char **argv)
 		rc = ovk_appliance_convert(a.input, a.output, &a.opts, &a.app, cli_err);
 	} else
 		rc = ovk_convert(a.input, a.output, &a.opts, cli_err);
-	if (a.progress)
+	if (a.progress && rc == 0)
 		cli_progress_end(&progress);
+	else if (a.progress)
+		cli_progress_break(&progress);
 	flush_notes(&notes, rc == 0);
 	if (rc < 0)
 		return fail(cli_err);

@@ -276,6 +276,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+static void show_stage(void *opaque, const char *msg)
+{
+	cli_progress_break(opaque);
+	cli_note("%s", msg);
+}
+
 static int print_outcome(const struct args *a, const struct ovk_import_result *res)
 {
 	char *summary = NULL;
@@ -317,9 +323,14 @@ int main(int argc, char **argv)
 		a.opts.progress = cli_progress_cb;
 		a.opts.progress_opaque = &progress;
 	}
+	/* Each stage as it begins, so a long import is not silent. */
+	a.opts.stage = show_stage;
+	a.opts.stage_opaque = a.progress ? &progress : NULL;
 	rc = ovk_import(a.input, &a.opts, res, cli_err);
-	if (a.progress)
+	if (a.progress && rc == 0)
 		cli_progress_end(&progress);
+	else if (a.progress)
+		cli_progress_break(&progress);
 	if (rc < 0) {
 		int usage = ovk_error_errno(cli_err) == EDESTADDRREQ ||
 			    ovk_error_errno(cli_err) == OVK_ENOCONFIG ||

@@ -25,6 +25,7 @@
  * their new disks, and its message says so.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,22 @@ struct imp {
 	size_t n_assign;
 	const char ***env_values;
 };
+
+/* Tell the caller a stage begins (ovk_import_opts.stage). */
+static void stage(const struct imp *im, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void stage(const struct imp *im, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!im->o->stage)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	im->o->stage(im->o->stage_opaque, msg);
+}
 
 /* NET at most once, and SRC=DST pairs with both sides named. */
 static int check_network_args(const char *const *nets, size_t *n, struct ovk_error *err)
@@ -312,6 +329,8 @@ static int plan_systems(struct imp *im, struct ovk_error *err)
 		/* --print-xml converts nothing: it reads the guest from the
 		 * appliance's own disks, where they can be read in place.  An
 		 * import reads the disks it converted (guest_from_outputs). */
+		if (im->o->print_xml && reads_guest(im))
+			stage(im, "reading the guest of %s in place", vs->name);
 		if (im->o->print_xml && reads_guest(im) &&
 		    (new_guest(d, err) < 0 ||
 		     ovk_guest_inspect_package(im->pkg->app, im->env, vs, im->o->open_flags,
@@ -342,6 +361,7 @@ static int guest_from_outputs(struct imp *im, struct ovk_error *err)
 		size_t n = 0;
 		int r = -1;
 
+		stage(im, "reading the guest on the disks of %s", p->name);
 		if (!blobs || !formats || new_guest(d, err) < 0) {
 			ovk_error_set(err, ENOMEM, "out of memory");
 			goto next;
@@ -487,6 +507,9 @@ static int convert_one(struct imp *im, const struct ovk_ova_job *j, struct ovk_e
 
 	if (!d)
 		return 0;   /* a disk no system attaches: nothing to import it into */
+	stage(im, "converting disk %s (%llu MiB) to %s%s%s", j->disk->id,
+	      (unsigned long long)(j->disk->capacity >> 20), d->path ? d->path : d->vol,
+	      d->pool ? " in pool " : "", d->pool ? d->pool : "");
 	/* The members are checked inside the conversion, before its output
 	 * is committed or its upload finished. */
 	if (ovk_package_prepare(im->pkg, j, &ej, &co, err) < 0)
@@ -504,7 +527,8 @@ static int start_one(struct imp *im, struct ovk_import_dom *d, struct ovk_error 
 	if (ovk_cancelled(im->o->cancel)) {
 		ovk_error_set(err, ECANCELED, "domain %s: interrupted before it was started",
 			      d->plan->name);
-	} else if (ovk_lv_domain_start(im->lv, d->plan->name, err) == 0) {
+	} else if (stage(im, "starting domain %s", d->plan->name),
+		   ovk_lv_domain_start(im->lv, d->plan->name, err) == 0) {
 		d->started = 1;
 		return 0;
 	}
@@ -565,6 +589,7 @@ static int create_all(struct imp *im, struct ovk_error *err)
 
 		if (remove_old(im, d, err) < 0)
 			return -1;
+		stage(im, "defining domain %s", d->plan->name);
 		if (ovk_lv_domain_define(im->lv, d->xml, err) < 0)
 			return ovk_error_prefix(err, "domain %s", d->plan->name);
 		d->defined = 1;
