@@ -231,6 +231,10 @@ struct ovk_appliance_opts {
 	 * default.  One the OVF does not offer fails with errnum
 	 * OVK_ENOCONFIG, which front ends report as a usage error. */
 	const char *config;
+	/* ovk_appliance_info: hash every member the manifest lists and say
+	 * per member "verified", "mismatch" or "missing" (without it the
+	 * disks are "not read": they are verified as they convert). */
+	int verify_all;
 };
 
 /* The errnum of a configuration the appliance does not offer. */

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ova-convert [OPTIONS] INPUT OUTPUT\n"
-		"       ova-convert --info [--json] [-f FMT] INPUT\n"
+		"       ova-convert --info [--json] [--verify] [-f FMT] INPUT\n"
 		"       ova-convert --overlay BACKING [-F FMT] OUTPUT\n"
 		"       ova-convert [OPTIONS] [--config ID] APPLIANCE OUTDIR/|FILE|-\n"
 		"\n"
@@ -51,6 +51,8 @@ static void usage(FILE *f)
 		"      --allow-unsafe-paths  follow absolute or '..' extent and backing paths\n"
 		"      --info              describe INPUT\n"
 		"      --json              with --info: print JSON\n"
+		"      --verify            with --info on an appliance: hash every member the\n"
+		"                          manifest lists (else only the descriptor is checked)\n"
 		"      --overlay BACKING   create an empty qcow2 OUTPUT over BACKING\n"
 		"  -F, --backing-format FMT  format of BACKING (default: probe)\n"
 		"      --disk N            appliance: convert only the Nth disk\n"
@@ -76,7 +78,7 @@ struct args {
 
 enum {
 	OPT_FORCE = 256, OPT_NO_SYNC, OPT_INFO, OPT_JSON, OPT_OVERLAY, OPT_UNSAFE, OPT_DISK,
-	OPT_NO_VERIFY, OPT_REQUIRE_SIGNATURE, OPT_CONFIG,
+	OPT_NO_VERIFY, OPT_REQUIRE_SIGNATURE, OPT_CONFIG, OPT_VERIFY,
 };
 
 static int add_options(struct args *a, const char *s)
@@ -97,8 +99,8 @@ static int parse_files(int argc, char **argv, struct args *a)
 {
 	int n = argc - optind;
 
-	if (a->json && !a->info) {
-		cli_error("--json goes with --info");
+	if ((a->json || a->app.verify_all) && !a->info) {
+		cli_error("%s goes with --info", a->json ? "--json" : "--verify");
 		return EXIT_USAGE;
 	}
 	if (a->overlay && n == 0) {
@@ -152,6 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIGNATURE },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -192,6 +195,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->app.disk = (unsigned)n;
 			break;
 		case OPT_NO_VERIFY: a->app.no_verify = 1; break;
+		case OPT_VERIFY: a->app.verify_all = 1; break;
 		case OPT_REQUIRE_SIGNATURE: a->app.require_signature = 1; break;
 		case OPT_CONFIG:
 			if (!*optarg) {

@@ -231,7 +231,8 @@ int ovk_appliance_info(const char *input, unsigned open_flags,
 	ovk_info_str(info, "format", kind_name(ovk_appliance_kind(pkg->app)));
 	ovk_info_str(info, "ovf_version", version_name(pkg->env->version));
 	ovk_info_str(info, "descriptor", ovk_appliance_ovf_name(pkg->app));
-	ovk_info_str(info, "manifest", pkg->manifest_status);
+	if (ovk_package_describe_manifest(pkg, ao.verify_all, info, err) < 0)
+		goto out;
 	ovk_info_bool(info, "signed", pkg->cert.present);
 	if (pkg->cert.present) {
 		str_if(info, "signer", pkg->cert.subject);

@@ -88,6 +88,13 @@ int ovk_package_convert(struct ovk_package *pkg, const struct ovk_ova_job *job,
 			const char *output, const struct ovk_convert_opts *copts,
 			struct ovk_error *err);
 
+/* The "manifest" object of --info (appliance_verify.c): the descriptor's
+ * state, and the disks' ("not read"; with verify_all every listed member
+ * hashed: "verified", "mismatch" or "missing" each). */
+struct ovk_info;
+int ovk_package_describe_manifest(struct ovk_package *pkg, int verify_all,
+				  struct ovk_info *info, struct ovk_error *err);
+
 /* A name from the OVF made safe for file and domain names: only
  * [A-Za-z0-9._-] (others become '_'), no leading dot, never empty, at most
  * OVK_SAFE_NAME_MAX bytes (file names stop at 255; room for a suffix).
