@@ -596,6 +596,9 @@ static int create_all(struct imp *im, struct ovk_error *err)
 	}
 	if (ovk_store_commit(im->st, &im->res->notes, im->o->cancel, err) < 0)
 		return -1;
+	for (size_t i = 0; i < im->res->n_doms; i++)
+		if (ovk_store_paths(im->st, im->res->doms[i].plan, err) < 0)
+			return -1;
 	for (size_t i = 0; im->o->start && i < im->res->n_doms; i++)
 		if (start_one(im, &im->res->doms[i], err) < 0)
 			return -1;
@@ -653,6 +656,7 @@ int ovk_import(const char *input, const struct ovk_import_opts *import_opts,
 			   err) < 0 ||
 	    set_str(&res->storage, ovk_store_describe(im.st), err) < 0)
 		goto out;
+	ovk_store_get_desc(im.st, &res->store);
 	if (plan_systems(&im, err) < 0)
 		goto out;
 	if (opts->print_xml) {

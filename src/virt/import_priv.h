@@ -8,6 +8,7 @@
 #include "caps.h"
 #include "guest/guest.h"
 #include "plan.h"
+#include "storage.h"
 
 struct ovk_import_dom {
 	struct ovk_plan *plan;
@@ -30,6 +31,7 @@ struct ovk_import_dom {
 struct ovk_import_result {
 	char *uri;
 	char *storage;              /* ovk_store_describe() */
+	struct ovk_store_desc store; /* the same, as fields ("" kind: none) */
 	struct ovk_import_dom *doms;
 	size_t n_doms;
 	/* Package-level notes (manifest, signature, networks). */

@@ -463,6 +463,25 @@ out:
 	return ret;
 }
 
+int ovk_lv_vol_path(struct ovk_lv *lv, const char *pool, const char *vol, char **path,
+		    struct ovk_error *err)
+{
+	virStorageVolPtr v = vol_get(lv, pool, vol, err);
+	int ret = -1;
+
+	*path = NULL;
+	if (!v)
+		return -1;
+	if (!(*path = virStorageVolGetPath(v))) {
+		lv_fail(err, "volume %s: cannot read its path", vol);
+		goto out;
+	}
+	ret = 0;
+out:
+	virStorageVolFree(v);
+	return ret;
+}
+
 int ovk_lv_vol_xml(struct ovk_lv *lv, const char *pool, const char *vol, char **xml,
 		   struct ovk_error *err)
 {

@@ -70,6 +70,9 @@ int ovk_lv_vol_exists(struct ovk_lv *lv, const char *pool, const char *vol,
  * `allocation` bytes allocated up front (0: sparse). */
 int ovk_lv_vol_create(struct ovk_lv *lv, const char *pool, const char *vol, const char *format,
 		      uint64_t capacity, uint64_t allocation, struct ovk_error *err);
+/* The volume's path on the pool's host; *path malloc'ed. */
+int ovk_lv_vol_path(struct ovk_lv *lv, const char *pool, const char *vol, char **path,
+		    struct ovk_error *err);
 /* Delete; absent is success. */
 int ovk_lv_vol_delete(struct ovk_lv *lv, const char *pool, const char *vol,
 		      struct ovk_error *err);

@@ -328,6 +328,7 @@ void ovk_plan_free(struct ovk_plan *p)
 		free(p->drives[i].vol);
 		free(p->drives[i].path);
 		free(p->drives[i].pool);
+		free(p->drives[i].volume_path);
 		free(p->drives[i].format);
 	}
 	for (size_t i = 0; i < p->n_nics; i++) {

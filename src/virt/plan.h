@@ -92,6 +92,7 @@ struct ovk_plan_drive {
 	/* filled by the storage step */
 	char *path;                      /* --dir: the file */
 	char *pool;                      /* --pool: pool and volume name */
+	char *volume_path;               /* --pool: the volume's path, once written */
 	char *format;                    /* "qcow2" or "raw" */
 };
 

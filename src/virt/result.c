@@ -74,7 +74,11 @@ static void info_domain(struct ovk_info *info, const struct ovk_import_dom *d)
 			continue;
 		ovk_info_begin_object(info, NULL);
 		ovk_info_str(info, "volume", dr->vol);
-		ovk_info_str(info, "path", dr->path);
+		if (dr->pool)
+			ovk_info_str(info, "pool", dr->pool);
+		/* the real path once written; none before (--print-xml) */
+		if (dr->path || dr->volume_path)
+			ovk_info_str(info, "path", dr->path ? dr->path : dr->volume_path);
 		ovk_info_str(info, "bus", dr->bus);
 		ovk_info_str(info, "dev", dr->dev);
 		if (dr->why[0])
@@ -96,7 +100,16 @@ static int render_json(const struct ovk_import_result *res, char **out, struct o
 	if (!info)
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	ovk_info_str(info, "uri", res->uri);
-	ovk_info_str(info, "storage", res->storage);
+	if (res->store.kind[0]) {
+		ovk_info_begin_object(info, "storage");
+		ovk_info_str(info, "kind", res->store.kind);
+		ovk_info_str(info, res->store.pool_type[0] ? "pool" : "path", res->store.target);
+		if (res->store.pool_type[0])
+			ovk_info_str(info, "pool_type", res->store.pool_type);
+		ovk_info_str(info, "format", res->store.format);
+		ovk_info_str(info, "description", res->storage);
+		ovk_info_end(info);
+	}
 	info_notes(info, &res->notes);
 	ovk_info_begin_list(info, "domains");
 	for (size_t i = 0; i < res->n_doms; i++)

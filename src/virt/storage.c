@@ -56,6 +56,7 @@ struct ovk_store {
 	int block;               /* a block pool */
 	int replace;             /* --replace: same-named files/volumes go */
 	char desc[512];
+	char pool_type[32];      /* the pool's type ("dir", "logical") */
 	char **files;            /* created, for rollback */
 	size_t n_files;
 	char **vols;
@@ -124,6 +125,7 @@ static int pick_pool(struct ovk_store *st, const char *pool, const char *format,
 	if (!(st->format = strdup(format ? format : st->block ? "raw" : "qcow2")))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	snprintf(st->desc, sizeof(st->desc), "pool %s (%s), %s volumes", pool, type, st->format);
+	snprintf(st->pool_type, sizeof st->pool_type, "%s", type);
 	return 0;
 }
 
@@ -204,6 +206,29 @@ void ovk_store_free(struct ovk_store *st)
 const char *ovk_store_describe(const struct ovk_store *st)
 {
 	return st->desc;
+}
+
+void ovk_store_get_desc(const struct ovk_store *st, struct ovk_store_desc *d)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->kind, sizeof d->kind, "%s", st->dir ? "directory" : "pool");
+	snprintf(d->target, sizeof d->target, "%s", st->dir ? st->dir : st->pool);
+	snprintf(d->pool_type, sizeof d->pool_type, "%s", st->dir ? "" : st->pool_type);
+	snprintf(d->format, sizeof d->format, "%s", st->format);
+}
+
+int ovk_store_paths(struct ovk_store *st, struct ovk_plan *p, struct ovk_error *err)
+{
+	for (size_t i = 0; st->pool && i < p->n_drives; i++) {
+		struct ovk_plan_drive *d = &p->drives[i];
+
+		free(d->volume_path);
+		d->volume_path = NULL;
+		if (d->vol && d->pool &&
+		    ovk_lv_vol_path(st->lv, d->pool, d->vol, &d->volume_path, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error *err)

@@ -55,6 +55,17 @@ void ovk_store_free(struct ovk_store *st);
 /* "pool default (dir, qcow2)" or "directory /x (qcow2)", for the summary. */
 const char *ovk_store_describe(const struct ovk_store *st);
 
+/* Where the disks go, for the summary's "storage" object. */
+struct ovk_store_desc {
+	char kind[12];           /* "pool" or "directory" */
+	char target[4096];       /* the pool's name, or the directory */
+	char pool_type[32];      /* "dir", "logical", ...; "" for a directory */
+	char format[8];          /* "qcow2" or "raw" */
+};
+void ovk_store_get_desc(const struct ovk_store *st, struct ovk_store_desc *d);
+/* After the commit: each pool drive's volume path (for the summary). */
+int ovk_store_paths(struct ovk_store *st, struct ovk_plan *p, struct ovk_error *err);
+
 /* Give each disk drive of the plan its file name, path or volume. */
 int ovk_store_assign(struct ovk_store *st, struct ovk_plan *p, struct ovk_error *err);
 /* Refuse files and volumes that exist, unless `replace`: then they are

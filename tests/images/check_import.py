@@ -5,7 +5,8 @@ with the assertion that does not.
 
   summary      TEXT is `ova-import --json` of a --dir import
                (test_import.sh): the domain "tiny" defined, not started,
-               and a decision about its lsilogic controller;
+               a decision about its lsilogic controller, storage as an
+               object and the disk's real path;
   efi-defined  TEXT is the inactive domain XML of the EFI appliance
                imported with --firmware auto (test_import_efi.sh): firmware
                efi, a q35 machine, the boot disk on sata, no lsilogic left;
@@ -18,9 +19,15 @@ import xml.etree.ElementTree as E
 
 
 def summary(text):
-    d = json.loads(text)["domains"][0]
+    j = json.loads(text)
+    d = j["domains"][0]
     assert d["name"] == "tiny" and d["defined"] and not d["started"], d
     assert any("lsilogic" in x for x in d["decisions"]), d
+    # storage as an object, and each disk's real path (issue 17, item 6)
+    st = j["storage"]
+    assert st["kind"] == "directory" and st["path"].startswith("/") and st["format"] == "qcow2", st
+    disk = d["disks"][0]
+    assert disk["path"] == st["path"] + "/tiny-vmdisk1.qcow2", disk
 
 
 def efi_defined(text):
