@@ -316,7 +316,15 @@ struct ovk_import_opts {
 	 * Pool imports stage nothing else: qcow2 and raw volumes stream. */
 	const char *tmp_dir;
 	int start;
-	int print_xml;             /* build the XML only: nothing is written */
+	/* Build the XML only: nothing is written.  Every check the import
+	 * makes before converting runs (pool, directory, names, clashes,
+	 * networks), so it fails where the import would; only an OVF whose
+	 * files are missing is still mapped (a note). */
+	int print_xml;
+	/* The same checks, and the files too, with nothing written: the
+	 * summary says what would be done, and the call fails as the import
+	 * would (except for what only reading the disks can find: a digest). */
+	int dry_run;
 	int replace;               /* replace a same-named domain, volumes and files */
 	int no_verify;             /* skip the manifest */
 	int require_signature;

@@ -38,7 +38,8 @@ static void usage(FILE *f)
 		"Usage: ova-import [-c|--connect URI] [--name NAME] [--pool POOL | --dir DIR]\n"
 		"                  [--format qcow2|raw] [--network NET | --network SRC=DST ... |\n"
 		"                  --bridge BR] [--bus auto|keep|virtio] [--firmware auto|bios|efi]\n"
-		"                  [--start] [--print-xml] [--json] [--replace] [--no-verify]\n"
+		"                  [--start] [--print-xml] [--dry-run] [--json] [--replace]\n"
+		"                  [--no-verify]\n"
 		"                  [--require-signature] [--serial-log PATH] [--virt-type TYPE]\n"
 		"                  [--tmp-dir DIR] [--config ID] [--prop KEY=VALUE ...]\n"
 		"                  [--prop-file FILE] [--cpu CPU] [-j N] [-p] INPUT\n"
@@ -62,7 +63,10 @@ static void usage(FILE *f)
 		"      --bus virtio      virtio disks and NICs (the guest needs the drivers)\n"
 		"      --firmware FW     auto (as the OVF says), bios or efi\n"
 		"      --start           start the domains once defined\n"
-		"      --print-xml       print the domain XML; create nothing\n"
+		"      --print-xml       print the domain XML; create nothing (every check\n"
+		"                        runs; an OVF without its files is still mapped)\n"
+		"      --dry-run         check everything the import checks before it\n"
+		"                        converts, say what it would do, exit as it would\n"
 		"      --json            print the summary as JSON\n"
 		"      --replace         replace a domain, volume or file of the same name\n"
 		"                        once its replacement is ready (a volume through a\n"
@@ -102,7 +106,7 @@ enum {
 	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
 	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
 	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR, OPT_CONFIG, OPT_PROP,
-	OPT_PROP_FILE, OPT_CPU,
+	OPT_PROP_FILE, OPT_CPU, OPT_DRY_RUN,
 };
 
 static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -150,6 +154,7 @@ static int parse_opt(int c, struct args *a)
 	case OPT_BRIDGE: a->opts.bridge = optarg; break;
 	case OPT_START: a->opts.start = 1; break;
 	case OPT_PRINT_XML: a->opts.print_xml = 1; break;
+	case OPT_DRY_RUN: a->opts.dry_run = 1; break;
 	case OPT_JSON: a->json = 1; break;
 	case OPT_REPLACE: a->opts.replace = 1; break;
 	case OPT_NO_VERIFY: a->opts.no_verify = 1; break;
@@ -215,6 +220,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "firmware", required_argument, NULL, OPT_FIRMWARE },
 		{ "start", no_argument, NULL, OPT_START },
 		{ "print-xml", no_argument, NULL, OPT_PRINT_XML },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
@@ -323,8 +329,9 @@ int main(int argc, char **argv)
 		a.opts.progress = cli_progress_cb;
 		a.opts.progress_opaque = &progress;
 	}
-	/* Each stage as it begins, so a long import is not silent. */
-	a.opts.stage = show_stage;
+	/* Each stage as it begins, so a long import is not silent; not with
+	 * --print-xml, whose summary is what stderr carries. */
+	a.opts.stage = a.opts.print_xml ? NULL : show_stage;
 	a.opts.stage_opaque = a.progress ? &progress : NULL;
 	rc = ovk_import(a.input, &a.opts, res, cli_err);
 	if (a.progress && rc == 0)

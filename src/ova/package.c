@@ -223,8 +223,11 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 	if (verify(pkg, opts, err) < 0)
 		goto out;
 	if (opts->describe_only) {
-		if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0)
+		if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0) {
+			if (opts->strict_refs)
+				goto out;
 			note(opts, 1, "%s", err->msg);
+		}
 		*out = pkg;
 		return 0;
 	}

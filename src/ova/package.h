@@ -28,6 +28,8 @@ struct ovk_package_opts {
 	/* Only describe (--info, --print-xml): a missing File is a note, not
 	 * an error, and no disks are planned. */
 	int describe_only;
+	/* With describe_only: a File the package lacks is an error still. */
+	int strict_refs;
 	/* The DeploymentOptionSection configuration; NULL: the default.  One
 	 * the OVF does not offer fails with errnum OVK_OVF_ENOCONFIG. */
 	const char *config;

@@ -181,9 +181,11 @@ static int load_appliance(struct imp *im, const char *input, struct ovk_error *e
 		.open_flags = im->o->open_flags,
 		.no_verify = im->o->no_verify,
 		.require_signature = im->o->require_signature,
-		/* --print-xml reads no disk: an OVF whose files are elsewhere is
-		 * still mapped. */
-		.describe_only = im->o->print_xml,
+		/* --print-xml and --dry-run read no disk; --print-xml maps an
+		 * OVF whose files are elsewhere, --dry-run refuses it as the
+		 * import would. */
+		.describe_only = im->o->print_xml || im->o->dry_run,
+		.strict_refs = im->o->dry_run,
 		.cancel = im->o->cancel,
 		.note = keep_note,
 		.note_opaque = im,
@@ -260,6 +262,12 @@ out:
 	return ret;
 }
 
+/* --print-xml, --dry-run: everything is checked, nothing is written. */
+static int writes_nothing(const struct imp *im)
+{
+	return im->o->print_xml || im->o->dry_run;
+}
+
 /* Whether buses are chosen from the guest (issue 12): --bus auto. */
 static int reads_guest(const struct imp *im)
 {
@@ -329,9 +337,9 @@ static int plan_systems(struct imp *im, struct ovk_error *err)
 		/* --print-xml converts nothing: it reads the guest from the
 		 * appliance's own disks, where they can be read in place.  An
 		 * import reads the disks it converted (guest_from_outputs). */
-		if (im->o->print_xml && reads_guest(im))
+		if (writes_nothing(im) && reads_guest(im))
 			stage(im, "reading the guest of %s in place", vs->name);
-		if (im->o->print_xml && reads_guest(im) &&
+		if (writes_nothing(im) && reads_guest(im) &&
 		    (new_guest(d, err) < 0 ||
 		     ovk_guest_inspect_package(im->pkg->app, im->env, vs, im->o->open_flags,
 					       d->guest, err) < 0))
@@ -652,19 +660,23 @@ int ovk_import(const char *input, const struct ovk_import_opts *import_opts,
 		goto out;
 	if (ovk_lv_open(opts->uri, &im.lv, err) < 0 || set_str(&res->uri, ovk_lv_uri(im.lv), err) < 0)
 		goto out;
-	if (ovk_store_open(im.lv, opts->dir, opts->pool, opts->format, opts->print_xml, &im.st,
+	/* The target is checked as the import checks it, --print-xml too: no
+	 * made-up pool "default", no directory that is not there. */
+	res->dry_run = opts->print_xml || opts->dry_run;
+	if (ovk_store_open(im.lv, opts->dir, opts->pool, opts->format, 0, &im.st,
 			   err) < 0 ||
 	    set_str(&res->storage, ovk_store_describe(im.st), err) < 0)
 		goto out;
 	ovk_store_get_desc(im.st, &res->store);
 	if (plan_systems(&im, err) < 0)
 		goto out;
-	if (opts->print_xml) {
+	/* Refusals only: --print-xml and --dry-run stop after them. */
+	if (preflight(&im, err) < 0)
+		goto out;
+	if (res->dry_run) {
 		ret = 0;
 		goto out;
 	}
-	if (preflight(&im, err) < 0)
-		goto out;
 	created = 1;
 	if (create_all(&im, err) < 0)
 		goto out;

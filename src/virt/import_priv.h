@@ -32,6 +32,7 @@ struct ovk_import_result {
 	char *uri;
 	char *storage;              /* ovk_store_describe() */
 	struct ovk_store_desc store; /* the same, as fields ("" kind: none) */
+	int dry_run;                /* --print-xml, --dry-run: nothing written */
 	struct ovk_import_dom *doms;
 	size_t n_doms;
 	/* Package-level notes (manifest, signature, networks). */

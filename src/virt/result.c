@@ -173,7 +173,8 @@ static void render_text(FILE *f, const struct ovk_import_result *res)
 		const struct ovk_import_dom *d = &res->doms[i];
 
 		text_line(f, "domain ", d->plan->name, d->started ? ": defined and started" :
-			  d->defined ? ": defined" : ": not defined");
+			  d->defined ? ": defined" : res->dry_run ? ": would be defined (dry run)" :
+			  ": not defined");
 		if (d->guest) {
 			char line[512];
 

@@ -95,7 +95,8 @@ appliance() {
 # a reason; NOTE, when given, is in what it says.
 expect() {
 	local name=$1 bus=$2 note=${3:-} out got
-	if ! out=$("$IMPORT" -c test:///default "$work/$name.ova" --print-xml 2>"$work/stderr")
+	if ! out=$("$IMPORT" -c test:///default --dir "$work" "$work/$name.ova" --print-xml \
+		2>"$work/stderr")
 	then
 		not_ok "$name: ova-import --print-xml failed" "$(cat "$work/stderr")"
 		return
@@ -108,7 +109,8 @@ expect() {
 	else
 		ok "$name: the boot disk on $bus"
 	fi
-	out=$("$IMPORT" -c test:///default "$work/$name.ova" --print-xml --json 2>&1) || true
+	out=$("$IMPORT" -c test:///default --dir "$work" "$work/$name.ova" --print-xml --json 2>&1) ||
+		true
 	check "$name: --json gives the disk's reason" grep -q '"why": "[a-z]' <<<"$out"
 }
 
@@ -169,7 +171,7 @@ edit "$work/lsi.hive" "$work/lsi.reg"
 windows_disk winlsi "$work/lsi.hive" no lsi_sas lsi_scsi intelide atapi msahci
 appliance winlsi bios lsilogic
 rc=0
-out=$("$IMPORT" -c test:///default "$work/winlsi.ova" --print-xml 2>&1) || rc=$?
+out=$("$IMPORT" -c test:///default --dir "$work" "$work/winlsi.ova" --print-xml 2>&1) || rc=$?
 if [ "$rc" = 1 ] && grep -q -- "--bus keep" <<<"$out" && grep -q "vioscsi" <<<"$out"; then
 	ok "winlsi: refused: $(grep -m1 -- '--bus keep' <<<"$out")"
 else

@@ -50,7 +50,7 @@ ovf = ovf.replace("<Item>", item + "<Item>", 1)
 open(p, "w", encoding="utf-8").write(ovf)
 EOF
 repack "$T/x" "$T/forged.ova" tiny-disk1.vmdk
-run "$IMPORT" -c test:///default --print-xml "$T/forged.ova"
+run "$IMPORT" -c test:///default --dir "$T" --print-xml "$T/forged.ova"
 check "forged ElementName: --print-xml still succeeds" [ "$RC" -eq 0 ]
 printf '%s\n' "$ERR" >"$T/err.txt"
 check "  no line of the summary is forged" \
@@ -77,7 +77,7 @@ rm -rf "$T/n" && mkdir "$T/n" && tar -C "$T/n" -xf "$T/tiny.ova"
 sed -i 's|<rasd:Address>00:50:56:aa:bb:01</rasd:Address>|<rasd:Address>01:00:5e:00:00:01</rasd:Address>|' \
 	"$T/n/tiny.ovf"
 repack "$T/n" "$T/mcast.ova" tiny-disk1.vmdk
-run "$IMPORT" -c test:///default --print-xml "$T/mcast.ova"
+run "$IMPORT" -c test:///default --dir "$T" --print-xml "$T/mcast.ova"
 check "a multicast MAC is refused, by name" \
 	bash -c '[ "$1" -eq 1 ] && grep -q "MAC 01:00:5e:00:00:01 is a multicast" <<<"$2"' - "$RC" "$ERR"
 

@@ -83,9 +83,10 @@ mkdir -p "$T/rel"
 run bash -c 'cd "$1" && shift && exec "$@"' - "$T" "$IMPORT" -c "$URI" --dir rel --name rel "$ova"
 check "relative --dir: import exits 0" [ "$RC" -eq 0 ]
 check "relative --dir: the disk is where asked" [ -f "$T/rel/rel-vmdisk1.qcow2" ]
-run "$IMPORT" -c "$URI" --dir rel --name rel2 --print-xml "$ova"
+run bash -c 'cd "$1" && shift && exec "$@"' - "$T" "$IMPORT" -c "$URI" --dir rel --name rel2 \
+	--print-xml "$ova"
 check "relative --dir: the XML names the disk by absolute path" \
-	grep -q "<source file=\"$PWD/rel/rel2-vmdisk1.qcow2\"" <<<"$OUT"
+	grep -q "<source file=\"$T/rel/rel2-vmdisk1.qcow2\"" <<<"$OUT"
 
 # The file exists now: refused, then replaced.
 run "$IMPORT" -c "$URI" --dir "$T/out" "$ova"
