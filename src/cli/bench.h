@@ -106,4 +106,11 @@ void bench_print_json(FILE *f, const struct bench_report *r);
 /* Write the SVG plot to path; -1 with *err filled when it cannot. */
 int bench_write_svg(const char *path, const struct bench_report *r, struct cli_err *err);
 
+/* What --plot FILE writes, by its name: SVG, PNG (rendered from the SVG by
+ * rsvg-convert), or PLOT_REFUSED with the reason in *err. */
+enum bench_plot { PLOT_SVG, PLOT_PNG, PLOT_REFUSED };
+enum bench_plot bench_plot_kind(const char *path, struct cli_err *err);
+/* The plot in the kind bench_plot_kind() said. */
+int bench_write_plot(const char *path, const struct bench_report *r, struct cli_err *err);
+
 #endif

@@ -12,7 +12,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #define MB 1e6
 
@@ -35,8 +38,12 @@ static void print_qemu(FILE *f, const struct bench_report *r)
 {
 	const struct bench_qemu *q = &r->qemu;
 
-	fprintf(f, "\nqemu-img convert -f %s -O qcow2, alternating with ours (%u thread%s), "
-		"median of %u:\n", r->format, q->threads, q->threads == 1 ? "" : "s", q->runs);
+	fprintf(f, "\nqemu-img convert -f %s -O qcow2, alternating with ours (%u thread%s), ",
+		r->format, q->threads, ovk_plural(q->threads));
+	if (q->runs == 1)
+		fputs("one run:\n", f);
+	else
+		fprintf(f, "median of %u runs:\n", q->runs);
 	fprintf(f, "                        qemu-img       ours   qemu-img/ours\n");
 	fprintf(f, "  wall, through sync  %8.2f s %8.2f s %10.2fx\n", q->qemu_wall, q->ours_wall,
 		ratio(q->qemu_wall, q->ours_wall));
@@ -55,8 +62,11 @@ void bench_print_table(FILE *f, const struct bench_report *r)
 	fprintf(f, "  %s, %.0f MiB virtual, %.1f MiB stored%s%s%s\n", r->format,
 		(double)r->virtual_size / (1 << 20), (double)r->input_size / (1 << 20),
 		r->workload ? " (" : "", r->workload ? r->workload : "", r->workload ? ")" : "");
-	fprintf(f, "  median of %u run%s, input in the page cache, MB/s = 10^6 bytes/s\n",
-		r->repeat, r->repeat == 1 ? "" : "s");
+	if (r->repeat == 1)
+		fputs("  one run each, input in the page cache, MB/s = 10^6 bytes/s\n", f);
+	else
+		fprintf(f, "  median of %u runs, input in the page cache, MB/s = 10^6 bytes/s\n",
+			r->repeat);
 	fprintf(f, "  load average %.2f before, %.2f after (other work skews every figure)\n\n",
 		r->load_before, r->load_after);
 	fprintf(f, "threads  cores     read  inflate  inflate     hash    write  deflate  end-to-end"
@@ -442,4 +452,75 @@ int bench_write_svg(const char *path, const struct bench_report *r, struct cli_e
 		return -1;
 	}
 	return 0;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n > t && strcasecmp(s + n - t, tail) == 0;
+}
+
+/* Whether `prog` is an executable on PATH. */
+static int on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	for (const char *p = path; p && *p;) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		snprintf(buf, sizeof buf, "%.*s/%s", (int)len, p, prog);
+		if (len && access(buf, X_OK) == 0)
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+enum bench_plot bench_plot_kind(const char *path, struct cli_err *err)
+{
+	if (ends_with(path, ".svg"))
+		return PLOT_SVG;
+	if (ends_with(path, ".png") && on_path("rsvg-convert"))
+		return PLOT_PNG;
+	if (ends_with(path, ".png"))
+		cli_set_err(err, ENOENT, "--plot %s: a PNG is rendered with rsvg-convert, which is "
+			    "not installed (Debian: librsvg2-bin); or name a .svg file", path);
+	else
+		cli_set_err(err, EINVAL, "--plot %s: name a .svg or a .png file", path);
+	return PLOT_REFUSED;
+}
+
+/* The SVG beside the PNG, rendered into it, then removed. */
+static int write_png(const char *path, const struct bench_report *r, struct cli_err *err)
+{
+	char svg[4096];
+	char *argv[] = { "rsvg-convert", "-o", (char *)path, svg, NULL };
+	int rc, ret = -1;
+
+	if (snprintf(svg, sizeof svg, "%s.%ld.svg", path, (long)getpid()) >= (int)sizeof svg)
+		return cli_set_err(err, ENAMETOOLONG, "--plot %s: name too long", path);
+	if (bench_write_svg(svg, r, err) < 0)
+		goto out;
+	if ((rc = bench_spawn(argv, NULL, &cli_cancel, NULL, NULL, err)) < 0)
+		goto out;
+	if (rc != 0) {
+		cli_set_err(err, EIO, "--plot %s: rsvg-convert failed (exit %d)", path, rc);
+		goto out;
+	}
+	ret = 0;
+out:
+	unlink(svg);
+	return ret;
+}
+
+int bench_write_plot(const char *path, const struct bench_report *r, struct cli_err *err)
+{
+	switch (bench_plot_kind(path, err)) {
+	case PLOT_SVG: return bench_write_svg(path, r, err);
+	case PLOT_PNG: return write_png(path, r, err);
+	default: return -1;
+	}
 }

@@ -38,6 +38,18 @@ else
 	not_ok "the scratch directory is gone after the run" "left: $left"
 fi
 
+# --- --plot FILE.png through rsvg-convert; --repeat 1 is one run, said so
+if command -v rsvg-convert >/dev/null; then
+	run "$BENCH" --size 8M --threads 1 --repeat 1 --qemu-img --plot "$T/plot.png" --workdir "$W"
+	check "--plot FILE.png writes a PNG ($(file -b "$T/plot.png" 2>/dev/null | cut -c1-40))" \
+		cmp -n 8 "$T/plot.png" <(printf '\x89PNG\r\n\x1a\n')
+	check "no SVG is left beside it" bash -c '! ls "$1".*.svg 2>/dev/null | grep -q .' _ "$T/plot.png"
+	check "--repeat 1 says one run, never a median ($(grep -m1 'one run' <<<"$OUT"))" \
+		bash -c 'grep -q "one run" <<<"$1" && ! grep -q median <<<"$1"' _ "$OUT"
+else
+	echo "skip   - --plot FILE.png: rsvg-convert is not installed"
+fi
+
 # --- the generator: same mix as mkdisk.py (40% holes, 20% incompressible) -
 run "$BENCH" --size 64M --threads 1 --repeat 1 --keep --workdir "$W"
 kept=$(printf '%s\n' "$ERR" | sed -n 's/^ova-bench: kept //p')
@@ -73,6 +85,7 @@ fi
 
 # --- errors ----------------------------------------------------------------
 for bad in "--size 1.5G" "--size 0" "--threads 0" "--threads 1,x" "--repeat 0" "--bogus" \
+	"--plot $T/plot.txt" \
 	"--size 8M $T/in.raw" "a b"; do
 	# shellcheck disable=SC2086  # split on purpose
 	run "$BENCH" $bad
