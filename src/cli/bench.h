@@ -37,6 +37,9 @@ struct bench_run {
 	double e2e_mbs;         /* guest bytes / wall of a qcow2 conversion with fsync */
 	double e2e_seconds;
 	double e2e_cpu_seconds;
+	/* qemu-img convert -O qcow2 at this thread count (-m, its coroutines),
+	 * guest bytes / wall through sync; -1 without --qemu-img */
+	double qemu_e2e_mbs;
 	struct ovk_convert_stats inflate_stats, e2e_stats;  /* of the median run */
 };
 

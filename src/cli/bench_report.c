@@ -177,7 +177,8 @@ static void json_run(FILE *f, const struct bench_run *run, int last)
 	json_field(f, "deflate_cpu_seconds", run->deflate_cpu_seconds, 0);
 	json_field(f, "end_to_end_mbs", run->e2e_mbs, 0);
 	json_field(f, "end_to_end_seconds", run->e2e_seconds, 0);
-	json_field(f, "end_to_end_cpu_seconds", run->e2e_cpu_seconds, 1);
+	json_field(f, "end_to_end_cpu_seconds", run->e2e_cpu_seconds, 0);
+	json_field(f, "qemu_img_end_to_end_mbs", run->qemu_e2e_mbs, 1);
 	json_stats(f, "inflate_stats", &run->inflate_stats);
 	json_stats(f, "end_to_end_stats", &run->e2e_stats);
 	fprintf(f, "}%s\n", last ? "" : ",");
@@ -245,28 +246,44 @@ void bench_print_json(FILE *f, const struct bench_report *r)
 
 /* -------------------------------------------------------------------- SVG */
 
-/* Plot geometry, in SVG user units (pixels at 100%). */
-#define SVG_W 780
-#define SVG_H 440
+/* Plot geometry, in SVG user units (pixels at 100%): two panels, one
+ * above the other, sharing the thread axis.  The headline is end to end,
+ * ours against qemu-img at each thread count; the stages (a read stage
+ * runs ten times faster than the conversion) get their own panel and
+ * scale, so that they do not flatten the headline. */
+#define SVG_W 840
+#define SVG_H 720
 #define PLOT_X0 70
 #define PLOT_X1 570
-#define PLOT_Y0 50
-#define PLOT_Y1 390
 #define Y_TICKS 5
+
+struct panel {
+	int y0, y1;              /* top and bottom of the plot area */
+	double ymax;
+	const char *title;
+};
 
 struct series {
 	const char *name, *color;
 	size_t field;    /* offsetof in struct bench_run */
+	int dashed;
 };
 
-static const struct series series[] = {
-	{ "read", "#1f77b4", offsetof(struct bench_run, read_mbs) },
-	{ "inflate (guest)", "#d62728", offsetof(struct bench_run, inflate_mbs) },
-	{ "hash SHA-256", "#2ca02c", offsetof(struct bench_run, hash_mbs) },
-	{ "write (qcow2 sink)", "#9467bd", offsetof(struct bench_run, write_mbs) },
-	{ "deflate (vmdk sink)", "#ff7f0e", offsetof(struct bench_run, deflate_mbs) },
-	{ "end-to-end (guest)", "#000000", offsetof(struct bench_run, e2e_mbs) },
+static const struct series headline[] = {
+	{ "ova-convert", "#000000", offsetof(struct bench_run, e2e_mbs), 0 },
+	{ "qemu-img convert", "#888888",
+	  offsetof(struct bench_run, qemu_e2e_mbs), 1 },
 };
+
+static const struct series stages[] = {
+	{ "read", "#1f77b4", offsetof(struct bench_run, read_mbs), 0 },
+	{ "inflate (guest)", "#d62728", offsetof(struct bench_run, inflate_mbs), 0 },
+	{ "hash SHA-256", "#2ca02c", offsetof(struct bench_run, hash_mbs), 0 },
+	{ "write (qcow2 sink)", "#9467bd", offsetof(struct bench_run, write_mbs), 0 },
+	{ "deflate (vmdk sink)", "#ff7f0e", offsetof(struct bench_run, deflate_mbs), 0 },
+};
+
+#define NSERIES(a) (sizeof (a) / sizeof (a)[0])
 
 static double field_of(const struct bench_run *run, size_t off)
 {
@@ -298,7 +315,7 @@ static double nice_step(double raw)
 }
 
 struct axes {
-	double tmin, tmax, ymax;
+	double tmin, tmax;
 };
 
 static double px(const struct axes *ax, double threads)
@@ -308,26 +325,44 @@ static double px(const struct axes *ax, double threads)
 	return PLOT_X0 + (threads - ax->tmin) / (ax->tmax - ax->tmin) * (PLOT_X1 - PLOT_X0);
 }
 
-static double py(const struct axes *ax, double mbs)
+static double py(const struct panel *pn, double mbs)
 {
-	return PLOT_Y1 - mbs / ax->ymax * (PLOT_Y1 - PLOT_Y0);
+	return pn->y1 - mbs / pn->ymax * (pn->y1 - pn->y0);
 }
 
-static double qemu_mbs(const struct bench_report *r)
+/* The panel's scale: round ticks above the largest value of its series
+ * times `headroom` (room for labels above the points). */
+static void panel_scale(const struct bench_report *r, const struct series *sr, size_t n,
+			double headroom, struct panel *pn)
 {
-	return r->qemu.done ? ratio((double)r->virtual_size / MB, r->qemu.qemu_wall) : -1;
+	double top = 0;
+
+	for (unsigned i = 0; i < r->nruns; i++)
+		for (size_t s = 0; s < n; s++)
+			if (field_of(&r->runs[i], sr[s].field) > top)
+				top = field_of(&r->runs[i], sr[s].field);
+	top *= headroom;
+	if (top <= 0)
+		top = 1;
+	pn->ymax = nice_step(top / Y_TICKS) * Y_TICKS;
+	while (pn->ymax < top)
+		pn->ymax += pn->ymax / Y_TICKS;
 }
 
-static void svg_axes(FILE *f, const struct bench_report *r, const struct axes *ax)
+static void svg_axes(FILE *f, const struct bench_report *r, const struct axes *ax,
+		     const struct panel *pn)
 {
-	double step = ax->ymax / Y_TICKS;
+	double step = pn->ymax / Y_TICKS;
+	int mid = (pn->y0 + pn->y1) / 2;
 
+	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">%s</text>\n",
+		PLOT_X0, pn->y0 - 14, pn->title);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", PLOT_X0,
-		PLOT_Y1, PLOT_X1, PLOT_Y1);
+		pn->y1, PLOT_X1, pn->y1);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\"/>\n", PLOT_X0,
-		PLOT_Y0, PLOT_X0, PLOT_Y1);
+		pn->y0, PLOT_X0, pn->y1);
 	for (int i = 0; i <= Y_TICKS; i++) {
-		double y = py(ax, step * i);
+		double y = py(pn, step * i);
 
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
 			PLOT_X0, y, PLOT_X1, y);
@@ -338,90 +373,112 @@ static void svg_axes(FILE *f, const struct bench_report *r, const struct axes *a
 		double x = px(ax, r->runs[i].threads);
 
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#000\"/>\n",
-			x, PLOT_Y1, x, PLOT_Y1 + 5);
+			x, pn->y1, x, pn->y1 + 5);
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%u</text>\n", x,
-			PLOT_Y1 + 20, r->runs[i].threads);
+			pn->y1 + 20, r->runs[i].threads);
 	}
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">threads</text>\n",
-		(PLOT_X0 + PLOT_X1) / 2, PLOT_Y1 + 40);
+		(PLOT_X0 + PLOT_X1) / 2, pn->y1 + 38);
 	fprintf(f, "<text x=\"18\" y=\"%d\" text-anchor=\"middle\" "
-		"transform=\"rotate(-90 18 %d)\">MB/s</text>\n", (PLOT_Y0 + PLOT_Y1) / 2,
-		(PLOT_Y0 + PLOT_Y1) / 2);
+		"transform=\"rotate(-90 18 %d)\">MB/s</text>\n", mid, mid);
 }
 
-static void svg_legend(FILE *f, int row, const char *name, const char *color, int dashed)
+static void svg_legend(FILE *f, const struct panel *pn, int row, const struct series *s)
 {
-	int y = PLOT_Y0 + 10 + row * 22;
+	int y = pn->y0 + 10 + row * 22;
 
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
-		"stroke-width=\"2\"%s/>\n", PLOT_X1 + 20, y, PLOT_X1 + 45, y, color,
-		dashed ? " stroke-dasharray=\"6 4\"" : "");
+		"stroke-width=\"2\"%s/>\n", PLOT_X1 + 20, y, PLOT_X1 + 45, y, s->color,
+		s->dashed ? " stroke-dasharray=\"6 4\"" : "");
 	fprintf(f, "<text x=\"%d\" y=\"%d\">", PLOT_X1 + 52, y + 4);
-	xml_text(f, name);
+	xml_text(f, s->name);
 	fputs("</text>\n", f);
 }
 
-static void svg_series(FILE *f, const struct bench_report *r, const struct axes *ax)
+/* One line per series that was measured, with a dot (and its figure as a
+ * tooltip) per thread count. */
+static void svg_series(FILE *f, const struct bench_report *r, const struct axes *ax,
+		       const struct panel *pn, const struct series *sr, size_t n)
 {
-	int row = 0;
+	for (size_t s = 0; s < n; s++) {
+		int any = 0;
 
-	for (size_t s = 0; s < sizeof series / sizeof series[0]; s++, row++) {
-		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
-			series[s].color);
+		for (unsigned i = 0; i < r->nruns; i++)
+			any |= field_of(&r->runs[i], sr[s].field) >= 0;
+		if (!any)
+			continue;
+		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"",
+			sr[s].color, sr[s].dashed ? " stroke-dasharray=\"6 4\"" : "");
 		for (unsigned i = 0; i < r->nruns; i++) {
-			double v = field_of(&r->runs[i], series[s].field);
+			double v = field_of(&r->runs[i], sr[s].field);
 
 			if (v >= 0)
-				fprintf(f, "%.1f,%.1f ", px(ax, r->runs[i].threads), py(ax, v));
+				fprintf(f, "%.1f,%.1f ", px(ax, r->runs[i].threads), py(pn, v));
 		}
 		fputs("\"/>\n", f);
 		for (unsigned i = 0; i < r->nruns; i++) {
-			double v = field_of(&r->runs[i], series[s].field);
+			double v = field_of(&r->runs[i], sr[s].field);
 
 			if (v >= 0)
 				fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\">"
 					"<title>%s, %u thread%s: %.1f MB/s</title></circle>\n",
-					px(ax, r->runs[i].threads), py(ax, v), series[s].color,
-					series[s].name, r->runs[i].threads,
+					px(ax, r->runs[i].threads), py(pn, v), sr[s].color,
+					sr[s].name, r->runs[i].threads,
 					ovk_plural(r->runs[i].threads), v);
 		}
-		svg_legend(f, row, series[s].name, series[s].color, 0);
-	}
-	if (qemu_mbs(r) > 0) {
-		double y = py(ax, qemu_mbs(r));
-
-		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#888\" "
-			"stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n", PLOT_X0, y, PLOT_X1, y);
-		svg_legend(f, row, "qemu-img (guest, sync)", "#888", 1);
+		svg_legend(f, pn, (int)s, &sr[s]);
 	}
 }
 
-static struct axes svg_scale(const struct bench_report *r)
+/* Above each of our end-to-end points: its rate, and how many times
+ * qemu-img's at the same thread count it is. */
+static void svg_speedups(FILE *f, const struct bench_report *r, const struct axes *ax,
+			 const struct panel *pn)
 {
-	struct axes ax = { r->runs[0].threads, r->runs[0].threads, 0 };
-	double top = qemu_mbs(r);
+	for (unsigned i = 0; i < r->nruns; i++) {
+		const struct bench_run *run = &r->runs[i];
+		double x = px(ax, run->threads), y = py(pn, run->e2e_mbs) - 14;
+		const char *anchor = i == 0 && r->nruns > 1 ? "start" :
+				     i + 1 == r->nruns && r->nruns > 1 ? "end" : "middle";
+
+		if (run->e2e_mbs < 0)
+			continue;
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-weight=\"bold\">"
+			"%.0f MB/s", x, y, anchor, run->e2e_mbs);
+		if (run->qemu_e2e_mbs > 0)
+			fprintf(f, ", %.1fx qemu-img", run->e2e_mbs / run->qemu_e2e_mbs);
+		fputs("</text>\n", f);
+	}
+}
+
+static void svg_body(FILE *f, const struct bench_report *r)
+{
+	struct axes ax = { r->runs[0].threads, r->runs[0].threads };
+	struct panel top = { 70, 300, 0, "End to end to qcow2 through sync, guest MB/s, at each "
+				    "thread count" };
+	struct panel low = { 400, 630, 0, "Stages, each measured alone (MB/s)" };
 
 	for (unsigned i = 0; i < r->nruns; i++) {
 		if (r->runs[i].threads < ax.tmin)
 			ax.tmin = r->runs[i].threads;
 		if (r->runs[i].threads > ax.tmax)
 			ax.tmax = r->runs[i].threads;
-		for (size_t s = 0; s < sizeof series / sizeof series[0]; s++)
-			if (field_of(&r->runs[i], series[s].field) > top)
-				top = field_of(&r->runs[i], series[s].field);
 	}
-	if (top <= 0)
-		top = 1;
-	ax.ymax = nice_step(top / Y_TICKS) * Y_TICKS;
-	while (ax.ymax < top)
-		ax.ymax += ax.ymax / Y_TICKS;
-	return ax;
+	panel_scale(r, headline, NSERIES(headline), 1.15, &top);
+	panel_scale(r, stages, NSERIES(stages), 1, &low);
+	svg_axes(f, r, &ax, &top);
+	svg_series(f, r, &ax, &top, headline, NSERIES(headline));
+	svg_speedups(f, r, &ax, &top);
+	svg_axes(f, r, &ax, &low);
+	svg_series(f, r, &ax, &low, stages, NSERIES(stages));
+	fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555\">%s, input in the page cache; "
+		"qemu-img convert -O qcow2 -m N (coroutines) at N threads</text>\n", PLOT_X0,
+		SVG_H - 20, r->repeat == 1 ? "one run each" : "medians of repeated runs");
 }
 
 int bench_write_svg(const char *path, const struct bench_report *r, struct cli_err *err)
 {
 	FILE *f;
-	struct axes ax;
 
 	if (r->nruns == 0) {
 		err->errnum = EINVAL;
@@ -433,7 +490,6 @@ int bench_write_svg(const char *path, const struct bench_report *r, struct cli_e
 		snprintf(err->msg, sizeof err->msg, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	ax = svg_scale(r);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
@@ -443,8 +499,7 @@ int bench_write_svg(const char *path, const struct bench_report *r, struct cli_e
 		ovk_version());
 	xml_text(f, r->workload ? r->workload : r->image);
 	fputs("</text>\n", f);
-	svg_axes(f, r, &ax);
-	svg_series(f, r, &ax);
+	svg_body(f, r);
 	fputs("</svg>\n", f);
 	if (fclose(f) != 0) {
 		err->errnum = errno;
