@@ -60,8 +60,10 @@ static void usage(FILE *f)
 		"      --overwrite       replace an existing OUT.ova\n"
 		"      --no-sync         do not fsync the output before renaming it into place\n"
 		"      --json            print the summary as JSON\n"
-		"  -j N                  conversion threads (default: online CPUs)\n"
-		"  -p                    show progress\n"
+		"  -j, --threads N       conversion threads (default: online CPUs)\n"
+		"  -p, --progress        show progress\n"
+		"  -h, --help            show this help\n"
+		"  -V, --version         show the version\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure (nothing is left behind), 2 usage error,\n"
 		"130/143 interrupted.\n");
@@ -244,6 +246,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "progress", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -256,7 +260,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return 1;
 		}
 		if (c == 'V') {
-			printf("ova-export %s\n", ovk_version());
+			cli_version();
 			return 1;
 		}
 		if (c == '?' || parse_opt(c, a) < 0)
@@ -322,8 +326,10 @@ int main(int argc, char **argv)
 		a.opts.progress_opaque = &progress;
 	}
 	rc = ovk_export(a.domain, a.domain ? NULL : a.disks, a.output, &a.opts, &summary, cli_err);
-	if (a.progress)
+	if (a.progress && rc == 0)
 		cli_progress_end(&progress);
+	else if (a.progress)
+		cli_progress_break(&progress);
 	notes_flush(&notes, rc == 0);
 	if (rc < 0)
 		return cli_fail(cli_err);

@@ -14,7 +14,7 @@ BENCH=$OVK_BIN/ova-bench
 URI=test:///default
 
 # 1. -h/--help, -V/--version: exit 0, stdout only, one version format.
-for tool in ova-convert ova-import ova-bench; do
+for tool in ova-convert ova-import ova-bench ova-export; do
 	for opt in -h --help; do
 		run "$OVK_BIN/$tool" "$opt"
 		if [ "$RC" -eq 0 ] && [[ $OUT == *"Usage: $tool"* ]] && [[ $OUT == *"-h, --help"* ]] &&
@@ -38,7 +38,8 @@ for tool in ova-convert ova-import ova-bench; do
 done
 feat() { "$OVK_BIN/$1" --version | sed -n 2p; }
 check "every tool reports the same features" \
-	[ "$(feat ova-convert)" = "$(feat ova-import)" -a "$(feat ova-import)" = "$(feat ova-bench)" ]
+	[ "$(feat ova-convert)" = "$(feat ova-import)" -a "$(feat ova-import)" = "$(feat ova-bench)" \
+	-a "$(feat ova-bench)" = "$(feat ova-export)" ]
 
 # 2. Usage errors list the valid values (exit 2).
 lists() {  # lists DESC NEEDLE CMD...: exit 2, stderr holds NEEDLE
