@@ -47,10 +47,11 @@ tally $CHECK golden "$T/x/exp_vm.ovf" "$OVK_SRC/tests/golden/export-images.ovf"
 check "the OVF is well-formed XML" xmllint --noout "$T/x/exp_vm.ovf"
 ovf_schema "$T/x/exp_vm.ovf"
 
-run "$OVA_CONVERT" --info --json "$T/out/exp.ova"
-check "ova-convert --info reads the OVA back, manifest verified" \
+run "$OVA_CONVERT" --info --verify --json "$T/out/exp.ova"
+check "ova-convert --info --verify reads the OVA back, every member verified" \
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=d["virtual_systems"][0];
-assert d["manifest"] == "verified", d["manifest"]
+m = d["manifest"]
+assert m["descriptor"] == m["disks"] == "verified" and set(m["members"].values()) == {"verified"}, m
 assert (v["cpus"], v["memory"], v["firmware"], v["secure_boot"]) == (4, 2 << 30, "efi", True), v
 assert [n["model"] for n in v["nics"]] == ["E1000e"], v["nics"]' "$OUT"
 mkdir -p "$T/back"
@@ -64,8 +65,9 @@ check "--dir exits 0" [ "$RC" -eq 0 ]
 check "--dir writes .ovf, .mf and the disk" \
 	[ "$(ls "$T/out/dirvm" | tr '\n' ' ')" = "dirvm-disk1.vmdk dirvm.mf dirvm.ovf " ]
 tally $CHECK package "$T/out/dirvm"
-run "$OVA_CONVERT" --info "$T/out/dirvm"
-check "--dir: ova-convert --info verifies its manifest" grep -q "^manifest: verified" <<<"$OUT"
+run "$OVA_CONVERT" --info --verify "$T/out/dirvm"
+check "--dir: ova-convert --info --verify verifies its manifest" \
+	grep -q "^ *disks: verified" <<<"$OUT"
 
 # The manifest algorithms: sha1 (vSphere 5.x), sha512, none.
 for alg in sha1 sha512; do
