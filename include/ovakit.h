@@ -235,6 +235,14 @@ struct ovk_appliance_opts {
 	 * per member "verified", "mismatch" or "missing" (without it the
 	 * disks are "not read": they are verified as they convert). */
 	int verify_all;
+	/* Trust anchors for the signer of the manifest: PEM files (CA bundles
+	 * or certificates, each trusted as an anchor), NULL-terminated, or
+	 * NULL; and with trust_system, OpenSSL's default paths
+	 * (/etc/ssl/certs, SSL_CERT_FILE/SSL_CERT_DIR), which the library
+	 * reads only when asked.  require_signature refuses a signer that does
+	 * not chain to one of them, and MD5 and SHA-1 signatures. */
+	const char *const *trust;
+	int trust_system;
 };
 
 /* The errnum of a configuration the appliance does not offer. */
@@ -354,6 +362,9 @@ struct ovk_import_opts {
 	 * Called from the calling thread. */
 	void (*stage)(void *opaque, const char *msg);
 	void *stage_opaque;
+	/* As in struct ovk_appliance_opts. */
+	const char *const *trust;
+	int trust_system;
 };
 
 /* The errnum of a property setting the appliance refuses. */

@@ -290,6 +290,21 @@ void cli_version(void)
 	       cli_join(ovk_output_formats(), out, sizeof out));
 }
 
+int cli_add_trust(const char **list, size_t *n, const char *file)
+{
+	if (!*file) {
+		cli_error("--trust: empty");
+		return -1;
+	}
+	if (*n >= CLI_MAX_TRUST) {
+		cli_error("--trust: more than %d", CLI_MAX_TRUST);
+		return -1;
+	}
+	list[(*n)++] = file;
+	list[*n] = NULL;
+	return 0;
+}
+
 int cli_parse_count(const char *s)
 {
 	char *end;

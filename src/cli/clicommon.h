@@ -71,6 +71,13 @@ void cli_version(void);
 /* names (NULL-terminated) as "a, b, c" into buf: for messages that list
  * the valid values. */
 const char *cli_join(const char *const *names, char *buf, size_t cap);
+/* --trust FILE may be repeated: a CA bundle and a vendor's certificate or
+ * two are what anyone names; 32 is far beyond that. */
+#define CLI_MAX_TRUST 32
+
+/* Append one --trust FILE to the NULL-terminated list (CLI_MAX_TRUST + 1
+ * slots); -1 with a message when empty or too many. */
+int cli_add_trust(const char **list, size_t *n, const char *file);
 
 /* Parse a positive count (-j N, --disk N); -1 when invalid. */
 int cli_parse_count(const char *s);

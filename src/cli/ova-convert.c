@@ -57,7 +57,11 @@ static void usage(FILE *f)
 		"  -F, --backing-format FMT  format of BACKING (default: probe)\n"
 		"      --disk N            appliance: convert only the Nth disk\n"
 		"      --no-verify         appliance: do not check the manifest\n"
-		"      --require-signature appliance: refuse an unsigned manifest\n"
+		"      --require-signature appliance: refuse a manifest not signed by a trusted\n"
+		"                          signer (with SHA256 or SHA512)\n"
+		"      --trust FILE        appliance: trust the CA bundle or certificate FILE\n"
+		"                          for signatures, instead of the system's store\n"
+		"                          (repeatable)\n"
 		"      --config ID         appliance: the deployment configuration (default:\n"
 		"                          the OVF's; --info lists them)\n"
 		"  -h, --help              show this help\n"
@@ -74,11 +78,13 @@ struct args {
 	const char *overlay;
 	const char *backing_format;
 	const char *input, *output;
+	const char *trust[CLI_MAX_TRUST + 1];
+	size_t n_trust;
 };
 
 enum {
 	OPT_FORCE = 256, OPT_NO_SYNC, OPT_INFO, OPT_JSON, OPT_OVERLAY, OPT_UNSAFE, OPT_DISK,
-	OPT_NO_VERIFY, OPT_REQUIRE_SIGNATURE, OPT_CONFIG, OPT_VERIFY,
+	OPT_NO_VERIFY, OPT_REQUIRE_SIGNATURE, OPT_CONFIG, OPT_VERIFY, OPT_TRUST,
 };
 
 static int add_options(struct args *a, const char *s)
@@ -153,6 +159,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIGNATURE },
+		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "verify", no_argument, NULL, OPT_VERIFY },
 		{ "help", no_argument, NULL, 'h' },
@@ -197,6 +204,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_NO_VERIFY: a->app.no_verify = 1; break;
 		case OPT_VERIFY: a->app.verify_all = 1; break;
 		case OPT_REQUIRE_SIGNATURE: a->app.require_signature = 1; break;
+		case OPT_TRUST:
+			if (cli_add_trust(a->trust, &a->n_trust, optarg) < 0)
+				return EXIT_USAGE;
+			break;
 		case OPT_CONFIG:
 			if (!*optarg) {
 				cli_error("--config: empty");
@@ -343,6 +354,9 @@ int main(int argc, char **argv)
 	}
 	a.app.note = keep_note;
 	a.app.note_opaque = &notes;
+	/* --trust replaces the system's store, so a vendor's CA can be pinned. */
+	a.app.trust = a.n_trust ? a.trust : NULL;
+	a.app.trust_system = a.n_trust == 0;
 	if (a.info)
 		return do_info(&a, appliance);
 	if (appliance && !a.opts.out_format)

@@ -28,6 +28,8 @@ struct args {
 	size_t n_networks;
 	const char *props[MAX_PROPS + 1];
 	size_t n_props;
+	const char *trust[CLI_MAX_TRUST + 1];
+	size_t n_trust;
 	const char *input;
 	int json, progress;
 };
@@ -72,7 +74,10 @@ static void usage(FILE *f)
 		"                        once its replacement is ready (a volume through a\n"
 		"                        side volume the pool's host copies into place)\n"
 		"      --no-verify       do not check the manifest\n"
-		"      --require-signature  refuse an appliance without a valid signature\n"
+		"      --require-signature  refuse an appliance not signed by a trusted signer\n"
+		"                        (with SHA256 or SHA512)\n"
+		"      --trust FILE      trust the CA bundle or certificate FILE for signatures,\n"
+		"                        instead of the system's store (repeatable)\n"
 		"      --serial-log PATH log the first serial port to PATH on the host\n"
 		"      --virt-type TYPE  domain type, kvm or qemu (default: kvm when offered);\n"
 		"                        qemu (TCG) for hosts whose KVM cannot run the firmware\n"
@@ -105,8 +110,8 @@ static void usage(FILE *f)
 enum {
 	OPT_NAME = 256, OPT_POOL, OPT_DIR, OPT_FORMAT, OPT_NETWORK, OPT_BRIDGE, OPT_BUS,
 	OPT_FIRMWARE, OPT_START, OPT_PRINT_XML, OPT_JSON, OPT_REPLACE, OPT_NO_VERIFY,
-	OPT_REQUIRE_SIG, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR, OPT_CONFIG, OPT_PROP,
-	OPT_PROP_FILE, OPT_CPU, OPT_DRY_RUN,
+	OPT_REQUIRE_SIG, OPT_TRUST, OPT_SERIAL_LOG, OPT_VIRT_TYPE, OPT_TMP_DIR, OPT_CONFIG,
+	OPT_PROP, OPT_PROP_FILE, OPT_CPU, OPT_DRY_RUN,
 };
 
 static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
@@ -159,6 +164,7 @@ static int parse_opt(int c, struct args *a)
 	case OPT_REPLACE: a->opts.replace = 1; break;
 	case OPT_NO_VERIFY: a->opts.no_verify = 1; break;
 	case OPT_REQUIRE_SIG: a->opts.require_signature = 1; break;
+	case OPT_TRUST: return cli_add_trust(a->trust, &a->n_trust, optarg);
 	case OPT_SERIAL_LOG: a->opts.serial_log = optarg; break;
 	case OPT_VIRT_TYPE: a->opts.virt_type = optarg; break;
 	case OPT_TMP_DIR: a->opts.tmp_dir = optarg; break;
@@ -225,6 +231,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "replace", no_argument, NULL, OPT_REPLACE },
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIG },
+		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
 		{ "virt-type", required_argument, NULL, OPT_VIRT_TYPE },
 		{ "tmp-dir", required_argument, NULL, OPT_TMP_DIR },
@@ -275,6 +282,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		a->opts.tmp_dir = getenv("TMPDIR");
 	a->opts.networks = a->n_networks ? a->networks : NULL;
 	a->opts.props = a->n_props ? a->props : NULL;
+	/* --trust replaces the system's store, so a vendor's CA can be pinned. */
+	a->opts.trust = a->n_trust ? a->trust : NULL;
+	a->opts.trust_system = a->n_trust == 0;
 	if (ovk_import_check_networks(&a->opts, cli_err) < 0) {
 		cli_error("%s", ovk_error_message(cli_err));
 		return -1;

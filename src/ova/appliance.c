@@ -25,6 +25,8 @@ static struct ovk_package_opts package_opts(const struct ovk_appliance_opts *a,
 		.note = a->note,
 		.note_opaque = a->note_opaque,
 		.config = a->config,
+		.trust = a->trust,
+		.trust_system = a->trust_system,
 	};
 
 	return p;

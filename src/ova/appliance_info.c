@@ -221,6 +221,8 @@ int ovk_appliance_info(const char *input, unsigned open_flags,
 	popts.note = ao.note;
 	popts.note_opaque = ao.note_opaque;
 	popts.config = ao.config;
+	popts.trust = ao.trust;
+	popts.trust_system = ao.trust_system;
 	if (ovk_package_open(input, &popts, &pkg, err) < 0)
 		return -1;
 	if (!(info = ovk_info_new())) {

@@ -9,10 +9,22 @@
  *   -----END CERTIFICATE-----
  * The signature is made over the manifest file's bytes with the digest the
  * line names (RSA PKCS#1 v1.5 in practice; any key type libcrypto knows
- * works through EVP_DigestVerify).  We check that signature, report the
- * signer, and flag a self-signed or out-of-date certificate as a warning:
- * there is no trust store here (the library reads no system state), so the
- * caller decides what an unknown signer means.
+ * works through EVP_DigestVerify).  Certificates after the first are
+ * the chain up to (not necessarily including) a CA.
+ *
+ * Two separate questions, two calls:
+ *   - ovk_cert_verify: was the manifest signed with the key in the first
+ *     certificate?  (Anyone can make a key and a certificate naming
+ *     anybody, so this alone proves nothing about who signed.)
+ *   - ovk_cert_check_chain: does that certificate chain to an anchor the
+ *     caller trusts (files it names, and the system store only when it
+ *     asks for it: the library reads no system state by itself)?  This is
+ *     X509_verify_cert, so its rules hold: every certificate of the chain
+ *     must be valid now (an expired one is refused even when it is itself
+ *     the trusted anchor), and a self-signed certificate passes only when
+ *     it is in the trust.
+ * The policy (what --require-signature refuses) is the caller's: see
+ * package.c.
  */
 #include "manifest.h"
 
@@ -31,6 +43,9 @@
 /* The longest signature we accept: RSA-8192 gives 1024 bytes; no producer
  * uses more. */
 #define CERT_MAX_SIG 1024
+/* Certificates read from one .cert: a leaf and its intermediates.  Real
+ * chains are 2 to 4 deep; 16 leaves room and bounds the work. */
+#define CERT_MAX_CHAIN 16
 
 static char *name_string(const X509_NAME *name)
 {
@@ -189,6 +204,122 @@ out:
 	ERR_clear_error();
 	X509_free(x);
 	BIO_free(bio);
+	return ret;
+}
+
+int ovk_cert_weak_alg(enum ovk_hash_alg alg)
+{
+	return alg == OVK_HASH_MD5 || alg == OVK_HASH_SHA1;
+}
+
+/* The certificates of a .cert, in order (the signature line is skipped
+ * by PEM's reader, as any text outside BEGIN/END is). */
+static int read_chain(const uint8_t *cert, size_t len, const char *cert_name,
+		      STACK_OF(X509) **out, struct ovk_error *err)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	BIO *bio = NULL;
+	X509 *x;
+	int ret = -1;
+
+	if (len > OVK_CERT_MAX_BYTES || len > INT32_MAX) {
+		ovk_error_set(err, EFBIG, "%s: %zu bytes, more than a .cert may have", cert_name,
+			      len);
+		goto out;
+	}
+	if (!sk || !(bio = BIO_new_mem_buf(cert, (int)len))) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_num(sk) == CERT_MAX_CHAIN || !sk_X509_push(sk, x)) {
+			X509_free(x);
+			ovk_error_set(err, E2BIG, "%s: more than %d certificates", cert_name,
+				      CERT_MAX_CHAIN);
+			goto out;
+		}
+	}
+	if (sk_X509_num(sk) == 0) {
+		ovk_error_set(err, EINVAL, "%s: no PEM X.509 certificate", cert_name);
+		goto out;
+	}
+	*out = sk;
+	sk = NULL;
+	ret = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	BIO_free(bio);
+	return ret;
+}
+
+/* The trust anchors: each file's certificates (a CA bundle, or one
+ * certificate: a leaf named there is an anchor too, hence PARTIAL_CHAIN),
+ * and OpenSSL's default paths when asked for. */
+static int load_trust(const char *const *files, int system, X509_STORE **out,
+		      struct ovk_error *err)
+{
+	X509_STORE *st = X509_STORE_new();
+	X509_LOOKUP *lu;
+	int ret = -1;
+
+	if (!st) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; files && files[i]; i++) {
+		lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
+		if (!lu || X509_load_cert_crl_file(lu, files[i], X509_FILETYPE_PEM) <= 0) {
+			ovk_error_set(err, EINVAL, "%s: cannot read a PEM certificate to trust from "
+				      "it", files[i]);
+			goto out;
+		}
+	}
+	if (files && files[0])
+		X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN);
+	if (system && X509_STORE_set_default_paths(st) != 1) {
+		ovk_error_set(err, EIO, "cannot load the system's trusted certificates");
+		goto out;
+	}
+	*out = st;
+	st = NULL;
+	ret = 0;
+out:
+	X509_STORE_free(st);
+	return ret;
+}
+
+int ovk_cert_check_chain(const uint8_t *cert, size_t cert_len, const char *cert_name,
+			 const char *const *trust, int trust_system,
+			 struct ovk_cert_result *res, struct ovk_error *err)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	X509_STORE *st = NULL;
+	int ret = -1;
+
+	res->chain_checked = 0;
+	res->trusted = 0;
+	res->untrusted_why = NULL;
+	if (load_trust(trust, trust_system, &st, err) < 0 ||
+	    read_chain(cert, cert_len, cert_name, &chain, err) < 0)
+		goto out;
+	if (!(ctx = X509_STORE_CTX_new()) ||
+	    X509_STORE_CTX_init(ctx, st, sk_X509_value(chain, 0), chain) != 1) {
+		ovk_error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	res->chain_checked = 1;
+	if (X509_verify_cert(ctx) == 1)
+		res->trusted = 1;
+	else
+		res->untrusted_why = X509_verify_cert_error_string(
+			X509_STORE_CTX_get_error(ctx));
+	ret = 0;
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	sk_X509_pop_free(chain, X509_free);
+	X509_STORE_free(st);
 	return ret;
 }
 

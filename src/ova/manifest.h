@@ -94,6 +94,10 @@ struct ovk_cert_result {
 	int self_signed;      /* warnings, as VirtualBox gives them */
 	int expired;
 	int not_yet_valid;
+	/* ovk_cert_check_chain: */
+	int chain_checked;
+	int trusted;          /* chains to a trusted anchor, all valid now */
+	const char *untrusted_why;  /* libcrypto's reason (static), or NULL */
 };
 
 /* Verify `cert` (the .cert bytes, or NULL when the package has none)
@@ -113,6 +117,23 @@ void ovk_cert_result_clear(struct ovk_cert_result *res);
 int ovk_cert_sign(const uint8_t *mf, size_t mf_len, const char *mf_name, enum ovk_hash_alg alg,
 		  const char *key_path, const char *cert_path, char **out, size_t *out_len,
 		  struct ovk_error *err);
+
+/* Does the .cert's first certificate chain (through the others in the
+ * .cert) to an anchor in `trust` (NULL-terminated PEM files: CA bundles
+ * or certificates, each trusted as an anchor even when not a CA) or, with
+ * trust_system, in OpenSSL's default paths (/etc/ssl/certs,
+ * SSL_CERT_FILE/SSL_CERT_DIR)?  X509_verify_cert's rules: every
+ * certificate valid now, a self-signed one only when trusted.  Fills
+ * res->chain_checked, trusted, untrusted_why; -1 only when a trust file
+ * or the certificates cannot be read. */
+int ovk_cert_check_chain(const uint8_t *cert, size_t cert_len, const char *cert_name,
+			 const char *const *trust, int trust_system,
+			 struct ovk_cert_result *res, struct ovk_error *err);
+
+/* 1 for the digests whose signatures are refused under
+ * --require-signature: MD5 and SHA-1 have practical collisions, so a
+ * signature over one proves nothing about the manifest's content. */
+int ovk_cert_weak_alg(enum ovk_hash_alg alg);
 
 /* Parse a digest line `ALG(name)= hex` (shared by manifests and certs).
  * The digest may be up to `max` bytes (a signature is longer than a hash);

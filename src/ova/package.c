@@ -42,6 +42,48 @@ static const enum ovk_hash_alg pending_algs[OVK_PACKAGE_PENDING_ALGS + 1] = {
 	OVK_HASH_SHA1, OVK_HASH_SHA256, OVK_HASH_NONE,
 };
 
+/* Who signed, as far as it is proven.  The signature over the manifest
+ * (checked by ovk_cert_verify) proves that the holder of the certificate's
+ * key signed these digests; only a chain to a trusted anchor says who that
+ * is, and only a strong digest makes the signature cover this manifest
+ * alone.  --require-signature wants both; without it, each gap is a
+ * warning that says what was not proven. */
+static int judge_signer(struct ovk_package *pkg, const struct ovk_package_opts *o,
+			const char *certname, const uint8_t *certb, size_t certlen,
+			struct ovk_error *err)
+{
+	struct ovk_cert_result *c = &pkg->cert;
+	const char *who = c->subject ? c->subject : "(no subject)";
+	const char *alg = ovk_hash_name(c->alg);
+	const char *anchor = o->trust && o->trust[0] ? "--trust" : "the system's trust store";
+
+	if (ovk_cert_check_chain(certb, certlen, certname, o->trust, o->trust_system, c,
+				 err) < 0)
+		return -1;
+	if (o->require_signature && ovk_cert_weak_alg(c->alg))
+		return ovk_error_set(err, EPERM, "%s: the manifest is signed with %s, which is "
+				     "refused (MD5 and SHA-1 signatures can be forged); "
+				     "--require-signature needs SHA256 or SHA512", certname, alg);
+	if (o->require_signature && !c->trusted)
+		return ovk_error_set(err, EPERM, "%s: the signer '%s' is not trusted: %s "
+				     "(checked against %s; --trust FILE names a CA or a "
+				     "certificate to trust)", certname, who,
+				     c->untrusted_why ? c->untrusted_why : "no trust anchor",
+				     anchor);
+	if (ovk_cert_weak_alg(c->alg))
+		note(o, 1, "signed by %s with %s, a digest whose signatures can be forged: who "
+		     "signed this manifest is not proven", who, alg);
+	else if (!c->trusted)
+		note(o, 1, "signed by %s, but not trusted (%s, against %s): the signature proves "
+		     "only that the holder of that certificate's key signed the manifest, not "
+		     "who that is", who, c->untrusted_why ? c->untrusted_why : "no trust anchor",
+		     anchor);
+	else
+		note(o, 0, "signed by %s (%s), trusted (its certificate chains to %s)", who,
+		     alg, anchor);
+	return 0;
+}
+
 /* The manifest's bytes: parsed, the descriptor checked against it, and it
  * against the .cert. */
 static int check_manifest(struct ovk_package *pkg, const struct ovk_package_opts *o,
@@ -65,11 +107,9 @@ static int check_manifest(struct ovk_package *pkg, const struct ovk_package_opts
 		return -1;
 	pkg->manifest_status = "verified";
 	if (pkg->cert.present)
-		note(o, pkg->cert.self_signed || pkg->cert.expired || pkg->cert.not_yet_valid,
-		     "signed by %s%s%s%s", pkg->cert.subject ? pkg->cert.subject : "(no subject)",
-		     pkg->cert.self_signed ? " (self-signed)" : "",
-		     pkg->cert.expired ? " (expired)" : "",
-		     pkg->cert.not_yet_valid ? " (not yet valid)" : "");
+		return judge_signer(pkg, o, certname, certb, certlen, err);
+	note(o, 0, "no signature (.cert): the manifest proves the files are intact, not who "
+	     "made them");
 	return 0;
 }
 

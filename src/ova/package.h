@@ -24,7 +24,11 @@
 struct ovk_package_opts {
 	unsigned open_flags;       /* OVK_OPEN_* */
 	int no_verify;             /* skip the manifest and the signature */
-	int require_signature;     /* a missing or bad signature is an error */
+	int require_signature;     /* a missing, bad or untrusted signature is an error */
+	/* Trust anchors for the signer (ovk_cert_check_chain): PEM files,
+	 * NULL-terminated, or NULL; and OpenSSL's default paths. */
+	const char *const *trust;
+	int trust_system;
 	/* Only describe (--info, --print-xml): a missing File is a note, not
 	 * an error, and no disks are planned. */
 	int describe_only;

@@ -190,6 +190,8 @@ static int load_appliance(struct imp *im, const char *input, struct ovk_error *e
 		.note = keep_note,
 		.note_opaque = im,
 		.config = im->o->config,
+		.trust = im->o->trust,
+		.trust_system = im->o->trust_system,
 	};
 
 	if (ovk_package_open(input, &po, &im->pkg, err) < 0)

@@ -256,8 +256,9 @@ refused "unsafe paths: an extent outside the directory, not in the manifest, is 
 converts_to "unsafe paths: the same converts with --no-verify" "$d" "$raw" \
 	--allow-unsafe-paths --no-verify
 
-# A signed chunked appliance under --require-signature: the good one
-# converts, one with a changed chunk is refused.
+# A signed chunked appliance under --require-signature, its self-signed
+# signer trusted with --trust: the good one converts, one with a changed
+# chunk is refused.
 sign() {  # sign DIR: a .cert for DIR/tiny.mf, as ovftool lays it out
 	(cd "$1" && openssl dgst -sha256 -sign "$T/key.pem" -out "$T/sig.bin" tiny.mf &&
 		{ printf 'SHA256(tiny.mf)= '; od -An -v -tx1 "$T/sig.bin" | tr -d ' \n'; echo
@@ -272,11 +273,11 @@ for v in good bad; do
 	tar -C "$d" --format=ustar -cf "$d.ova" tiny.ovf tiny.mf tiny.cert "${data[@]}"
 done
 converts_to "signed chunked OVA converts with --require-signature" "$T/signed-good.ova" "$raw" \
-	--require-signature
+	--require-signature --trust "$T/cert.pem"
 [[ $ERR == *"ovakit test signer"* ]] && ok "the signer is reported" ||
 	not_ok "the signer is reported" "$ERR"
 refused "signed chunked OVA with a changed chunk is refused (--require-signature)" \
-	"$chunk_member" SHA256 "$T/signed-bad.ova" --require-signature
+	"$chunk_member" SHA256 "$T/signed-bad.ova" --require-signature --trust "$T/cert.pem"
 
 # --info on a stream whose manifest comes after the disks: "pending".
 run "$OVA_CONVERT" --info --json "$(input "$T/good-gzip" late)"
