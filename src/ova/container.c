@@ -166,6 +166,49 @@ static int stream_slurp(struct ovk_appliance *app, struct meta *m, struct ovk_er
 	return 0;
 }
 
+/* The one rule for which manifest and certificate count, for plain and
+ * compressed OVAs alike: those named after the descriptor (x.ovf: x.mf and
+ * x.cert), wherever they are in the archive.  Another .mf or .cert is
+ * refused, not ignored: producers write one of each, and a second one
+ * is there so that two tools, each picking its own, see different
+ * manifests; a warning would let the package through for the tool that
+ * picked the forged one. */
+static int companion_check(const struct ovk_appliance *app, const char *ovf, const char *name,
+			   struct ovk_error *err)
+{
+	size_t stem = strlen(ovf) - strlen(".ovf");
+	const char *ext = strrchr(name, '.');
+
+	if (ext && (size_t)(ext - name) == stem && strncmp(name, ovf, stem) == 0)
+		return 0;
+	return ovk_error_set(err, EINVAL, "%s: member '%s' is not named after the descriptor "
+			     "'%s': only '%.*s.mf' and '%.*s.cert' count, and another manifest or "
+			     "certificate is refused", app->path, name, ovf, (int)stem, ovf,
+			     (int)stem, ovf);
+}
+
+/* A stream meets its metadata in archive order: a second manifest (or
+ * certificate) is refused whenever it comes, a misnamed one as soon as the
+ * descriptor is known. */
+static int stream_meta_check(const struct ovk_appliance *app, const struct meta *slot,
+			     const char *name, struct ovk_error *err)
+{
+	if (slot == &app->ovf) {
+		if (app->ovf.buf)
+			return ovk_error_set(err, EINVAL, "%s: two descriptors, '%s' and '%s'",
+					     app->path, app->ovf.name, name);
+		if (app->mf.buf && companion_check(app, name, app->mf.name, err) < 0)
+			return -1;
+		return app->cert.buf ? companion_check(app, name, app->cert.name, err) : 0;
+	}
+	if (slot->buf)
+		return ovk_error_set(err, EINVAL, "%s: two %s, '%s' and '%s'; only the one named "
+				     "after the descriptor counts, and another is refused",
+				     app->path, slot == &app->mf ? "manifests" : "certificates",
+				     slot->name, name);
+	return app->ovf.buf ? companion_check(app, app->ovf.name, name, err) : 0;
+}
+
 /* Where a metadata member goes, or NULL for data. */
 static struct meta *meta_slot(struct ovk_appliance *app, const char *name)
 {
@@ -252,9 +295,8 @@ static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
 		slot = meta_slot(app, name);
 		if (!slot)
 			return 1;
-		if (slot == &app->ovf && app->ovf.buf)
-			return ovk_error_set(err, EINVAL, "%s: two descriptors, '%s' and '%s'",
-					     app->path, app->ovf.name, name);
+		if (stream_meta_check(app, slot, name, err) < 0)
+			return -1;
 		if (stream_slurp(app, slot, err) != 0)
 			return -1;
 	}
@@ -456,8 +498,8 @@ static int copy_meta(struct ovk_appliance *app, const struct ovk_tar_member *m,
 	return 0;
 }
 
-/* Pick the .ovf (exactly one), and the .mf and .cert named after it (or
- * the only ones there are). */
+/* Pick the .ovf (exactly one), and the .mf and .cert named after it
+ * (companion_check: any other is refused). */
 static int ova_pick_meta(struct ovk_appliance *app, struct ovk_error *err)
 {
 	const struct ovk_tar_member *ovf = NULL, *mf = NULL, *cert = NULL;
@@ -465,20 +507,26 @@ static int ova_pick_meta(struct ovk_appliance *app, struct ovk_error *err)
 	for (size_t i = 0; i < app->n_members; i++) {
 		const struct ovk_tar_member *m = &app->members[i];
 
-		if (ends_with(m->name, ".ovf")) {
-			if (ovf)
-				return ovk_error_set(err, EINVAL, "%s: two descriptors, '%s' and "
-						     "'%s'", app->path, ovf->name, m->name);
-			ovf = m;
-		} else if (ends_with(m->name, ".mf") && !mf) {
-			mf = m;
-		} else if (ends_with(m->name, ".cert") && !cert) {
-			cert = m;
-		}
+		if (!ends_with(m->name, ".ovf"))
+			continue;
+		if (ovf)
+			return ovk_error_set(err, EINVAL, "%s: two descriptors, '%s' and '%s'",
+					     app->path, ovf->name, m->name);
+		ovf = m;
 	}
 	if (!ovf)
 		return ovk_error_set(err, ENOENT, "%s: no .ovf descriptor in the archive",
 				     app->path);
+	for (size_t i = 0; i < app->n_members; i++) {
+		const struct ovk_tar_member *m = &app->members[i];
+		int is_mf = ends_with(m->name, ".mf");
+
+		if (!is_mf && !ends_with(m->name, ".cert"))
+			continue;
+		if (companion_check(app, ovf->name, m->name, err) < 0)
+			return -1;
+		*(is_mf ? &mf : &cert) = m;
+	}
 	if (copy_meta(app, ovf, &app->ovf, err) != 0 ||
 	    (mf && copy_meta(app, mf, &app->mf, err) != 0) ||
 	    (cert && copy_meta(app, cert, &app->cert, err) != 0))
