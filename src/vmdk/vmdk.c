@@ -585,40 +585,92 @@ out:
 	return ret;
 }
 
+/* Extents of one file share the first one's blob: a descriptor may cut a
+ * file into thousands of extents, and a blob each would cost an fd and a
+ * mapping each.  `owners` holds the indices of the extents that opened a
+ * mapped FLAT file.  1 when shared, 0 to open, -1 on error. */
+static int share_extent_file(struct vmdk_src *s, const size_t *owners, size_t n_owners,
+			     struct ovk_vmdk_extent *e, struct ovk_error *err)
+{
+	for (size_t j = n_owners; j-- > 0;) {
+		const struct ovk_vmdk_extent *o = &s->ext[owners[j]];
+
+		if (strcmp(o->file, e->file) != 0)
+			continue;
+		e->blob = o->blob;
+		e->owns_blob = 0;
+		if (!ovk_range_ok(e->file_off, e->length, ovk_blob_size(e->blob)))
+			return ovk_error_set(err, EINVAL, "extent \"%s\": %" PRIu64 " bytes, the "
+					     "descriptor needs %" PRIu64 " from offset %" PRIu64,
+					     e->file, ovk_blob_size(e->blob), e->length,
+					     e->file_off);
+		return 1;
+	}
+	return 0;
+}
+
 static int open_extents(struct vmdk_src *s, const struct ovk_open_ctx *ctx, uint64_t *size,
 			struct ovk_error *err)
 {
 	const struct ovk_vmdk_desc_extent *d;
 	struct ovk_vmdk_extent *e;
 	uint64_t guest = 0;
-	size_t i;
+	size_t i, *owners = NULL, n_owners = 0, n_files = 0;
+	int r, ret = -1;
 
 	if (s->desc.n_ext == 0)
 		return ovk_error_set(err, EINVAL, "descriptor: no extents");
+	owners = calloc(OVK_VMDK_MAX_EXTENT_FILES, sizeof *owners);
+	if (!owners)
+		return ovk_error_sys(err, ENOMEM, "extents");
 	for (i = 0; i < s->desc.n_ext; i++) {
 		d = &s->desc.ext[i];
 		if (add_extent(s, &e, err) < 0)
-			return -1;
+			goto out;
 		e->kind = d->kind;
 		e->type = d->type;
 		e->rdonly = d->rdonly;
 		e->guest_off = guest;
 		e->length = d->sectors * OVK_VMDK_SECTOR;      /* checked by the parser */
 		e->file_off = d->offset * OVK_VMDK_SECTOR;
-		if (ovk_add_overflow(guest, e->length, &guest))
-			return ovk_error_set(err, EINVAL, "extent %zu: total size overflows", i + 1);
+		if (ovk_add_overflow(guest, e->length, &guest)) {
+			ovk_error_set(err, EINVAL, "extent %zu: total size overflows", i + 1);
+			goto out;
+		}
 		if (d->kind == OVK_VMDK_EXT_ZERO)
 			continue;
 		e->file = strdup(d->file);
-		if (!e->file)
-			return ovk_error_sys(err, ENOMEM, "extent");
+		if (!e->file) {
+			ovk_error_sys(err, ENOMEM, "extent");
+			goto out;
+		}
+		if (d->kind == OVK_VMDK_EXT_FLAT &&
+		    (r = share_extent_file(s, owners, n_owners, e, err)) != 0) {
+			if (r < 0)
+				goto out;
+			continue;
+		}
+		if (n_files++ == OVK_VMDK_MAX_EXTENT_FILES) {
+			ovk_error_set(err, E2BIG, "extent \"%s\": more than %u distinct extent "
+				      "files", d->file, OVK_VMDK_MAX_EXTENT_FILES);
+			goto out;
+		}
 		/* Name the extent, once (a refused path names itself). */
-		if (open_extent_file(s, ctx, d, e, err) < 0)
-			return strstr(err->msg, d->file) ? ovk_error_prefix(err, "extent")
-							 : ovk_error_prefix(err, "extent \"%s\"", d->file);
+		if (open_extent_file(s, ctx, d, e, err) < 0) {
+			if (strstr(err->msg, d->file))
+				ovk_error_prefix(err, "extent");
+			else
+				ovk_error_prefix(err, "extent \"%s\"", d->file);
+			goto out;
+		}
+		if (d->kind == OVK_VMDK_EXT_FLAT && !e->streaming)
+			owners[n_owners++] = s->n_ext - 1;
 	}
 	*size = guest;
-	return 0;
+	ret = 0;
+out:
+	free(owners);
+	return ret;
 }
 
 /* Load the text of a descriptor file, mapped or streamed, bounded. */

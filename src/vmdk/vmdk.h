@@ -67,9 +67,15 @@
 /* A descriptor is a few hundred bytes; a 2 TiB twoGbMaxExtent disk has
  * ~1000 extent lines of ~50 bytes.  1 MiB leaves room for 20000. */
 #define OVK_VMDK_MAX_DESCRIPTOR ((size_t)1 << 20)
-/* Extents in one descriptor: each opens a file and a mapping; 62 TiB (the
- * VMFS maximum) in 2 GiB extents is 31744. */
+/* Extents in one descriptor: 62 TiB (the VMFS maximum) in 2 GiB extents is
+ * 31744.  Extents of one file share its blob (one fd, one mapping), so
+ * the count costs only the extent records (a few hundred bytes each). */
 #define OVK_VMDK_MAX_EXTENTS 32768u
+/* Distinct files the extents of one descriptor open: each keeps an fd and
+ * a mapping.  VMware's split kinds write one file per 2 GiB, so 4096 is an
+ * 8 TiB twoGbMaxExtent disk, more than any seen; more would run into the
+ * process's fd limit with an unclear "Too many open files". */
+#define OVK_VMDK_MAX_EXTENT_FILES 4096u
 /* A compressed grain that deflate expanded: zlib's worst case is a few bytes
  * per 16 KiB block, far below a second grain, so more than 2 grains is not a
  * grain. */
