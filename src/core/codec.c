@@ -14,6 +14,7 @@
 #include <libdeflate.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -427,6 +428,12 @@ int ovk_gunzip_step(struct ovk_gunzip *g, const uint8_t **in, size_t *in_len, ui
 		return 1;
 	if (r == Z_OK || r == Z_BUF_ERROR)
 		return 0;
+	/* zlib checks each member's trailer as it ends; say which field. */
+	if (g->z.msg && strcmp(g->z.msg, "incorrect data check") == 0)
+		return ovk_error_set(err, EIO, "gzip: the trailer's CRC-32 does not match the data");
+	if (g->z.msg && strcmp(g->z.msg, "incorrect length check") == 0)
+		return ovk_error_set(err, EIO, "gzip: the trailer's ISIZE does not match the data's "
+				     "length");
 	return ovk_error_set(err, EIO, "gzip: %s", g->z.msg ? g->z.msg : "corrupt data");
 }
 

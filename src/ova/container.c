@@ -32,6 +32,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/checked.h"
+#include "ova/manifest.h"
+
 /* The head we look at to tell a tar from an OVF: one tar header. */
 #define PROBE_LEN 512
 
@@ -263,6 +266,51 @@ int ovk_appliance_has_member(struct ovk_appliance *app, const char *name)
 	return 1;
 }
 
+void ovk_appliance_set_named(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
+			     const struct ovk_manifest *mf)
+{
+	app->named_env = env;
+	app->named_mf = mf;
+}
+
+/* Whether the OVF or the manifest names member `name`: a File's href, a
+ * chunk of a chunked File (href.NNNNNNNNN), a manifest entry. */
+static int member_named(const struct ovk_appliance *app, const char *name)
+{
+	const struct ovk_ovf_envelope *env = app->named_env;
+	size_t n = strlen(name);
+
+	for (size_t i = 0; env && i < env->n_files; i++) {
+		const struct ovk_ovf_file *f = &env->files[i];
+		size_t h = strlen(f->href);
+
+		if (strcmp(f->href, name) == 0)
+			return 1;
+		if (f->chunk_size && n == h + 10 && strncmp(name, f->href, h) == 0 &&
+		    name[h] == '.' && strspn(name + h + 1, "0123456789") == 9)
+			return 1;
+	}
+	for (size_t i = 0; app->named_mf && i < app->named_mf->n_entries; i++)
+		if (strcmp(app->named_mf->entries[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Passing the pending member unread: in a compressed stream that costs
+ * inflating it, allowed for what the package names and for small ones. */
+static int stream_may_pass(const struct ovk_appliance *app, struct ovk_error *err)
+{
+	if (app->cur_state != MEMBER_PENDING || !app->named_env ||
+	    app->cur_size <= OVK_APPLIANCE_MAX_UNNAMED_SKIP || !ovk_tar_stream_compressed(app->ts) ||
+	    member_named(app, app->cur_name))
+		return 0;
+	return ovk_error_set(err, EFBIG, "%s: member '%s' (%llu bytes) is named by neither the "
+			     "OVF nor the manifest; a compressed OVA cannot skip it without "
+			     "inflating it, so it is refused (more than %llu bytes)", app->path,
+			     app->cur_name, (unsigned long long)app->cur_size,
+			     (unsigned long long)OVK_APPLIANCE_MAX_UNNAMED_SKIP);
+}
+
 /* Move to the next header; metadata members are read and kept on the way.
  * 1 when a data member is pending, 0 at the end. */
 static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
@@ -270,6 +318,8 @@ static int stream_advance(struct ovk_appliance *app, struct ovk_error *err)
 	/* A member being verified is read to its end first: moving on would
 	 * skip its rest unhashed. */
 	if (app->verify && app->cur_state == MEMBER_OPEN && ovk_verify_drain(app->verify, err) < 0)
+		return -1;
+	if (stream_may_pass(app, err) < 0)
 		return -1;
 	for (;;) {
 		const char *name;
@@ -453,6 +503,27 @@ void ovk_appliance_set_verify(struct ovk_appliance *app, struct ovk_verify *v)
 	app->verify = v;
 }
 
+/* What a compressed File may inflate to: the disk image of its Disk's
+ * capacity, and its metadata (OVK_OVA_INFLATE_SLACK); unbounded when no
+ * Disk names it or the OVF is not known here. */
+static uint64_t inflate_max(const struct ovk_appliance *app, const struct ovk_ovf_file *file)
+{
+	const struct ovk_ovf_envelope *env = app->named_env;
+	uint64_t max = 0, m;
+
+	for (size_t i = 0; env && i < env->n_disks; i++) {
+		const struct ovk_ovf_disk *d = &env->disks[i];
+
+		if (!d->file_ref || strcmp(d->file_ref, file->id) != 0)
+			continue;
+		if (ovk_add_overflow(d->capacity, d->capacity / OVK_OVA_INFLATE_SLACK_DIV, &m) ||
+		    ovk_add_overflow(m, OVK_OVA_INFLATE_SLACK_BYTES, &m))
+			return UINT64_MAX;
+		max = m > max ? m : max;
+	}
+	return max ? max : UINT64_MAX;
+}
+
 int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
 			    unsigned flags, struct ovk_blob **out, struct ovk_error *err)
 {
@@ -476,7 +547,7 @@ int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file
 		}
 	}
 	if (file->compression)
-		return ovk_ova_gunzip(b, out, err);
+		return ovk_ova_gunzip(b, inflate_max(app, file), out, err);
 	*out = b;
 	return 0;
 }
@@ -534,9 +605,46 @@ static int ova_pick_meta(struct ovk_appliance *app, struct ovk_error *err)
 	return 0;
 }
 
+static ssize_t fd_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
+{
+	const struct ovk_appliance *app = opaque;
+	ssize_t n;
+
+	do
+		n = read(app->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ovk_error_sys(err, errno, "%s", app->path);
+	return n;
+}
+
+/* A whole-gzip OVA is inflated here (container_io.c's gunzip, zlib), not
+ * by libarchive, whose gzip filter never checks a member's CRC-32 and
+ * ISIZE; the tar stream reads the gzip to its end after the tar's, so the
+ * last trailer is checked too, and refuses a gzip inside the gzip.  0 when
+ * `head` is not gzip (libarchive reads it). */
+static int open_gzip_stream(struct ovk_appliance *app, const uint8_t *head, size_t len,
+			    struct ovk_error *err)
+{
+	struct ovk_blob *base = NULL, *gz = NULL;
+
+	if (len < 2 || head[0] != 0x1f || head[1] != 0x8b)
+		return 0;
+	if (app->file ? ovk_blob_window(app->file, 0, ovk_blob_size(app->file), "OVA",
+					app->path, &base, err) < 0
+		      : ovk_blob_stream("OVA", app->path, UINT64_MAX, fd_read, app, NULL, &base,
+					err) < 0)
+		return -1;
+	if (ovk_ova_gunzip(base, UINT64_MAX, &gz, err) < 0)
+		return -1;
+	return ovk_tar_stream_open_blob(gz, app->path, &app->ts, err) < 0 ? -1 : 1;
+}
+
 static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
 {
-	int compressed = 0;
+	int compressed = 0, r;
+	uint8_t head[2];
+	ssize_t n;
 
 	if (!(app->flags & OVK_OPEN_STREAM)) {
 		if (ovk_blob_open_file(app->path, &app->file, err) != 0)
@@ -552,14 +660,19 @@ static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
 			app->kind = OVK_APPLIANCE_OVA;
 			return ova_pick_meta(app, err);
 		}
-		if (ovk_tar_stream_open_memory(ovk_blob_data(app->file), ovk_blob_size(app->file),
-					       app->path, &app->ts, err) != 0)
+		r = open_gzip_stream(app, ovk_blob_data(app->file), ovk_blob_size(app->file), err);
+		if (r < 0 || (r == 0 && ovk_tar_stream_open_memory(ovk_blob_data(app->file),
+								   ovk_blob_size(app->file),
+								   app->path, &app->ts, err) != 0))
 			return -1;
 	} else {
 		app->fd = open(app->path, O_RDONLY | O_CLOEXEC);
 		if (app->fd < 0)
 			return ovk_error_sys(err, errno, "%s", app->path);
-		if (ovk_tar_stream_open_fd(app->fd, app->path, &app->ts, err) != 0)
+		n = pread(app->fd, head, sizeof head, 0);
+		r = open_gzip_stream(app, head, n > 0 ? (size_t)n : 0, err);
+		if (r < 0 || (r == 0 && ovk_tar_stream_open_fd(app->fd, app->path, &app->ts,
+							       err) != 0))
 			return -1;
 	}
 	app->kind = OVK_APPLIANCE_OVA_STREAM;

@@ -88,6 +88,28 @@ int ovk_appliance_drain(struct ovk_appliance *app, struct ovk_error *err);
 int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 			     struct ovk_error *err);
 
+/* A compressed stream cannot skip a member without inflating it, so a
+ * member that neither the OVF (a File, a chunk of one) nor the manifest
+ * names, and that is larger than this, is refused instead of passed: an
+ * unlisted 16 GiB of zeros gzip'ed twice is 40 KB, and would cost minutes
+ * of inflating for nothing.  Producers put nothing unlisted in an OVA; a
+ * stray note or checksum file is far below 1 MiB. */
+#define OVK_APPLIANCE_MAX_UNNAMED_SKIP ((uint64_t)1 << 20)
+
+/* A gzip'ed File inflates to a disk image of its Disk's ovf:capacity plus
+ * metadata: a streamOptimized VMDK's grain markers (at worst 512 bytes per
+ * 64 KiB grain, 1/128) are the most any format adds, so capacity/64 + 16
+ * MiB is room to spare; past it, the member is refused naming it. */
+#define OVK_OVA_INFLATE_SLACK_DIV 64u
+#define OVK_OVA_INFLATE_SLACK_BYTES ((uint64_t)16 << 20)
+
+struct ovk_manifest;
+/* What the package names (for OVK_APPLIANCE_MAX_UNNAMED_SKIP): the OVF's
+ * Files and the manifest's entries.  Borrowed: both must outlive the
+ * appliance's walk, or be unset (NULL) first.  Unset, nothing is refused. */
+void ovk_appliance_set_named(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
+			     const struct ovk_manifest *mf);
+
 /* A stream forgets members as it passes them, except their names: more
  * than chunked Files and every other File could need is hostile. */
 #define OVK_APPLIANCE_MAX_STREAM_MEMBERS (OVK_APPLIANCE_MAX_CHUNKS + 4096)

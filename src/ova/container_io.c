@@ -167,6 +167,7 @@ out:
 struct gunzip {
 	struct ovk_blob *base;
 	struct ovk_gunzip *z;
+	uint64_t produced, max;
 	int ended;              /* the last gzip member ended with no input left */
 	uint8_t *in;
 	const uint8_t *next_in;
@@ -225,10 +226,17 @@ static ssize_t gunzip_read(void *opaque, void *buf, size_t len, struct ovk_error
 			ovk_gunzip_reset(g->z);
 		}
 	}
+	g->produced += len - room;
+	if (g->produced > g->max)
+		return ovk_error_set(err, EFBIG, "inflates to more than %llu bytes, more than its "
+				     "Disk's ovf:capacity allows (capacity + 1/%u + %llu MiB)",
+				     (unsigned long long)g->max, OVK_OVA_INFLATE_SLACK_DIV,
+				     (unsigned long long)(OVK_OVA_INFLATE_SLACK_BYTES >> 20));
 	return (ssize_t)(len - room);
 }
 
-int ovk_ova_gunzip(struct ovk_blob *base, struct ovk_blob **out, struct ovk_error *err)
+int ovk_ova_gunzip(struct ovk_blob *base, uint64_t max, struct ovk_blob **out,
+		   struct ovk_error *err)
 {
 	struct gunzip *g = calloc(1, sizeof *g);
 	char *bname = NULL;
@@ -241,6 +249,7 @@ int ovk_ova_gunzip(struct ovk_blob *base, struct ovk_blob **out, struct ovk_erro
 		goto out;
 	}
 	g->base = base;
+	g->max = max;
 	base = NULL;
 	if (ovk_gunzip_new(&g->z, err) < 0)
 		goto out;

@@ -47,6 +47,10 @@ struct ovk_appliance {
 	char **seen;                   /* every member name passed, in order */
 	size_t n_seen, seen_cap;
 
+	/* ovk_appliance_set_named(): borrowed, or NULL */
+	const struct ovk_ovf_envelope *named_env;
+	const struct ovk_manifest *named_mf;
+
 	/* ovk_appliance_set_verify(): NULL until armed; borrowed */
 	struct ovk_verify *verify;
 };
@@ -56,7 +60,9 @@ void ovk_appliance_ref(struct ovk_appliance *app);
 /* container_io.c */
 int ovk_appliance_open_chunked(struct ovk_appliance *app, const struct ovk_ovf_file *file,
 			       unsigned flags, struct ovk_blob **out, struct ovk_error *err);
-/* Inflate `base` (owned by the new blob, even on failure). */
-int ovk_ova_gunzip(struct ovk_blob *base, struct ovk_blob **out, struct ovk_error *err);
+/* Inflate `base` (owned by the new blob, even on failure) to at most `max`
+ * bytes (UINT64_MAX: unbounded). */
+int ovk_ova_gunzip(struct ovk_blob *base, uint64_t max, struct ovk_blob **out,
+		   struct ovk_error *err);
 
 #endif

@@ -262,6 +262,7 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 		     opts->config ? " (as asked)" : " (the default)");
 	if (verify(pkg, opts, err) < 0)
 		goto out;
+	ovk_appliance_set_named(pkg->app, pkg->env, pkg->mf);
 	if (opts->describe_only) {
 		if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0) {
 			if (opts->strict_refs)
@@ -291,7 +292,9 @@ void ovk_package_free(struct ovk_package *pkg)
 	ovk_ova_plan_free(pkg->plan);
 	ovk_cert_result_clear(&pkg->cert);
 	/* The verifier points into the manifest, the appliance at the
-	 * verifier. */
+	 * verifier, and at the envelope and manifest for the names. */
+	if (pkg->app)
+		ovk_appliance_set_named(pkg->app, NULL, NULL);
 	ovk_appliance_free(pkg->app);
 	ovk_verify_free(pkg->verify);
 	ovk_manifest_free(pkg->mf);

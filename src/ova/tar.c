@@ -257,6 +257,11 @@ struct ovk_tar_stream {
 	char *name;
 	struct nameset seen;
 	int in_member;
+	/* ovk_tar_stream_open_blob: the tar's bytes, and libarchive's buffer */
+	struct ovk_blob *blob;
+	uint8_t *buf;
+	struct ovk_error blob_err;
+	int blob_failed;
 };
 
 static int stream_new(const char *name, struct ovk_tar_stream **out, struct ovk_error *err)
@@ -287,6 +292,89 @@ int ovk_tar_stream_open_fd(int fd, const char *name, struct ovk_tar_stream **out
 	return 0;
 }
 
+/* libarchive's error, or the blob's, which libarchive may have replaced
+ * with its own ("Truncated input file") while skipping. */
+static int stream_error(struct ovk_tar_stream *s, struct ovk_error *err)
+{
+	const char *m, *last = NULL;
+
+	if (!s->blob_failed)
+		return arch_error(s->a, s->name, err);
+	/* The blob layers each named themselves; the archive's name and the
+	 * inflater's own words are what tell. */
+	for (m = s->blob_err.msg; (m = strstr(m, "gzip: ")) != NULL; m++)
+		last = m;
+	return ovk_error_set(err, s->blob_err.errnum, "%s: %s", s->name,
+			     last ? last : s->blob_err.msg);
+}
+
+static la_ssize_t blob_read_cb(struct archive *a, void *opaque, const void **buf)
+{
+	struct ovk_tar_stream *s = opaque;
+	ssize_t n = ovk_blob_read(s->blob, s->buf, TAR_FD_BLOCK, &s->blob_err);
+
+	/* No producer writes a gzip'ed gzip, and each layer multiplies what
+	 * one stored byte may inflate to by a thousand. */
+	if (n >= 2 && ovk_blob_consumed(s->blob) == (uint64_t)n && s->buf[0] == 0x1f &&
+	    s->buf[1] == 0x8b) {
+		ovk_error_set(&s->blob_err, EINVAL, "a gzip'ed gzip, not an OVA (a compressed OVA "
+			      "is a tar compressed once)");
+		n = -1;
+	}
+	if (n < 0) {
+		s->blob_failed = 1;
+		archive_set_error(a, s->blob_err.errnum ? s->blob_err.errnum : EIO, "%s",
+				  s->blob_err.msg);
+		return -1;
+	}
+	*buf = s->buf;
+	return (la_ssize_t)n;
+}
+
+int ovk_tar_stream_open_blob(struct ovk_blob *b, const char *name, struct ovk_tar_stream **out,
+			     struct ovk_error *err)
+{
+	struct ovk_tar_stream *s = calloc(1, sizeof *s);
+
+	/* Format tar alone: what the blob holds must be a tar, not another
+	 * compressed layer. */
+	if (!s || !(s->name = strdup(name)) || !(s->a = archive_read_new()) ||
+	    !(s->buf = malloc(TAR_FD_BLOCK))) {
+		ovk_blob_free(b);
+		ovk_tar_stream_free(s);
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	}
+	s->blob = b;
+	archive_read_support_format_tar(s->a);
+	if (archive_read_open(s->a, s, NULL, blob_read_cb, NULL) != ARCHIVE_OK) {
+		stream_error(s, err);
+		ovk_tar_stream_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* After the tar's end: the rest of the blob, bounded, to its end. */
+static int blob_rest(struct ovk_tar_stream *s, struct ovk_error *err)
+{
+	uint64_t rest = 0;
+	ssize_t n;
+
+	while ((n = ovk_blob_read(s->blob, s->buf, TAR_FD_BLOCK, &s->blob_err)) > 0) {
+		rest += (uint64_t)n;
+		if (rest > OVK_TAR_MAX_TRAILING)
+			return ovk_error_set(err, EFBIG, "%s: more than %llu bytes after the end of "
+					     "the tar", s->name,
+					     (unsigned long long)OVK_TAR_MAX_TRAILING);
+	}
+	if (n < 0) {
+		s->blob_failed = 1;
+		return stream_error(s, err);
+	}
+	return 0;
+}
+
 int ovk_tar_stream_open_memory(const uint8_t *data, size_t size, const char *name,
 			       struct ovk_tar_stream **out, struct ovk_error *err)
 {
@@ -313,9 +401,9 @@ int ovk_tar_stream_next(struct ovk_tar_stream *s, const char **name, uint64_t *s
 	do {
 		r = archive_read_next_header(s->a, &e);
 		if (r == ARCHIVE_EOF)
-			return 0;
+			return s->blob ? blob_rest(s, err) : 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return arch_error(s->a, s->name, err);
+			return stream_error(s, err);
 		r = check_entry(s->name, e, &s->seen, name, err);
 		if (r < 0)
 			return -1;
@@ -337,13 +425,13 @@ ssize_t ovk_tar_stream_read(struct ovk_tar_stream *s, void *buf, size_t len,
 		return 0;
 	n = archive_read_data(s->a, buf, len);
 	if (n < 0)
-		return arch_error(s->a, s->name, err);
+		return stream_error(s, err);
 	return (ssize_t)n;
 }
 
 int ovk_tar_stream_compressed(const struct ovk_tar_stream *s)
 {
-	return archive_filter_count(s->a) > 1;
+	return s->blob != NULL || archive_filter_count(s->a) > 1;
 }
 
 void ovk_tar_stream_free(struct ovk_tar_stream *s)
@@ -351,6 +439,8 @@ void ovk_tar_stream_free(struct ovk_tar_stream *s)
 	if (!s)
 		return;
 	archive_read_free(s->a);
+	ovk_blob_free(s->blob);
+	free(s->buf);
 	nameset_clear(&s->seen);
 	free(s->name);
 	free(s);

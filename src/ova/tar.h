@@ -48,12 +48,22 @@ int ovk_tar_check_name(const char *archive, const char *name, const char **norm,
 		       struct ovk_error *err);
 
 struct ovk_tar_stream;
+struct ovk_blob;
 
 /* Read from a file descriptor (not closed by us) or from memory. */
 int ovk_tar_stream_open_fd(int fd, const char *name, struct ovk_tar_stream **out,
 			   struct ovk_error *err);
 int ovk_tar_stream_open_memory(const uint8_t *data, size_t size, const char *name,
 			       struct ovk_tar_stream **out, struct ovk_error *err);
+/* Read an uncompressed tar from a stream blob (owned by the stream, even
+ * on failure): the container's own gunzip of a whole-gzip OVA.  At the
+ * tar's end the blob is read to its end too (so the gzip trailers are
+ * checked), which may hold at most OVK_TAR_MAX_TRAILING bytes more. */
+int ovk_tar_stream_open_blob(struct ovk_blob *b, const char *name, struct ovk_tar_stream **out,
+			     struct ovk_error *err);
+/* Bytes after the tar's end-of-archive blocks: tar pads the archive to its
+ * record size, 10 KiB by default, and `tar -b` allows at most 1 MiB. */
+#define OVK_TAR_MAX_TRAILING ((uint64_t)1 << 20)
 /* Advance to the next member: 1 with *name (valid until the next call) and
  * *size, 0 at the end, -1 on error (truncated archive, a link, a bad or
  * repeated name). */
@@ -62,6 +72,7 @@ int ovk_tar_stream_next(struct ovk_tar_stream *s, const char **name, uint64_t *s
 /* Read the current member's data: bytes read, 0 at its end, -1 on error. */
 ssize_t ovk_tar_stream_read(struct ovk_tar_stream *s, void *buf, size_t len,
 			    struct ovk_error *err);
+/* 1 when the stream inflates (its own gunzip, or a libarchive filter). */
 int ovk_tar_stream_compressed(const struct ovk_tar_stream *s);
 void ovk_tar_stream_free(struct ovk_tar_stream *s);
 
