@@ -240,6 +240,7 @@ int ovk_appliance_info(const char *input, unsigned open_flags,
 		str_if(info, "signer", pkg->cert.subject);
 		ovk_info_bool(info, "signer_self_signed", pkg->cert.self_signed);
 		ovk_info_bool(info, "signer_expired", pkg->cert.expired);
+		ovk_info_bool(info, "signer_trusted", pkg->cert.trusted);
 	}
 	if (describe_configurations(info, pkg, err) < 0)
 		goto out;
