@@ -605,41 +605,6 @@ static int ova_pick_meta(struct ovk_appliance *app, struct ovk_error *err)
 	return 0;
 }
 
-static ssize_t fd_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
-{
-	const struct ovk_appliance *app = opaque;
-	ssize_t n;
-
-	do
-		n = read(app->fd, buf, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ovk_error_sys(err, errno, "%s", app->path);
-	return n;
-}
-
-/* A whole-gzip OVA is inflated here (container_io.c's gunzip, zlib), not
- * by libarchive, whose gzip filter never checks a member's CRC-32 and
- * ISIZE; the tar stream reads the gzip to its end after the tar's, so the
- * last trailer is checked too, and refuses a gzip inside the gzip.  0 when
- * `head` is not gzip (libarchive reads it). */
-static int open_gzip_stream(struct ovk_appliance *app, const uint8_t *head, size_t len,
-			    struct ovk_error *err)
-{
-	struct ovk_blob *base = NULL, *gz = NULL;
-
-	if (len < 2 || head[0] != 0x1f || head[1] != 0x8b)
-		return 0;
-	if (app->file ? ovk_blob_window(app->file, 0, ovk_blob_size(app->file), "OVA",
-					app->path, &base, err) < 0
-		      : ovk_blob_stream("OVA", app->path, UINT64_MAX, fd_read, app, NULL, &base,
-					err) < 0)
-		return -1;
-	if (ovk_ova_gunzip(base, UINT64_MAX, &gz, err) < 0)
-		return -1;
-	return ovk_tar_stream_open_blob(gz, app->path, &app->ts, err) < 0 ? -1 : 1;
-}
-
 static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
 {
 	int compressed = 0, r;
@@ -660,7 +625,7 @@ static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
 			app->kind = OVK_APPLIANCE_OVA;
 			return ova_pick_meta(app, err);
 		}
-		r = open_gzip_stream(app, ovk_blob_data(app->file), ovk_blob_size(app->file), err);
+		r = ovk_appliance_open_gzip_stream(app, ovk_blob_data(app->file), ovk_blob_size(app->file), err);
 		if (r < 0 || (r == 0 && ovk_tar_stream_open_memory(ovk_blob_data(app->file),
 								   ovk_blob_size(app->file),
 								   app->path, &app->ts, err) != 0))
@@ -670,7 +635,7 @@ static int open_ova(struct ovk_appliance *app, struct ovk_error *err)
 		if (app->fd < 0)
 			return ovk_error_sys(err, errno, "%s", app->path);
 		n = pread(app->fd, head, sizeof head, 0);
-		r = open_gzip_stream(app, head, n > 0 ? (size_t)n : 0, err);
+		r = ovk_appliance_open_gzip_stream(app, head, n > 0 ? (size_t)n : 0, err);
 		if (r < 0 || (r == 0 && ovk_tar_stream_open_fd(app->fd, app->path, &app->ts,
 							       err) != 0))
 			return -1;

@@ -9,12 +9,14 @@
  *   gzip     (ovf:compression="gzip")  inflated as a stream (core/codec.h);
  *            concatenated gzip members are inflated in turn, as gunzip does.
  * Both produce stream blobs (blob.h): the formats read them forward.  The
+ * same gunzip inflates a whole-gzip OVA for the tar reader (tar.h).  The
  * OVF spec applies compression first and chunking second, so a File that
  * is both is joined first, then inflated.
  */
 #include "container_priv.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,4 +266,41 @@ out:
 	ovk_blob_free(base);
 	free(bname);
 	return ret;
+}
+
+/* ------------------------------------------------------------ whole-OVA gzip */
+
+static ssize_t fd_read(void *opaque, void *buf, size_t len, struct ovk_error *err)
+{
+	const struct ovk_appliance *app = opaque;
+	ssize_t n;
+
+	do
+		n = read(app->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ovk_error_sys(err, errno, "%s", app->path);
+	return n;
+}
+
+/* A whole-gzip OVA is inflated here (ovk_ova_gunzip, zlib), not
+ * by libarchive, whose gzip filter never checks a member's CRC-32 and
+ * ISIZE; the tar stream reads the gzip to its end after the tar's, so the
+ * last trailer is checked too, and refuses a gzip inside the gzip.  0 when
+ * `head` is not gzip (libarchive reads it). */
+int ovk_appliance_open_gzip_stream(struct ovk_appliance *app, const uint8_t *head, size_t len,
+				   struct ovk_error *err)
+{
+	struct ovk_blob *base = NULL, *gz = NULL;
+
+	if (len < 2 || head[0] != 0x1f || head[1] != 0x8b)
+		return 0;
+	if (app->file ? ovk_blob_window(app->file, 0, ovk_blob_size(app->file), "OVA",
+					app->path, &base, err) < 0
+		      : ovk_blob_stream("OVA", app->path, UINT64_MAX, fd_read, app, NULL, &base,
+					err) < 0)
+		return -1;
+	if (ovk_ova_gunzip(base, UINT64_MAX, &gz, err) < 0)
+		return -1;
+	return ovk_tar_stream_open_blob(gz, app->path, &app->ts, err) < 0 ? -1 : 1;
 }

@@ -64,5 +64,9 @@ int ovk_appliance_open_chunked(struct ovk_appliance *app, const struct ovk_ovf_f
  * bytes (UINT64_MAX: unbounded). */
 int ovk_ova_gunzip(struct ovk_blob *base, uint64_t max, struct ovk_blob **out,
 		   struct ovk_error *err);
+/* If `head` (the file's first bytes) is gzip: app->ts reads the tar through
+ * our gunzip (1); 0 when it is not gzip; -1 on error. */
+int ovk_appliance_open_gzip_stream(struct ovk_appliance *app, const uint8_t *head, size_t len,
+				   struct ovk_error *err);
 
 #endif
