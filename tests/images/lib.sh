@@ -256,9 +256,14 @@ alloc_kib() {
 	du -k "$1" | cut -f1
 }
 
-# json_get FILE-OR-STRING KEY: print a top-level field of a JSON document.
+# json_get JSON KEY[.KEY...]: print a field of a JSON document (dots step into objects).
 json_get() {
-	python3 -c 'import json, sys; v = json.loads(sys.argv[1])[sys.argv[2]]; print(v if not isinstance(v, bool) else str(v).lower())' "$1" "$2"
+	python3 -c '
+import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    v = v[k]
+print(v if not isinstance(v, bool) else str(v).lower())' "$1" "$2"
 }
 
 # ------------------------------------------------------------ appliances

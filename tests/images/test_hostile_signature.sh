@@ -112,7 +112,7 @@ run "$IMPORT" -c test:///default --print-xml --require-signature "$T/self.ova"
 [ "$RC" -eq 1 ] && [[ $ERR == *"self-signed"* ]] &&
 	ok "ova-import --require-signature refuses the self-signed signer" ||
 	not_ok "ova-import --require-signature refuses the self-signed signer" "rc=$RC" "$ERR"
-run "$IMPORT" -c test:///default --print-xml --require-signature --trust "$T/ca.pem" \
+run "$IMPORT" -c test:///default --print-xml --dir "$T" --require-signature --trust "$T/ca.pem" \
 	"$T/leaf.ova"
 [ "$RC" -eq 0 ] && ok "ova-import --trust CA accepts its leaf" ||
 	not_ok "ova-import --trust CA accepts its leaf" "rc=$RC" "$ERR"

@@ -281,7 +281,7 @@ refused "signed chunked OVA with a changed chunk is refused (--require-signature
 
 # --info on a stream whose manifest comes after the disks: "pending".
 run "$OVA_CONVERT" --info --json "$(input "$T/good-gzip" late)"
-if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" manifest)" = pending ] &&
+if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" manifest.descriptor)" = pending ] &&
 	[[ $ERR != *"no manifest"* ]]; then
 	ok "--info: a manifest after the disks of a stream is \"pending\""
 else
