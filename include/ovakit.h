@@ -43,6 +43,10 @@ extern "C" {
 #define OVK_VERSION_STRING "0.2.0"
 
 OVK_API const char *ovk_version(void);
+/* The optional features this build has ("+") and lacks ("-"), space
+ * separated: "+libvirt +zstd".  A call that needs a missing one fails
+ * with ENOTSUP. */
+OVK_API const char *ovk_features(void);
 
 /* "s" for a count that is not 1, else "" ("%u disk%s", n, ovk_plural(n)):
  * the one pluralisation rule of every message, the library's and the

@@ -274,18 +274,12 @@ const char *cli_join(const char *const *names, char *buf, size_t cap)
 	return buf;
 }
 
-/* What this build has, beyond the formats: one word each.  Build options
- * that take a feature out add their word here under their #if. */
-static const char *const cli_features[] = {
-	"ova", "ovf-signature", "libvirt", "guest-linux", "guest-windows", NULL,
-};
-
 void cli_version(void)
 {
-	char in[256], out[256], more[256];
+	char in[256], out[256];
 
 	printf("%s (ovakit) %s\n", cli_program, ovk_version());
-	printf("features: %s; read: %s; write: %s\n", cli_join(cli_features, more, sizeof more),
+	printf("features: %s; read: %s; write: %s\n", ovk_features(),
 	       cli_join(ovk_input_formats(), in, sizeof in),
 	       cli_join(ovk_output_formats(), out, sizeof out));
 }

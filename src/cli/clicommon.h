@@ -65,8 +65,9 @@ void cli_progress_cb(void *opaque, uint64_t done, uint64_t total);
 void cli_progress_break(struct cli_progress *p);
 void cli_progress_end(struct cli_progress *p);
 
-/* -V: "NAME (ovakit) X.Y.Z", then one line of the build's features, the
- * same for every tool (clicommon.c keeps the list). */
+/* -V, the same on every tool: "NAME (ovakit) X.Y.Z", then one line: the
+ * features the library was built with (ovk_features(): "+libvirt +zstd")
+ * and the formats it reads and writes. */
 void cli_version(void);
 /* names (NULL-terminated) as "a, b, c" into buf: for messages that list
  * the valid values. */

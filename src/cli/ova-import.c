@@ -98,7 +98,7 @@ static void usage(FILE *f)
 		"  -j, --threads N       conversion threads (default: online CPUs)\n"
 		"  -p, --progress        show progress\n"
 		"  -h, --help            show this help\n"
-		"  -V, --version         show the version\n"
+		"  -V, --version         show the version and the features built in\n"
 		"\n"
 		"Exit status: 0 ok, 1 failure (nothing is left behind), 2 usage error\n"
 		"(including no --pool/--dir on a host without a 'default' pool, a\n"

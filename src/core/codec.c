@@ -16,8 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef OVK_HAVE_ZSTD
 #include <zstd.h>
 #include <zstd_errors.h>
+#else
+/* Built with -DOVK_ZSTD=OFF: the calls below fail, the contexts stay NULL. */
+typedef struct zstd_none ZSTD_CCtx, ZSTD_DCtx;
+#define ZSTD_freeCCtx(c) ((void)(c))
+#define ZSTD_freeDCtx(c) ((void)(c))
+#endif
 
 /* qemu's deflate for qcow2: default zlib level, memLevel 9, a 4 KiB window
  * (qemu inflates with windowBits -12). */
@@ -225,6 +232,7 @@ static int decode_deflate(struct ctx *x, enum ovk_decode_mode mode, const uint8_
 	return inflate_fill(x, in, in_len, out, cap, err);
 }
 
+#ifdef OVK_HAVE_ZSTD
 static int decode_zstd(struct ctx *x, enum ovk_decode_mode mode, const uint8_t *in,
 		       size_t in_len, uint8_t *out, size_t cap, size_t *got,
 		       struct ovk_error *err)
@@ -245,6 +253,16 @@ static int decode_zstd(struct ctx *x, enum ovk_decode_mode mode, const uint8_t *
 	*got = r;
 	return 0;
 }
+
+#else
+static int decode_zstd(struct ctx *x, enum ovk_decode_mode mode, const uint8_t *in,
+		       size_t in_len, uint8_t *out, size_t cap, size_t *got,
+		       struct ovk_error *err)
+{
+	(void)x, (void)mode, (void)in, (void)in_len, (void)out, (void)cap, (void)got;
+	return ovk_error_set(err, ENOTSUP, "zstd data: ovakit was built without zstd (OVK_ZSTD=OFF)");
+}
+#endif
 
 int ovk_codec_decode(enum ovk_codec c, enum ovk_decode_mode mode, const uint8_t *in,
 		     size_t in_len, uint8_t *out, size_t cap, size_t *got,
@@ -318,6 +336,7 @@ static int encode_deflate(struct ctx *x, int level, const uint8_t *in, size_t le
 	return 0;
 }
 
+#ifdef OVK_HAVE_ZSTD
 static int encode_zstd(struct ctx *x, int level, const uint8_t *in, size_t len, uint8_t *out,
 		       size_t cap, size_t *out_len, struct ovk_error *err)
 {
@@ -334,6 +353,15 @@ static int encode_zstd(struct ctx *x, int level, const uint8_t *in, size_t len, 
 		return ovk_error_set(err, EIO, "zstd: %s", ZSTD_getErrorName(r));
 	return 0;
 }
+
+#else
+static int encode_zstd(struct ctx *x, int level, const uint8_t *in, size_t len, uint8_t *out,
+		       size_t cap, size_t *out_len, struct ovk_error *err)
+{
+	(void)x, (void)level, (void)in, (void)len, (void)out, (void)cap, (void)out_len;
+	return ovk_error_set(err, ENOTSUP, "zstd: ovakit was built without zstd (OVK_ZSTD=OFF)");
+}
+#endif
 
 static int level_ok(enum ovk_codec c, int level)
 {

@@ -25,6 +25,12 @@ const char *ovk_version(void)
 	return OVK_VERSION_STRING;
 }
 
+/* OVK_FEATURES comes from CMakeLists.txt: "+libvirt +zstd" and the like. */
+const char *ovk_features(void)
+{
+	return OVK_FEATURES;
+}
+
 int ovk_opts_load(void *dst, size_t dst_size, const void *src, const char *what,
 		  struct ovk_error *err)
 {
