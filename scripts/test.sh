@@ -40,7 +40,7 @@ run_suite() {
 	local name=$1 dir=$2 rc=0
 	shift 2
 	echo "==> [$name] configure + build in $dir/"
-	if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVK_WERROR=ON "$@" \
+	if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVK_WERROR=ON -DOVK_TESTS=ON "$@" \
 		>"$logdir/$name.cmake.log" 2>&1; then
 		cat "$logdir/$name.cmake.log"
 		summary+=("$name: CONFIGURE FAILED")
@@ -84,7 +84,7 @@ run_tsan() {
 	local dir=$OVK_BUILD_PREFIX-tsan t
 	echo "==> [tsan] configure + build in $dir/"
 	if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOVK_WERROR=ON \
-		-DOVK_TSAN=ON >"$logdir/tsan.cmake.log" 2>&1 &&
+		-DOVK_TESTS=ON -DOVK_TSAN=ON >"$logdir/tsan.cmake.log" 2>&1 &&
 		cmake --build "$dir" -j"$jobs" --target test_engine ova-convert; }; then
 		summary+=("tsan: BUILD FAILED")
 		failed=1
