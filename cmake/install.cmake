@@ -33,3 +33,5 @@ install(FILES ${CMAKE_BINARY_DIR}/ovakitConfig.cmake ${CMAKE_BINARY_DIR}/ovakitC
 configure_file(cmake/ovakit.pc.in ovakit.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/ovakit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
+
+add_subdirectory(man)
