@@ -35,3 +35,4 @@ install(FILES ${CMAKE_BINARY_DIR}/ovakit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/
 
 
 add_subdirectory(man)
+add_subdirectory(completion)

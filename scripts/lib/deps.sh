@@ -25,6 +25,8 @@ OVK_DEPS=(
 	virt-v2v              # tests: test_export_consumers.sh, virt-v2v -i ova reads ova-export's OVA
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
+	groff man-db          # tests/package/test_man.sh: the pages render without warnings
+	bash-completion       # completion/ovakit.bash, and its test
 	valgrind              # tests/images/test_valgrind_*.sh: memcheck pass
 	# tests/unit/test_guest_parse.c builds real guest images with these
 	# (and tests/fuzz/make_guest_seeds.py the guest fuzz seeds):
