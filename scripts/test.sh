@@ -10,16 +10,18 @@
 #      of tests/images/test_faults.sh that cannot share the machine with
 #      other tests (ctest runs it against a dropped connection instead),
 #      run alone against build/ (needs root; skipped otherwise);
-#   6. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
+#   6. the Debian packages: built from a clean clone of HEAD, linted,
+#      installed, checked and purged (tests/package/deb.sh; needs root);
+#   7. every libFuzzer target briefly (scripts/fuzz.sh, bounded).
 # The valgrind memcheck pass (test_valgrind_*.sh) and the bad-input table
 # (test_badinput_*.sh) are ctest tests of the plain build; both skip in the
 # ASan build, saying why.
 #
 # Environment: OVK_FUZZ_SECONDS (per target, default 20), OVK_FUZZ_BUDGET
-# (seconds for all targets together, default 240), OVK_SKIP_FUZZ=1 to skip
-# step 6 while iterating locally, OVK_BUILD_PREFIX (default "build") to put
-# the trees elsewhere (PREFIX/, PREFIX-asan/, PREFIX-fuzz/).  Exits non-zero
-# if anything failed.
+# (seconds for all targets together, default 240), OVK_SKIP_FUZZ=1 and
+# OVK_SKIP_DEB=1 to skip steps 7 and 6 while iterating locally,
+# OVK_BUILD_PREFIX (default "build") to put the trees elsewhere (PREFIX/,
+# PREFIX-asan/, PREFIX-fuzz/).  Exits non-zero if anything failed.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
@@ -131,6 +133,24 @@ daemon_kill() {
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || failed=1
 }
 daemon_kill
+
+# deb: the Debian packages built from a clean clone, installed, checked
+# and purged (tests/package/deb.sh; needs root, skipped otherwise).
+debian_packages() {
+	local rc=0
+	if [ "${OVK_SKIP_DEB:-0}" = 1 ]; then
+		summary+=("deb: skipped (OVK_SKIP_DEB=1)")
+		return 0
+	fi
+	echo "==> [deb] tests/package/deb.sh"
+	tests/package/deb.sh 2>&1 | tee "$logdir/deb.log" || rc=$?
+	case $rc in
+	0) summary+=("deb: $(grep -c '^ok' "$logdir/deb.log") checks passed ($(grep -m1 '^ok.*lintian' "$logdir/deb.log" | sed 's/^ok *- //'))") ;;
+	77) summary+=("deb: skipped (needs root)") ;;
+	*) summary+=("deb: FAILED ($(grep -c '^NOT OK' "$logdir/deb.log") checks)"); failed=1 ;;
+	esac
+}
+debian_packages
 
 if [ "${OVK_SKIP_FUZZ:-0}" = 1 ]; then
 	summary+=("fuzz: skipped (OVK_SKIP_FUZZ=1)")
