@@ -15,7 +15,8 @@
 #
 # Needs root (or sudo) for apt; exits 77 (skipped) without either.  Refuses
 # to run where ovakit packages are already installed (it would remove
-# them).  Uncommitted changes are not in the clone: commit first.
+# them).  Uncommitted changes are not in the clone: commit first.  Takes
+# one build of the project (tests off, -j2) and a lintian run.
 # Environment: OVK_DEB_KEEP=DIR keeps the built .debs in DIR.
 set -euo pipefail
 
@@ -61,9 +62,15 @@ builddeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$root/debian/control" |
 apt satisfy --no-install-recommends "$builddeps" >/dev/null
 
 echo "==> deb: dpkg-buildpackage -us -uc -b in a clean clone of HEAD"
-[ -z "$(git -C "$root" status --porcelain 2>/dev/null)" ] ||
-	echo "deb.sh: note: the checkout has uncommitted changes; the packages are built from HEAD"
-git clone -q "$root" "$work/ovakit"
+if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+	[ -z "$(git -C "$root" status --porcelain)" ] ||
+		echo "deb.sh: note: the checkout has uncommitted changes; the packages are built from HEAD"
+	git clone -q "$root" "$work/ovakit"
+else
+	# Not a git checkout (an unpacked tarball): a copy without build trees.
+	mkdir "$work/ovakit"
+	tar -C "$root" --exclude='./build*' --exclude='./obj-*' -cf - . | tar -C "$work/ovakit" -xf -
+fi
 if (cd "$work/ovakit" && DEB_BUILD_OPTIONS="nocheck parallel=2" \
 	nice dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
 	ok "dpkg-buildpackage -us -uc -b: $(cd "$work" && ls ./*.deb | tr '\n' ' ')"
