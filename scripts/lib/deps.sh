@@ -26,7 +26,7 @@ OVK_DEPS=(
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
 	groff man-db          # tests/package/test_man.sh: the pages render without warnings
-	bash-completion       # completion/ovakit.bash, and its test
+	bash-completion zsh   # completion/ovakit.bash and _ovakit, and their test
 	valgrind              # tests/images/test_valgrind_*.sh: memcheck pass
 	# tests/unit/test_guest_parse.c builds real guest images with these
 	# (and tests/fuzz/make_guest_seeds.py the guest fuzz seeds):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_completion.sh: the installed bash completion is set for every tool
 # in an interactive bash with bash-completion loaded, and completes what it
-# should: options (from --help), formats, -o keys and values, files.
+# should: options (from --help), formats, -o keys and values, files; and
+# that zsh's compinit finds the zsh one.
 . "$OVK_SRC/tests/images/lib.sh"
 BC=/usr/share/bash-completion/bash_completion
 [ -r "$BC" ] || die "bash-completion is not installed ($BC)"
@@ -55,4 +56,14 @@ if [ -x "$S/bin/ova-import" ]; then
 	expect "ova-import --print" "--print-xml"
 	expect "ova-import --dir $T/files/" "$T/files/sub"
 fi
+
+# zsh: compinit registers _ovakit for every installed tool.
+zdir=$(dirname "$(find "$S" -path '*/zsh/*/_ovakit' | head -1)")
+need zsh
+for tool in "$S"/bin/*; do
+	name=${tool##*/}
+	c=$(zsh -fc "fpath=($zdir \$fpath); autoload -Uz compinit; compinit -u -D; print -r -- \${_comps[$name]}")
+	[ "$c" = _ovakit ] && ok "zsh: $name is completed by _ovakit" ||
+		not_ok "zsh: no completion for $name" "$c"
+done
 finish
