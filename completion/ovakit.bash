@@ -1,5 +1,5 @@
-# bash completion for the ovakit tools: ova-convert, ova-import, ova-bench
-# (and any later ova-* tool that is added to the `complete` line below).
+# bash completion for the ovakit tools: ova-convert, ova-import, ova-bench,
+# ova-export (and any later ova-* tool that is added to the `complete` line).
 # Installed once per tool name in bash-completion's completionsdir, where it
 # is loaded the first time one of them is completed.
 #
@@ -65,7 +65,29 @@ _ovakit() {
 		COMPREPLY=($(compgen -W "auto keep virtio" -- "$cur"))
 		return ;;
 	--firmware)
-		COMPREPLY=($(compgen -W "auto bios efi" -- "$cur"))
+		if [[ $1 == ova-export ]]; then
+			COMPREPLY=($(compgen -W "bios efi" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "auto bios efi" -- "$cur"))
+		fi
+		return ;;
+	--disk-bus)
+		COMPREPLY=($(compgen -W "scsi sata ide virtio nvme" -- "$cur"))
+		return ;;
+	--nic)
+		COMPREPLY=($(compgen -W "vmxnet3 e1000e e1000 none" -- "$cur"))
+		return ;;
+	--scsi)
+		COMPREPLY=($(compgen -W "lsilogicsas pvscsi" -- "$cur"))
+		return ;;
+	--manifest)
+		COMPREPLY=($(compgen -W "sha256 sha1 sha512 none" -- "$cur"))
+		return ;;
+	--ovf-version)
+		COMPREPLY=($(compgen -W "1.0 2.0" -- "$cur"))
+		return ;;
+	--sign | --cert)
+		_filedir pem
 		return ;;
 	--virt-type)
 		COMPREPLY=($(compgen -W "kvm qemu" -- "$cur"))
@@ -84,15 +106,16 @@ _ovakit() {
 			sed 's|/sys/class/net/||; s|/bridge||')" -- "$cur"))
 		return ;;
 	--dir | --tmp-dir | --workdir)
-		_filedir -d
-		return ;;
+		# ova-export's --dir is a flag: its next word is the domain.
+		[[ $1 == ova-export && $prev == --dir ]] || { _filedir -d; return; } ;;
 	--serial-log | --plot | --overlay)
 		_filedir
 		return ;;
 	-c | --connect)
 		COMPREPLY=($(compgen -W "qemu:///system qemu:///session qemu+ssh://" -- "$cur"))
 		return ;;
-	-j | --threads | --disk | --repeat | --size | --config)
+	-j | --threads | --disk | --repeat | --size | --config | --cpus | --cores | --memory | \
+		--hw-version | --os | --description)
 		return ;;
 	esac
 	$split && return
@@ -104,4 +127,4 @@ _ovakit() {
 	fi
 	_filedir
 }
-complete -F _ovakit ova-convert ova-import ova-bench
+complete -F _ovakit ova-convert ova-import ova-bench ova-export

@@ -56,6 +56,11 @@ if [ -x "$S/bin/ova-import" ]; then
 	expect "ova-import --print" "--print-xml"
 	expect "ova-import --dir $T/files/" "$T/files/sub"
 fi
+if [ -x "$S/bin/ova-export" ]; then
+	expect "ova-export --disk-bus n" "nvme"
+	expect "ova-export --manifest sha" "sha1 sha256 sha512"
+	expect "ova-export --firmware " "bios efi"
+fi
 
 # zsh: compinit registers _ovakit for every installed tool.
 zdir=$(dirname "$(find "$S" -path '*/zsh/*/_ovakit' | head -1)")
