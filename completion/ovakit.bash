@@ -23,6 +23,11 @@ _ovakit_virsh() {
 	timeout 2 virsh -q "${uri[@]}" "$@" --name 2>/dev/null
 }
 
+_ovakit_words() {
+	# _ovakit_words "W1 W2 ...": the words that start with the current one.
+	COMPREPLY=($(compgen -W "$1" -- "$cur"))
+}
+
 _ovakit_o_keys() {
 	# -o key=value[,key=value...]: complete the last pair.
 	local head= last=$cur
@@ -52,68 +57,38 @@ _ovakit() {
 	case $prev in
 	-f | --format | -F | --backing-format)
 		[[ $1 == ova-import && $prev == --format ]] &&
-			{ COMPREPLY=($(compgen -W "qcow2 raw" -- "$cur")); return; }
-		COMPREPLY=($(compgen -W "raw vmdk qcow2 vhd vhdx vdi" -- "$cur"))
+			{ _ovakit_words "qcow2 raw"; return; }
+		_ovakit_words "raw vmdk qcow2 vhd vhdx vdi"
 		return ;;
-	-O | --to)
-		COMPREPLY=($(compgen -W "qcow2 raw vmdk" -- "$cur"))
-		return ;;
-	-o)
-		_ovakit_o_keys
-		return ;;
-	--bus)
-		COMPREPLY=($(compgen -W "auto keep virtio" -- "$cur"))
-		return ;;
+	-O | --to) _ovakit_words "qcow2 raw vmdk"; return ;;
+	-o) _ovakit_o_keys; return ;;
+	--bus) _ovakit_words "auto keep virtio"; return ;;
 	--firmware)
 		if [[ $1 == ova-export ]]; then
-			COMPREPLY=($(compgen -W "bios efi" -- "$cur"))
+			_ovakit_words "bios efi"
 		else
-			COMPREPLY=($(compgen -W "auto bios efi" -- "$cur"))
+			_ovakit_words "auto bios efi"
 		fi
 		return ;;
-	--disk-bus)
-		COMPREPLY=($(compgen -W "scsi sata ide virtio nvme" -- "$cur"))
-		return ;;
-	--nic)
-		COMPREPLY=($(compgen -W "vmxnet3 e1000e e1000 none" -- "$cur"))
-		return ;;
-	--scsi)
-		COMPREPLY=($(compgen -W "lsilogicsas pvscsi" -- "$cur"))
-		return ;;
-	--manifest)
-		COMPREPLY=($(compgen -W "sha256 sha1 sha512 none" -- "$cur"))
-		return ;;
-	--ovf-version)
-		COMPREPLY=($(compgen -W "1.0 2.0" -- "$cur"))
-		return ;;
-	--sign | --cert)
-		_filedir pem
-		return ;;
-	--virt-type)
-		COMPREPLY=($(compgen -W "kvm qemu" -- "$cur"))
-		return ;;
-	--pool)
-		COMPREPLY=($(compgen -W "$(_ovakit_virsh pool-list --all)" -- "$cur"))
-		return ;;
-	--network)
-		COMPREPLY=($(compgen -W "$(_ovakit_virsh net-list --all)" -- "$cur"))
-		return ;;
-	--name)
-		COMPREPLY=($(compgen -W "$(_ovakit_virsh list --all)" -- "$cur"))
-		return ;;
+	--disk-bus) _ovakit_words "scsi sata ide virtio nvme"; return ;;
+	--nic) _ovakit_words "vmxnet3 e1000e e1000 none"; return ;;
+	--scsi) _ovakit_words "lsilogicsas pvscsi"; return ;;
+	--manifest) _ovakit_words "sha256 sha1 sha512 none"; return ;;
+	--ovf-version) _ovakit_words "1.0 2.0"; return ;;
+	--sign | --cert) _filedir pem; return ;;
+	--virt-type) _ovakit_words "kvm qemu"; return ;;
+	--pool) _ovakit_words "$(_ovakit_virsh pool-list --all)"; return ;;
+	--network) _ovakit_words "$(_ovakit_virsh net-list --all)"; return ;;
+	--name) _ovakit_words "$(_ovakit_virsh list --all)"; return ;;
 	--bridge)
-		COMPREPLY=($(compgen -W "$(command ls /sys/class/net/*/bridge -d 2>/dev/null |
-			sed 's|/sys/class/net/||; s|/bridge||')" -- "$cur"))
+		_ovakit_words "$(command ls /sys/class/net/*/bridge -d 2>/dev/null |
+			sed 's|/sys/class/net/||; s|/bridge||')"
 		return ;;
 	--dir | --tmp-dir | --workdir)
 		# ova-export's --dir is a flag: its next word is the domain.
 		[[ $1 == ova-export && $prev == --dir ]] || { _filedir -d; return; } ;;
-	--serial-log | --plot | --overlay)
-		_filedir
-		return ;;
-	-c | --connect)
-		COMPREPLY=($(compgen -W "qemu:///system qemu:///session qemu+ssh://" -- "$cur"))
-		return ;;
+	--serial-log | --plot | --overlay) _filedir; return ;;
+	-c | --connect) _ovakit_words "qemu:///system qemu:///session qemu+ssh://"; return ;;
 	-j | --threads | --disk | --repeat | --size | --config | --cpus | --cores | --memory | \
 		--hw-version | --os | --description)
 		return ;;
