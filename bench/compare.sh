@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/compare.sh: the performance targets of issue 5, measured against
 # qemu-img on the reference disk, each as a ratio from one run that alternates
 # the tools (median of REPEAT, default 3; timed through a final `sync` unless

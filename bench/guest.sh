@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/guest.sh: what reading the guest costs an import (issue 12: at most
 # 1 s more for a 2 GiB guest, no temporary copy, peak RSS <= 64 MiB).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench/inflate_only.c: the denominator of the engine's CPU goal (issue 11):
  * every encoded extent of an image (compressed grains or clusters) read

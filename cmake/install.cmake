@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # What `cmake --install` puts where (GNUInstallDirs): the library with its
 # header, ovakit.pc and the CMake package (find_package(ovakit) ->
 # ovakit::ovakit), the tools (src/cli), their man pages (man/) and bash

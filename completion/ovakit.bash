@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bash completion for the ovakit tools: ova-convert, ova-import, ova-bench,
 # ova-export (and any later ova-* tool that is added to the `complete` line).
 # Installed once per tool name in bash-completion's completionsdir, where it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # scripts/demo.sh: from a fresh checkout to a running imported appliance.
 #
 #   1. install the missing Debian packages (build deps, libvirt + QEMU +

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # scripts/fuzz.sh: build the libFuzzer targets (tests/fuzz/fuzz_*.c) with
 # clang + ASan + UBSan in build-fuzz/ and run them.
 #
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--merge) merge=1; shift ;;
 	--budget) budget=$2; shift 2 ;;
-	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # scripts/test.sh: the project's whole test run, as CI does it (.ci/run).
 #
 #   1. install the missing Debian packages (scripts/lib/deps.sh);

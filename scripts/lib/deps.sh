@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # scripts/lib/deps.sh: the Debian 12 packages ovakit needs to build and test,
 # and the one function that installs whichever of them are missing.
 # Sourced by scripts/test.sh, scripts/demo.sh and scripts/fuzz.sh.

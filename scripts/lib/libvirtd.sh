@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # scripts/lib/libvirtd.sh: a real libvirtd (qemu driver) for the import
 # tests, installed and started as root without systemd.  Sourced; every

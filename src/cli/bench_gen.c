@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench_gen.c: the reference workload of issue 5 and the child processes
  * ova-bench times.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench_report.c: ova-bench's three outputs from one struct bench_report:
  * a table for people, JSON for scripts (every figure, with the engine's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* clicommon.c: see clicommon.h. */
 #include "clicommon.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * clicommon.h: what the three programs share: the one-line error format,
  * signal-to-cancel plumbing with the 130/143 exit codes, and the progress

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ova-bench: disk throughput of the conversion engine (issue 5).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ova-convert: a qemu-img-style converter over libovakit.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ova-import: an appliance (OVA, OVF) to defined, bootable libvirt domains.
  * A thin shell over ovk_import() (ovakit.h): options in, summary out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * blob.c: input bytes for the formats (see blob.h): files and windows of
  * them, mapped or read with pread, and forward-only streams with a peek

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cancel.h: the caller's cancel flag (ovk_convert_opts.cancel and the
  * like), set by a signal handler or by another thread and read by the

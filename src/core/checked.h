@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * checked.h: overflow-checked arithmetic for numbers that come from files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* clock.h: a monotonic clock in seconds, for stage timings and progress. */
 #ifndef OVK_CORE_CLOCK_H
 #define OVK_CORE_CLOCK_H

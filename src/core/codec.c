@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * codec.c: zlib, libdeflate and libzstd behind the calls of codec.h; the
  * only file of the library that includes them.

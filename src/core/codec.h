@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * codec.h: the one door to zlib, libdeflate and libzstd (STYLE.md #5).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * crc32c.c: CRC-32C, one byte per step through a 256-entry table built
  * once (see crc32c.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * crc32c.h: CRC-32C (Castagnoli), the checksum of VHDX headers, region
  * tables and log entries.

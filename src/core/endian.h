@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * endian.h: explicit little- and big-endian loads and stores.
  *

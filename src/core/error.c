@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* error.c: filling and prefixing struct ovk_error (see error.h), and the
  * public handle's accessors. */
 #include "error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * extent.c: next() and pread() for a source whose walk can start at any
  * guest offset.  A format with a map of stored blocks and holes (VHD,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * extent.h: the one interface between readers (sources) and writers (sinks).
  *

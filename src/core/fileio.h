@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fileio.h: writing a whole buffer at an offset, for every writer (the
  * sinks' outputs through outfile.h, a spilled stream's copy).  Each adds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * format.h: the ops table one disk format fills for the engine's registry.
  *

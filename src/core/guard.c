@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* guard.c: see guard.h. */
 #include "guard.h"
 

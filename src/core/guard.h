@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * guard.h: turn SIGBUS from a mapped input into an error.
  *

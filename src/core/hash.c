@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* hash.c: the digest interface of hash.h over OpenSSL's EVP API. */
 #include "hash.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * hash.h: message digests for manifest checks, behind one small interface so
  * that libcrypto stays in one file (STYLE.md #5).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * info.c: the --info tree (see info.h) and its text and JSON renderings.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * info.h: a small ordered tree of facts about an image, rendered as text or
  * JSON for `ova-convert --info [--json]`.

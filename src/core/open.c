@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * open.c: opening the files an image names (see open.h): the host file
  * system resolver, sibling names joined to the asking file's directory and

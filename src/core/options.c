@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * options.c: qemu-style option strings ("cluster_size=64k,compression_type=zstd")
  * and sizes with suffixes.  Option values never contain commas here, so the

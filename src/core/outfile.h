@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * outfile.h: how a sink puts its bytes into an output file that will be
  * synced.

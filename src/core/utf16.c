@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * utf16.c: UTF-16 to UTF-8, and Windows paths to POSIX ones (utf16.h).
  */

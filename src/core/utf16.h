@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * utf16.h: the names Windows-made images store (VHD and VHDX parent
  * locators), as UTF-8 paths we can open.

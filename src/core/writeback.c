@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* writeback.c: see writeback.h. */
 #include "writeback.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * writeback.h: bounded write-behind for outputs that will be fsync'ed.
  *

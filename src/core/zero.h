@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * zero.h: finding zero bytes, for the places that keep zeros out of an
  * output (the pipeline's per-block zero map, the qcow2 writer's metadata, a

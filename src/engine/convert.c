@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * convert.c: one conversion end to end (ovk_engine_convert: open the input
  * chain, the output and its sink, run the pipeline, let the caller's hook

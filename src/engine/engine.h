@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * engine.h: the engine's interfaces, for itself and the layers above it.
  *

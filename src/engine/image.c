@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * image.c: random access to the guest bytes of one image, for the guest
  * reader: a converted disk (raw or qcow2, a local file or a volume read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * layer.c: a stack of sources read as one guest view, and what each part of
  * it holds until the writer is past it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * registry.c: every format the engine knows (the one place that names
  * them, as libarchive's archive_read_support_format_all.c does), probing

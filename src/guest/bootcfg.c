@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bootcfg.c: boot loader configurations, read as the loaders read them
  * (see bootcfg.h).  grub.cfg is a shell-like script: it is split into

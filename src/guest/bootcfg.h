@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bootcfg.h: which kernel a Linux guest boots by default, from its boot
  * loader's own configuration, read as the loader reads it:

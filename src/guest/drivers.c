@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * drivers.c: the one table that names each driver family (guest.h) in the
  * guests' own words: Linux module names and Windows service names, and

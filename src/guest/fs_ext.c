@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fs_ext.c: ext2, ext3 and ext4, read-only, through libext2fs (the only
  * file that includes it: STYLE.md #5), and the gfs ops (see gfs.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fs_fat.c: FAT12, FAT16 and FAT32 (the EFI System Partition), read-only:
  * the BIOS parameter block, cluster chains, directories with VFAT long

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fs_ntfs.c: NTFS, read-only, through libntfs-3g (the only file that
  * includes it: STYLE.md #5), the gfs ops (see gfs.h) and the volume's

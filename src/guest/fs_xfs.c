@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fs_xfs.c: XFS (v4 and v5), read-only: the superblock, inodes, their block
  * maps (in the inode, or a B+tree of bmbt blocks), file data and symbolic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gdisk.c: a guest's disk and its views (see gdisk.h): the root reads
  * through its producer and a block cache; a window adds an offset; a

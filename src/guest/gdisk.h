@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gdisk.h: the bytes of a guest's disk, and the views of it the guest
  * reader walks: the whole disk, a partition (a window), a logical volume

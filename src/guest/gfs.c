@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gfs.c: the file systems the guest reader knows (the one place that names
  * them), probing a volume for them, and reading a whole file (see gfs.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gfs.h: a guest file system, read-only, as the inspection needs it: find
  * a file by path, read it, list a directory.  One ops table per file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * guest.h: what a guest can drive, read (never written) from its converted
  * disks: the guest reader's one entry point for the layers above.

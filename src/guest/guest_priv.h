@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * guest_priv.h: what the inspection's files share (private to src/guest):
  * the volumes found on a guest's disks, the driver table's lookups, and

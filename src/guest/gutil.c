@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gutil.c: GUIDs, UTF-16 names and the path walk the guest readers share
  * (see gutil.h).

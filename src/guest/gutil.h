@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * gutil.h: what the guest readers share: GUIDs and UUIDs as text,
  * UTF-16LE names (GPT, VFAT) as UTF-8, and the path walk of gfs.h (".",

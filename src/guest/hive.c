@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * hive.c: the Windows registry through hivex (see hive.h): the only file
  * that includes it.

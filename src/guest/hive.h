@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * hive.h: the Windows registry, read-only, through hivex (the only door to
  * it: STYLE.md #5): a hive from bytes read out of the guest, typed values

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * initramfs.c: listing an initramfs (see initramfs.h), with libarchive's
  * decompressors: the guest layer's only door to libarchive (src/ova/tar.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * initramfs.h: the files of a Linux initramfs, read from a guest file
  * system without unpacking anything, and the kernel module names a guest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * inspect.c: a guest's volumes, and which of them holds its OS (guest.h).
  *

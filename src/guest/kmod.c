@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * kmod.c: kernel module names (see initramfs.h): from paths of module
  * files (an initramfs listing, a walk of /lib/modules/<version>/kernel) and

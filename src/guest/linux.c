@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * linux.c: a Linux guest, from its root file system: its file systems
  * mounted as its fstab says, its name (os-release), the kernel it boots

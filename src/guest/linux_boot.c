@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * linux_boot.c: the kernel a Linux guest boots by default, and its
  * initramfs, from the boot loader's configuration (bootcfg.h parses the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lvm.c: LVM2 physical volumes, their metadata areas, and the volume groups
  * and linear logical volumes they describe (see lvm.h).

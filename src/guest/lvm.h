@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lvm.h: LVM2 volume groups found on guest devices, and their linear
  * logical volumes as gdisks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lvm_priv.h: between the files of the LVM2 reader: the metadata text
  * parser (lvm_text.c) and the label, metadata area and volume group

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lvm_text.c: the LVM2 metadata text (lvm2's libdm config format) as a
  * tree of nodes (see lvm_priv.h).  What lvm2 writes:

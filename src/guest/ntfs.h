@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ntfs.h: what the NTFS reader (fs_ntfs.c, through libntfs-3g) knows about
  * a volume beyond the gfs interface: whether Windows left it hibernated or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * part.c: the partition tables of a guest disk (see part.h): MBR with the
  * chain of extended boot records, and GPT with its backup.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * part.h: the partitions of a guest disk (MBR with its extended chain, and
  * GPT), each as a gdisk window the file system readers open.

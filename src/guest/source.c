@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * source.c: where inspection's disks come from (guest.h): image files and
  * blobs (an import's converted disks, ova-convert --info on a disk), or an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xfs.h: between the files of the XFS reader: fs_xfs.c (superblock,
  * inodes, block maps, file data, the gfs ops) and xfs_dir.c (directory

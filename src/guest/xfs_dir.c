@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xfs_dir.c: the entries of an XFS directory, in each of its forms:
  * shortform (in the inode), block, leaf and node.  For the last three it

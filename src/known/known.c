@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * known.c: the disk formats ovakit knows by their signatures and does not
  * read.  Their probe claims them so that they are refused by name ("x.img:

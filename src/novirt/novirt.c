@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * novirt.c: the top layer of a library built without libvirt
  * (-DOVK_LIBVIRT=OFF), in place of src/virt.

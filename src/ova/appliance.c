@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * appliance.c: the public appliance entry points: convert every disk of an
  * OVA/OVF into a directory (or the one disk into a file or a stream), and

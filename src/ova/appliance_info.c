@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * appliance_info.c: `ova-convert --info` for an appliance: per VM its name,
  * OS, firmware, CPUs and topology, memory, controllers, disks, NICs and

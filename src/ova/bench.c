@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * bench.c: ovk_bench_convert(), one measured conversion for ova-bench: the
  * engine's stage times, the output optionally discarded, and the input

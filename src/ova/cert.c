@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cert.c: the .cert signature of a manifest, with OpenSSL's libcrypto (the
  * only file of src/ova that includes it, STYLE.md #5).

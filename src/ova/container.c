@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * container.c: opening an appliance (.ova, .ovf, or a directory), its
  * metadata members, member blobs, and the resolver through which the

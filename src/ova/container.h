@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * container.h: an appliance on disk, whatever its packaging, and the blobs
  * of its files.

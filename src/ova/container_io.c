@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * container_io.c: Files whose bytes are not one member as stored.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * container_priv.h: shared by container.c (opening appliances, members,
  * the resolver), container_io.c (chunked and gzip'ed Files as streams)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * manifest.c: parsing .mf files and comparing digests (see manifest.h).
  *

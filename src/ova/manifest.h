@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * manifest.h: OVF manifests (.mf) and their signatures (.cert).
  *

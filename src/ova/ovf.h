@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ovf.h: the VM model read from an OVF descriptor, in host terms.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ovf_config.c: deployment options, and the check that nothing of the
  * package is dropped on the way to the model.

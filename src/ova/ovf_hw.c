@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ovf_hw.c: VirtualHardwareSection items, and VirtualBox's vbox:Machine.
  *

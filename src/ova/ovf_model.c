@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ovf_model.c: the OVF model's memory, the reader's small helpers, and the
  * cross-reference checks that make the invariants of ovf.h true.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ovf_parse.c: from an OVF document to struct ovk_ovf_envelope.
  *

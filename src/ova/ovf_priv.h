@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ovf_priv.h: what the OVF reader's files share (ovf_parse.c walks the
  * envelope and its sections, ovf_hw.c the VirtualHardwareSection items,

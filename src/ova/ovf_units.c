@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ovf_units.c: numbers and allocation units in OVF, exactly.
  *

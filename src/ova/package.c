@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * package.c: open, parse, verify and plan an appliance; convert its disks
  * with every member they read checked in the same pass (see package.h).

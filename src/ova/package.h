@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * package.h: an appliance opened, parsed and checked, ready to convert.
  *

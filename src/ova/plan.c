@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * plan.c: which disks of an appliance to convert, and in which order: the
  * order of their bytes in the container (member offsets in a mapped OVA,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tar.c: OVA tar members through libarchive (see tar.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tar.h: the only door to libarchive (STYLE.md #5).
  *

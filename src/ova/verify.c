@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * verify.c: members hashed as a conversion reads them, and judged against
  * the manifest before its output is committed (see verify.h).

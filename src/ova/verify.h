@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * verify.h: every byte a disk reads from a package, checked against the
  * manifest before the disk's output is committed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * header.c: the qcow2 header (cluster 0) and its extensions, decoded once
  * from bytes into struct ovk_qcow2_header and validated in one place, and

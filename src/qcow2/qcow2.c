@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qcow2.c: the qcow2 entry in the format registry: probe by content (the
  * magic plus a sane version and cluster size), the reader (reader.c), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qcow2.h: private to src/qcow2.  The on-disk layout, its limits, and the
  * small interfaces between qcow2.c, header.c, reader.c and the writer.

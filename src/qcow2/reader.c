@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * reader.c: the qcow2 source.  Walks the active L1/L2 tables of an image
  * in guest order and yields

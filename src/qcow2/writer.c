@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * writer.c: the qcow2 sink's data path.  Runs of whole clusters arrive in
  * ascending guest order (one thread; block_size is the cluster size, so

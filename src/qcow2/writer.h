@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * writer.h: state shared by the two halves of the qcow2 sink: writer.c (the
  * data path: runs of clusters in, clusters and L2 tables out) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * writer_meta.c: host cluster allocation and refcounts for the qcow2 sink,
  * and the tables written at the end (L1, refcount table, the last refcount

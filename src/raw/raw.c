@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * raw.c: the raw format, a disk image that is its own guest view.
  *

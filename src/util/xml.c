@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xml.c: hardened libxml2 parsing and node access behind xml.h, for every
  * XML document the library reads (OVF descriptors, libvirt's answers).

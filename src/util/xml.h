@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xml.h: the one door for reading XML, and with xmlw.h the only place that
  * knows libxml2 (STYLE.md #5).  Every document we read comes from outside

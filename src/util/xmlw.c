@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xmlw.c: libxml2's tree API behind xmlw.h, for every XML document the
  * library writes.  The writer's failure flag lives in the document's

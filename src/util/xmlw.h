@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * xmlw.h: the one door for writing XML, and with xml.h (its reading half)
  * the only place that knows libxml2 (STYLE.md #5).  src/virt builds

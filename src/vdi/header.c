@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * header.c: the VDI header, decoded once and validated once (STYLE.md #9).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vdi.c: the VDI source: probe, open, the block map walk, info.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vdi.h: private interface between the files of the VDI reader
  * (VirtualBox Disk Image, normal (dynamic) and fixed).

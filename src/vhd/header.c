@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * header.c: the VHD footer and dynamic disk header, decoded once and
  * validated once (STYLE.md #9); the virtual size; the parent locators.

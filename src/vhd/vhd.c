@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vhd.c: the VHD source: probe, open, the walk of the block allocation
  * table and the sector bitmaps, info and the parent check.

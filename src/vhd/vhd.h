@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vhd.h: private interface between the files of the VHD reader (Microsoft
  * Virtual Hard Disk, "vpc" to qemu).

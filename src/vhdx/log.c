@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * log.c: whether a VHDX log holds entries that were never written back.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * metadata.c: the VHDX metadata region: its table, the items a reader
  * needs, and a differencing disk's parent locator, decoded once into

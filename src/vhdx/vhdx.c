@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vhdx.c: the VHDX source: probe, open, the BAT walk, info and the parent
  * check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vhdx.h: private interface between the files of the VHDX reader (Hyper-V
  * virtual hard disk v2: fixed, dynamic and differencing).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * caps.c: libvirt's capabilities and domain capabilities documents, read
  * into struct ovk_caps through the XML reader (util/xml.h).  Only the few

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * caps.h: what the host offers, read from libvirt's capabilities XML
  * (virConnectGetCapabilities) and domain capabilities XML

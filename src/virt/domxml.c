@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * domxml.c: a plan (plan.h) written out as libvirt domain XML, built with
  * the XML writer (util/xmlw.h) so every name from the OVF is escaped.

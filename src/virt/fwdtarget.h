@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fwdtarget.h: a byte target (core/extent.h) on a forward-only stream of
  * bytes, such as a libvirt upload.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * import.c: ovk_import(), the whole of ova-import as one transaction.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * import_priv.h: the result of an import, shared by import.c (which fills
  * it) and result.c (which renders it).  Not for use outside src/virt.

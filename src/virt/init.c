@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * init.c: ovk_init(), the one place the library changes anything
  * process-wide (see ovakit.h): the SIGBUS guard's handler, and libvirt's

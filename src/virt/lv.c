@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lv.c: libvirt behind lv.h.  Every libvirt failure becomes a struct
  * ovk_error carrying libvirt's own last message; libvirt's default error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lv.h: the only door to libvirt (STYLE.md #5).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * plan.c: the whole-machine part of the mapping (plan.h): name, domain
  * type, machine and firmware, CPUs and memory, guest OS quirks, NICs and

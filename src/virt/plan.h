@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * plan.h: one VirtualSystem of an OVF, mapped to the devices of a libvirt
  * domain, and the notes (decisions and warnings) that explain the mapping.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * plan_guest.c: the bus of each disk, chosen from what the guest can
  * drive (src/guest), for --bus auto when the guest was read.

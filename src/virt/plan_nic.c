@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * plan_nic.c: network adapters.  The OVF's adapter type is kept (the guest
  * has its driver), its MAC is kept (licences and DHCP reservations are tied

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * plan_priv.h: what plan.c, plan_disk.c and plan_nic.c share.  Not for
  * use outside src/virt/plan*.c.

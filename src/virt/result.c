@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * result.c: the import summary, as text for people and JSON for scripts.
  * Every decision and warning of the mapping is in it, in the order made.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * storage.c: the import's disk targets (storage.h): choosing the pool or
  * directory, naming, collision checks, writing, --replace's side volumes

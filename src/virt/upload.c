@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * upload.c: streaming into pool volumes (upload.h).  Both sinks follow the
  * engine's sink contract (core/extent.h): runs of whole blocks in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * upload.h: filling a pool volume through a libvirt stream.  The conversion
  * itself is the stream: no local copy of the disk is made, and the pool may

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * descriptor.c: the VMDK text descriptor, embedded in a sparse extent or in
  * its own file.

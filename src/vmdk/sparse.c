@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * sparse.c: the grain directory walk of a mapped sparse extent (KDMV hosted
  * sparse, streamOptimized read through its GD, and COWD).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * stream.c: streamOptimized read forward only, as from a gzip- or
  * xz-compressed OVA member, with no seeking back and memory bounded by a

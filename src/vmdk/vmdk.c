@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vmdk.c: the VMDK source: probe, open, the extent concatenation that makes
  * one guest disk of several extent files, read, info and the CID check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vmdk.h: private interface between the files of the VMDK reader and
  * writer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * writer.c: the VMDK sink's data path (writer.h has the layouts).  Runs of
  * whole grains arrive in ascending guest order from one thread: block_size

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * writer.h: state shared by the two halves of the VMDK sink: writer.c (the
  * data path: runs of grains in; grain markers or grains, and grain tables,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * writer_desc.c: what the VMDK sink says about the disk: the -o options,
  * the embedded descriptor and the geometry in it, and the CID.

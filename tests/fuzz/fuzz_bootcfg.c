@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_bootcfg.c: libFuzzer target for the boot loader configuration
  * parsers (src/guest/bootcfg.c): grubenv, grub.cfg (submenus, saved and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_fat.c: libFuzzer target for the FAT reader (src/guest/fs_fat.c).
  *

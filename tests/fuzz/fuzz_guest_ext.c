@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_guest_ext.c: libFuzzer target for the ext2/3/4 glue (src/guest/
  * fs_ext.c over libext2fs): our superblock checks, the io manager, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_guest_ntfs.c: libFuzzer target for the NTFS glue (src/guest/
  * fs_ntfs.c over libntfs-3g): the boot sector checks, the device

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_hive.c: libFuzzer target for the registry reader (src/guest/hive.c
  * over hivex): opening a hive from bytes, the current control set, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_initramfs.c: libFuzzer target for the initramfs lister (src/guest/
  * initramfs.c over libarchive) and the module names drawn from it

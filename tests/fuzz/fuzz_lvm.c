@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_lvm.c: libFuzzer target for LVM2 physical volumes (src/guest/lvm.c):
  * the label, the PV header, the metadata area and its circular buffer, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_lvm_text.c: libFuzzer target for the LVM2 metadata text parser
  * (src/guest/lvm_text.c) and the VG assembly on top of it (lvm.c), without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_manifest.c: libFuzzer target for the .mf parser and the .cert
  * reader (src/ova/manifest.c, cert.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_options.c: libFuzzer target for the -o option helpers, the size
  * parser and the path check that every sibling resolver relies on

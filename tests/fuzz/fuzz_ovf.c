@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_ovf.c: libFuzzer target for the OVF reader (src/ova/xml.c, ovf_*.c):
  * hardened XML parsing, the dialect walk, units, items and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_part.c: libFuzzer target for the partition tables (src/guest/part.c):
  * the MBR, the EBR chain of an extended partition, and GPT with its

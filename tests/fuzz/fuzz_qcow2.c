@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_qcow2.c: libFuzzer target for the qcow2 reader (src/qcow2): the
  * header and its extensions, the L1/L2 walk, compressed-cluster

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_tar.c: libFuzzer target for OVA member handling through libarchive
  * (src/ova/tar.c, container.c, container_io.c, plan.c, package.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_vdi.c: libFuzzer target for the VDI reader (src/vdi): the header
  * and the block map walk.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_vhd.c: libFuzzer target for the VHD reader (src/vhd): the footer
  * (at the head, or only at the tail for a fixed disk), the dynamic header,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_vhdx.c: libFuzzer target for the VHDX reader (src/vhdx): headers,
  * region tables, the metadata table and items, the parent locator, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_vmdk.c: libFuzzer target for the VMDK reader (src/vmdk): the KDMV /
  * COWD header and footer, the text descriptor, the GD/GT walk, the stream

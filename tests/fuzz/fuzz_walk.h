@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_walk.h: what the VHD, VHDX and VDI fuzz targets share: open a
  * format's source on a memory blob and walk it, checking the source

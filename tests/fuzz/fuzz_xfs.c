@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz_xfs.c: libFuzzer target for the XFS reader (src/guest/fs_xfs.c and
  * xfs_dir.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * guest_walk.h: what the guest fuzz targets (fuzz_part, fuzz_lvm, fuzz_xfs,
  * fuzz_fat) and the bad-input tests of test_guest_parse.c do with a disk:

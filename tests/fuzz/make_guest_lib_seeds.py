@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """make_guest_lib_seeds.py: the seed corpora of the guest reader's fuzz targets,
 made with the real tools (no root needed), small enough to keep in git.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """make_guest_seeds.py: the seed corpora of the guest fuzz targets, made by
 the real tools (run as root: XFS's btree seed loop-mounts, LVM needs loop
 devices).

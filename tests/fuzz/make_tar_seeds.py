@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """make_tar_seeds.py OUTDIR [DISK [NAME...]]: the small OVAs that seed fuzz_tar.
 
 Each is a few KB: a minimal OVF 1.0 naming one disk, a SHA256 manifest, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """make_vfmt_seeds.py: the seed corpora of fuzz_vhd, fuzz_vhdx and fuzz_vdi
 (tests/fuzz/corpus/<target>/), made by qemu-img (and, for differencing
 children, which qemu-img cannot write, by tests/images/vfmt_diff.py).

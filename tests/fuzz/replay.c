@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * replay.c: a main() for the fuzz targets outside libFuzzer.
  *

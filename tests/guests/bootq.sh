@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # bootq.sh DISK BUS [bios|efi] [TIMEOUT]: boot a raw guest disk under plain
 # qemu-system-x86_64, with nothing of ovakit in the way, the disk on BUS:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # busybox.sh ROOT: busybox-static in ROOT, at the path it has on the host
 # (/usr/bin/busybox on a merged-/usr Debian), with a link in ROOT/bin for
 # each applet but init and linuxrc (each guest brings its own init).  One

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """grubcfg.py --kver V --kpath P --boot-uuid U --root-uuid U --part M --fs M
 --cmdline C [--rescue 0|1]: print a grub.cfg in the shape Debian 12's
 grub-mkconfig writes (00_header, 10_linux with its "Advanced options"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # tests/guests/guests.sh: the real Linux guests of issue 12, one line each
 # (sourced).  Every guest is the Debian kernel with an initramfs holding

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # kernel.sh: the guests' kernel, from Debian's real package.  Prints one
 # line, "VER KDIR": the kernel version (e.g. 6.1.0-57-amd64) and the
 # directory it is unpacked in, which holds

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # mkguest.sh OUTDIR NAME KDIR KVER key=value...: a bootable Linux guest made
 # of real parts, as OUTDIR/NAME.ova (a VMware-style appliance:
 # streamOptimized VMDK, OVF naming the source's controller, SHA256

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # mkinitramfs.sh KDIR VER OUT name=N drivers=SET fs=ext4|xfs lvm=0|1
 #                format=gzip|ucode-xz|ucode-zstd
 # An initramfs laid out as initramfs-tools and dracut lay theirs out, with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """modorder.py MODDIR MODULE...: print the module files (paths relative to
 MODDIR, as modules.dep names them) that loading each MODULE takes, every one
 after its dependencies (modules.dep walked depth first), each once: the

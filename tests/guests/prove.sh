@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # prove.sh APPDIR [NAME...]: the guests' own proof, with nothing of ovakit
 # in the way.  Each guest's raw disk APPDIR/NAME-disk1.raw (as mkguest.sh
 # leaves it) is booted under plain QEMU (bootq.sh) on every bus its

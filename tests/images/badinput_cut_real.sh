@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # badinput_cut_real.sh SHARD SHARDS: every real sample of at most 1 MiB
 # (../shared/testdata/real; not the .ovf, .mf and .md notes), cut at every
 # 512-byte boundary, fails cleanly or converts to what qemu-img reads (an

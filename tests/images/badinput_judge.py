@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """badinput_judge.py --scratch DIR MODE ...: run ova-convert on bad inputs
 and judge each run by the failure contract and by qemu-img (issue 8).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/images/badinput_lib.sh: what the bad-input tests (issue 8) share;
 # sourced (it sources lib.sh), not run.
 #

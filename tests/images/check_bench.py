@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """check_bench.py json|svg|mix FILE: judge what ova-bench wrote; exit 0 when
 it is right, else fail with the assertion that does not hold.  Used by
 test_bench.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """check_import.py WHAT TEXT: judge what ova-import made of the tiny
 appliance (appliance/make_appliance.sh); exit 0 when it holds, else fail
 with the assertion that does not.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """check_info.py WHAT JSON: judge `ova-convert --info --json` of a known
 input (JSON is the output's text); exit 0 when it describes the input,
 else fail with the assertion that does not hold.

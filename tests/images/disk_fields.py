@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """disk_fields.py: where the fields are that the image tests read and poke.
 
 Imported (not run) by the generators of corrupt images (vmdk_*.py,

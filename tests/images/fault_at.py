@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """fault_at.py NAME=VALUE... -- CMD...: land a fault in the middle of CMD.
 
 Runs CMD, waits until it has written a given amount, stops it (SIGSTOP),

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """guest_disk_bus.py < DOMAIN.XML: the boot disk's bus as libvirt holds it,
 one line: "ide", "sata", "virtio", "nvme", or "scsi/<controller model>"
 (the model of the scsi controller its address names; "scsi/default" when

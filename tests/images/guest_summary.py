@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """guest_summary.py < JSON: what the summary of `ova-import --json` (on
 stderr with --print-xml, which prints the XML on stdout) says of the first
 domain's guest and boot disk, one line: "<machine> <bus> <boot drivers>", e.g. "pc ide ata_piix,mptspi".

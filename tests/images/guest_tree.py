@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """guest_tree.py: the file trees the guest reader's tests put into real file
 systems with the real tools (tests/unit/test_guest_parse.c), and the
 mkfs.xfs protofile that puts one into XFS without mounting it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """known_sigs.py DIR: files that carry the signature of a disk format
 ovakit does not read and qemu-img cannot write: Bochs, cloop, DMG, and
 Parallels' extended magic.  (QED, qcow 1, Parallels and LUKS images are

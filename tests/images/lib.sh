@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/images/lib.sh: shared helpers for the image tests (sourced, not run).
 #
 # ctest runs each tests/images/test_*.sh with OVA_CONVERT, OVK_SRC, OVK_REAL,

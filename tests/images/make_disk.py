@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """make_disk.py OUT PATTERN [ARGS]: write a raw test disk of a known pattern.
 
 The image tests' inputs, written once here rather than in each script:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """multi_vm_ovf.py clash|shared: an OVF with two VirtualSystems in a
 VirtualSystemCollection, each one IDE disk, whose Files are d1.vmdk and
 d2.vmdk beside it (made by the caller):

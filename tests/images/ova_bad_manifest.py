@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ova_bad_manifest.py OVA OUTDIR: a valid OVA with its manifest made
 hostile, each as a plain and as a gzip-compressed OVA.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ova_bad_members.py OVA OUTDIR: hostile tar members added to (or put in
 place of members of) a valid OVA, as a plain and as a gzip-compressed OVA.
 

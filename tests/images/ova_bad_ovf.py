@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ova_bad_ovf.py OVA OUTDIR: hostile OVF descriptors, each beside the disk
 of a valid OVA (no manifest: the OVF itself must be refused, not its
 digest).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ova_tar.py OUT.ova [--gzip] [--gnu] NAME=@FILE|NAME=TEXT...: pack an OVA
 whose members are exactly the ones given, in that order, names unchecked.
 

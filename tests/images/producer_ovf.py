@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Write an OVF in the shape of one producer, beside disks already made.
 
     producer_ovf.py configs DIR   # vendor appliance with a DeploymentOptionSection

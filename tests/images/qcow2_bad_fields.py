@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """qcow2_bad_fields.py IMAGE.qcow2 OUTDIR: hostile values in copies of a
 version 3 qcow2 that qemu-img wrote.
 

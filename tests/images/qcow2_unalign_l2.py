@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """qcow2_unalign_l2.py IMAGE.qcow2: in place, give the L2 entry of guest
 cluster 0 a host offset that is not cluster aligned (OR 0x60400 into it).
 

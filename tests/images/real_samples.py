@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """real_samples.py SOURCES.md: print "DIR/FILE SHA256" for every VMDK (or
 .img) sample of ../shared/testdata/real/SOURCES.md that documents a guest
 sha256, so that a sample added there is tested by test_vmdk_real.sh.

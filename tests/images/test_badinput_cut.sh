@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_badinput_cut.sh: generated images cut at every 512-byte boundary
 # fail cleanly or convert to what qemu-img reads: VMDKs of each subformat
 # qemu-img writes (a descriptor and each of its extents cut in turn, the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_badinput_ova.sh: hostile OVAs are refused cleanly, plain and
 # gzip-compressed:
 #   - tar members named "..", "a/../../x" or absolute, the disk as a

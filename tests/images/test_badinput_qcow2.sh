@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_badinput_qcow2.sh: hostile values in a qcow2 qemu-img wrote are
 # refused cleanly: L1 size 2^31, refcount order 7, cluster bits 8 and 22,
 # a virtual size the L1 table cannot map, tables and entries beyond the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_badinput_vmdk.sh: corrupted and hostile VMDKs.
 #
 #   - bit flips in the header fields (monolithicSparse and streamOptimized),

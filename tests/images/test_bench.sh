@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_bench.sh: ova-bench runs end to end on a tiny workload (issue 5).
 #
 # A smoke test, never a timing assertion: the figures depend on the machine.

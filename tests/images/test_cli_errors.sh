@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_cli_errors.sh: ova-convert's error table and exit codes (issue 2).
 #
 # Every failure exits 1 with exactly one line on stderr,

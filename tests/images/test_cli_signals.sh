@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_cli_signals.sh: SIGINT / SIGTERM during a conversion (issue 2).
 #
 # ova-convert must notice the signal, cancel the pipeline, remove its temp

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_faults.sh: faults from outside the input (issue 8).
 #
 #   1. disk full: the output on a small tmpfs, for qcow2 (plain and -c) and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_guest_linux.sh: issue 12's real Linux guests, imported and booted.
 #
 # Each guest of tests/guests/guests.sh is built here, as root, from real

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_guest_windows.sh: ova-import reads a Windows guest's SYSTEM hive and
 # puts its disk on a bus the guest can boot from (issue 12).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_hostile_files.sh: files an appliance or an image names are read only
 # when they are regular files reached without a link (issue 16, defects 1
 # and 2), written as an attacker would lay them out:

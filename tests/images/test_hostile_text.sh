@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_hostile_text.sh: text from an appliance never reaches the terminal
 # raw (issue 16, defect 7), written as an attacker would:
 #

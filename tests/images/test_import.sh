@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_import.sh: ova-import's transaction logic against libvirt's test
 # driver (test:///default, in-process, fresh per run: it has a domain
 # "test", a network "default" and a pool "default-pool", but no pool

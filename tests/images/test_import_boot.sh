@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_import_boot.sh: the end-to-end proof of issue 7.  A real libvirtd
 # (scripts/lib/libvirtd.sh) imports the tiny BIOS appliance built at test
 # time (lsilogic SCSI + E1000, streamOptimized VMDK, SHA256 manifest) with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_import_clash.sh: every disk name of every VM is checked before the
 # first byte is written (issue 16, defects 4 and 5), as an attacker lays
 # the OVF out (multi_vm_ovf.py): two VMs whose disks the naming rule gives

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_import_efi.sh: the EFI half of issue 7's boot proof, on a real
 # libvirtd (scripts/lib/libvirtd.sh).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_import_real.sh: the domain XML of every real third-party OVF
 # (../shared/testdata/real: VMware, VirtualBox and ovftool exports) must be
 # accepted by a real libvirt, not only by the schema.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # STYLE.md #0: the layers go core -> formats -> engine -> ova -> guest -> virt
 # (novirt in a build without libvirt) -> cli, and no layer includes one
 # above it; formats never include each other; the CLI sees only the public

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_missing_files.sh: when several files an appliance references are
 # missing, one error names them all (issue 13 item 7), so that a user
 # fetches them in one go instead of one per run.

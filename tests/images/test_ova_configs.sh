@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_ova_configs.sh: a vendor appliance with a DeploymentOptionSection
 # (issue 13, item 1): the default configuration converts its one disk, --config
 # large also the disk only "large" attaches, each identical to its source

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ova-convert on appliances: every disk of an OVA to OUTDIR/<vm>-<disk>.qcow2
 # with the manifest checked in the same pass, judged by qemu-img; tampered,
 # missing and hostile members refused with nothing left behind; compressed

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_ova_dialects.sh: XenServer's and oVirt's OVFs (issue 13, items 3 and 4).
 # A XenCenter-style export declares encoding="utf-16" over UTF-8 bytes and
 # puts its disk in a ResourceType 19 Item with no controller: it converts,

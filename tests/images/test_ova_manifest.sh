@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The manifest covers every member a disk reads, not only a plain File:
 # the chunks of a chunked File (ovf:chunkSize), the stored bytes of a
 # gzip'ed File (ovf:compression="gzip"), and the flat extent a VMDK

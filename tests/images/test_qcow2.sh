@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_qcow2.sh: qcow2 output and input (issue 4), judged by qemu-img.
 #
 #   - raw and VMDK inputs (random data, text, zero runs inside data clusters,

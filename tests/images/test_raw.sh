@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_raw.sh: raw -> raw conversion (issue 2), judged by qemu-img compare.
 #
 #   - sparse 5 GiB and 50 GiB inputs with scattered data convert identically,

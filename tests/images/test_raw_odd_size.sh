@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_raw_odd_size.sh: a raw input whose size is not a whole number of
 # 512-byte sectors converts to raw of the same size as its qcow2 output
 # (issue 13 item 7): qemu counts a disk in sectors, so qemu-img makes a

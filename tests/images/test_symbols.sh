@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_symbols.sh: libovakit exports ovk_* and nothing else (STYLE.md #12),
 # every function the public header declares is really exported, each under
 # the version node of cmake/ovakit.map, and the library's SONAME is

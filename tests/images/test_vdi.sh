@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vdi.sh: VDI input (issue 13 item 6), judged by qemu-img.
 #
 #   - dynamic (static=off) and fixed (static=on) images qemu-img writes, at

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vfmt_ova.sh: VHD, VHDX and VDI disks inside appliances (issue 13
 # item 6): the tiny appliance with its disk member replaced by each format
 # and subformat qemu-img writes (vfmt_ova.py: the member named .vhd, .vhdx

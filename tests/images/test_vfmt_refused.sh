@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vfmt_refused.sh: what must not convert (issue 13 item 6).
 #
 #   - corrupt VHD, VHDX and VDI images (qemu-img's, one field poked by

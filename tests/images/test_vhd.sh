@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vhd.sh: VHD input (issue 13 item 6), judged by qemu-img (format
 # "vpc"), and differencing chains judged by their layering.
 #

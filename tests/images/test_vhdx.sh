@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vhdx.sh: VHDX input (issue 13 item 6), judged by qemu-img, and
 # differencing chains judged by their layering.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vmdk_access.sh: a single-file VMDK reports the access its embedded
 # descriptor gives its one extent (issue 13 item 7).  Before, --info said
 # "RW" for every monolithicSparse and streamOptimized file, whatever the

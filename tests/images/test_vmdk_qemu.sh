@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vmdk_qemu.sh: every VMDK subformat qemu-img writes reads back exactly
 # (issue 3), judged by qemu-img compare against the raw source.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vmdk_real.sh: third-party VMDKs from ../shared/testdata/real (issue 3).
 #
 # Each sample with a guest sha256 in SOURCES.md converts to exactly that

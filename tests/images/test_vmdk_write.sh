@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vmdk_write.sh: -O vmdk (issue 14), judged by qemu-img.
 #
 #   - every input ovakit reads (raw with data, written zeros and holes;

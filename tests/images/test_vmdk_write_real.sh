@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_vmdk_write_real.sh: our streamOptimized output beside VMware's own,
 # field by field (issue 14): for each VMware-made stream in
 # ../shared/testdata/real (ovftool's export in govmomi's ttylinux OVA,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """unix_relay.py UPSTREAM-SOCKET PATH: relay every connection made to the
 Unix socket PATH to UPSTREAM-SOCKET, until killed.
 

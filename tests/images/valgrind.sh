@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # valgrind.sh PART [SHARD SHARDS]: valgrind memcheck over the unit tests
 # (PART unit; dealt to SHARDS tests in turn), the
 # fuzz corpus replays (replay), and a set of conversions through

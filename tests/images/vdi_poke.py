@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vdi_poke.py IN OUT FIELD=VALUE...: a copy of a VDI with header fields or
 block map entries set, for cases qemu-img does not write but reads.
 

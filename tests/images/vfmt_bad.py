@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vfmt_bad.py IN OUT CASE: a corrupt copy of a VHD, VHDX or VDI that
 qemu-img wrote, poking one field (as qemu-iotests 059 does for VMDK); the
 checksum over the field is recomputed unless the case is the checksum.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vfmt_diff.py FORMAT PARENT CHILD EXPECT [options]: write a differencing
 VHD or VHDX (CHILD) over PARENT, and the raw disk it must read as (EXPECT).
 

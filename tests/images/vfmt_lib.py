@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vfmt_lib.py: what the VHD, VHDX and VDI test helpers share (imported,
 not run): the checksums of the formats, and their field offsets.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/images/vfmt_lib.sh: what test_vhd.sh, test_vhdx.sh and test_vdi.sh
 # share (sourced after lib.sh, not run).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vfmt_ova.py OUT.ova TINY.ova IMAGE [--gzip]: the tiny appliance with its
 disk member replaced by IMAGE (a VHD, VHDX or VDI): the member is named
 tiny-disk1.<IMAGE's extension>, and the OVF's File href and size, its

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vhdx_log.py IMAGE [--torn]: leave a log entry that was never written
 back in a VHDX (made by qemu-img), as a host crash would.
 

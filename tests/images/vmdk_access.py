@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vmdk_access.py IN OUT ACCESS: a copy of the single-file VMDK IN (a KDMV
 sparse file with its descriptor embedded) whose extent line says ACCESS
 (RW, RDONLY or NOACCESS) instead of what qemu-img wrote.  The descriptor

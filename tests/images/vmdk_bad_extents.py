@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vmdk_bad_extents.py FLAT-EXTENT OUTDIR: monolithicFlat descriptors whose
 extent lines are hostile.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vmdk_bad_header.py SPARSE.vmdk STREAM.vmdk OUTDIR: hostile geometry in
 the header of copies of a monolithicSparse and a streamOptimized VMDK that
 qemu-img wrote.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vmdk_bad_markers.py STREAM.vmdk OUTDIR: hostile grain markers in a copy
 of a streamOptimized VMDK that qemu-img wrote (at least two grains).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vmdk_bitflips.py header|gd|gt SPARSE.vmdk OUTDIR: copies of a sparse or
 stream VMDK that qemu-img wrote, each with one bit of its metadata flipped.
 

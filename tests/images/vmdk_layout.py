@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vmdk_layout.py: judge a streamOptimized VMDK's layout from its bytes,
 independently of ovakit's reader (tests/images/test_vmdk_write*.sh).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """vmdk_zeroed_grains.py SPARSE.vmdk N: exit 0 when the VMDK has the
 zeroed-grain flag and grain table 0's first 16 entries hold exactly N
 zeroed-grain entries (GTE == 1), else 1.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/package/deb.sh: the Debian packages, as a user gets them (issue 15).
 #
 #   1. install what building and checking needs (debhelper, lintian, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # tests/package/help_options.sh: the options a tool's --help lists, and the
 # options a man page's .TP tags list, one per line (sourced by test_man.sh).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_build_minimal.sh: -DOVK_LIBVIRT=OFF -DOVK_ZSTD=OFF configures and
 # builds the library, ova-convert and ova-bench with the libvirt and zstd
 # headers out of reach, and that ova-convert passes the conversion tests.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_completion.sh: the installed bash completion is set for every tool
 # in an interactive bash with bash-completion loaded, and completes what it
 # should: options (from --help), formats, -o keys and values, files; and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_deb_symbols.sh: debian/libovakit0.symbols lists exactly the symbols
 # libovakit exports (each ovk_ function and the version node), so a new
 # public function cannot reach the package without the version that

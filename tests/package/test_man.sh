@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # test_man.sh: every installed tool has a man page, every option of its
 # --help is in the page and every option the page describes is in --help,
 # and each page (ovakit(3) too) renders without a warning.  The tools are

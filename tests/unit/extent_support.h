@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * extent_support.h: the bytes of a source's extent, for the unit tests that
  * walk a format's source by hand (the engine does this in pipeline.c):

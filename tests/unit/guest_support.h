@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * guest_support.h: what the guest library tests share: a gdisk over a
  * local image file, a file system opened on one, a whole file compared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_bootcfg.c: the boot loader parsers (src/guest/bootcfg.c) on the
  * configurations distributions write: Debian 12's grub.cfg (update-grub,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_core.c: unit tests for src/core: endian loads and stores, checked
  * arithmetic, the -o option helpers and size parser, the path check every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_crc32c.c: core/crc32c.h against the published vectors (RFC 3720
  * appendix B.4, and the "123456789" check value of the CRC catalogue),

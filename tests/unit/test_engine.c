@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_engine.c: the engine's pipeline and layers against a scripted source
  * and a recording sink (STYLE.md #3), with 1 and with 8 threads.

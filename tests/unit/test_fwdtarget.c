@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_fwdtarget.c: the byte target on a forward-only stream (virt/
  * fwdtarget.h), which is how a qcow2 image streams into a libvirt volume.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_guard.c: unit tests for src/core/guard.h, the SIGBUS guard, with
  * real SIGBUSes: a file is mapped, truncated, and a page past its new end

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_guest_libs.c: the Linux side of the guest reader's library glue,
  * judged against the real tools: ext2, ext3 and ext4 images that mke2fs -d

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_guest_parse.c: the guest reader's parsers (src/guest: part.c, lvm*.c,
  * fs_xfs.c, xfs_dir.c, fs_fat.c) against images the real tools build at

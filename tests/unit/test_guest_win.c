@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_guest_win.c: the Windows side of the guest reader's library glue,
  * judged against the real tools.  NTFS images that mkntfs makes and the

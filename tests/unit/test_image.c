@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_image.c: random access to a converted disk (engine/image.c, the
  * formats' pread, core's ranged blobs and src/guest/gdisk.c), judged

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_info.c: unit tests for src/core/info.h, the --info tree and its text
  * and JSON renderings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_manifest.c: .mf parsing and digest checks, and .cert signatures made
  * at test time by the openssl command line (an independent signer).

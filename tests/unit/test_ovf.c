@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_ovf.c: the OVF reader against every real descriptor in
  * ../shared/testdata/real (OVK_REAL), and against hostile ones built here.

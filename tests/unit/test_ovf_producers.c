@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_ovf_producers.c: the OVF reader against what producers other than
  * VMware and VirtualBox write (issue 13): deployment options as vendor

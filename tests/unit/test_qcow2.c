@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_qcow2.c: the qcow2 writer and reader (src/qcow2) through their
  * internals.

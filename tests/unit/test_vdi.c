@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_vdi.c: the VDI header decoder (src/vdi/header.c) on images qemu-img
  * writes, qemu's refusals (version, block size, sector size, differencing

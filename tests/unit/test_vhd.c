@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_vhd.c: the VHD decoders (src/vhd/header.c): the footer and dynamic
  * header of images qemu-img writes, their checksums, qemu-img's virtual

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_vhdx.c: the VHDX decoders (src/vhdx/header.c, metadata.c, log.c) on
  * images qemu-img writes: the current header and the regions, a header or

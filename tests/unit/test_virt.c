@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_virt.c: the OVF -> domain XML mapping (src/virt/plan*.c, domxml.c)
  * against golden files, with the host described by capability documents

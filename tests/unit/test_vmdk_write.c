@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_vmdk_write.c: the VMDK sink through its internals.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_writeback.c: unit tests for src/core/writeback.h, the bounded
  * write-behind of synced outputs.

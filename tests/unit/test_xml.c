@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_xml.c: the XML doors on their own (src/util/xml.h, xmlw.h), with
  * documents that are not OVF, so the hardening and the lookup rules are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test_zero.c: unit tests for src/core/zero.h: ovk_is_zero and the run
  * walker ovk_next_data_run, both against naive byte loops written here.

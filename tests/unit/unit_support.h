@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * unit_support.h: what the unit tests share: a scratch directory under
  * $OVK_TMP (the build tree's testtmp/ under ctest, else /tmp), and shell

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vfmt_support.h: what the VHD, VHDX and VDI unit tests share: an image
  * qemu-img writes into the scratch directory, read whole into memory.

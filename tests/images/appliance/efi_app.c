@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * efi_app.c: the tiny EFI appliance's boot loader, \EFI\BOOT\BOOTX64.EFI
  * on the ESP.  It prints MARKER through the firmware's console, which OVMF

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make_appliance.sh OUTDIR [NAME] [bios|efi] [SCSI-SUBTYPE]: build a tiny
 # bootable appliance at test time, as OUTDIR/NAME.ova, plus the disk's raw
 # image OUTDIR/NAME-disk1.raw (the oracle for the converted disk).

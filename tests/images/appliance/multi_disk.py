@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """multi_disk.py OUT.ova TINY.OVF RAW... [--gz] [--mf-last] [--bad-digest N]:
 the tiny appliance's descriptor (appliance.ovf.in) with one streamOptimized
 disk per RAW (capacity: the RAW's size), a SHA256 manifest (member N's

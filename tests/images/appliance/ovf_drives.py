@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ovf_drives.py OVF twice|collide: rewrite the tiny appliance's descriptor
 (appliance.ovf.in) into a shape whose drives would share one image:
 
