@@ -259,6 +259,26 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	return c == ':' ? '?' : c;
 }
 
+int cli_options(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		void (*usage)(FILE *f), int (*parse_opt)(int c, void *ctx), void *ctx)
+{
+	int c;
+
+	while ((c = cli_getopt(argc, argv, shortopts, longopts)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (c == 'V') {
+			cli_version();
+			return 1;
+		}
+		if (c == '?' || parse_opt(c, ctx) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 const char *cli_join(const char *const *names, char *buf, size_t cap)
 {
 	size_t used = 0;

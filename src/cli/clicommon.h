@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * clicommon.h: what the three programs share: the one-line error format,
+ * clicommon.h: what the programs share: the one-line error format,
  * signal-to-cancel plumbing with the 130/143 exit codes, and the progress
  * line.  Only the public API is used here.
  */
@@ -9,6 +9,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ovakit.h"
 
@@ -90,5 +91,11 @@ struct option;
  * getopt_long returns, with '?' for both an unknown option and a missing
  * argument, after printing. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* The option loop around cli_getopt: -h and -V answered here (usage(),
+ * cli_version()), every other option handed to parse_opt(c, ctx), which
+ * says what is wrong and returns -1.  0 when all are read, 1 after -h or
+ * -V (exit 0), -1 on a usage error. */
+int cli_options(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		void (*usage)(FILE *f), int (*parse_opt)(int c, void *ctx), void *ctx);
 
 #endif

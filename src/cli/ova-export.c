@@ -151,8 +151,9 @@ static int parse_choices(int c, struct args *a)
 	}
 }
 
-static int parse_opt(int c, struct args *a)
+static int parse_opt(int c, void *ctx)
 {
+	struct args *a = ctx;
 	int r = parse_choices(c, a), n;
 
 	if (r <= 0)
@@ -255,20 +256,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int r = cli_options(argc, argv, "c:j:phV", longopts, usage, parse_opt, a);
 
-	while ((c = cli_getopt(argc, argv, "c:j:phV", longopts)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (c == 'V') {
-			cli_version();
-			return 1;
-		}
-		if (c == '?' || parse_opt(c, a) < 0)
-			return -1;
-	}
+	if (r != 0)
+		return r;
 	if (!a->opts.sign_key != !a->opts.sign_cert) {
 		cli_error("--sign and --cert go together");
 		return -1;

@@ -139,8 +139,9 @@ static int push_arg(const char *opt, const char **arr, size_t *n, size_t max, co
 	return 0;
 }
 
-static int parse_opt(int c, struct args *a)
+static int parse_opt(int c, void *ctx)
 {
+	struct args *a = ctx;
 	static const char *const buses[] = { "auto", "keep", "virtio", NULL };
 	static const char *const fws[] = { "auto", "bios", "efi", NULL };
 	int n;
@@ -246,20 +247,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int r = cli_options(argc, argv, "c:j:phV", longopts, usage, parse_opt, a);
 
-	while ((c = cli_getopt(argc, argv, "c:j:phV", longopts)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		if (c == 'V') {
-			cli_version();
-			return 1;
-		}
-		if (c == '?' || parse_opt(c, a) < 0)
-			return -1;
-	}
+	if (r != 0)
+		return r;
 	if (a->opts.pool && a->opts.dir) {
 		cli_error("--pool and --dir exclude each other");
 		return -1;
