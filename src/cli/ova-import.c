@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clicommon.h"
 #include "ovakit.h"
@@ -331,9 +332,11 @@ int main(int argc, char **argv)
 		a.opts.progress = cli_progress_cb;
 		a.opts.progress_opaque = &progress;
 	}
-	/* Each stage as it begins, so a long import is not silent; not with
-	 * --print-xml, whose summary is what stderr carries. */
-	a.opts.stage = a.opts.print_xml ? NULL : show_stage;
+	/* Each stage as it begins, so a long import is not silent for whoever
+	 * watches it (a terminal, or -p); a script's stderr keeps the one
+	 * line of a failure.  Not with --print-xml, whose summary is what
+	 * stderr carries. */
+	a.opts.stage = a.opts.print_xml || !(a.progress || isatty(STDERR_FILENO)) ? NULL : show_stage;
 	a.opts.stage_opaque = a.progress ? &progress : NULL;
 	rc = ovk_import(a.input, &a.opts, res, cli_err);
 	if (a.progress && rc == 0)

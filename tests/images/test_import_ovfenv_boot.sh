@@ -58,9 +58,10 @@ OVK_APPLIANCE_OVFENV=1 "$G/mkguest.sh" "$T/app" envg "$kdir" "$kver" loader=extl
 	die "cannot build the guest: $(tail -n 20 "$T/build.log")"
 ok "guest built from real parts in $((SECONDS - t0)) s"
 
-# What the host holds: domains, the pool's volumes, its directory.
+# What the host holds of this test's: its domain, the pool's volumes, its
+# directory (other tests define their own domains alongside under ctest -j).
 state() {
-	$V list --all --name | sort
+	$V list --all --name | grep -Fx "$dom" | sort
 	$V vol-list "$pool" | sort
 	ls -A "$T/pool"
 }

@@ -33,13 +33,24 @@ if command -v script >/dev/null; then
 	check "... and the end line with the average" grep -q "256 MiB in .* MB/s average" "$T/tty.log"
 fi
 
-# 3. ova-import says each stage, without -p too; -p adds the end line.
+# 3. ova-import says each stage to a terminal, without -p too, and with -p
+# anywhere; a script's stderr without -p stays quiet (a failure is one
+# line); -p adds the end line.
 app=$OVK_SRC/tests/images/appliance/make_appliance.sh
 bash "$app" "$T" tiny >/dev/null || die "cannot build the test appliance"
 mkdir -p "$T/d1" "$T/d2"
-run "$IMPORT" -c "$URI" --dir "$T/d1" "$T/tiny.ova"
-check "ova-import without -p: exit 0" [ "$RC" -eq 0 ]
-check "it says it converts the disk ($(grep converting <<<"$ERR"))" \
+mkdir -p "$T/d0" "$T/d3"
+run "$IMPORT" -c "$URI" --dir "$T/d0" "$T/tiny.ova"
+check "ova-import without -p, stderr not a terminal: exit 0, no stage lines" \
+	[ "$RC" -eq 0 -a -z "$ERR" ]
+if command -v script >/dev/null; then
+	script -qec "$IMPORT -c $URI --dir $T/d3 $T/tiny.ova" /dev/null >"$T/itty.log" 2>&1
+	check "ova-import without -p, on a terminal: it says it converts the disk" \
+		grep -Eq "^ova-import: converting disk vmdisk1 \([0-9]+ MiB\) to .*tiny-vmdisk1.qcow2" "$T/itty.log"
+fi
+run "$IMPORT" -c "$URI" --dir "$T/d1" -p "$T/tiny.ova"
+check "ova-import -p: exit 0" [ "$RC" -eq 0 ]
+check "it says it converts the disk ($(grep converting <<<"$ERR" | tail -1))" \
 	grep -Eq "^ova-import: converting disk vmdisk1 \([0-9]+ MiB\) to .*tiny-vmdisk1.qcow2$" <<<"$ERR"
 check "it says it defines the domain" grep -q "^ova-import: defining domain tiny$" <<<"$ERR"
 check "its stdout is still the summary alone" bash -c '! grep -q "^ova-import:" <<<"$1"' _ "$OUT"
