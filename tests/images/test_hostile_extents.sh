@@ -22,6 +22,13 @@ many() {
 		python3 "$gen" "$T/m$1.vmdk" "$1" "m$1-flat.vmdk" "$2" || die "cannot make m$1"
 }
 
+# The bounds (time, RSS, fds) are the release build's to judge: under
+# ASan 19,000 extents take minutes and half a GiB of shadow and quarantine,
+# which says nothing of ours.  The 2,000- and 4,096-extent cases below run
+# the same code under ASan and UBSan.
+if [ "$OVK_SANITIZE" = 1 ]; then
+	echo "SKIP   - 19,000 and 30,000 extents: judged in the release build"
+else
 many 19000 same
 peak_rss "$OVA_CONVERT" -O raw "$T/m19000.vmdk" "$T/m19000.raw"
 check "19,000 extents on one file convert" [ "$RC" -eq 0 ]
@@ -40,6 +47,7 @@ check "  the output is the flat file, byte for byte" cmp "$T/m30000.raw" "$T/m30
 [ "$RSS_KIB" -le "$RSS_MAX_KIB" ] && ok "  peak RSS $RSS_KIB KiB <= $RSS_MAX_KIB KiB" ||
 	not_ok "  peak RSS $RSS_KIB KiB <= $RSS_MAX_KIB KiB"
 rm -f "$T"/m30000*
+fi
 
 many 2000 reverse
 run "$OVA_CONVERT" -O raw "$T/m2000.vmdk" "$T/m2000.raw"
