@@ -291,7 +291,9 @@ static void lfn_piece(struct lfn *l, const uint8_t *e)
 		l->pieces = ord;
 		l->sum = e[13];
 		memset(l->units, 0, sizeof l->units);
-	} else if (ord != l->next || e[13] != l->sum) {
+	} else if (l->next == 0 || ord != l->next || e[13] != l->sum) {
+		/* Out of order, of another name, or with none pending: an
+		 * order 0 piece must not pass as the one expected next (0). */
 		l->next = 0;
 		return;
 	}
