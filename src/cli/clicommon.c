@@ -259,6 +259,20 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 	return c == ':' ? '?' : c;
 }
 
+int cli_choice(const char *opt, const char *v, const char *const *names, int *index)
+{
+	char all[128];
+
+	for (int i = 0; names[i]; i++)
+		if (strcmp(v, names[i]) == 0) {
+			if (index)
+				*index = i;
+			return 0;
+		}
+	cli_error("%s: '%s' is not one of: %s", opt, v, cli_join(names, all, sizeof all));
+	return -1;
+}
+
 int cli_options(int argc, char **argv, const char *shortopts, const struct option *longopts,
 		void (*usage)(FILE *f), int (*parse_opt)(int c, void *ctx), void *ctx)
 {

@@ -91,6 +91,9 @@ struct option;
  * getopt_long returns, with '?' for both an unknown option and a missing
  * argument, after printing. */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* v among names (NULL-terminated), its position into *index (may be
+ * NULL); else -1 after a message that lists the valid values. */
+int cli_choice(const char *opt, const char *v, const char *const *names, int *index);
 /* The option loop around cli_getopt: -h and -V answered here (usage(),
  * cli_version()), every other option handed to parse_opt(c, ctx), which
  * says what is wrong and returns -1.  0 when all are read, 1 after -h or

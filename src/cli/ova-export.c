@@ -78,15 +78,6 @@ enum {
 	OPT_SIGN, OPT_CERT, OPT_DIR, OPT_OVERWRITE, OPT_NO_SYNC, OPT_JSON, OPT_DOWNLOAD,
 };
 
-static int check_choice(const char *opt, const char *v, const char *const *names)
-{
-	for (int i = 0; names[i]; i++)
-		if (strcmp(v, names[i]) == 0)
-			return 0;
-	cli_error("%s: '%s' is not one of the choices (see --help)", opt, v);
-	return -1;
-}
-
 static int parse_number(const char *opt, const char *v, unsigned max, unsigned *out)
 {
 	char *end = NULL;
@@ -138,14 +129,14 @@ static int parse_choices(int c, struct args *a)
 	static const char *const ovfs[] = { "1.0", "2.0", "1", "2", NULL };
 
 	switch (c) {
-	case OPT_FIRMWARE: a->opts.firmware = optarg; return check_choice("--firmware", optarg, fws);
-	case OPT_BUS: a->opts.disk_bus = optarg; return check_choice("--disk-bus", optarg, buses);
-	case OPT_NIC: a->opts.nic = optarg; return check_choice("--nic", optarg, nics);
-	case OPT_SCSI: a->opts.scsi = optarg; return check_choice("--scsi", optarg, scsi);
-	case OPT_MF: a->opts.manifest = optarg; return check_choice("--manifest", optarg, mfs);
+	case OPT_FIRMWARE: a->opts.firmware = optarg; return cli_choice("--firmware", optarg, fws, NULL);
+	case OPT_BUS: a->opts.disk_bus = optarg; return cli_choice("--disk-bus", optarg, buses, NULL);
+	case OPT_NIC: a->opts.nic = optarg; return cli_choice("--nic", optarg, nics, NULL);
+	case OPT_SCSI: a->opts.scsi = optarg; return cli_choice("--scsi", optarg, scsi, NULL);
+	case OPT_MF: a->opts.manifest = optarg; return cli_choice("--manifest", optarg, mfs, NULL);
 	case OPT_OVF:
 		a->opts.ovf_version = optarg[0] == '2' ? 2 : 1;
-		return check_choice("--ovf-version", optarg, ovfs);
+		return cli_choice("--ovf-version", optarg, ovfs, NULL);
 	default:
 		return 1;
 	}

@@ -116,19 +116,6 @@ enum {
 	OPT_PROP, OPT_PROP_FILE, OPT_CPU, OPT_DRY_RUN,
 };
 
-static int parse_choice(const char *opt, const char *v, const char *const *names, int *out)
-{
-	for (int i = 0; names[i]; i++)
-		if (strcmp(v, names[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	char all[128];
-
-	cli_error("%s: '%s' is not one of: %s", opt, v, cli_join(names, all, sizeof all));
-	return -1;
-}
-
 /* A repeatable option's value into arr (at most max of them). */
 static int push_arg(const char *opt, const char **arr, size_t *n, size_t max, const char *hint)
 {
@@ -192,12 +179,12 @@ static int parse_opt(int c, void *ctx)
 	case OPT_NETWORK:
 		return push_arg("--network", a->networks, &a->n_networks, MAX_NETWORKS, "");
 	case OPT_BUS:
-		if (parse_choice("--bus", optarg, buses, &n) < 0)
+		if (cli_choice("--bus", optarg, buses, &n) < 0)
 			return -1;
 		a->opts.bus = (enum ovk_import_bus)n;
 		break;
 	case OPT_FIRMWARE:
-		if (parse_choice("--firmware", optarg, fws, &n) < 0)
+		if (cli_choice("--firmware", optarg, fws, &n) < 0)
 			return -1;
 		a->opts.firmware = (enum ovk_import_firmware)n;
 		break;
