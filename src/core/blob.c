@@ -295,6 +295,21 @@ uint64_t ovk_blob_consumed(const struct ovk_blob *b)
 	return b->pos - (b->peek_len - b->peek_pos);
 }
 
+int ovk_blob_read_to_end(struct ovk_blob *b, struct ovk_error *err)
+{
+	uint8_t *scratch;
+	ssize_t got;
+
+	if (!ovk_blob_is_stream(b))
+		return 0;
+	if (!(scratch = malloc(SKIP_STEP)))
+		return ovk_error_set(err, ENOMEM, "out of memory");
+	while ((got = ovk_blob_read(b, scratch, SKIP_STEP, err)) > 0)
+		;
+	free(scratch);
+	return got < 0 ? -1 : 0;
+}
+
 int ovk_blob_untouched(const struct ovk_blob *b)
 {
 	return !b->touched;

@@ -113,6 +113,12 @@ int ovk_blob_peek(struct ovk_blob *b, size_t len, const uint8_t **p, size_t *got
 /* Skip forward n bytes. */
 int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err);
 
+/* Read a stream to its end and drop the bytes, so that whatever checks a
+ * stream's end runs (a gzip trailer, a digest, a chunk count).  A no-op
+ * for a mapped or unmapped blob.  Bounded by the stream: each layer that
+ * makes one limits what it yields. */
+int ovk_blob_read_to_end(struct ovk_blob *b, struct ovk_error *err);
+
 /* Copy [off, off + len) of a mapped or unmapped blob into buf, with pread
  * (never through the mapping); -1 when out of range or for a stream. */
 int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len,

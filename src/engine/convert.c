@@ -125,6 +125,11 @@ static int data_pass(struct run *r, struct ovk_sink *sink, struct ovk_error *err
 
 	if (ovk_pipeline_run(&r->chain, sink, &popts, err) < 0)
 		return -1;
+	/* The format may stop at the guest's last byte, before the end of a
+	 * stream that checks itself there (a gzip'ed File's trailer).  A
+	 * stream that was copied to a file first was read whole then. */
+	if (r->chain.blob[0] && ovk_blob_read_to_end(r->chain.blob[0], err) < 0)
+		return -1;
 	if (r->job->before_commit && r->job->before_commit(r->job->hook_opaque, err) < 0)
 		return -1;
 	return 0;

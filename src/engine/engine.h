@@ -33,8 +33,9 @@
 struct ovk_chain {
 	struct ovk_source *src[OVK_MAX_CHAIN];
 	/* Each source's first file (names, sizes, allocation), borrowed from
-	 * the source that owns it; NULL for a blank disk. */
-	const struct ovk_blob *blob[OVK_MAX_CHAIN];
+	 * the source that owns it; NULL for a blank disk.  Not const: a
+	 * stream's rest is read through it after the last guest byte. */
+	struct ovk_blob *blob[OVK_MAX_CHAIN];
 	int depth;
 };
 

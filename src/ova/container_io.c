@@ -212,12 +212,12 @@ static ssize_t gunzip_read(void *opaque, void *buf, size_t len, struct ovk_error
 			if (r < 0)
 				return -1;
 			if (r == 0)
-				return ovk_error_set(err, EIO, "%s: gzip data ends early",
-						     ovk_blob_name(g->base));
+				return ovk_error_set(err, EIO, "gzip data ends early");
 		}
 		r = ovk_gunzip_step(g->z, &g->next_in, &g->avail_in, &out, &room, err);
+		/* The stream blob names itself ("NAME (gunzip)") in the error. */
 		if (r < 0)
-			return ovk_error_prefix(err, "%s", ovk_blob_name(g->base));
+			return -1;
 		if (r == 1) {
 			/* Another gzip member may follow. */
 			if (g->avail_in == 0 && (r = gunzip_fill(g, err)) <= 0) {

@@ -13,6 +13,9 @@
 #     naming the trailer (libarchive's gzip filter never checked it);
 #   - a gzip'ed File (ovf:compression="gzip") that inflates to 40 MiB for a
 #     1 MiB Disk: refused past capacity + 1/64 + 16 MiB, naming the member.
+#   - a gzip'ed File whose trailer's CRC-32 or ISIZE is zeroed: refused,
+#     though the disk (streamOptimized) ends before the trailer; the same
+#     with gzip's own trailer converts.
 # `timeout` is a hang guard only, not a performance assertion.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -42,10 +45,12 @@ run "$OVA_CONVERT" "$T/small.ova" "$T/out"
 check "the same with a good trailer and 1 MiB unnamed (the limit) converts" [ "$RC" -eq 0 ]
 rm -f "$T"/out/*
 
-# A gzip'ed File that inflates far past its Disk's capacity.
-d=$T/gzfile && mkdir "$d" && cp "$T/x/tiny.ovf" "$d/" || die "cannot copy"
-head -c $((40 << 20)) /dev/zero | gzip -n >"$d/tiny-disk1.vmdk" || die "cannot gzip"
-python3 -c '
+# gzip_file DIR: DIR/tiny-disk1.vmdk is gzip data; say so in DIR/tiny.ovf
+# (ovf:compression="gzip", ovf:size of the gzip) and tar DIR into DIR.ova.
+gzip_file() {
+	local d=$1
+	cp "$T/x/tiny.ovf" "$d/" || return 1
+	python3 -c '
 import os, re, sys
 d = sys.argv[1]
 size = os.path.getsize(os.path.join(d, "tiny-disk1.vmdk"))
@@ -55,9 +60,42 @@ s = re.sub(r"(<File [^>]*?)ovf:size=\"\d+\"",
            lambda m: m.group(1) + "ovf:size=\"%d\" ovf:compression=\"gzip\"" % size, s, count=1)
 s = re.sub(r" ovf:format=\"[^\"]*\"", "", s)
 open(p, "w").write(s)
-' "$d" || die "cannot edit the OVF"
-tar -C "$d" --format=ustar -cf "$T/gzfile.ova" tiny.ovf tiny-disk1.vmdk || die "cannot tar"
+' "$d" && tar -C "$d" --format=ustar -cf "$d.ova" tiny.ovf tiny-disk1.vmdk
+}
+
+# A gzip'ed File that inflates far past its Disk's capacity.
+d=$T/gzfile && mkdir "$d" || die "cannot mkdir"
+head -c $((40 << 20)) /dev/zero | gzip -n >"$d/tiny-disk1.vmdk" && gzip_file "$d" ||
+	die "cannot make $d.ova"
 expect_fail_clean "a gzip'ed File inflating past its Disk's capacity is refused" "$T/out" \
-	"tiny-disk1.vmdk" "$OVA_CONVERT" "$T/gzfile.ova" "$T/out"
+	"tiny-disk1.vmdk" "$OVA_CONVERT" "$d.ova" "$T/out"
 check "  naming the bound" grep -q "more than its Disk's ovf:capacity allows" "$T/.err"
+
+# A gzip'ed File's trailer is checked though the conversion has all of the
+# guest's bytes before it: the disk (a streamOptimized VMDK) ends at its
+# end-of-stream marker, and the gzip trailer comes after.  Once with the
+# trailer as gzip wrote it, then with its CRC-32, then its ISIZE, zeroed.
+for bad in none crc isize; do
+	d=$T/gztrailer-$bad && mkdir "$d" || die "cannot mkdir"
+	gzip -n <"$T/x/tiny-disk1.vmdk" >"$d/tiny-disk1.vmdk" || die "cannot gzip"
+	len=$(stat -c %s "$d/tiny-disk1.vmdk")
+	case $bad in
+	crc) at=$((len - 8)) ;;
+	isize) at=$((len - 4)) ;;
+	none) at= ;;
+	esac
+	if [ -n "$at" ]; then
+		head -c 4 /dev/zero | dd of="$d/tiny-disk1.vmdk" bs=1 seek="$at" conv=notrunc \
+			status=none || die "cannot zero the $bad"
+	fi
+	gzip_file "$d" || die "cannot make $d.ova"
+	if [ "$bad" = none ]; then
+		run "$OVA_CONVERT" "$d.ova" "$T/out"
+		check "a gzip'ed File with its trailer as gzip wrote it converts" [ "$RC" -eq 0 ]
+		rm -f "$T"/out/*
+	else
+		expect_fail_clean "a gzip'ed File whose trailer's $bad is zeroed is refused" \
+			"$T/out" "tiny-disk1.vmdk" "$OVA_CONVERT" "$d.ova" "$T/out"
+	fi
+done
 finish
