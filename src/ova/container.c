@@ -33,7 +33,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/checked.h"
 #include "ova/manifest.h"
 
 /* The head we look at to tell a tar from an OVF: one tar header. */
@@ -397,8 +396,8 @@ out:
 
 /* ------------------------------------------------------------ members */
 
-static const struct ovk_tar_member *find_member(const struct ovk_appliance *app,
-						const char *name)
+const struct ovk_tar_member *ovk_appliance_find_member(const struct ovk_appliance *app,
+						       const char *name)
 {
 	for (size_t i = 0; i < app->n_members; i++)
 		if (strcmp(app->members[i].name, name) == 0)
@@ -409,7 +408,7 @@ static const struct ovk_tar_member *find_member(const struct ovk_appliance *app,
 static int ova_open_member(struct ovk_appliance *app, const char *name, struct ovk_blob **out,
 			   struct ovk_error *err)
 {
-	const struct ovk_tar_member *m = find_member(app, name);
+	const struct ovk_tar_member *m = ovk_appliance_find_member(app, name);
 	char *bname = NULL;
 	int ret = -1;
 
@@ -502,55 +501,6 @@ int ovk_appliance_open_member(struct ovk_appliance *app, const char *name, unsig
 void ovk_appliance_set_verify(struct ovk_appliance *app, struct ovk_verify *v)
 {
 	app->verify = v;
-}
-
-/* What a compressed File may inflate to: the disk image of its Disk's
- * capacity, and its metadata (OVK_OVA_INFLATE_SLACK); unbounded when no
- * Disk names it or the OVF is not known here. */
-static uint64_t inflate_max(const struct ovk_appliance *app, const struct ovk_ovf_file *file)
-{
-	const struct ovk_ovf_envelope *env = app->named_env;
-	uint64_t max = 0, m;
-
-	for (size_t i = 0; env && i < env->n_disks; i++) {
-		const struct ovk_ovf_disk *d = &env->disks[i];
-
-		if (!d->file_ref || strcmp(d->file_ref, file->id) != 0)
-			continue;
-		if (ovk_add_overflow(d->capacity, d->capacity / OVK_OVA_INFLATE_SLACK_DIV, &m) ||
-		    ovk_add_overflow(m, OVK_OVA_INFLATE_SLACK_BYTES, &m))
-			return UINT64_MAX;
-		max = m > max ? m : max;
-	}
-	return max ? max : UINT64_MAX;
-}
-
-int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
-			    unsigned flags, struct ovk_blob **out, struct ovk_error *err)
-{
-	struct ovk_blob *b = NULL;
-
-	*out = NULL;
-	if (file->chunk_size) {
-		if (ovk_appliance_open_chunked(app, file, flags, &b, err) != 0)
-			return -1;
-	} else {
-		if (ovk_appliance_open_member(app, file->href, flags, &b, err) != 0)
-			return -1;
-		if (file->has_size && ovk_blob_size(b) != UINT64_MAX &&
-		    ovk_blob_size(b) != file->size) {
-			ovk_error_set(err, EIO, "%s: File '%s' has %llu bytes, but the OVF says "
-				      "ovf:size=%llu (truncated or altered?)", app->path,
-				      file->href, (unsigned long long)ovk_blob_size(b),
-				      (unsigned long long)file->size);
-			ovk_blob_free(b);
-			return -1;
-		}
-	}
-	if (file->compression)
-		return ovk_ova_gunzip(b, inflate_max(app, file), out, err);
-	*out = b;
-	return 0;
 }
 
 /* ------------------------------------------------------------ opening */
@@ -928,64 +878,4 @@ int ovk_appliance_drain(struct ovk_appliance *app, struct ovk_error *err)
 		if (stream_advance(app, err) < 0)
 			return -1;
 	return 0;
-}
-
-/* Whether the package holds `name` (a stream's members ahead of us are not
- * known yet: reading them says). */
-static int has_ref(const struct ovk_appliance *app, const char *name)
-{
-	char *p = NULL;
-	int ok;
-
-	if (app->kind == OVK_APPLIANCE_OVA)
-		return find_member(app, name) != NULL;
-	if (app->kind != OVK_APPLIANCE_OVF)
-		return 1;
-	ok = asprintf(&p, "%s/%s", app->dir, name) >= 0 && access(p, F_OK) == 0;
-	free(p);
-	return ok;
-}
-
-/* Every File is inside the package and present; all the missing ones are
- * named at once, so that a user fetches them in one go. */
-int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
-			     struct ovk_error *err)
-{
-	char missing[OVK_ERROR_MAX] = "";
-	size_t n_missing = 0;
-	char *first = NULL;
-	int ret = -1;
-
-	for (size_t i = 0; i < env->n_files; i++) {
-		const struct ovk_ovf_file *f = &env->files[i];
-
-		free(first);
-		first = f->chunk_size ? ovk_appliance_chunk_name(f->href, 0) : NULL;
-		if (f->chunk_size && !first) {
-			ovk_error_set(err, ENOMEM, "out of memory");
-			goto out;
-		}
-		if (strstr(f->href, "://") || (!ovk_path_is_contained(f->href) &&
-					       (app->kind != OVK_APPLIANCE_OVF ||
-						!(app->flags & OVK_OPEN_UNSAFE_PATHS)))) {
-			ovk_error_set(err, EPERM, "%s: File '%s': href '%s' is not inside the package",
-				      app->path, f->id, f->href);
-			goto out;
-		}
-		if (!has_ref(app, first ? first : f->href)) {
-			ovk_error_list_add(missing, sizeof missing, "File '%s': '%s'", f->id,
-					   first ? first : f->href);
-			n_missing++;
-		}
-	}
-	if (n_missing == 1)
-		ovk_error_set(err, ENOENT, "%s: %s is missing from the package", app->path, missing);
-	else if (n_missing > 1)
-		ovk_error_set(err, ENOENT, "%s: %zu files are missing from the package: %s", app->path,
-			      n_missing, missing);
-	else
-		ret = 0;
-out:
-	free(first);
-	return ret;
 }

@@ -83,9 +83,10 @@ int ovk_appliance_cert(const struct ovk_appliance *app, const char **name,
  * no-op for mapped appliances and directories. */
 int ovk_appliance_drain(struct ovk_appliance *app, struct ovk_error *err);
 
-/* Check that every File of the envelope resolves (see above), without
- * reading data.  For a stream, only the names are checked: members ahead
- * are not known yet. */
+/* Check that every File of the envelope resolves (see above) and has its
+ * ovf:size, without reading data: -1 with ENOENT naming every missing
+ * File, or EIO for a size.  For a stream, only the names are checked:
+ * members ahead are not known yet. */
 int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
 			     struct ovk_error *err);
 

@@ -9,7 +9,10 @@
  *            one is missing.
  *   gzip     (ovf:compression="gzip")  inflated as a stream (core/codec.h);
  *            concatenated gzip members are inflated in turn, as gunzip does.
- * Both produce stream blobs (blob.h): the formats read them forward.  The
+ * Both produce stream blobs (blob.h): the formats read them forward.
+ * ovk_appliance_open_file() picks the way in for a File (and checks its
+ * ovf:size); ovk_appliance_check_refs() checks every File before any is
+ * read.  The
  * same gunzip inflates a whole-gzip OVA for the tar reader (tar.h).  The
  * OVF spec applies compression first and chunking second, so a File that
  * is both is joined first, then inflated.
@@ -21,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "core/checked.h"
 #include "core/codec.h"
 
 /* Input buffer for inflate: big enough to keep zlib's calls few. */
@@ -266,6 +271,149 @@ out:
 		gunzip_close(g);
 	ovk_blob_free(base);
 	free(bname);
+	return ret;
+}
+
+/* ------------------------------------------------------------ Files */
+
+/* What a compressed File may inflate to: the disk image of its Disk's
+ * capacity, and its metadata (OVK_OVA_INFLATE_SLACK); unbounded when no
+ * Disk names it or the OVF is not known here. */
+static uint64_t inflate_max(const struct ovk_appliance *app, const struct ovk_ovf_file *file)
+{
+	const struct ovk_ovf_envelope *env = app->named_env;
+	uint64_t max = 0, m;
+
+	for (size_t i = 0; env && i < env->n_disks; i++) {
+		const struct ovk_ovf_disk *d = &env->disks[i];
+
+		if (!d->file_ref || strcmp(d->file_ref, file->id) != 0)
+			continue;
+		if (ovk_add_overflow(d->capacity, d->capacity / OVK_OVA_INFLATE_SLACK_DIV, &m) ||
+		    ovk_add_overflow(m, OVK_OVA_INFLATE_SLACK_BYTES, &m))
+			return UINT64_MAX;
+		max = m > max ? m : max;
+	}
+	return max ? max : UINT64_MAX;
+}
+
+/* A File's stored bytes against its ovf:size (size UINT64_MAX: not known
+ * without reading). */
+static int check_file_size(const struct ovk_appliance *app, const struct ovk_ovf_file *file,
+			   uint64_t size, struct ovk_error *err)
+{
+	if (!file->has_size || size == UINT64_MAX || size == file->size)
+		return 0;
+	return ovk_error_set(err, EIO, "%s: File '%s' has %llu bytes, but the OVF says "
+			     "ovf:size=%llu (truncated or altered?)", app->path, file->href,
+			     (unsigned long long)size, (unsigned long long)file->size);
+}
+
+int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file *file,
+			    unsigned flags, struct ovk_blob **out, struct ovk_error *err)
+{
+	struct ovk_blob *b = NULL;
+
+	*out = NULL;
+	if (file->chunk_size) {
+		if (ovk_appliance_open_chunked(app, file, flags, &b, err) != 0)
+			return -1;
+	} else {
+		if (ovk_appliance_open_member(app, file->href, flags, &b, err) != 0)
+			return -1;
+		if (check_file_size(app, file, ovk_blob_size(b), err) < 0) {
+			ovk_blob_free(b);
+			return -1;
+		}
+	}
+	if (file->compression)
+		return ovk_ova_gunzip(b, inflate_max(app, file), out, err);
+	*out = b;
+	return 0;
+}
+
+/* Whether the package holds `name` (a stream's members ahead of us are not
+ * known yet: reading them says). */
+static int has_ref(const struct ovk_appliance *app, const char *name)
+{
+	char *p = NULL;
+	int ok;
+
+	if (app->kind == OVK_APPLIANCE_OVA)
+		return ovk_appliance_find_member(app, name) != NULL;
+	if (app->kind != OVK_APPLIANCE_OVF)
+		return 1;
+	ok = asprintf(&p, "%s/%s", app->dir, name) >= 0 && access(p, F_OK) == 0;
+	free(p);
+	return ok;
+}
+
+/* The stored size of a present member or file, without reading it; or
+ * UINT64_MAX when only reading tells (a stream, a sparse member, a name
+ * that is not a regular file, which its open refuses). */
+static uint64_t stored_size(const struct ovk_appliance *app, const char *name)
+{
+	const struct ovk_tar_member *m;
+	struct stat st;
+	char *p = NULL;
+	uint64_t size = UINT64_MAX;
+
+	if (app->kind == OVK_APPLIANCE_OVA) {
+		m = ovk_appliance_find_member(app, name);
+		return m && !m->sparse ? m->size : UINT64_MAX;
+	}
+	if (app->kind == OVK_APPLIANCE_OVF && asprintf(&p, "%s/%s", app->dir, name) >= 0) {
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+			size = (uint64_t)st.st_size;
+		free(p);
+	}
+	return size;
+}
+
+/* Every File is inside the package and present; all the missing ones are
+ * named at once, so that a user fetches them in one go.  A present File
+ * whose size is not its ovf:size fails here, before any disk converts. */
+int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_envelope *env,
+			     struct ovk_error *err)
+{
+	char missing[OVK_ERROR_MAX] = "";
+	size_t n_missing = 0;
+	char *first = NULL;
+	int ret = -1;
+
+	for (size_t i = 0; i < env->n_files; i++) {
+		const struct ovk_ovf_file *f = &env->files[i];
+
+		free(first);
+		first = f->chunk_size ? ovk_appliance_chunk_name(f->href, 0) : NULL;
+		if (f->chunk_size && !first) {
+			ovk_error_set(err, ENOMEM, "out of memory");
+			goto out;
+		}
+		if (strstr(f->href, "://") || (!ovk_path_is_contained(f->href) &&
+					       (app->kind != OVK_APPLIANCE_OVF ||
+						!(app->flags & OVK_OPEN_UNSAFE_PATHS)))) {
+			ovk_error_set(err, EPERM, "%s: File '%s': href '%s' is not inside the package",
+				      app->path, f->id, f->href);
+			goto out;
+		}
+		if (!has_ref(app, first ? first : f->href)) {
+			ovk_error_list_add(missing, sizeof missing, "File '%s': '%s'", f->id,
+					   first ? first : f->href);
+			n_missing++;
+		} else if (!first && check_file_size(app, f, stored_size(app, f->href), err) < 0) {
+			goto out;
+		}
+	}
+	if (n_missing == 1)
+		ovk_error_set(err, ENOENT, "%s: %s is missing from the package", app->path, missing);
+	else if (n_missing > 1)
+		ovk_error_set(err, ENOENT, "%s: %zu files are missing from the package: %s", app->path,
+			      n_missing, missing);
+	else
+		ret = 0;
+out:
+	free(first);
 	return ret;
 }
 

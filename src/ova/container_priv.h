@@ -57,6 +57,9 @@ struct ovk_appliance {
 };
 
 void ovk_appliance_ref(struct ovk_appliance *app);
+/* A mapped OVA's member by name, or NULL. */
+const struct ovk_tar_member *ovk_appliance_find_member(const struct ovk_appliance *app,
+						       const char *name);
 
 /* container_io.c */
 int ovk_appliance_open_chunked(struct ovk_appliance *app, const struct ovk_ovf_file *file,

@@ -266,7 +266,9 @@ int ovk_package_open(const char *input, const struct ovk_package_opts *opts,
 	ovk_appliance_set_named(pkg->app, pkg->env, pkg->mf);
 	if (opts->describe_only) {
 		if (ovk_appliance_check_refs(pkg->app, pkg->env, err) < 0) {
-			if (opts->strict_refs)
+			/* Files that are not there are a descriptor's normal
+			 * state; a File that is there with the wrong size is not. */
+			if (opts->strict_refs || err->errnum != ENOENT)
 				goto out;
 			note(opts, 1, "%s", err->msg);
 		}

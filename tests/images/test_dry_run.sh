@@ -4,7 +4,8 @@
 # for each case, --dry-run, then the real import, on the same fresh state,
 # must agree on the exit code and on the warnings of the summary; and
 # --print-xml on the exit code.  The cases: the test suite's appliances
-# (one disk, two disks, a disk member missing) and the host's refusals (no
+# (one disk, two disks, a disk member missing, a disk member shorter than
+# its ovf:size, in an OVA and in a directory) and the host's refusals (no
 # default pool, --dir or --pool that does not exist, a network that is not
 # defined, --start onto it).  One difference is on purpose: --print-xml
 # maps an OVF whose files are not there (a descriptor alone, as vendors
@@ -27,6 +28,13 @@ head -c 1M /dev/zero >"$T/src/zero.raw"
 mkapp "$T/src/two.ova" "$T/src/tiny.ovf" "$T/src/tiny-disk1.raw" "$T/src/zero.raw"
 tar -C "$T/m" -xf "$tiny"
 tar -C "$T/m" --format=ustar -cf "$T/src/nodisk.ova" tiny.ovf tiny.mf
+# A disk member shorter than the OVF's ovf:size says (cut in transit).
+cp "$T/m/tiny.ovf" "$T/m/short.ovf"
+size=$(stat -c %s "$T/m/tiny-disk1.vmdk")
+sed -i "s/ovf:size=\"$size\"/ovf:size=\"$((size * 2))\"/" "$T/m/short.ovf"
+grep -q "ovf:size=\"$((size * 2))\"" "$T/m/short.ovf" || die "cannot edit ovf:size"
+tar -C "$T/m" --format=ustar -cf "$T/src/short.ova" short.ovf tiny-disk1.vmdk
+mkdir "$T/shortdir" && cp "$T/m/short.ovf" "$T/m/tiny-disk1.vmdk" "$T/shortdir/"
 
 warnings() { grep '^ *warning: ' | sed 's/^ *//' | sort; }
 
@@ -67,6 +75,8 @@ same() {
 same "one disk into a directory" --dir @D "$tiny"
 same "two disks into a directory" --dir @D "$T/src/two.ova"
 XML_MAPS_MISSING=1 same "a disk member missing" --dir @D "$T/src/nodisk.ova"
+same "a disk member shorter than its ovf:size" --dir @D "$T/src/short.ova"
+same "a disk file shorter than its ovf:size (OVF directory)" --dir @D "$T/shortdir"
 same "no --pool/--dir and no pool 'default'" "$tiny"
 same "--dir that does not exist" --dir "$T/nonexistent" "$tiny"
 same "--pool that does not exist" --pool nosuch "$tiny"
