@@ -175,7 +175,19 @@ static int read_bus(const char *target, const char *bus, enum ovk_exp_bus *out,
 			     "(scsi, sata, ide, virtio and nvme have)", target, bus ? bus : "");
 }
 
-/* Where a disk's bytes are: a file or device here, or a pool volume. */
+/* A file or device disk: read here when the daemon is on this host, else
+ * (or with --download) through libvirt, as the volume that path is. */
+static int read_path(struct ovk_lv *lv, const char *path, int download,
+		     struct ovk_exp_disk *d, struct ovk_error *err)
+{
+	if (!download && ovk_lv_is_local(lv))
+		return dup_str(path, &d->path, err);
+	if (ovk_lv_path_blob(lv, path, &d->blob, err) < 0)
+		return ovk_error_prefix(err, "disk %s", d->target);
+	return 0;
+}
+
+/* Where a disk's bytes are: a file or device, or a pool volume. */
 static int read_source(struct ovk_lv *lv, const xnode *disk, int download,
 		       struct ovk_exp_disk *d, struct ovk_error *err)
 {
@@ -183,9 +195,9 @@ static int read_source(struct ovk_lv *lv, const xnode *disk, int download,
 	const xnode *src = ovk_xml_child(disk, "source");
 
 	if (type && strcmp(type, "file") == 0 && ovk_xml_attr(src, "file"))
-		return dup_str(ovk_xml_attr(src, "file"), &d->path, err);
+		return read_path(lv, ovk_xml_attr(src, "file"), download, d, err);
 	if (type && strcmp(type, "block") == 0 && ovk_xml_attr(src, "dev"))
-		return dup_str(ovk_xml_attr(src, "dev"), &d->path, err);
+		return read_path(lv, ovk_xml_attr(src, "dev"), download, d, err);
 	if (type && strcmp(type, "volume") == 0 && ovk_xml_attr(src, "pool") &&
 	    ovk_xml_attr(src, "volume")) {
 		if (ovk_lv_vol_blob(lv, ovk_xml_attr(src, "pool"), ovk_xml_attr(src, "volume"),

@@ -775,3 +775,31 @@ out:
 	free(path);
 	return ret;
 }
+
+int ovk_lv_path_blob(struct ovk_lv *lv, const char *path, struct ovk_blob **out,
+		     struct ovk_error *err)
+{
+	virStorageVolPtr v = virStorageVolLookupByPath(lv->conn, path);
+	virStoragePoolPtr p = NULL;
+	const char *pool, *vol;
+	int ret = -1;
+
+	if (!v) {
+		ovk_error_set(err, ENOENT, "%s: not a volume of any storage pool on %s, so it "
+			      "cannot be read through libvirt (define a pool over its directory, "
+			      "or run ova-export on that host)", path, lv->uri);
+		goto out;
+	}
+	if (!(p = virStoragePoolLookupByVolume(v)) || !(pool = virStoragePoolGetName(p)) ||
+	    !(vol = virStorageVolGetName(v))) {
+		lv_fail(err, "%s: cannot find its storage pool", path);
+		goto out;
+	}
+	ret = ovk_lv_vol_blob(lv, pool, vol, 1, out, err);
+out:
+	if (p)
+		virStoragePoolFree(p);
+	if (v)
+		virStorageVolFree(v);
+	return ret;
+}

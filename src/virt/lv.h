@@ -153,5 +153,10 @@ int ovk_lv_is_local(const struct ovk_lv *lv);
 struct ovk_blob;
 int ovk_lv_vol_blob(struct ovk_lv *lv, const char *pool, const char *vol, int download,
 		    struct ovk_blob **out, struct ovk_error *err);
+/* A file or device on the daemon's host, by its path there, read through
+ * virStorageVolDownload: the path must be a volume of some pool (a remote
+ * host's file is out of reach otherwise). */
+int ovk_lv_path_blob(struct ovk_lv *lv, const char *path, struct ovk_blob **out,
+		     struct ovk_error *err);
 
 #endif

@@ -121,5 +121,10 @@ expect_clean "a missing pool volume is refused" "gone.raw" \
 	"$EXPORT" -c "$URI" --force novol "$T/out/novol.ova"
 expect_clean "a missing domain is refused" "nosuch" \
 	"$EXPORT" -c "$URI" nosuch "$T/out/nosuch.ova"
+# --download reads every disk through libvirt, as a remote URI does: vda is
+# a file in no pool, so it cannot be reached that way.
+expect_clean "--download: a file disk that is no pool's volume is refused" \
+	"f.qcow2: not a volume of any storage pool" \
+	"$EXPORT" -c "$URI" --force --download full "$T/out/dl.ova"
 
 finish

@@ -12,7 +12,8 @@
 # the second import is started and must print its marker: it still boots
 # after the round trip.  A shut-off domain is exported without --force.
 # The volume is also exported through virStorageVolDownload (--download,
-# the path a remote URI takes) and must give the same disk.
+# the path a remote URI takes) and must give the same disk, and so must a
+# file disk whose path is that volume.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$OVK_SRC/scripts/lib/libvirtd.sh"
 
@@ -22,7 +23,7 @@ EXPORT=${OVK_BIN:-$(dirname "$OVA_CONVERT")}/ova-export
 [ "$(id -u)" -eq 0 ] || skip_all "starting libvirtd needs root"
 [ "$OVK_SANITIZE" = 1 ] && skip_all "the boot test runs once, in the release build"
 ovk_libvirtd_start "${OVK_APPLIANCE_DEPS[@]}" || die "cannot start libvirtd (scripts/lib/libvirtd.sh)"
-need virsh ip python3
+need virsh ip python3 unshare
 BOOT_TIMEOUT=120
 CHECK="python3 $OVK_SRC/tests/images/check_export.py"
 
@@ -73,6 +74,31 @@ round_trip() {
 	run "$EXPORT" -c qemu:///system --download --dir "$a" "$T/dl$fw"
 	check "$fw: --download (virStorageVolDownload) exports the same disk" \
 		qemu-img compare -q -f vmdk -F vmdk "$T/x$fw/$a-disk1.vmdk" "$T/dl$fw/$a-disk1.vmdk"
+	# A file disk (as virt-install writes them) is read through libvirt too,
+	# as the pool volume its path is: the same domain with its disk as
+	# <disk type='file'>, exported where the file itself cannot be seen.
+	if [ "$fw" = bios ]; then
+		doms+=("$a-f")
+		$V dumpxml --inactive "$a" | python3 -c '
+import re, sys
+x = sys.stdin.read()
+x = re.sub(r"<uuid>.*?</uuid>", "", x)
+x = re.sub(r"<name>[^<]*</name>", "<name>" + sys.argv[1] + "</name>", x, count=1)
+x = re.sub(r"<mac address=[^/]*/>", "", x)
+x = x.replace("<disk type=\"volume\" device=\"disk\">", "<disk type=\"file\" device=\"disk\">")
+x = x.replace("<disk type='"'"'volume'"'"' device='"'"'disk'"'"'>", "<disk type='"'"'file'"'"' device='"'"'disk'"'"'>")
+x = re.sub(r"<source pool=.[^ ]* volume=.[^/]*/>", "<source file=\"" + sys.argv[2] + "\"/>", x)
+print(x)' "$a-f" "$va" >"$T/$a-f.xml" && $V define "$T/$a-f.xml" >/dev/null ||
+			die "cannot define $a-f"
+		check "bios: the copy has a file disk" grep -q "<source file='$va'" <<<"$($V dumpxml "$a-f")"
+		# In a mount namespace where the pool's directory is an empty
+		# tmpfs, the file is out of ova-export's reach, as on a remote
+		# host; libvirtd still has it.
+		run unshare -m sh -c 'mount -t tmpfs none "$1" && exec "$2" -c qemu:///system \
+			--download --dir "$3" "$4"' _ "$T/pool" "$EXPORT" "$a-f" "$T/dlf"
+		check "bios: --download of a file disk that ova-export cannot see (read as the pool volume its path is) exports the same disk" \
+			qemu-img compare -q -f vmdk -F vmdk "$T/x$fw/$a-disk1.vmdk" "$T/dlf/$a-f-disk1.vmdk"
+	fi
 	run "$IMPORT" -c qemu:///system --pool "$pool" --bridge "$br" --name "$b" \
 		--serial-log "$T/$b.serial" $([ "$fw" = bios ] && echo --start) "$T/rt$fw.ova"
 	check "$fw: the export imports again" [ "$RC" -eq 0 ]
