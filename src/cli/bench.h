@@ -5,6 +5,7 @@
  *   ova-bench.c     arguments, the scratch directory, the measurements
  *   bench_gen.c     the reference workload (a C port of mkdisk.py) and the
  *                   child processes (qemu-img) with their wall and CPU time
+ *                   and peak RSS
  *   bench_report.c  the text table, the JSON document and the SVG plot
  *
  * Units: sizes in bytes, times in seconds, rates in MB/s (10^6 bytes per
@@ -86,13 +87,25 @@ double bench_cpu_capacity(unsigned threads);
 /* The path of an executable named name on PATH, or NULL; malloc'ed. */
 char *bench_which(const char *name);
 
-/* Run argv (argv[0] looked up on PATH) with stdin and stdout on /dev/null
- * and stderr into errlog (or /dev/null when NULL).  Fills *wall and *cpu
- * (user + system of the child) when not NULL.  Returns the exit status, 128
- * + signal when the child died of one, or -1 with *err filled when it could
- * not run or *cancel was set (the child is then terminated and reaped). */
+/* What wait4() says of a child process. */
+struct bench_child {
+	double wall;         /* fork to reaped, seconds */
+	double cpu;          /* its user + system seconds */
+	uint64_t maxrss;     /* its peak resident set, bytes */
+};
+
+/* Run fn(arg) in a child process, which exits with what fn returns.  Fills
+ * *res when not NULL.  Returns the child's exit status, 128 + signal when it
+ * died of one, or -1 with *err filled (prefixed with name) when it could not
+ * run or *cancel was set (the child is then sent SIGTERM and reaped).  Fork
+ * only while no other thread of ours is alive: the child gets one thread. */
+int bench_fork(int (*fn)(void *), void *arg, const char *name,
+	       volatile sig_atomic_t *cancel, struct bench_child *res, struct cli_err *err);
+
+/* bench_fork() of argv (argv[0] looked up on PATH) with stdin and stdout on
+ * /dev/null and stderr into errlog (or /dev/null when NULL). */
 int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *cancel,
-		double *wall, double *cpu, struct cli_err *err);
+		struct bench_child *res, struct cli_err *err);
 
 /* The first line of a file, for error messages ("" when unreadable). */
 void bench_first_line(const char *path, char *buf, size_t size);

@@ -560,7 +560,7 @@ static int write_png(const char *path, const struct bench_report *r, struct cli_
 		return cli_set_err(err, ENAMETOOLONG, "--plot %s: name too long", path);
 	if (bench_write_svg(svg, r, err) < 0)
 		goto out;
-	if ((rc = bench_spawn(argv, NULL, &cli_cancel, NULL, NULL, err)) < 0)
+	if ((rc = bench_spawn(argv, NULL, &cli_cancel, NULL, err)) < 0)
 		goto out;
 	if (rc != 0) {
 		cli_set_err(err, EIO, "--plot %s: rsvg-convert failed (exit %d)", path, rc);

@@ -306,11 +306,11 @@ static void remove_scratch(struct bench *b)
 
 /* ---------------------------------------------------------- the workload */
 
-static int run_qemu_img(struct bench *b, char *const argv[], double *wall, double *cpu,
+static int run_qemu_img(struct bench *b, char *const argv[], struct bench_child *res,
 			struct cli_err *err)
 {
 	char line[512];
-	int rc = bench_spawn(argv, b->errlog, &cli_cancel, wall, cpu, err);
+	int rc = bench_spawn(argv, b->errlog, &cli_cancel, res, err);
 
 	if (rc < 0)
 		return -1;
@@ -351,7 +351,7 @@ static int make_workload(struct bench *b, struct cli_err *err)
 		char *argv[] = { b->qemu_img, "convert", "-f", "raw", "-O", "vmdk", "-o",
 				 "subformat=streamOptimized", raw, vmdk, NULL };
 
-		if (run_qemu_img(b, argv, NULL, NULL, err) < 0)
+		if (run_qemu_img(b, argv, NULL, err) < 0)
 			goto out;
 		unlink(raw);
 		snprintf(b->workload, sizeof b->workload,
@@ -591,6 +591,7 @@ out:
 static int time_qemu(struct bench *b, int with_sync, unsigned m, double *wall, double *cpu,
 		     struct cli_err *err)
 {
+	struct bench_child res;
 	char mbuf[16];
 	char *argv[] = { b->qemu_img, "convert", "-f", b->format, "-O", "qcow2", "-m", mbuf,
 			 b->image, b->out_qemu, NULL };
@@ -604,7 +605,9 @@ static int time_qemu(struct bench *b, int with_sync, unsigned m, double *wall, d
 	unlink(b->out_qemu);
 	sync();
 	t0 = bench_now();
-	r = run_qemu_img(b, argv, NULL, cpu, err);
+	r = run_qemu_img(b, argv, &res, err);
+	if (cpu)
+		*cpu = res.cpu;
 	if (r == 0 && with_sync)
 		sync();
 	*wall = bench_now() - t0;
