@@ -36,7 +36,9 @@
 #             size and peak RSS; then ours with -j 1 and -j 2 without sync
 #             (page cache: the deflate stage is what is left), for the
 #             1 -> 2 threads scaling.  Not in the default list: qemu-img
-#             takes about a minute per run.
+#             takes about a minute per run.  `ova-bench --export` reports
+#             the same four figures in one program (ours in-process, its
+#             peak RSS from a child of its own), with the goals.
 #   export    ova-export (issue 14) of the raw and the qcow2 reference disk
 #             against qemu-img's streamOptimized VMDK + tar: wall through
 #             sync, CPU, OVA size, peak RSS; then -j 1 against -j 2 without

@@ -4,7 +4,8 @@
  *
  *   ova-bench.c     arguments, the scratch directory, the measurements
  *   bench_gen.c     the reference workload (a C port of mkdisk.py) and the
- *                   child processes (qemu-img) with their wall and CPU time
+ *                   child processes (qemu-img, and ours in the comparisons)
+ *                   with their wall and CPU time and peak RSS
  *   bench_report.c  the text table, the JSON document and the SVG plot
  *
  * Units: sizes in bytes, times in seconds, rates in MB/s (10^6 bytes per
@@ -44,14 +45,32 @@ struct bench_run {
 	struct ovk_convert_stats inflate_stats, e2e_stats;  /* of the median run */
 };
 
-/* The --qemu-img comparison: medians of alternating runs. */
-struct bench_qemu {
+/* At most this many --export inputs: the generated disk as raw and as
+ * qcow2, or the one IMAGE. */
+#define BENCH_MAX_EXPORT 2
+
+/* Issue 14's goals for the export path (-O vmdk, streamOptimized). */
+#define EXPORT_GOAL_WALL 0.25                  /* ours/qemu-img, through sync */
+#define EXPORT_GOAL_SIZE 1.02                  /* ours/qemu-img, output bytes */
+#define EXPORT_GOAL_RSS ((uint64_t)64 << 20)   /* our peak RSS, bytes */
+#define EXPORT_GOAL_SPEEDUP 1.7                /* deflate stage, 1 -> 2 threads */
+
+/* One comparison with qemu-img convert (--qemu-img: to qcow2; --export: to
+ * a streamOptimized VMDK): medians of alternating runs.  Ours runs in a
+ * child process, so its CPU time and peak RSS are the conversion's alone. */
+struct bench_compare {
 	int done;
 	unsigned runs;
 	unsigned threads;               /* ours ran with this many workers */
+	const char *input;              /* the file converted */
+	const char *in_format;          /* its format, as ovakit probed it */
+	const char *target;             /* "qcow2" or "vmdk" */
 	double qemu_wall, ours_wall;    /* through a final sync() */
 	double qemu_cpu, ours_cpu;      /* user + system */
-	double qemu_nosync_wall, ours_nosync_wall;  /* page cache only */
+	/* page cache only; -1 when not measured (--export does not) */
+	double qemu_nosync_wall, ours_nosync_wall;
+	uint64_t qemu_size, ours_size;      /* the output files, bytes */
+	uint64_t qemu_maxrss, ours_maxrss;  /* peak resident set, bytes, the most of any run */
 };
 
 struct bench_report {
@@ -65,7 +84,9 @@ struct bench_report {
 	double load_before, load_after;
 	unsigned nruns;
 	struct bench_run runs[BENCH_MAX_RUNS];
-	struct bench_qemu qemu;
+	struct bench_compare qemu;     /* --qemu-img */
+	unsigned nexport;              /* --export: one per input */
+	struct bench_compare exports[BENCH_MAX_EXPORT];
 };
 
 /* ------------------------------------------------------------ bench_gen.c */
@@ -86,13 +107,25 @@ double bench_cpu_capacity(unsigned threads);
 /* The path of an executable named name on PATH, or NULL; malloc'ed. */
 char *bench_which(const char *name);
 
-/* Run argv (argv[0] looked up on PATH) with stdin and stdout on /dev/null
- * and stderr into errlog (or /dev/null when NULL).  Fills *wall and *cpu
- * (user + system of the child) when not NULL.  Returns the exit status, 128
- * + signal when the child died of one, or -1 with *err filled when it could
- * not run or *cancel was set (the child is then terminated and reaped). */
+/* What wait4() says of a child process. */
+struct bench_child {
+	double wall;         /* fork to reaped, seconds */
+	double cpu;          /* its user + system seconds */
+	uint64_t maxrss;     /* its peak resident set, bytes */
+};
+
+/* Run fn(arg) in a child process, which exits with what fn returns.  Fills
+ * *res when not NULL.  Returns the child's exit status, 128 + signal when it
+ * died of one, or -1 with *err filled (prefixed with name) when it could not
+ * run or *cancel was set (the child is then sent SIGTERM and reaped).  Fork
+ * only while no other thread of ours is alive: the child gets one thread. */
+int bench_fork(int (*fn)(void *), void *arg, const char *name,
+	       volatile sig_atomic_t *cancel, struct bench_child *res, struct cli_err *err);
+
+/* bench_fork() of argv (argv[0] looked up on PATH) with stdin and stdout on
+ * /dev/null and stderr into errlog (or /dev/null when NULL). */
 int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *cancel,
-		double *wall, double *cpu, struct cli_err *err);
+		struct bench_child *res, struct cli_err *err);
 
 /* The first line of a file, for error messages ("" when unreadable). */
 void bench_first_line(const char *path, char *buf, size_t size);

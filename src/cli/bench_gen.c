@@ -10,7 +10,8 @@
  * does not matter: what the benchmark depends on is the mix of holes, text
  * that deflates about 3:1, binary tables, and data that does not deflate.
  *
- * Child processes are timed with wait4() so their CPU time is their own.
+ * Child processes are timed with wait4() so their CPU time and peak RSS are
+ * their own.
  */
 #include "bench.h"
 
@@ -331,26 +332,32 @@ char *bench_which(const char *name)
 	return found;
 }
 
-static void child_exec(char *const argv[], const char *errlog)
+struct exec_args {
+	char *const *argv;
+	const char *errlog;
+};
+
+static int child_exec(void *arg)
 {
+	const struct exec_args *x = arg;
 	int null = open("/dev/null", O_RDWR);
-	int efd = errlog ? open(errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644) : null;
+	int efd = x->errlog ? open(x->errlog, O_WRONLY | O_CREAT | O_TRUNC, 0644) : null;
 
 	if (null < 0 || efd < 0)
-		_exit(127);
+		return 127;
 	dup2(null, STDIN_FILENO);
 	dup2(null, STDOUT_FILENO);
 	dup2(efd, STDERR_FILENO);
 	/* The parent turns SIGINT into a clean stop and then ends us itself. */
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	execvp(argv[0], argv);
-	dprintf(STDERR_FILENO, "%s: %s\n", argv[0], strerror(errno));
-	_exit(127);
+	execvp(x->argv[0], x->argv);
+	dprintf(STDERR_FILENO, "%s: %s\n", x->argv[0], strerror(errno));
+	return 127;
 }
 
-int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *cancel,
-		double *wall, double *cpu, struct cli_err *err)
+int bench_fork(int (*fn)(void *), void *arg, const char *name,
+	       volatile sig_atomic_t *cancel, struct bench_child *res, struct cli_err *err)
 {
 	struct rusage ru;
 	double t0 = bench_now();
@@ -361,12 +368,11 @@ int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *c
 	pid = fork();
 	if (pid < 0) {
 		err->errnum = errno;
-		snprintf(err->msg, sizeof err->msg, "%s: cannot fork: %s", argv[0],
-			 strerror(errno));
+		snprintf(err->msg, sizeof err->msg, "%s: cannot fork: %s", name, strerror(errno));
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(argv, errlog);
+		_exit(fn(arg));
 	/* The signal handler is installed without SA_RESTART, so a SIGINT
 	 * interrupts wait4() and we stop the child before cleaning up. */
 	while ((r = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR)
@@ -374,21 +380,31 @@ int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *c
 			kill(pid, SIGTERM);
 	if (r < 0) {
 		err->errnum = errno;
-		snprintf(err->msg, sizeof err->msg, "%s: wait: %s", argv[0], strerror(errno));
+		snprintf(err->msg, sizeof err->msg, "%s: wait: %s", name, strerror(errno));
 		return -1;
 	}
-	if (wall)
-		*wall = bench_now() - t0;
-	if (cpu)
-		*cpu = tv_seconds(&ru.ru_utime) + tv_seconds(&ru.ru_stime);
+	if (res) {
+		res->wall = bench_now() - t0;
+		res->cpu = tv_seconds(&ru.ru_utime) + tv_seconds(&ru.ru_stime);
+		/* Linux counts ru_maxrss in KiB. */
+		res->maxrss = (uint64_t)ru.ru_maxrss * 1024;
+	}
 	if (cancel && *cancel) {
 		err->errnum = ECANCELED;
-		snprintf(err->msg, sizeof err->msg, "%s: interrupted", argv[0]);
+		snprintf(err->msg, sizeof err->msg, "%s: interrupted", name);
 		return -1;
 	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int bench_spawn(char *const argv[], const char *errlog, volatile sig_atomic_t *cancel,
+		struct bench_child *res, struct cli_err *err)
+{
+	struct exec_args x = { argv, errlog };
+
+	return bench_fork(child_exec, &x, argv[0], cancel, res, err);
 }
 
 void bench_first_line(const char *path, char *buf, size_t size)

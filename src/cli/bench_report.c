@@ -35,26 +35,88 @@ static void cell(FILE *f, double v, int width, int prec)
 		fprintf(f, " %*.*f", width, prec, v);
 }
 
-static void print_qemu(FILE *f, const struct bench_report *r)
-{
-	const struct bench_qemu *q = &r->qemu;
+#define MIB_F ((double)(1 << 20))
 
-	fprintf(f, "\nqemu-img convert -f %s -O qcow2, alternating with ours (%u thread%s), ",
-		r->format, q->threads, ovk_plural(q->threads));
+static const char *verdict(int met)
+{
+	return met ? "met" : "MISSED";
+}
+
+/* The deflate stage's speedup from 1 to 2 threads, -1 when --threads did
+ * not have both; *two is the 2-thread run. */
+static double deflate_speedup(const struct bench_report *r, const struct bench_run **two)
+{
+	const struct bench_run *one = NULL;
+
+	*two = NULL;
+	for (unsigned i = 0; i < r->nruns; i++) {
+		if (r->runs[i].threads == 1)
+			one = &r->runs[i];
+		if (r->runs[i].threads == 2)
+			*two = &r->runs[i];
+	}
+	return one && *two ? ratio((*two)->deflate_mbs, one->deflate_mbs) : -1;
+}
+
+/* One comparison; with `goals`, issue 14's export goals beside the figures. */
+static void print_compare(FILE *f, const struct bench_report *r, const struct bench_compare *q,
+			  int goals)
+{
+	double wall = ratio(q->ours_wall, q->qemu_wall);
+	double size = ratio((double)q->ours_size, (double)q->qemu_size);
+
+	fprintf(f, "\nqemu-img convert -f %s -O %s%s, alternating with ours (%u thread%s), ",
+		q->in_format, q->target,
+		strcmp(q->target, "vmdk") ? "" : " -o subformat=streamOptimized", q->threads,
+		ovk_plural(q->threads));
 	if (q->runs == 1)
 		fputs("one run:\n", f);
 	else
 		fprintf(f, "median of %u runs:\n", q->runs);
-	fprintf(f, "                        qemu-img       ours   qemu-img/ours\n");
-	fprintf(f, "  wall, through sync  %8.2f s %8.2f s %10.2fx\n", q->qemu_wall, q->ours_wall,
-		ratio(q->qemu_wall, q->ours_wall));
-	fprintf(f, "  CPU (user + sys)    %8.2f s %8.2f s %10.2fx\n", q->qemu_cpu, q->ours_cpu,
-		ratio(q->qemu_cpu, q->ours_cpu));
-	fprintf(f, "  wall, no sync       %8.2f s %8.2f s %10.2fx\n", q->qemu_nosync_wall,
-		q->ours_nosync_wall, ratio(q->qemu_nosync_wall, q->ours_nosync_wall));
+	fprintf(f, "  from %s\n", q->input);
+	fprintf(f, "                        qemu-img       ours  ours/qemu-img%s\n",
+		goals ? "    goal" : "");
+	fprintf(f, "  wall, through sync  %8.2f s %8.2f s %10.3f", q->qemu_wall, q->ours_wall, wall);
+	if (goals)
+		fprintf(f, "      <= %.2f  %s", EXPORT_GOAL_WALL,
+			verdict(wall > 0 && wall <= EXPORT_GOAL_WALL));
+	fprintf(f, "\n  CPU (user + sys)    %8.2f s %8.2f s %10.3f\n", q->qemu_cpu, q->ours_cpu,
+		ratio(q->ours_cpu, q->qemu_cpu));
+	if (q->ours_nosync_wall >= 0)
+		fprintf(f, "  wall, no sync       %8.2f s %8.2f s %10.3f\n", q->qemu_nosync_wall,
+			q->ours_nosync_wall, ratio(q->ours_nosync_wall, q->qemu_nosync_wall));
 	fprintf(f, "  guest MB/s, sync    %8.1f   %8.1f\n",
 		(double)r->virtual_size / q->qemu_wall / MB,
 		(double)r->virtual_size / q->ours_wall / MB);
+	fprintf(f, "  output size         %6.1f MiB %6.1f MiB %10.3f", q->qemu_size / MIB_F,
+		q->ours_size / MIB_F, size);
+	if (goals)
+		fprintf(f, "      <= %.2f  %s", EXPORT_GOAL_SIZE,
+			verdict(size > 0 && size <= EXPORT_GOAL_SIZE));
+	fprintf(f, "\n  peak RSS            %6.1f MiB %6.1f MiB", q->qemu_maxrss / MIB_F,
+		q->ours_maxrss / MIB_F);
+	if (goals)
+		fprintf(f, "               <= %.0f MiB  %s", EXPORT_GOAL_RSS / MIB_F,
+			verdict(q->ours_maxrss <= EXPORT_GOAL_RSS));
+	fputc('\n', f);
+}
+
+static void print_exports(FILE *f, const struct bench_report *r)
+{
+	const struct bench_run *two;
+	double speedup = deflate_speedup(r, &two);
+
+	fputs("\nExport (issue 14): ours -O vmdk, a streamOptimized VMDK, against qemu-img's.\n",
+	      f);
+	for (unsigned i = 0; i < r->nexport; i++)
+		print_compare(f, r, &r->exports[i], 1);
+	if (speedup < 0)
+		fprintf(f, "\ndeflate stage, 1 -> 2 threads: not measured (--threads has no 1 and 2;"
+			" goal >= %.1fx)\n", EXPORT_GOAL_SPEEDUP);
+	else
+		fprintf(f, "\ndeflate stage, 1 -> 2 threads, from %s: %.2fx (goal >= %.1fx: %s; "
+			"%.2f cores free for 2 threads)\n", r->format, speedup, EXPORT_GOAL_SPEEDUP,
+			verdict(speedup >= EXPORT_GOAL_SPEEDUP), two->cores);
 }
 
 void bench_print_table(FILE *f, const struct bench_report *r)
@@ -108,7 +170,9 @@ void bench_print_table(FILE *f, const struct bench_report *r)
 	      "  workers), without the fsync.\n"
 	      "end-to-end: a qcow2 conversion through its fsync.\n", f);
 	if (r->qemu.done)
-		print_qemu(f, r);
+		print_compare(f, r, &r->qemu, 0);
+	if (r->nexport)
+		print_exports(f, r);
 }
 
 /* ------------------------------------------------------------------- JSON */
@@ -185,31 +249,81 @@ static void json_run(FILE *f, const struct bench_run *run, int last)
 	fprintf(f, "}%s\n", last ? "" : ",");
 }
 
-static void json_qemu(FILE *f, const struct bench_report *r)
+static void json_bool(FILE *f, const char *key, int v, int last)
 {
-	const struct bench_qemu *q = &r->qemu;
+	fprintf(f, "\"%s\": %s%s", key, v ? "true" : "false", last ? "" : ", ");
+}
 
-	if (!q->done) {
-		fputs("  \"qemu_img\": null\n", f);
-		return;
-	}
-	fprintf(f, "  \"qemu_img\": {\"runs\": %u, \"ours_threads\": %u,\n    ", q->runs,
-		q->threads);
+/* One comparison's object; with `goals`, whether each export goal holds. */
+static void json_compare(FILE *f, const struct bench_report *r, const struct bench_compare *q,
+			 int goals, const char *indent)
+{
+	double size = ratio((double)q->ours_size, (double)q->qemu_size);
+
+	fprintf(f, "{\"runs\": %u, \"ours_threads\": %u, \"input\": ", q->runs, q->threads);
+	json_str(f, q->input);
+	fputs(", \"input_format\": ", f);
+	json_str(f, q->in_format);
+	fputs(", \"target\": ", f);
+	json_str(f, q->target);
+	fprintf(f, ",\n%s", indent);
 	json_field(f, "qemu_wall_seconds", q->qemu_wall, 0);
 	json_field(f, "ours_wall_seconds", q->ours_wall, 0);
 	json_field(f, "wall_ratio", ratio(q->qemu_wall, q->ours_wall), 0);
-	fputs("\n    ", f);
+	fprintf(f, "\n%s", indent);
 	json_field(f, "qemu_cpu_seconds", q->qemu_cpu, 0);
 	json_field(f, "ours_cpu_seconds", q->ours_cpu, 0);
 	json_field(f, "cpu_ratio", ratio(q->qemu_cpu, q->ours_cpu), 0);
-	fputs("\n    ", f);
+	fprintf(f, "\n%s", indent);
 	json_field(f, "qemu_nosync_wall_seconds", q->qemu_nosync_wall, 0);
 	json_field(f, "ours_nosync_wall_seconds", q->ours_nosync_wall, 0);
 	json_field(f, "nosync_wall_ratio", ratio(q->qemu_nosync_wall, q->ours_nosync_wall), 0);
-	fputs("\n    ", f);
+	fprintf(f, "\n%s", indent);
 	json_field(f, "qemu_mbs", ratio((double)r->virtual_size / MB, q->qemu_wall), 0);
-	json_field(f, "ours_mbs", ratio((double)r->virtual_size / MB, q->ours_wall), 1);
-	fputs("}\n", f);
+	json_field(f, "ours_mbs", ratio((double)r->virtual_size / MB, q->ours_wall), 0);
+	fprintf(f, "\n%s\"qemu_output_bytes\": %llu, \"ours_output_bytes\": %llu, ", indent,
+		(unsigned long long)q->qemu_size, (unsigned long long)q->ours_size);
+	json_field(f, "size_ratio", size, 0);
+	fprintf(f, "\n%s\"qemu_max_rss_bytes\": %llu, \"ours_max_rss_bytes\": %llu",
+		indent, (unsigned long long)q->qemu_maxrss, (unsigned long long)q->ours_maxrss);
+	if (goals) {
+		double wall = ratio(q->qemu_wall, q->ours_wall);
+
+		fprintf(f, ",\n%s\"goals_met\": {", indent);
+		json_bool(f, "wall_ratio", wall >= 1 / EXPORT_GOAL_WALL, 0);
+		json_bool(f, "size_ratio", size > 0 && size <= EXPORT_GOAL_SIZE, 0);
+		json_bool(f, "ours_max_rss_bytes", q->ours_maxrss <= EXPORT_GOAL_RSS, 1);
+		fputc('}', f);
+	}
+	fputc('}', f);
+}
+
+/* "export": the goals, the deflate stage's 1 -> 2 speedup, and one
+ * comparison per input. */
+static void json_exports(FILE *f, const struct bench_report *r)
+{
+	const struct bench_run *two;
+	double speedup = deflate_speedup(r, &two);
+
+	if (!r->nexport) {
+		fputs("  \"export\": null\n", f);
+		return;
+	}
+	fputs("  \"export\": {\"goals\": {", f);
+	json_field(f, "wall_ratio_min", 1 / EXPORT_GOAL_WALL, 0);
+	json_field(f, "size_ratio_max", EXPORT_GOAL_SIZE, 0);
+	fprintf(f, "\"ours_max_rss_bytes_max\": %llu, ", (unsigned long long)EXPORT_GOAL_RSS);
+	json_field(f, "deflate_speedup_min", EXPORT_GOAL_SPEEDUP, 1);
+	fputs("},\n    ", f);
+	json_field(f, "deflate_speedup", speedup, 0);
+	json_bool(f, "deflate_speedup_met", speedup >= EXPORT_GOAL_SPEEDUP, 0);
+	fputs("\"inputs\": [\n", f);
+	for (unsigned i = 0; i < r->nexport; i++) {
+		fputs("    ", f);
+		json_compare(f, r, &r->exports[i], 1, "     ");
+		fputs(i + 1 < r->nexport ? ",\n" : "\n", f);
+	}
+	fputs("  ]}\n", f);
 }
 
 void bench_print_json(FILE *f, const struct bench_report *r)
@@ -240,8 +354,13 @@ void bench_print_json(FILE *f, const struct bench_report *r)
 	fputs("  \"runs\": [\n", f);
 	for (unsigned i = 0; i < r->nruns; i++)
 		json_run(f, &r->runs[i], i + 1 == r->nruns);
-	fputs("  ],\n", f);
-	json_qemu(f, r);
+	fputs("  ],\n  \"qemu_img\": ", f);
+	if (r->qemu.done)
+		json_compare(f, r, &r->qemu, 0, "    ");
+	else
+		fputs("null", f);
+	fputs(",\n", f);
+	json_exports(f, r);
 	fputs("}\n", f);
 }
 
@@ -560,7 +679,7 @@ static int write_png(const char *path, const struct bench_report *r, struct cli_
 		return cli_set_err(err, ENAMETOOLONG, "--plot %s: name too long", path);
 	if (bench_write_svg(svg, r, err) < 0)
 		goto out;
-	if ((rc = bench_spawn(argv, NULL, &cli_cancel, NULL, NULL, err)) < 0)
+	if ((rc = bench_spawn(argv, NULL, &cli_cancel, NULL, err)) < 0)
 		goto out;
 	if (rc != 0) {
 		cli_set_err(err, EIO, "--plot %s: rsvg-convert failed (exit %d)", path, rc);

@@ -3,7 +3,8 @@
  * ova-bench: disk throughput of the conversion engine (issue 5).
  *
  *   ova-bench [--size 2G] [--threads 1,2,...] [--repeat N] [--qemu-img]
- *             [--json] [--plot FILE.svg] [--keep] [--workdir DIR] [IMAGE]
+ *             [--export] [--json] [--plot FILE.svg] [--keep] [--workdir DIR]
+ *             [IMAGE]
  *
  * Without IMAGE it makes the reference workload (bench_gen.c) in a scratch
  * directory and has qemu-img write it as a streamOptimized VMDK, the shape
@@ -23,6 +24,12 @@
  *
  * --qemu-img runs `qemu-img convert -O qcow2` on the same image alternately
  * with ours, each followed by sync(), and again both without syncing.
+ * --export does the same for the export path (issue 14): ours -O vmdk
+ * against `qemu-img convert -O vmdk -o subformat=streamOptimized`, from
+ * IMAGE, or from the generated disk as raw and as a qcow2 qemu-img makes of
+ * it, through sync only.  In both, ours runs in a forked child so that its
+ * CPU time and peak RSS are the conversion's, and its first output is
+ * checked with qemu-img compare and check: a wrong output fails the run.
  *
  * Only the public API (ovakit.h) is used: this is also a test that the API
  * is enough to write a benchmark with.
@@ -60,7 +67,7 @@ struct args {
 	unsigned threads[BENCH_MAX_RUNS];
 	unsigned nthreads;
 	unsigned repeat;
-	int qemu, json, keep;
+	int qemu, export, json, keep;
 	const char *plot, *workdir, *image;
 };
 
@@ -71,6 +78,7 @@ struct bench {
 	char *keep;         /* a file in dir to leave behind, or NULL */
 	char *qemu_img;     /* its path, or NULL */
 	char *out_ours, *out_qemu, *errlog;
+	char *exp_raw, *exp_qcow2;   /* --export without IMAGE: its two inputs */
 	char format[32];
 	char workload[128];
 	struct bench_report rep;
@@ -91,6 +99,10 @@ static void usage(FILE *f)
 		"      --threads LIST    thread counts, e.g. 1,2,4 (default 1,2,4.. up to the CPUs)\n"
 		"      --repeat N        runs per figure, the median is reported (default 3)\n"
 		"      --qemu-img        also time `qemu-img convert -O qcow2` alternately with ours\n"
+		"      --export          also time ours -O vmdk (streamOptimized) against `qemu-img\n"
+		"                        convert -O vmdk -o subformat=streamOptimized`, from IMAGE or\n"
+		"                        from the generated disk as raw and as qcow2: wall, CPU,\n"
+		"                        sizes and peak RSS against issue 14's goals\n"
 		"      --json            print the figures as JSON instead of a table\n"
 		"      --plot FILE       draw throughput against threads: FILE.svg, or FILE.png\n"
 		"                        (rendered by rsvg-convert, Debian's librsvg2-bin)\n"
@@ -167,8 +179,8 @@ static void default_threads(struct args *a)
 	a->threads[a->nthreads++] = (unsigned)cpus;
 }
 
-enum { OPT_SIZE = 256, OPT_THREADS, OPT_REPEAT, OPT_QEMU, OPT_JSON, OPT_PLOT, OPT_KEEP,
-       OPT_WORKDIR };
+enum { OPT_SIZE = 256, OPT_THREADS, OPT_REPEAT, OPT_QEMU, OPT_EXPORT, OPT_JSON, OPT_PLOT,
+       OPT_KEEP, OPT_WORKDIR };
 
 /* Returns an exit code to leave with, or -1 to go on. */
 static int parse_args(int argc, char **argv, struct args *a)
@@ -178,6 +190,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "qemu-img", no_argument, NULL, OPT_QEMU },
+		{ "export", no_argument, NULL, OPT_EXPORT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "plot", required_argument, NULL, OPT_PLOT },
 		{ "keep", no_argument, NULL, OPT_KEEP },
@@ -218,6 +231,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->repeat = (unsigned)n;
 			break;
 		case OPT_QEMU: a->qemu = 1; break;
+		case OPT_EXPORT: a->export = 1; break;
 		case OPT_JSON: a->json = 1; break;
 		case OPT_PLOT:
 			if (bench_plot_kind(optarg, &perr) == PLOT_REFUSED) {
@@ -271,8 +285,8 @@ static int make_scratch(struct bench *b, struct cli_err *err)
 		return -1;
 	}
 	b->dir = tmpl;
-	b->out_ours = path_in(b->dir, "ours.qcow2");
-	b->out_qemu = path_in(b->dir, "qemu-img.qcow2");
+	b->out_ours = path_in(b->dir, "ours.out");
+	b->out_qemu = path_in(b->dir, "qemu-img.out");
 	b->errlog = path_in(b->dir, "stderr.log");
 	if (b->out_ours && b->out_qemu && b->errlog)
 		return 0;
@@ -306,11 +320,11 @@ static void remove_scratch(struct bench *b)
 
 /* ---------------------------------------------------------- the workload */
 
-static int run_qemu_img(struct bench *b, char *const argv[], double *wall, double *cpu,
+static int run_qemu_img(struct bench *b, char *const argv[], struct bench_child *res,
 			struct cli_err *err)
 {
 	char line[512];
-	int rc = bench_spawn(argv, b->errlog, &cli_cancel, wall, cpu, err);
+	int rc = bench_spawn(argv, b->errlog, &cli_cancel, res, err);
 
 	if (rc < 0)
 		return -1;
@@ -322,6 +336,21 @@ static int run_qemu_img(struct bench *b, char *const argv[], double *wall, doubl
 		return -1;
 	}
 	return 0;
+}
+
+/* --export without IMAGE: the generated disk as raw (kept) and as a qcow2
+ * that qemu-img makes of it, the two inputs an export starts from. */
+static int make_export_inputs(struct bench *b, const char *raw, struct cli_err *err)
+{
+	char name[64];
+	char *argv[] = { b->qemu_img, "convert", "-f", "raw", "-O", "qcow2", (char *)raw, NULL,
+			 NULL };
+
+	snprintf(name, sizeof name, "ref-%lluM.qcow2", (unsigned long long)b->a.size_mib);
+	if (!(b->exp_qcow2 = path_in(b->dir, name)) || !(b->exp_raw = strdup(raw)))
+		return cli_set_err(err, ENOMEM, "out of memory");
+	argv[7] = b->exp_qcow2;
+	return run_qemu_img(b, argv, NULL, err);
 }
 
 static int make_workload(struct bench *b, struct cli_err *err)
@@ -351,9 +380,14 @@ static int make_workload(struct bench *b, struct cli_err *err)
 		char *argv[] = { b->qemu_img, "convert", "-f", "raw", "-O", "vmdk", "-o",
 				 "subformat=streamOptimized", raw, vmdk, NULL };
 
-		if (run_qemu_img(b, argv, NULL, NULL, err) < 0)
+		if (run_qemu_img(b, argv, NULL, err) < 0)
 			goto out;
-		unlink(raw);
+		if (b->a.export) {
+			if (make_export_inputs(b, raw, err) < 0)
+				goto out;
+		} else {
+			unlink(raw);
+		}
 		snprintf(b->workload, sizeof b->workload,
 			 "reference mix, %llu MiB, streamOptimized VMDK by qemu-img",
 			 (unsigned long long)b->a.size_mib);
@@ -430,21 +464,24 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-static int stage_read(struct bench *b, unsigned threads, double *mbs, struct cli_err *err)
+/* Read path (size bytes) with pread over `threads`; *mbs its rate.  The
+ * read stage, and the comparisons' warm-up of their input. */
+static int stage_read(const char *path, uint64_t size, unsigned threads, double *mbs,
+		      struct cli_err *err)
 {
 	struct reader rd[MAX_READERS];
 	pthread_t th[MAX_READERS];
 	unsigned n = threads < MAX_READERS ? threads : MAX_READERS;
 	unsigned started = 0;
-	int fd = open(b->image, O_RDONLY | O_CLOEXEC), failed = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), failed = 0;
 	double t0;
 
 	if (fd < 0)
-		return cli_set_err(err, errno, "%s: %s", b->image, strerror(errno));
+		return cli_set_err(err, errno, "%s: %s", path, strerror(errno));
 	t0 = bench_now();
 	for (; started < n; started++) {
 		rd[started] = (struct reader){ .fd = fd, .index = started, .stride = n,
-					       .size = b->rep.input_size };
+					       .size = size };
 		if (pthread_create(&th[started], NULL, reader_main, &rd[started]) != 0)
 			break;
 	}
@@ -453,29 +490,25 @@ static int stage_read(struct bench *b, unsigned threads, double *mbs, struct cli
 		if (rd[i].failed)
 			failed = rd[i].failed;
 	}
-	*mbs = (double)b->rep.input_size / (bench_now() - t0) / 1e6;
+	*mbs = (double)size / (bench_now() - t0) / 1e6;
 	close(fd);
 	if (cli_cancel)
-		return cli_set_err(err, ECANCELED, "%s: interrupted", b->image);
+		return cli_set_err(err, ECANCELED, "%s: interrupted", path);
 	if (started < n)
 		return cli_set_err(err, EAGAIN, "cannot start reader threads");
 	if (failed)
-		return cli_set_err(err, failed, "%s: %s", b->image, strerror(failed));
+		return cli_set_err(err, failed, "%s: %s", path, strerror(failed));
 	return 0;
 }
 
 enum mode { MODE_DISCARD, MODE_HASH, MODE_QCOW2, MODE_VMDK };
 
-/* One ovk_convert; wall and CPU seconds of the call, plus sync() when asked
- * (the --qemu-img comparison times both tools through a final sync). */
-static int run_ours(struct bench *b, enum mode mode, unsigned threads, int no_sync,
-		    int with_sync, struct ovk_convert_stats *st, double *wall, double *cpu,
-		    struct cli_err *err)
+/* One ovk_bench_convert of input to out_ours in `mode`. */
+static int convert_once(struct bench *b, const char *input, enum mode mode, unsigned threads,
+			int no_sync, struct ovk_convert_stats *st)
 {
 	struct ovk_convert_opts o = OVK_CONVERT_OPTS_INIT;
 	struct ovk_bench_opts bo = OVK_BENCH_OPTS_INIT;
-	double t0, c0;
-	int r;
 
 	o.out_format = mode == MODE_VMDK ? "vmdk" : "qcow2";
 	o.threads = threads;
@@ -484,15 +517,24 @@ static int run_ours(struct bench *b, enum mode mode, unsigned threads, int no_sy
 	bo.discard_output = mode == MODE_DISCARD || mode == MODE_HASH;
 	bo.hash = mode == MODE_HASH ? OVK_HASH_SHA256 : OVK_HASH_NONE;
 	*st = (struct ovk_convert_stats)OVK_CONVERT_STATS_INIT;
+	return ovk_bench_convert(input, b->out_ours, &o, &bo, st, b->lib_err);
+}
+
+/* A stage: one conversion of the image in this process, its wall and CPU
+ * seconds. */
+static int run_ours(struct bench *b, enum mode mode, unsigned threads, int no_sync,
+		    struct ovk_convert_stats *st, double *wall, double *cpu, struct cli_err *err)
+{
+	double t0, c0;
+	int r;
+
 	unlink(b->out_ours);
 	sync();
 	c0 = bench_cpu_self();
 	t0 = bench_now();
-	r = ovk_bench_convert(b->image, b->out_ours, &o, &bo, st, b->lib_err);
+	r = convert_once(b, b->image, mode, threads, no_sync, st);
 	if (r < 0)
 		cli_from_lib(err, b->lib_err);
-	if (r == 0 && with_sync)
-		sync();
 	*wall = bench_now() - t0;
 	if (cpu)
 		*cpu = bench_cpu_self() - c0;
@@ -546,13 +588,13 @@ static int measure_threads(struct bench *b, unsigned threads, struct bench_run *
 		fprintf(stderr, "ova-bench: %u thread%s, run %u of %u\n", threads,
 			threads == 1 ? "" : "s", i + 1, n);
 		s->cores[i] = bench_cpu_capacity(threads);
-		if (stage_read(b, threads, &s->read[i], err) < 0 ||
-		    run_ours(b, MODE_DISCARD, threads, 0, 0, &s->inflate_st[i], &s->inflate[i],
+		if (stage_read(b->image, b->rep.input_size, threads, &s->read[i], err) < 0 ||
+		    run_ours(b, MODE_DISCARD, threads, 0, &s->inflate_st[i], &s->inflate[i],
 			     &s->inflate_cpu[i], err) < 0 ||
-		    run_ours(b, MODE_HASH, threads, 0, 0, &hst, &wall, NULL, err) < 0 ||
-		    run_ours(b, MODE_QCOW2, threads, 0, 0, &s->e2e_st[i], &s->e2e[i],
-			     &s->cpu[i], err) < 0 ||
-		    run_ours(b, MODE_VMDK, threads, 1, 0, &dst, &s->deflate[i], &s->deflate_cpu[i],
+		    run_ours(b, MODE_HASH, threads, 0, &hst, &wall, NULL, err) < 0 ||
+		    run_ours(b, MODE_QCOW2, threads, 0, &s->e2e_st[i], &s->e2e[i], &s->cpu[i],
+			     err) < 0 ||
+		    run_ours(b, MODE_VMDK, threads, 1, &dst, &s->deflate[i], &s->deflate_cpu[i],
 			     err) < 0)
 			goto out;
 		s->hash[i] = rate(hst.bytes_in, hst.hash_seconds);
@@ -587,29 +629,131 @@ out:
 /* qemu-img convert's -m: coroutines in flight, at most 16. */
 #define QEMU_MAX_COROUTINES 16
 
-/* One qemu-img conversion; `m` its coroutines (-m), 0 for its default. */
-static int time_qemu(struct bench *b, int with_sync, unsigned m, double *wall, double *cpu,
-		     struct cli_err *err)
+/* What a comparison converts: input (in_format, as ovakit probed it) to
+ * out_format, "qcow2" or "vmdk" (streamOptimized). */
+struct target {
+	const char *input, *in_format, *out_format;
+};
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* One qemu-img conversion of t into out_qemu (left for the caller to
+ * measure and remove); `m` its coroutines (-m), 0 for its default. */
+static int time_qemu(struct bench *b, const struct target *t, int with_sync, unsigned m,
+		     struct bench_child *res, struct cli_err *err)
 {
 	char mbuf[16];
-	char *argv[] = { b->qemu_img, "convert", "-f", b->format, "-O", "qcow2", "-m", mbuf,
-			 b->image, b->out_qemu, NULL };
+	char *argv[16];
+	unsigned n = 0;
 	double t0;
 	int r;
 
-	snprintf(mbuf, sizeof mbuf, "%u", m > QEMU_MAX_COROUTINES ? QEMU_MAX_COROUTINES : m);
-	if (!m)       /* no -m: drop it from argv */
-		memmove(&argv[6], &argv[8], 3 * sizeof argv[0]);
+	argv[n++] = b->qemu_img;
+	argv[n++] = "convert";
+	argv[n++] = "-f";
+	argv[n++] = (char *)t->in_format;
+	argv[n++] = "-O";
+	argv[n++] = (char *)t->out_format;
+	if (!strcmp(t->out_format, "vmdk")) {
+		argv[n++] = "-o";
+		argv[n++] = "subformat=streamOptimized";
+	}
+	if (m) {
+		snprintf(mbuf, sizeof mbuf, "%u", m > QEMU_MAX_COROUTINES ? QEMU_MAX_COROUTINES : m);
+		argv[n++] = "-m";
+		argv[n++] = mbuf;
+	}
+	argv[n++] = (char *)t->input;
+	argv[n++] = b->out_qemu;
+	argv[n] = NULL;
 
 	unlink(b->out_qemu);
 	sync();
 	t0 = bench_now();
-	r = run_qemu_img(b, argv, NULL, cpu, err);
+	r = run_qemu_img(b, argv, res, err);
 	if (r == 0 && with_sync)
 		sync();
-	*wall = bench_now() - t0;
-	unlink(b->out_qemu);
+	res->wall = bench_now() - t0;
 	return r;
+}
+
+struct child_job {
+	struct bench *b;
+	const struct target *t;
+	unsigned threads;
+	int no_sync;
+};
+
+/* In the child: our conversion; a failure's message goes to errlog, where
+ * the parent reads it. */
+static int child_convert(void *arg)
+{
+	const struct child_job *j = arg;
+	struct ovk_convert_stats st;
+	enum mode mode = strcmp(j->t->out_format, "vmdk") ? MODE_QCOW2 : MODE_VMDK;
+	FILE *f;
+
+	if (convert_once(j->b, j->t->input, mode, j->threads, j->no_sync, &st) == 0)
+		return 0;
+	if ((f = fopen(j->b->errlog, "w"))) {
+		fprintf(f, "%s\n", ovk_error_message(j->b->lib_err));
+		fclose(f);
+	}
+	return 1;
+}
+
+/* Ours on t into out_ours (left for the caller), in a forked child: no
+ * other thread is alive here, and the child's peak RSS and CPU time are
+ * the conversion's alone.  Through sync() when with_sync (and the
+ * library's fsync), else neither. */
+static int time_ours(struct bench *b, const struct target *t, unsigned threads, int with_sync,
+		     struct bench_child *res, struct cli_err *err)
+{
+	struct child_job j = { b, t, threads, !with_sync };
+	char line[512];
+	double t0;
+	int rc;
+
+	unlink(b->out_ours);
+	sync();
+	t0 = bench_now();
+	rc = bench_fork(child_convert, &j, "ova-bench", &cli_cancel, res, err);
+	if (rc == 0 && with_sync)
+		sync();
+	res->wall = bench_now() - t0;
+	if (rc > 0) {
+		bench_first_line(b->errlog, line, sizeof line);
+		if (line[0])
+			cli_set_err(err, EIO, "%s", line);
+		else
+			cli_set_err(err, EIO, "%s: our conversion to %s failed (exit %d)", t->input,
+				    t->out_format, rc);
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* qemu-img judges our output against its input: a wrong output is a
+ * failure of the run, never a figure. */
+static int check_ours(struct bench *b, const struct target *t, struct cli_err *err)
+{
+	char *cmp[] = { b->qemu_img, "compare", "-q", "-f", (char *)t->in_format, "-F",
+			(char *)t->out_format, (char *)t->input, b->out_ours, NULL };
+	char *chk[] = { b->qemu_img, "check", "-q", "-f", (char *)t->out_format, b->out_ours,
+			NULL };
+	char why[sizeof err->msg];
+
+	if (run_qemu_img(b, cmp, NULL, err) == 0 && run_qemu_img(b, chk, NULL, err) == 0)
+		return 0;
+	if (err->errnum == ECANCELED)
+		return -1;
+	snprintf(why, sizeof why, "%s", err->msg);
+	return cli_set_err(err, EIO, "%s: our -O %s output is wrong: %s", t->input,
+			   t->out_format, why);
 }
 
 /* qemu-img at `threads` (as its -m), so the plot compares both at each
@@ -617,44 +761,105 @@ static int time_qemu(struct bench *b, int with_sync, unsigned m, double *wall, d
 static int qemu_at(struct bench *b, unsigned threads, struct bench_run *run,
 		   struct cli_err *err)
 {
+	const struct target t = { b->image, b->format, "qcow2" };
+	struct bench_child res;
 	double w[MAX_REPEAT];
 
 	for (unsigned i = 0; i < b->a.repeat; i++) {
 		fprintf(stderr, "ova-bench: qemu-img -m %u, run %u of %u\n",
 			threads > QEMU_MAX_COROUTINES ? QEMU_MAX_COROUTINES : threads, i + 1,
 			b->a.repeat);
-		if (time_qemu(b, 1, threads, &w[i], NULL, err) < 0)
+		if (time_qemu(b, &t, 1, threads, &res, err) < 0)
 			return -1;
+		unlink(b->out_qemu);
+		w[i] = res.wall;
 	}
 	run->qemu_e2e_mbs = rate(b->rep.virtual_size, median(w, b->a.repeat, NULL));
 	return 0;
 }
 
-static int compare_qemu(struct bench *b, struct cli_err *err)
+static uint64_t max_u64(uint64_t a, uint64_t b)
 {
-	struct bench_qemu *q = &b->rep.qemu;
-	unsigned n = b->a.repeat;   /* as asked: --repeat 1 is one run, no median */
-	double qw[MAX_REPEAT], qc[MAX_REPEAT], ow[MAX_REPEAT], oc[MAX_REPEAT];
-	double qn[MAX_REPEAT], on[MAX_REPEAT];
-	struct ovk_convert_stats st;
+	return a > b ? a : b;
+}
 
-	q->threads = b->a.threads[b->a.nthreads - 1];
+/* qemu-img and ours on t, alternately, --repeat times (as asked: 1 is one
+ * run, no median), each through sync(), and again both without syncing
+ * when `nosync`.  Our first output is checked. */
+static int compare_qemu(struct bench *b, const struct target *t, int nosync,
+			struct bench_compare *q, struct cli_err *err)
+{
+	unsigned n = b->a.repeat;
+	double qw[MAX_REPEAT], qc[MAX_REPEAT], ow[MAX_REPEAT], oc[MAX_REPEAT];
+	double qn[MAX_REPEAT], on[MAX_REPEAT], mbs;
+	struct bench_child res;
+
+	*q = (struct bench_compare){ .runs = n, .threads = b->a.threads[b->a.nthreads - 1],
+				     .input = t->input, .in_format = t->in_format,
+				     .target = t->out_format, .qemu_nosync_wall = -1,
+				     .ours_nosync_wall = -1 };
+	/* The input into the page cache first, as for the stages: else the
+	 * first run, qemu-img's, would pay for reading it from the disk. */
+	if (stage_read(t->input, file_size(t->input), 1, &mbs, err) < 0)
+		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		fprintf(stderr, "ova-bench: qemu-img and ours, run %u of %u\n", i + 1, n);
-		if (time_qemu(b, 1, 0, &qw[i], &qc[i], err) < 0 ||
-		    run_ours(b, MODE_QCOW2, q->threads, 0, 1, &st, &ow[i], &oc[i], err) < 0 ||
-		    time_qemu(b, 0, 0, &qn[i], NULL, err) < 0 ||
-		    run_ours(b, MODE_QCOW2, q->threads, 1, 0, &st, &on[i], NULL, err) < 0)
+		fprintf(stderr, "ova-bench: %s -> %s, qemu-img and ours, run %u of %u\n",
+			t->in_format, t->out_format, i + 1, n);
+		if (time_qemu(b, t, 1, 0, &res, err) < 0)
 			return -1;
+		qw[i] = res.wall;
+		qc[i] = res.cpu;
+		q->qemu_maxrss = max_u64(q->qemu_maxrss, res.maxrss);
+		q->qemu_size = file_size(b->out_qemu);
+		unlink(b->out_qemu);
+		if (time_ours(b, t, q->threads, 1, &res, err) < 0)
+			return -1;
+		ow[i] = res.wall;
+		oc[i] = res.cpu;
+		q->ours_maxrss = max_u64(q->ours_maxrss, res.maxrss);
+		q->ours_size = file_size(b->out_ours);
+		if (i == 0 && check_ours(b, t, err) < 0)
+			return -1;
+		unlink(b->out_ours);
+		if (!nosync)
+			continue;
+		if (time_qemu(b, t, 0, 0, &res, err) < 0)
+			return -1;
+		qn[i] = res.wall;
+		unlink(b->out_qemu);
+		if (time_ours(b, t, q->threads, 0, &res, err) < 0)
+			return -1;
+		on[i] = res.wall;
+		unlink(b->out_ours);
 	}
-	q->runs = n;
 	q->qemu_wall = median(qw, n, NULL);
 	q->qemu_cpu = median(qc, n, NULL);
 	q->ours_wall = median(ow, n, NULL);
 	q->ours_cpu = median(oc, n, NULL);
-	q->qemu_nosync_wall = median(qn, n, NULL);
-	q->ours_nosync_wall = median(on, n, NULL);
+	if (nosync) {
+		q->qemu_nosync_wall = median(qn, n, NULL);
+		q->ours_nosync_wall = median(on, n, NULL);
+	}
 	q->done = 1;
+	return 0;
+}
+
+/* --export: from IMAGE, or from the generated disk as raw and as qcow2. */
+static int compare_exports(struct bench *b, struct cli_err *err)
+{
+	struct target t[BENCH_MAX_EXPORT] = { { b->image, b->format, "vmdk" } };
+	unsigned n = 1;
+
+	if (b->exp_raw) {
+		t[0] = (struct target){ b->exp_raw, "raw", "vmdk" };
+		t[1] = (struct target){ b->exp_qcow2, "qcow2", "vmdk" };
+		n = 2;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (compare_qemu(b, &t[i], 0, &b->rep.exports[i], err) < 0)
+			return -1;
+		b->rep.nexport = i + 1;
+	}
 	return 0;
 }
 
@@ -665,8 +870,9 @@ static int bench_main(struct bench *b, struct cli_err *err)
 	if (make_scratch(b, err) < 0)
 		return -1;
 	b->qemu_img = bench_which("qemu-img");
-	if (b->a.qemu && !b->qemu_img)
-		return cli_set_err(err, ENOENT, "--qemu-img: qemu-img is not installed");
+	if ((b->a.qemu || b->a.export) && !b->qemu_img)
+		return cli_set_err(err, ENOENT, "%s: qemu-img is not installed",
+				   b->a.qemu ? "--qemu-img" : "--export");
 	if (b->a.image) {
 		if (!(b->image = strdup(b->a.image)))
 			return cli_set_err(err, ENOMEM, "out of memory");
@@ -680,6 +886,14 @@ static int bench_main(struct bench *b, struct cli_err *err)
 	b->rep.workload = b->a.image ? NULL : b->workload;
 	b->rep.repeat = b->a.repeat;
 	b->rep.load_before = bench_loadavg();
+	/* The comparisons come first: ours runs in a forked child, which must
+	 * not inherit the stages' freed buffers (glibc keeps some resident)
+	 * into its peak RSS. */
+	if (b->a.qemu && compare_qemu(b, &(const struct target){ b->image, b->format, "qcow2" }, 1,
+				      &b->rep.qemu, err) < 0)
+		return -1;
+	if (b->a.export && compare_exports(b, err) < 0)
+		return -1;
 	for (unsigned i = 0; i < b->a.nthreads; i++) {
 		if (measure_threads(b, b->a.threads[i], &b->rep.runs[i], err) < 0)
 			return -1;
@@ -688,8 +902,6 @@ static int bench_main(struct bench *b, struct cli_err *err)
 			return -1;
 		b->rep.nruns = i + 1;
 	}
-	if (b->a.qemu && compare_qemu(b, err) < 0)
-		return -1;
 	b->rep.load_after = bench_loadavg();
 	if (b->a.plot && bench_write_plot(b->a.plot, &b->rep, err) < 0)
 		return -1;
@@ -730,5 +942,7 @@ int main(int argc, char **argv)
 	free(b.out_ours);
 	free(b.out_qemu);
 	free(b.errlog);
+	free(b.exp_raw);
+	free(b.exp_qcow2);
 	return rc;
 }

@@ -6,8 +6,10 @@
 # It checks that the generated workload is the VMDK qemu-img made and reads
 # back as the reference mix, that --json is valid JSON with every stage for
 # every thread count, that --plot writes well-formed SVG, that --keep keeps
-# exactly the image, that usage errors exit 2 and failures exit 1 with one
-# line, and that SIGINT exits 130 and leaves no scratch files.
+# exactly the image, that --export reports every figure of issue 14 for the
+# raw and the qcow2 input and fails when qemu-img finds our output wrong,
+# that usage errors exit 2 and failures exit 1 with one line, and that
+# SIGINT exits 130 and leaves no scratch files.
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -37,6 +39,23 @@ if [ -z "$left" ]; then
 	ok "the scratch directory is gone after the run"
 else
 	not_ok "the scratch directory is gone after the run" "left: $left"
+fi
+
+# --- --export on the generated disk, as raw and as qcow2 ------------------
+run "$BENCH" --size 64M --threads 1,2 --repeat 1 --export --json --workdir "$W"
+if [ "$RC" -eq 0 ]; then
+	ok "ova-bench --export --json on a 64 MiB generated disk"
+else
+	not_ok "ova-bench --export --json on a 64 MiB generated disk" "exit $RC" "stderr: $ERR"
+fi
+printf '%s\n' "$OUT" >"$T/export.json"
+check "--export: raw and qcow2 against qemu-img, sizes, RSS, ratios and goals consistent" \
+	python3 "$OVK_SRC/tests/images/check_bench.py" export "$T/export.json"
+left=$(ls -A "$W")
+if [ -z "$left" ]; then
+	ok "--export leaves no scratch behind (raw, qcow2, outputs)"
+else
+	not_ok "--export leaves no scratch behind" "left: $left"
 fi
 
 # --- --plot FILE.png through rsvg-convert; --repeat 1 is one run, said so
@@ -82,6 +101,36 @@ if [ "$RC" -eq 0 ] && [[ $OUT == *"end-to-end"* ]] && [[ $OUT == *"raw, 6 MiB vi
 	ok "text table for a raw IMAGE"
 else
 	not_ok "text table for a raw IMAGE" "exit $RC" "stdout: $OUT" "stderr: $ERR"
+fi
+
+# --- --export of a given IMAGE: one input, its table with the goals --------
+run "$BENCH" --threads 2 --repeat 1 --export --workdir "$W" "$T/in.raw"
+n=$(grep -c 'subformat=streamOptimized, alternating with ours' <<<"$OUT")
+if [ "$RC" -eq 0 ] && [ "$n" -eq 1 ] && [[ $OUT == *"from $T/in.raw"* ]] &&
+	grep -q '^  peak RSS .*<= 64 MiB  \(met\|MISSED\)$' <<<"$OUT" &&
+	grep -q '^  output size .*<= 1.02  \(met\|MISSED\)$' <<<"$OUT" &&
+	grep -q '^deflate stage, 1 -> 2 threads: not measured' <<<"$OUT"; then
+	ok "--export of a raw IMAGE: one comparison, sizes and RSS against the goals"
+else
+	not_ok "--export of a raw IMAGE: one comparison with the goals" "exit $RC" "stdout: $OUT" \
+		"stderr: $ERR"
+fi
+
+# --- --export: an output qemu-img finds wrong fails the run, in one line ---
+# A qemu-img whose compare says "differ" stands in for a wrong output.
+mkdir -p "$T/fakebin"
+real_qemu=$(command -v qemu-img)
+printf '#!/bin/sh\n[ "$1" = compare ] && exit 1\nexec %s "$@"\n' "$real_qemu" \
+	>"$T/fakebin/qemu-img"
+chmod +x "$T/fakebin/qemu-img"
+PATH="$T/fakebin:$PATH" run "$BENCH" --threads 1 --repeat 1 --export --workdir "$W" "$T/in.raw"
+lines=$(printf '%s' "$ERR" | grep -vc '^ova-bench: .*run 1 of 1$')
+if [ "$RC" -eq 1 ] && [ "$lines" -eq 1 ] && [ -z "$OUT" ] &&
+	[[ $ERR == *"in.raw: our -O vmdk output is wrong: qemu-img compare failed"* ]]; then
+	ok "--export: a wrong output is a failure, one line ($(grep wrong <<<"$ERR"))"
+else
+	not_ok "--export: a wrong output is a failure, one line" "exit $RC" "stdout: $OUT" \
+		"stderr: $ERR"
 fi
 
 # --- errors ----------------------------------------------------------------
