@@ -41,7 +41,7 @@ struct expect {
 	size_t nics;
 	enum ovk_ovf_firmware firmware;
 	const char *mac0;             /* first NIC's MAC, or NULL */
-	const char *member_error;     /* OVA: error opening the first File, or NULL */
+	const char *member_error;     /* OVA: error checking and opening the first File, or NULL */
 };
 
 static const struct expect real[] = {
@@ -124,7 +124,14 @@ static void check_ova(const struct expect *x, const char *path)
 	if (r != 0)
 		fail_msg("%s: %s", x->path, err.msg);
 	check_model(x, env);
-	assert_int_equal(ovk_appliance_check_refs(app, env, &err), 0);
+	/* A File that is not what the OVF says fails before any File is read,
+	 * and again when it is opened. */
+	r = ovk_appliance_check_refs(app, env, &err);
+	if (x->member_error && (r == 0 || !strstr(err.msg, x->member_error)))
+		fail_msg("%s: check_refs: expected '%s', got '%s'", x->path, x->member_error,
+			 r ? err.msg : "success");
+	if (!x->member_error)
+		assert_int_equal(r, 0);
 	if (ovk_appliance_manifest(app, &mname, &mbuf, &mlen) == 0) {
 		assert_int_equal(ovk_manifest_parse(mbuf, mlen, mname, &mf, &err), 0);
 		if (ovk_manifest_verify_buffer(mf, ovk_appliance_ovf_name(app), buf, len, &err) != 0)
