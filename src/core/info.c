@@ -122,6 +122,23 @@ void ovk_info_end(struct ovk_info *info)
 		info->depth--;
 }
 
+static void node_free_children(struct node *n);
+
+void ovk_info_graft(struct ovk_info *info, const char *key, struct ovk_info *sub)
+{
+	struct node *n;
+
+	if (sub && sub->failed && info)
+		info->failed = 1;
+	n = sub && !sub->failed ? add(info, NODE_OBJECT, key) : NULL;
+	if (n) {
+		n->first = sub->root.first;
+		n->last = sub->root.last;
+		sub->root.first = sub->root.last = NULL;
+	}
+	ovk_info_free(sub);
+}
+
 static void node_free_children(struct node *n)
 {
 	struct node *c = n->first, *next;

@@ -106,7 +106,7 @@ static int render_json(const struct ovk_import_result *res, char **out, struct o
 		ovk_info_str(info, "kind", res->store.kind);
 		ovk_info_str(info, res->store.pool_type[0] ? "pool" : "path", res->store.target);
 		if (res->store.pool_type[0])
-			ovk_info_str(info, "pool_type", res->store.pool_type);
+			ovk_info_str(info, "pool-type", res->store.pool_type);
 		ovk_info_str(info, "format", res->store.format);
 		ovk_info_str(info, "description", res->storage);
 		ovk_info_end(info);
