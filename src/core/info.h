@@ -24,6 +24,8 @@
 void ovk_info_str(struct ovk_info *info, const char *key, const char *val);
 void ovk_info_u64(struct ovk_info *info, const char *key, uint64_t val);
 void ovk_info_bool(struct ovk_info *info, const char *key, int val);
+/* JSON null ("-" in text): a field that has no value here. */
+void ovk_info_null(struct ovk_info *info, const char *key);
 void ovk_info_begin_list(struct ovk_info *info, const char *key);
 void ovk_info_begin_object(struct ovk_info *info, const char *key);
 void ovk_info_end(struct ovk_info *info);

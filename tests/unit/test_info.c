@@ -129,7 +129,7 @@ static void test_info_empty(void **state)
 
 /* A sub-tree moves under a key at the cursor, in order, and is freed; a
  * NULL sub-tree adds nothing (ovk_info_open's raw image has no
- * format-specific data). */
+ * format-specific data).  A null is JSON's null and "-" in text. */
 static void test_info_graft(void **state)
 {
 	struct ovk_info *info = ovk_info_new(), *sub = ovk_info_new();
@@ -145,6 +145,7 @@ static void test_info_graft(void **state)
 	ovk_info_graft(info, "data", sub);
 	ovk_info_end(info);
 	ovk_info_graft(info, "nothing", NULL);
+	ovk_info_null(info, "from");
 	ovk_info_bool(info, "after", 1);
 	out = render(info, 1);
 	assert_string_equal(out, "{\n"
@@ -157,8 +158,12 @@ static void test_info_graft(void **state)
 				 "      ]\n"
 				 "    }\n"
 				 "  },\n"
+				 "  \"from\": null,\n"
 				 "  \"after\": true\n"
 				 "}\n");
+	free(out);
+	out = render(info, 0);
+	assert_non_null(strstr(out, "\nfrom: -\nafter: yes\n"));
 	free(out);
 	ovk_info_free(info);
 }
