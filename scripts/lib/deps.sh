@@ -26,6 +26,7 @@ OVK_DEPS=(
 	virt-v2v              # tests: test_export_consumers.sh, virt-v2v -i ova reads ova-export's OVA
 	clang libclang-rt-14-dev
 	python3 bc time util-linux
+	python3-jsonschema    # tests/images/test_json_schema.sh: the JSON output against doc/schema
 	groff man-db          # tests/package/test_man.sh: the pages render without warnings
 	bash-completion zsh   # completion/ovakit.bash and _ovakit, and their test
 	valgrind              # tests/images/test_valgrind_*.sh: memcheck pass

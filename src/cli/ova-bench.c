@@ -423,7 +423,7 @@ static int describe_image(struct bench *b, struct cli_err *err)
 	}
 	if ((format = ovk_info_get_str(info, "format")))
 		snprintf(b->format, sizeof b->format, "%s", format);
-	if (!b->format[0] || ovk_info_get_u64(info, "virtual_size", &b->rep.virtual_size) < 0 ||
+	if (!b->format[0] || ovk_info_get_u64(info, "virtual-size", &b->rep.virtual_size) < 0 ||
 	    !b->rep.virtual_size) {
 		cli_set_err(err, EINVAL, "%s: cannot tell its format and size", b->image);
 		goto out;

@@ -81,6 +81,13 @@ struct ovk_extent {
 
 struct ovk_source;
 
+/* What `qemu-img info` reports at the top level of an image but only the
+ * format knows; the engine writes them beside the generic fields. */
+struct ovk_source_facts {
+	uint64_t cluster_size;      /* 0: the format has no clusters */
+	int dirty;                  /* 0 or 1; -1: the format keeps no such flag */
+};
+
 struct ovk_source_ops {
 	/* Next extent: 1 with *ext filled, 0 at the end, -1 on error. */
 	int (*next)(struct ovk_source *src, struct ovk_extent *ext, struct ovk_error *err);
@@ -94,8 +101,11 @@ struct ovk_source_ops {
 	 * that only walk. */
 	int (*pread)(struct ovk_source *src, uint64_t off, void *buf, size_t len,
 		     struct ovk_error *err);
-	/* Describe the image (format-specific fields).  May be NULL. */
-	int (*info)(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err);
+	/* Describe the image: fill `facts` (which come zeroed, dirty -1) and
+	 * add the format's own fields to `data`, which becomes
+	 * format-specific.data.  May be NULL. */
+	int (*info)(struct ovk_source *src, struct ovk_source_facts *facts, struct ovk_info *data,
+		    struct ovk_error *err);
 	/* Check that `parent` is the right backing image for this one (e.g. the
 	 * VMDK CID chain).  May be NULL. */
 	int (*check_backing)(struct ovk_source *src, struct ovk_source *parent,

@@ -19,7 +19,7 @@
 /* Nesting deeper than this is a bug in a format, not something files cause. */
 #define INFO_MAX_DEPTH 8
 
-enum node_type { NODE_STR, NODE_U64, NODE_BOOL, NODE_LIST, NODE_OBJECT };
+enum node_type { NODE_STR, NODE_U64, NODE_BOOL, NODE_NULL, NODE_LIST, NODE_OBJECT };
 
 struct node {
 	enum node_type type;
@@ -93,6 +93,11 @@ void ovk_info_bool(struct ovk_info *info, const char *key, int val)
 		n->u64 = val != 0;
 }
 
+void ovk_info_null(struct ovk_info *info, const char *key)
+{
+	add(info, NODE_NULL, key);
+}
+
 static void begin(struct ovk_info *info, enum node_type type, const char *key)
 {
 	struct node *n = add(info, type, key);
@@ -120,6 +125,23 @@ void ovk_info_end(struct ovk_info *info)
 {
 	if (info && !info->failed && info->depth > 0)
 		info->depth--;
+}
+
+static void node_free_children(struct node *n);
+
+void ovk_info_graft(struct ovk_info *info, const char *key, struct ovk_info *sub)
+{
+	struct node *n;
+
+	if (sub && sub->failed && info)
+		info->failed = 1;
+	n = sub && !sub->failed ? add(info, NODE_OBJECT, key) : NULL;
+	if (n) {
+		n->first = sub->root.first;
+		n->last = sub->root.last;
+		sub->root.first = sub->root.last = NULL;
+	}
+	ovk_info_free(sub);
 }
 
 static void node_free_children(struct node *n)
@@ -342,6 +364,9 @@ static void render_json(struct out *o, const struct node *n, int indent)
 	case NODE_BOOL:
 		put(o, "%s", n->u64 ? "true" : "false");
 		return;
+	case NODE_NULL:
+		put(o, "null");
+		return;
 	case NODE_LIST:
 	case NODE_OBJECT:
 		break;
@@ -390,6 +415,9 @@ static void render_text(struct out *o, const struct node *n, int indent)
 			break;
 		case NODE_BOOL:
 			put(o, "%*s%s: %s\n", indent, "", key, c->u64 ? "yes" : "no");
+			break;
+		case NODE_NULL:
+			put(o, "%*s%s: -\n", indent, "", key);
 			break;
 		case NODE_LIST:
 		case NODE_OBJECT:

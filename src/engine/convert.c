@@ -391,39 +391,74 @@ out:
 	return ret;
 }
 
+/* The top level follows `qemu-img info --output=json`: generic fields,
+ * the facts the format knows, backing, then format-specific {type, data}. */
+static int describe(const struct ovk_chain *chain, const char *path, struct ovk_info *info,
+		    struct ovk_error *err)
+{
+	struct ovk_source *src = chain->src[0];
+	struct ovk_source_facts facts = { .dirty = -1 };
+	struct ovk_info *data = NULL;
+
+	ovk_info_str(info, "filename", path);
+	ovk_info_str(info, "format", src->format);
+	ovk_info_u64(info, "virtual-size", src->size);
+	ovk_info_u64(info, "actual-size",
+		     src->allocated_bytes ? src->allocated_bytes : ovk_blob_allocated(chain->blob[0]));
+	if (src->ops->info) {
+		if (!(data = ovk_info_new()))
+			return ovk_error_set(err, ENOMEM, "out of memory");
+		if (src->ops->info(src, &facts, data, err) < 0) {
+			ovk_info_free(data);
+			return -1;
+		}
+	}
+	if (facts.cluster_size)
+		ovk_info_u64(info, "cluster-size", facts.cluster_size);
+	if (facts.dirty >= 0)
+		ovk_info_bool(info, "dirty-flag", facts.dirty);
+	if (src->backing_name) {
+		ovk_info_str(info, "backing-filename", src->backing_name);
+		if (chain->depth > 1)
+			ovk_info_str(info, "full-backing-filename", ovk_blob_name(chain->blob[1]));
+		if (src->backing_format)
+			ovk_info_str(info, "backing-filename-format", src->backing_format);
+	}
+	if (data) {
+		ovk_info_begin_object(info, "format-specific");
+		ovk_info_str(info, "type", src->format);
+		ovk_info_graft(info, "data", data);
+		ovk_info_end(info);
+	}
+	if (chain->depth > 1) {
+		ovk_info_begin_list(info, "backing-chain");
+		for (int i = 1; i < chain->depth; i++) {
+			ovk_info_begin_object(info, NULL);
+			ovk_info_str(info, "filename", ovk_blob_name(chain->blob[i]));
+			ovk_info_str(info, "format", chain->src[i]->format);
+			ovk_info_u64(info, "virtual-size", chain->src[i]->size);
+			ovk_info_end(info);
+		}
+		ovk_info_end(info);
+	}
+	return 0;
+}
+
 int ovk_info_open(const char *path, const char *format, unsigned flags, struct ovk_info **out,
 		  struct ovk_error *err)
 {
 	struct ovk_chain chain = { 0 };
 	struct ovk_info *info = NULL;
-	struct ovk_source *src;
 	int ret = -1;
 
 	if (open_path(path, format, flags, &chain, err) < 0)
 		return -1;
-	src = chain.src[0];
 	if (!(info = ovk_info_new())) {
 		ovk_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	ovk_info_str(info, "filename", path);
-	ovk_info_str(info, "format", src->format);
-	ovk_info_u64(info, "virtual_size", src->size);
-	ovk_info_u64(info, "allocated_size",
-		     src->allocated_bytes ? src->allocated_bytes : ovk_blob_allocated(chain.blob[0]));
-	if (src->ops->info && src->ops->info(src, info, err) < 0)
+	if (describe(&chain, path, info, err) < 0)
 		goto out;
-	if (chain.depth > 1) {
-		ovk_info_begin_list(info, "backing_chain");
-		for (int i = 1; i < chain.depth; i++) {
-			ovk_info_begin_object(info, NULL);
-			ovk_info_str(info, "filename", ovk_blob_name(chain.blob[i]));
-			ovk_info_str(info, "format", chain.src[i]->format);
-			ovk_info_u64(info, "virtual_size", chain.src[i]->size);
-			ovk_info_end(info);
-		}
-		ovk_info_end(info);
-	}
 	*out = info;
 	info = NULL;
 	ret = 0;

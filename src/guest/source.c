@@ -143,7 +143,7 @@ void ovk_guest_info(struct ovk_info *info, const char *key, const char *system,
 
 	ovk_info_begin_object(info, key);
 	if (system)
-		ovk_info_str(info, "virtual_system", system);
+		ovk_info_str(info, "virtual-system", system);
 	ovk_info_str(info, "os", os_names[g->os]);
 	if (g->why[0])
 		ovk_info_str(info, "why", g->why);
@@ -158,10 +158,10 @@ void ovk_guest_info(struct ovk_info *info, const char *key, const char *system,
 	if (g->root[0])
 		ovk_info_str(info, "root", g->root);
 	if (g->os != OVK_GUEST_UNREAD) {
-		info_drivers(info, "boot_drivers", g->os, g->boot_drivers);
+		info_drivers(info, "boot-drivers", g->os, g->boot_drivers);
 		info_drivers(info, "drivers", g->os, g->drivers);
 		ovk_info_bool(info, "hibernated", g->hibernated);
-		ovk_info_bool(info, "guest_agent", g->guest_agent);
+		ovk_info_bool(info, "guest-agent", g->guest_agent);
 	}
 	ovk_info_begin_list(info, "notes");
 	for (size_t i = 0; i < g->n_notes; i++)

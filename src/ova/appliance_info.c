@@ -47,7 +47,7 @@ static void describe_controllers(struct ovk_info *info, const struct ovk_ovf_sys
 		const struct ovk_ovf_controller *c = &vs->controllers[i];
 
 		ovk_info_begin_object(info, NULL);
-		ovk_info_str(info, "instance_id", c->instance_id);
+		ovk_info_str(info, "instance-id", c->instance_id);
 		ovk_info_str(info, "bus", ovk_ovf_bus_name(c->bus));
 		str_if(info, "subtype", c->subtype);
 		str_if(info, "model", c->scsi_model);
@@ -76,12 +76,12 @@ static void describe_drive(struct ovk_info *info, const struct ovk_ovf_envelope 
 	ovk_info_begin_object(info, NULL);
 	ovk_info_str(info, "type", drive_type(d->type));
 	if (disk) {
-		ovk_info_str(info, "disk_id", disk->id);
+		ovk_info_str(info, "disk-id", disk->id);
 		str_if(info, "file", file ? file->href : NULL);
 		str_if(info, "format", disk->format);
 		ovk_info_u64(info, "capacity", disk->capacity);
 		if (disk->populated_size)
-			ovk_info_u64(info, "populated_size", disk->populated_size);
+			ovk_info_u64(info, "populated-size", disk->populated_size);
 		str_if(info, "parent", disk->parent_ref);
 	}
 	if (d->controller >= 0) {
@@ -111,8 +111,8 @@ static void describe_properties(struct ovk_info *info, const struct ovk_ovf_syst
 		/* a password's default is as secret as the value it stands for */
 		if (p->value && !p->password)
 			ovk_info_str(info, "default", p->value);
-		ovk_info_bool(info, "has_default", p->value != NULL);
-		ovk_info_bool(info, "user_configurable", p->user_configurable);
+		ovk_info_bool(info, "has-default", p->value != NULL);
+		ovk_info_bool(info, "user-configurable", p->user_configurable);
 		ovk_info_bool(info, "password", p->password);
 		ovk_info_end(info);
 	}
@@ -126,14 +126,14 @@ static void describe_system(struct ovk_info *info, const struct ovk_ovf_envelope
 	ovk_info_str(info, "name", vs->name);
 	str_if(info, "collection", vs->collection);
 	if (vs->os_id >= 0)
-		ovk_info_u64(info, "os_id", (uint64_t)vs->os_id);
-	str_if(info, "os_type", vs->os_type);
-	str_if(info, "os_description", vs->os_description);
+		ovk_info_u64(info, "os-id", (uint64_t)vs->os_id);
+	str_if(info, "os-type", vs->os_type);
+	str_if(info, "os-description", vs->os_description);
 	ovk_info_str(info, "firmware", ovk_ovf_firmware_name(vs->firmware));
-	ovk_info_bool(info, "secure_boot", vs->secure_boot);
+	ovk_info_bool(info, "secure-boot", vs->secure_boot);
 	ovk_info_u64(info, "cpus", vs->cpus);
 	if (vs->cores_per_socket)
-		ovk_info_u64(info, "cores_per_socket", vs->cores_per_socket);
+		ovk_info_u64(info, "cores-per-socket", vs->cores_per_socket);
 	ovk_info_u64(info, "memory", vs->memory);
 	describe_controllers(info, vs);
 	ovk_info_begin_list(info, "drives");
@@ -232,16 +232,16 @@ int ovk_appliance_info(const char *input, unsigned open_flags,
 	}
 	ovk_info_str(info, "filename", input);
 	ovk_info_str(info, "format", kind_name(ovk_appliance_kind(pkg->app)));
-	ovk_info_str(info, "ovf_version", version_name(pkg->env->version));
+	ovk_info_str(info, "ovf-version", version_name(pkg->env->version));
 	ovk_info_str(info, "descriptor", ovk_appliance_ovf_name(pkg->app));
 	if (ovk_package_describe_manifest(pkg, ao.verify_all, info, err) < 0)
 		goto out;
 	ovk_info_bool(info, "signed", pkg->cert.present);
 	if (pkg->cert.present) {
 		str_if(info, "signer", pkg->cert.subject);
-		ovk_info_bool(info, "signer_self_signed", pkg->cert.self_signed);
-		ovk_info_bool(info, "signer_expired", pkg->cert.expired);
-		ovk_info_bool(info, "signer_trusted", pkg->cert.trusted);
+		ovk_info_bool(info, "signer-self-signed", pkg->cert.self_signed);
+		ovk_info_bool(info, "signer-expired", pkg->cert.expired);
+		ovk_info_bool(info, "signer-trusted", pkg->cert.trusted);
 	}
 	if (describe_configurations(info, pkg, err) < 0)
 		goto out;
@@ -249,7 +249,7 @@ int ovk_appliance_info(const char *input, unsigned open_flags,
 	for (size_t i = 0; i < pkg->env->n_networks; i++)
 		ovk_info_str(info, NULL, pkg->env->networks[i].name);
 	ovk_info_end(info);
-	ovk_info_begin_list(info, "virtual_systems");
+	ovk_info_begin_list(info, "virtual-systems");
 	for (size_t i = 0; i < pkg->env->n_systems; i++)
 		describe_system(info, pkg->env, &pkg->env->systems[i]);
 	ovk_info_end(info);

@@ -339,9 +339,9 @@ void ovk_exp_map_info(const struct ovk_exp_map *m, struct ovk_info *info)
 	char hw[16];
 
 	snprintf(hw, sizeof hw, "vmx-%02u", m->hw);
-	ovk_info_str(info, "virtual_system_type", hw);
-	ovk_info_str(info, "os_type", m->os_type);
-	ovk_info_u64(info, "os_cim_id", m->os_cim);
+	ovk_info_str(info, "virtual-system-type", hw);
+	ovk_info_str(info, "os-type", m->os_type);
+	ovk_info_u64(info, "os-cim-id", m->os_cim);
 	ovk_info_begin_list(info, "notes");
 	for (size_t i = 0; i < m->n_notes; i++)
 		ovk_info_str(info, NULL, m->notes[i]);

@@ -313,27 +313,26 @@ out:
 	return ret;
 }
 
-static int qcow2_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)
+/* qemu-img's names (QAPI ImageInfoSpecificQCow2) where it has the field;
+ * version, l1-size and snapshots are ours. */
+static int qcow2_info(struct ovk_source *src, struct ovk_source_facts *facts,
+		      struct ovk_info *info, struct ovk_error *err)
 {
 	struct qcow2_source *s = src->priv;
 	const struct ovk_qcow2_header *h = &s->h;
 
 	(void)err;
-	ovk_info_u64(info, "version", h->version);
+	facts->cluster_size = s->cs;
+	facts->dirty = !!(h->incompatible & QCOW2_INCOMPAT_DIRTY);
 	ovk_info_str(info, "compat", h->version == 2 ? "0.10" : "1.1");
-	ovk_info_u64(info, "cluster_size", s->cs);
-	ovk_info_str(info, "compression_type", ovk_qcow2_compression_name(h->compression_type));
-	ovk_info_u64(info, "refcount_bits", (uint64_t)1 << h->refcount_order);
-	if (src->backing_name)
-		ovk_info_str(info, "backing_file", src->backing_name);
-	if (src->backing_format)
-		ovk_info_str(info, "backing_format", src->backing_format);
-	ovk_info_u64(info, "l1_size", h->l1_size);
+	ovk_info_u64(info, "version", h->version);
+	ovk_info_str(info, "compression-type", ovk_qcow2_compression_name(h->compression_type));
+	ovk_info_u64(info, "refcount-bits", (uint64_t)1 << h->refcount_order);
+	ovk_info_u64(info, "l1-size", h->l1_size);
 	ovk_info_u64(info, "snapshots", h->nb_snapshots);
-	ovk_info_bool(info, "lazy_refcounts", !!(h->compatible & QCOW2_COMPAT_LAZY_REFCOUNTS));
-	ovk_info_bool(info, "dirty", !!(h->incompatible & QCOW2_INCOMPAT_DIRTY));
+	ovk_info_bool(info, "lazy-refcounts", !!(h->compatible & QCOW2_COMPAT_LAZY_REFCOUNTS));
 	ovk_info_bool(info, "corrupt", !!(h->incompatible & QCOW2_INCOMPAT_CORRUPT));
-	ovk_info_bool(info, "extended_l2", !!(h->incompatible & QCOW2_INCOMPAT_EXTL2));
+	ovk_info_bool(info, "extended-l2", !!(h->incompatible & QCOW2_INCOMPAT_EXTL2));
 	return 0;
 }
 

@@ -89,14 +89,15 @@ static int vdi_pread(struct ovk_source *src, uint64_t off, void *buf, size_t len
 				     len, err);
 }
 
-static int vdi_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)
+static int vdi_info(struct ovk_source *src, struct ovk_source_facts *facts,
+		    struct ovk_info *info, struct ovk_error *err)
 {
 	struct vdi_src *s = src->priv;
 
 	(void)err;
+	facts->cluster_size = OVK_VDI_BLOCK;
 	ovk_info_str(info, "subformat", s->h.image_type == OVK_VDI_TYPE_FIXED ? "fixed" : "normal");
-	ovk_info_u64(info, "cluster_size", OVK_VDI_BLOCK);
-	ovk_info_u64(info, "blocks_allocated", s->h.blocks_allocated);
+	ovk_info_u64(info, "blocks-allocated", s->h.blocks_allocated);
 	return 0;
 }
 

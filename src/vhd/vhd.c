@@ -184,7 +184,8 @@ static void uuid_text(const uint8_t *u, char *out)
 		 u[13], u[14], u[15]);
 }
 
-static int vhd_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)
+static int vhd_info(struct ovk_source *src, struct ovk_source_facts *facts,
+		    struct ovk_info *info, struct ovk_error *err)
 {
 	struct vhd_src *s = src->priv;
 	char app[5], uuid[37];
@@ -196,17 +197,16 @@ static int vhd_info(struct ovk_source *src, struct ovk_info *info, struct ovk_er
 		if (app[i] < 0x20 || app[i] > 0x7e)
 			app[i] = '?';
 	ovk_info_str(info, "subformat", subformat(s->f.type));
-	ovk_info_str(info, "creator_app", app);
-	ovk_info_str(info, "size_rule", s->size_rule);
-	ovk_info_u64(info, "current_size", s->f.current_size);
+	ovk_info_str(info, "creator-app", app);
+	ovk_info_str(info, "size-rule", s->size_rule);
+	ovk_info_u64(info, "current-size", s->f.current_size);
 	uuid_text(s->f.uuid, uuid);
 	ovk_info_str(info, "uuid", uuid);
 	if (s->f.type != OVK_VHD_TYPE_FIXED)
-		ovk_info_u64(info, "cluster_size", s->d.block_size);
+		facts->cluster_size = s->d.block_size;
 	if (s->f.type == OVK_VHD_TYPE_DIFFERENCING) {
 		uuid_text(s->d.parent_uuid, uuid);
-		ovk_info_str(info, "parent_uuid", uuid);
-		ovk_info_str(info, "backing_file", src->backing_name);
+		ovk_info_str(info, "parent-uuid", uuid);
 	}
 	return 0;
 }

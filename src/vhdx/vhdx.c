@@ -176,7 +176,8 @@ static int vhdx_pread(struct ovk_source *src, uint64_t off, void *buf, size_t le
 
 /* ------------------------------------------------------------------ info */
 
-static int vhdx_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)
+static int vhdx_info(struct ovk_source *src, struct ovk_source_facts *facts,
+		     struct ovk_info *info, struct ovk_error *err)
 {
 	struct vhdx_src *s = src->priv;
 	char text[OVK_VHDX_GUID_TEXT];
@@ -184,16 +185,14 @@ static int vhdx_info(struct ovk_source *src, struct ovk_info *info, struct ovk_e
 	(void)err;
 	ovk_info_str(info, "subformat", s->m.has_parent ? "differencing" :
 			    s->m.leave_allocated ? "fixed" : "dynamic");
-	ovk_info_u64(info, "cluster_size", s->m.block_size);
-	ovk_info_u64(info, "logical_sector_size", s->m.logical_sector);
-	ovk_info_u64(info, "physical_sector_size", s->m.physical_sector);
+	facts->cluster_size = s->m.block_size;
+	ovk_info_u64(info, "logical-sector-size", s->m.logical_sector);
+	ovk_info_u64(info, "physical-sector-size", s->m.physical_sector);
 	ovk_info_u64(info, "header", (uint64_t)s->l.current);
 	ovk_vhdx_guid_text(&s->l.h.data_write_guid, text);
-	ovk_info_str(info, "data_write_guid", text);
-	if (s->m.has_parent) {
-		ovk_info_str(info, "parent_linkage", s->m.parent_linkage);
-		ovk_info_str(info, "backing_file", src->backing_name);
-	}
+	ovk_info_str(info, "data-write-guid", text);
+	if (s->m.has_parent)
+		ovk_info_str(info, "parent-linkage", s->m.parent_linkage);
 	return 0;
 }
 

@@ -232,6 +232,7 @@ int ovk_domxml_keep_macs(struct ovk_plan *p, const char *old_xml, struct ovk_err
 	for (n = n ? ovk_xml_first(n) : NULL; n && i < p->n_nics; n = ovk_xml_next(n)) {
 		const char *mac = ovk_xml_attr(ovk_xml_child(n, "mac"), "address");
 		struct ovk_plan_nic *nic = &p->nics[i];
+		char dev[32];
 
 		if (strcmp(ovk_xml_name(n), "interface") != 0)
 			continue;
@@ -239,7 +240,8 @@ int ovk_domxml_keep_macs(struct ovk_plan *p, const char *old_xml, struct ovk_err
 		if (nic->mac[0] || !mac || strlen(mac) != sizeof nic->mac - 1)
 			continue;
 		memcpy(nic->mac, mac, sizeof nic->mac);
-		ovk_plan_note(p, 0, "NIC %zu keeps MAC %s of the domain it replaces", i, nic->mac);
+		snprintf(dev, sizeof dev, "nic %zu", i);
+		ovk_plan_decide(p, dev, NULL, nic->mac, "kept: the MAC of the domain it replaces");
 	}
 	ovk_xml_free(doc);
 	return 0;

@@ -168,10 +168,10 @@ static void machine_info(const struct ovk_exp_vm *vm, struct ovk_info *info)
 	ovk_info_str(info, "name", vm->name);
 	ovk_info_u64(info, "cpus", vm->cpus);
 	if (vm->cores)
-		ovk_info_u64(info, "cores_per_socket", vm->cores);
+		ovk_info_u64(info, "cores-per-socket", vm->cores);
 	ovk_info_u64(info, "memory", vm->memory);
 	ovk_info_str(info, "firmware", vm->efi ? "efi" : "bios");
-	ovk_info_bool(info, "secure_boot", vm->secure_boot);
+	ovk_info_bool(info, "secure-boot", vm->secure_boot);
 	if (vm->os)
 		ovk_info_str(info, "os", vm->os);
 	ovk_info_begin_list(info, "disks");
@@ -184,8 +184,8 @@ static void machine_info(const struct ovk_exp_vm *vm, struct ovk_info *info)
 		if (!d->cdrom) {
 			ovk_info_str(info, "file", d->file);
 			ovk_info_u64(info, "capacity", d->capacity);
-			ovk_info_u64(info, "populated_size", d->populated);
-			ovk_info_u64(info, "file_size", d->file_size);
+			ovk_info_u64(info, "populated-size", d->populated);
+			ovk_info_u64(info, "file-size", d->file_size);
 		}
 		ovk_info_end(info);
 	}

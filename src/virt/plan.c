@@ -23,26 +23,63 @@
  * producer writes for a real appliance. */
 #define PLAN_DEFAULT_MEMORY_KIB ((uint64_t)1 << 20)
 
+void ovk_plan_note_free(struct ovk_plan_note *n)
+{
+	free(n->text);
+	free(n->device);
+	free(n->from);
+	free(n->to);
+	free(n->why);
+}
+
+/* Append *n, whose strings it owns; on failure free them. */
+static int note_push(struct ovk_plan *p, struct ovk_plan_note *n)
+{
+	struct ovk_plan_note *grown;
+
+	if (!n->text || !(grown = realloc(p->notes, (p->n_notes + 1) * sizeof(*grown)))) {
+		ovk_plan_note_free(n);
+		return -1;
+	}
+	p->notes = grown;
+	p->notes[p->n_notes++] = *n;
+	return 0;
+}
+
 int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
 {
-	struct ovk_plan_note *n;
+	struct ovk_plan_note n = { .warning = warning };
 	va_list ap;
-	char *text;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&text, fmt, ap);
+	r = vasprintf(&n.text, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		return -1;
-	if (!(n = realloc(p->notes, (p->n_notes + 1) * sizeof(*n)))) {
-		free(text);
-		return -1;
-	}
-	p->notes = n;
-	p->notes[p->n_notes].warning = warning;
-	p->notes[p->n_notes++].text = text;
-	return 0;
+		n.text = NULL;
+	return note_push(p, &n);
+}
+
+int ovk_plan_decide(struct ovk_plan *p, const char *device, const char *from, const char *to,
+		    const char *why_fmt, ...)
+{
+	struct ovk_plan_note n = { 0 };
+	va_list ap;
+	int r;
+
+	va_start(ap, why_fmt);
+	r = vasprintf(&n.why, why_fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		n.why = NULL;
+	n.device = strdup(device);
+	n.from = from ? strdup(from) : NULL;
+	n.to = strdup(to);
+	if (!n.why || !n.device || (from && !n.from) || !n.to ||
+	    asprintf(&n.text, "%s: %s%s%s%s%s%s", device, from ? from : "", from ? " -> " : "", to,
+		     n.why[0] ? " (" : "", n.why, n.why[0] ? ")" : "") < 0)
+		n.text = NULL;
+	return note_push(p, &n);
 }
 
 const char *ovk_plan_domain_type(const struct ovk_caps *caps, const char *want,
@@ -103,14 +140,14 @@ static int plan_firmware(struct ovk_plan *p, const struct ovk_caps *caps,
 
 	p->efi = ovk_plan_wants_efi(vs, o->firmware);
 	snprintf(p->machine, sizeof(p->machine), "%s", ovk_plan_machine(p->efi));
-	if (o->firmware != OVK_PLAN_FW_AUTO)
-		ovk_plan_note(p, (o->firmware == OVK_PLAN_FW_EFI) != (vs->firmware == OVK_OVF_FW_EFI),
-			      "firmware %s as asked (the OVF says %s)", p->efi ? "efi" : "bios",
+	if (o->firmware != OVK_PLAN_FW_AUTO &&
+	    (o->firmware == OVK_PLAN_FW_EFI) != (vs->firmware == OVK_OVF_FW_EFI))
+		ovk_plan_note(p, 1, "firmware %s as asked (the OVF says %s)", p->efi ? "efi" : "bios",
 			      ovk_ovf_firmware_name(vs->firmware));
 	else
-		ovk_plan_note(p, 0, "firmware %s (the OVF says %s), machine %s",
-			      p->efi ? "efi" : "bios", ovk_ovf_firmware_name(vs->firmware),
-			      p->machine);
+		ovk_plan_decide(p, "firmware", ovk_ovf_firmware_name(vs->firmware),
+				p->efi ? "efi" : "bios", "%smachine %s",
+				o->firmware != OVK_PLAN_FW_AUTO ? "as asked, " : "", p->machine);
 	if (!p->efi)
 		return 0;
 	if (caps->have_domcaps && !ovk_caps_enum_has(&caps->firmware, "efi"))
@@ -126,7 +163,7 @@ static int plan_firmware(struct ovk_plan *p, const struct ovk_caps *caps,
 				      "firmware cannot do: booting without it");
 		} else {
 			p->secure_boot = 1;
-			ovk_plan_note(p, 0, "secure boot on, as the OVF asks");
+			ovk_plan_decide(p, "secure boot", "on", "on", "the host's firmware can");
 		}
 	}
 	return 0;
@@ -135,6 +172,7 @@ static int plan_firmware(struct ovk_plan *p, const struct ovk_caps *caps,
 static void plan_cpu_memory(struct ovk_plan *p)
 {
 	const struct ovk_ovf_system *vs = p->vs;
+	char from[32], to[48];
 
 	p->vcpus = vs->cpus ? vs->cpus : 1;
 	if (!vs->cpus)
@@ -147,8 +185,11 @@ static void plan_cpu_memory(struct ovk_plan *p)
 			      "per socket", vs->cores_per_socket, ovk_plural(vs->cores_per_socket),
 			      p->vcpus, ovk_plural(p->vcpus));
 	p->sockets = p->vcpus / p->cores;
-	ovk_plan_note(p, 0, "%u vCPU%s: %u socket%s x %u core%s", p->vcpus, ovk_plural(p->vcpus),
-		      p->sockets, ovk_plural(p->sockets), p->cores, ovk_plural(p->cores));
+	snprintf(from, sizeof from, "%u vCPU%s", p->vcpus, ovk_plural(p->vcpus));
+	snprintf(to, sizeof to, "%u socket%s x %u core%s", p->sockets, ovk_plural(p->sockets),
+		 p->cores, ovk_plural(p->cores));
+	ovk_plan_decide(p, "cpu", vs->cpus ? from : NULL, to, "%s",
+			vs->cores_per_socket ? "the OVF's cores per socket" : "one socket");
 
 	if (!vs->memory) {
 		p->memory_kib = PLAN_DEFAULT_MEMORY_KIB;
@@ -161,8 +202,11 @@ static void plan_cpu_memory(struct ovk_plan *p)
 	if (vs->memory % 1024)
 		ovk_plan_note(p, 1, "memory %llu bytes rounded up to %llu KiB",
 			      (unsigned long long)vs->memory, (unsigned long long)p->memory_kib);
-	else
-		ovk_plan_note(p, 0, "memory %llu KiB", (unsigned long long)p->memory_kib);
+	else {
+		snprintf(from, sizeof from, "%llu MiB", (unsigned long long)(vs->memory >> 20));
+		snprintf(to, sizeof to, "%llu KiB", (unsigned long long)p->memory_kib);
+		ovk_plan_decide(p, "memory", from, to, "%s", "");
+	}
 }
 
 static void plan_guest_os(struct ovk_plan *p, const struct ovk_caps *caps)
@@ -201,8 +245,7 @@ static void plan_video(struct ovk_plan *p, const struct ovk_caps *caps,
 	if (o->bus == OVK_PLAN_BUS_VIRTIO &&
 	    (!caps->have_domcaps || ovk_caps_enum_has(&caps->video_models, "virtio"))) {
 		snprintf(p->video, sizeof(p->video), "virtio");
-		ovk_plan_note(p, 0, "virtio video (--bus virtio)%s",
-			      svga ? ", not the OVF's VMware SVGA" : "");
+		ovk_plan_decide(p, "video", svga ? "VMware SVGA" : NULL, "virtio", "--bus virtio");
 		return;
 	}
 	if (!svga)
@@ -212,7 +255,7 @@ static void plan_video(struct ovk_plan *p, const struct ovk_caps *caps,
 		return;
 	}
 	snprintf(p->video, sizeof(p->video), "vmvga");
-	ovk_plan_note(p, 0, "VMware SVGA video: vmvga");
+	ovk_plan_decide(p, "video", "VMware SVGA", "vmvga", "%s", "");
 }
 
 /* <title>: the OVF's Name with its control characters (newlines
@@ -337,7 +380,7 @@ void ovk_plan_free(struct ovk_plan *p)
 		free(p->nics[i].ovf_network);
 	}
 	for (size_t i = 0; i < p->n_notes; i++)
-		free(p->notes[i].text);
+		ovk_plan_note_free(&p->notes[i]);
 	free(p->drives);
 	free(p->nics);
 	free(p->notes);

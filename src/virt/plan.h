@@ -105,9 +105,15 @@ struct ovk_plan_nic {
 	char *ovf_network;               /* the OVF's Connection, or NULL */
 };
 
+/* A decision or a warning.  A decision that maps one device says which
+ * (device, e.g. "disk vmdisk1", "nic 1", "cpu", "video"), what the OVF
+ * said (from, NULL when it said nothing), what the domain gets (to) and
+ * why; its text is rendered from those fields.  Any other note has only
+ * its text. */
 struct ovk_plan_note {
 	int warning;
 	char *text;
+	char *device, *from, *to, *why;
 };
 
 struct ovk_plan {
@@ -155,6 +161,13 @@ void ovk_plan_free(struct ovk_plan *p);
 /* Append a note; -1 only when out of memory. */
 int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Append the decision that `device` (the OVF's `from`, or NULL) becomes
+ * `to`, because of why_fmt; its text is "DEVICE: FROM -> TO (WHY)".  -1
+ * only when out of memory. */
+int ovk_plan_decide(struct ovk_plan *p, const char *device, const char *from, const char *to,
+		    const char *why_fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Free what a note owns (not the note). */
+void ovk_plan_note_free(struct ovk_plan_note *n);
 
 /* The domain XML (domxml.c, through util/xmlw.h); *xml is malloc'ed. */
 int ovk_plan_xml(const struct ovk_plan *p, char **xml, struct ovk_error *err);

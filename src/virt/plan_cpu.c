@@ -81,7 +81,7 @@ static int asked_cpu(struct ovk_plan *p, const struct ovk_caps *caps, const char
 	snprintf(p->cpu_mode, sizeof p->cpu_mode, "%s", mode);
 	if (!host)
 		snprintf(p->cpu_model, sizeof p->cpu_model, "%s", cpu);
-	ovk_plan_note(p, 0, "CPU %s as asked", cpu);
+	ovk_plan_decide(p, "cpu model", NULL, cpu, "as asked (--cpu)");
 	return 0;
 }
 
@@ -96,7 +96,7 @@ int ovk_plan_cpu(struct ovk_plan *p, const struct ovk_caps *caps, const struct o
 		return asked_cpu(p, caps, o->cpu, err);
 	if (kvm && offered(caps, "host-passthrough")) {
 		snprintf(p->cpu_mode, sizeof p->cpu_mode, "host-passthrough");
-		ovk_plan_note(p, 0, "CPU host-passthrough (KVM: the host's CPU)");
+		ovk_plan_decide(p, "cpu model", NULL, "host-passthrough", "KVM: the host's CPU");
 		return 0;
 	}
 	if (kvm || !is_x86(p->arch) || !offered(caps, "custom")) {
@@ -107,7 +107,7 @@ int ovk_plan_cpu(struct ovk_plan *p, const struct ovk_caps *caps, const struct o
 	level = guest_level(o->guest);
 	snprintf(p->cpu_mode, sizeof p->cpu_mode, "custom");
 	snprintf(p->cpu_model, sizeof p->cpu_model, "%s", level == 3 ? CPU_MODEL_V3 : CPU_MODEL_V2);
-	ovk_plan_note(p, 0, "CPU %s under TCG (x86-64-v%d%s)", p->cpu_model, level,
+	ovk_plan_decide(p, "cpu model", NULL, p->cpu_model, "TCG: x86-64-v%d%s", level,
 		      level == 3 ? ": the guest's OS needs it" :
 		      ", which RHEL 9-family guests need");
 	return 0;

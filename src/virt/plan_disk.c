@@ -401,15 +401,15 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 		const struct ovk_ovf_drive *dr = &p->vs->drives[i];
 		struct ovk_plan_drive *d = &p->drives[j++];
 		const struct ovk_plan_drive *other;
-		char *id = NULL;
+		char *id = NULL, dev[80], to[48];
 
 		if (d->env)
 			continue;
 		if (dr->type != OVK_OVF_DRIVE_DISK || !dr->disk_id) {
-			ovk_plan_note(p, 0, "%s: empty drive %s on %s",
-				      dr->type == OVK_OVF_DRIVE_FLOPPY ? "floppy" :
-				      dr->type == OVK_OVF_DRIVE_CDROM ? "CD/DVD" : "disk",
-				      d->dev, d->bus);
+			snprintf(dev, sizeof dev, "%s %zu", dr->type == OVK_OVF_DRIVE_FLOPPY ? "floppy" :
+				 dr->type == OVK_OVF_DRIVE_CDROM ? "cdrom" : "drive", i + 1);
+			snprintf(to, sizeof to, "%s on %s", d->dev, d->bus);
+			ovk_plan_decide(p, dev, "empty drive", to, "%s", "");
 			continue;
 		}
 		d->disk = ovk_ovf_find_disk(env, dr->disk_id);
@@ -431,9 +431,13 @@ static int finish_disks(struct ovk_plan *p, const struct ovk_ovf_envelope *env,
 		if ((other = vol_taken(p, j - 1, d->vol)))
 			return ovk_error_set(err, EEXIST, "disks %s and %s would both be named %s",
 					     other->disk ? other->disk->id : "?", dr->disk_id, d->vol);
-		ovk_plan_note(p, 0, "disk %s: %s on %s%s%s, boot order %u", dr->disk_id, d->dev,
-			      d->bus, d->ctl >= 0 && p->ctls[d->ctl].model[0] ? " " : "",
-			      d->ctl >= 0 ? p->ctls[d->ctl].model : "", d->boot);
+		snprintf(dev, sizeof dev, "disk %s", dr->disk_id);
+		snprintf(to, sizeof to, "%s on %s%s%s", d->dev, d->bus,
+			 d->ctl >= 0 && p->ctls[d->ctl].model[0] ? " " : "",
+			 d->ctl >= 0 ? p->ctls[d->ctl].model : "");
+		ovk_plan_decide(p, dev, dr->controller >= 0 ?
+				ovk_ovf_bus_name(p->vs->controllers[dr->controller].bus) : NULL,
+				to, "boot order %u", d->boot);
 	}
 	return 0;
 }

@@ -68,6 +68,7 @@ int ovk_plan_nics(struct ovk_plan *p, const struct ovk_plan_opts *o, struct ovk_
 	for (size_t i = 0; i < vs->n_nics; i++) {
 		const struct ovk_ovf_nic *n = &vs->nics[i];
 		struct ovk_plan_nic *pn = &p->nics[p->n_nics++];
+		char dev[32];
 
 		snprintf(pn->model, sizeof(pn->model), "%s", nic_model(p, n, o->bus));
 		if (n->mac && !is_unicast(n->mac))
@@ -80,10 +81,10 @@ int ovk_plan_nics(struct ovk_plan *p, const struct ovk_plan_opts *o, struct ovk_
 		if (!(pn->source = strdup(nic_source(n, o))) ||
 		    (n->network && !(pn->ovf_network = strdup(n->network))))
 			return ovk_error_set(err, ENOMEM, "out of memory");
-		ovk_plan_note(p, 0, "NIC %zu: %s -> %s, %s %s%s%s", i + 1,
-			      n->model ? n->model : "(no type)", pn->model,
-			      pn->bridge ? "bridge" : "network", pn->source,
-			      pn->mac[0] ? ", MAC " : "", pn->mac);
+		snprintf(dev, sizeof dev, "nic %zu", i + 1);
+		ovk_plan_decide(p, dev, n->model, pn->model, "%s %s%s%s",
+				pn->bridge ? "bridge" : "network", pn->source,
+				pn->mac[0] ? ", MAC " : "", pn->mac);
 	}
 	return 0;
 }

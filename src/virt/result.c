@@ -28,7 +28,7 @@ void ovk_import_result_free(struct ovk_import_result *res)
 		free(res->doms[i].guest);
 	}
 	for (size_t i = 0; i < res->notes.n_notes; i++)
-		free(res->notes.notes[i].text);
+		ovk_plan_note_free(&res->notes.notes[i]);
 	free(res->notes.notes);
 	free(res->doms);
 	free(res->uri);
@@ -46,16 +46,38 @@ const char *ovk_import_result_xml(const struct ovk_import_result *res, size_t i)
 	return i < res->n_doms ? res->doms[i].xml : NULL;
 }
 
-/* JSON goes through the library's one renderer (core/info.h). */
+static void str_or_null(struct ovk_info *info, const char *key, const char *val)
+{
+	if (val)
+		ovk_info_str(info, key, val);
+	else
+		ovk_info_null(info, key);
+}
+
+/* JSON goes through the library's one renderer (core/info.h).  Every
+ * decision is {device, from, to, why}; one that maps no device has only
+ * its text, as why.  Warnings are sentences. */
 static void info_notes(struct ovk_info *info, const struct ovk_plan *p)
 {
-	for (int warning = 0; warning <= 1; warning++) {
-		ovk_info_begin_list(info, warning ? "warnings" : "decisions");
-		for (size_t i = 0; i < p->n_notes; i++)
-			if (p->notes[i].warning == warning)
-				ovk_info_str(info, NULL, p->notes[i].text);
+	ovk_info_begin_list(info, "decisions");
+	for (size_t i = 0; i < p->n_notes; i++) {
+		const struct ovk_plan_note *n = &p->notes[i];
+
+		if (n->warning)
+			continue;
+		ovk_info_begin_object(info, NULL);
+		str_or_null(info, "device", n->device);
+		str_or_null(info, "from", n->from);
+		str_or_null(info, "to", n->to);
+		ovk_info_str(info, "why", n->why ? n->why : n->text);
 		ovk_info_end(info);
 	}
+	ovk_info_end(info);
+	ovk_info_begin_list(info, "warnings");
+	for (size_t i = 0; i < p->n_notes; i++)
+		if (p->notes[i].warning)
+			ovk_info_str(info, NULL, p->notes[i].text);
+	ovk_info_end(info);
 }
 
 static void info_domain(struct ovk_info *info, const struct ovk_import_dom *d)
@@ -106,7 +128,7 @@ static int render_json(const struct ovk_import_result *res, char **out, struct o
 		ovk_info_str(info, "kind", res->store.kind);
 		ovk_info_str(info, res->store.pool_type[0] ? "pool" : "path", res->store.target);
 		if (res->store.pool_type[0])
-			ovk_info_str(info, "pool_type", res->store.pool_type);
+			ovk_info_str(info, "pool-type", res->store.pool_type);
 		ovk_info_str(info, "format", res->store.format);
 		ovk_info_str(info, "description", res->storage);
 		ovk_info_end(info);

@@ -248,36 +248,38 @@ static const struct ovk_vmdk_extent *first_sparse(const struct vmdk_src *s)
 	return NULL;
 }
 
-static int vmdk_info(struct ovk_source *src, struct ovk_info *info, struct ovk_error *err)
+/* qemu-img's names (QAPI ImageInfoSpecificVmdk, ImageInfo for extents)
+ * where it has the field; version, compression, access and offset are
+ * ours.  The parent hint is the image's backing-filename. */
+static int vmdk_info(struct ovk_source *src, struct ovk_source_facts *facts,
+		     struct ovk_info *info, struct ovk_error *err)
 {
 	struct vmdk_src *s = src->priv;
 	const struct ovk_vmdk_extent *sp = first_sparse(s), *e;
 	size_t i;
 
 	(void)err;
-	ovk_info_str(info, "create_type", create_type(s));
+	if (sp)
+		facts->cluster_size = sp->sp.grain_bytes;
+	ovk_info_str(info, "create-type", create_type(s));
 	ovk_info_u64(info, "version", sp ? sp->sp.h.version : s->desc.version);
 	if (s->desc.has_cid)
 		ovk_info_u64(info, "cid", s->desc.cid);
 	if (s->desc.has_parent_cid)
-		ovk_info_u64(info, "parent_cid", s->desc.parent_cid);
-	if (s->desc.parent_hint)
-		ovk_info_str(info, "parent_file_name_hint", s->desc.parent_hint);
-	if (sp)
-		ovk_info_u64(info, "cluster_size", sp->sp.grain_bytes);
+		ovk_info_u64(info, "parent-cid", s->desc.parent_cid);
 	ovk_info_str(info, "compression", sp && sp->sp.compressed ? "deflate" : "none");
 	ovk_info_begin_list(info, "extents");
 	for (i = 0; i < s->n_ext; i++) {
 		e = &s->ext[i];
 		ovk_info_begin_object(info, NULL);
-		ovk_info_str(info, "type", e->type);
+		ovk_info_str(info, "format", e->type);
 		ovk_info_str(info, "access", e->rdonly ? "RDONLY" : "RW");
 		if (e->file)
-			ovk_info_str(info, "file", e->file);
-		ovk_info_u64(info, "size", e->length);
+			ovk_info_str(info, "filename", e->file);
+		ovk_info_u64(info, "virtual-size", e->length);
 		ovk_info_u64(info, "offset", e->file_off);
 		if (e->kind == OVK_VMDK_EXT_SPARSE || e->kind == OVK_VMDK_EXT_COWD) {
-			ovk_info_u64(info, "cluster_size", e->streaming ? e->sp.h.grain_size * OVK_VMDK_SECTOR
+			ovk_info_u64(info, "cluster-size", e->streaming ? e->sp.h.grain_size * OVK_VMDK_SECTOR
 								       : e->sp.grain_bytes);
 			ovk_info_bool(info, "compressed", (e->sp.h.flags & OVK_VMDK_FLAG_COMPRESSED) != 0);
 		}

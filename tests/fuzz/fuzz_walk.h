@@ -102,7 +102,9 @@ static void fuzz_blob(const struct ovk_format *fmt, struct ovk_blob *blob)
 		return;
 	}
 	if (src->ops->info && (info = ovk_info_new())) {
-		src->ops->info(src, info, &err);
+		struct ovk_source_facts facts = { .dirty = -1 };
+
+		src->ops->info(src, &facts, info, &err);
 		ovk_info_free(info);
 	}
 	fuzz_walk(src, blob);

@@ -6,7 +6,7 @@ with the assertion that does not.
 
   summary      TEXT is `ova-import --json` of a --dir import
                (test_import.sh): the domain "tiny" defined, not started,
-               a decision about its lsilogic controller, storage as an
+               structured decisions (its disk on lsilogic, its NIC), storage as an
                object and the disk's real path;
   efi-defined  TEXT is the inactive domain XML of the EFI appliance
                imported with --firmware auto (test_import_efi.sh): firmware
@@ -23,7 +23,12 @@ def summary(text):
     j = json.loads(text)
     d = j["domains"][0]
     assert d["name"] == "tiny" and d["defined"] and not d["started"], d
-    assert any("lsilogic" in x for x in d["decisions"]), d
+    # the disk's decision, structured: the OVF's SCSI bus to sda on lsilogic
+    disk = [x for x in d["decisions"] if x["device"] == "disk vmdisk1"]
+    assert disk and disk[0]["from"] == "scsi" and disk[0]["to"] == "sda on scsi lsilogic", d
+    nic = [x for x in d["decisions"] if x["device"] == "nic 1"]
+    assert nic and (nic[0]["from"], nic[0]["to"]) == ("E1000", "e1000"), d
+    assert all(set(x) == {"device", "from", "to", "why"} for x in d["decisions"] + j["decisions"])
     # storage as an object, and each disk's real path (issue 17, item 6)
     st = j["storage"]
     assert st["kind"] == "directory" and st["path"].startswith("/") and st["format"] == "qcow2", st

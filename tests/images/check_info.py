@@ -9,7 +9,7 @@ else fail with the assertion that does not hold.
                    one SCSI controller, a 1 MiB disk, one E1000 NIC;
   two-extent-vmdk  a 1 MiB + 512 B disk qemu-img wrote as
                    twoGbMaxExtentSparse disk.vmdk (test_vmdk_qemu.sh):
-                   create type, 64 KiB grains, no compression, no parent,
+                   create-type, 64 KiB grains, no compression, no parent,
                    first extent SPARSE disk-s001.vmdk of the disk's size.
 """
 import json
@@ -17,7 +17,7 @@ import sys
 
 
 def tiny_appliance(d):
-    vm = d["virtual_systems"][0]
+    vm = d["virtual-systems"][0]
     assert d["manifest"] == {"descriptor": "verified", "disks": "not read"}, d["manifest"]
     assert vm["cpus"] == 2 and vm["memory"] == 64 << 20, vm
     assert [c["bus"] for c in vm["controllers"]].count("scsi") == 1, vm["controllers"]
@@ -27,12 +27,15 @@ def tiny_appliance(d):
 
 def two_extent_vmdk(j):
     assert j["format"] == "vmdk", j
-    assert j["create_type"] == "twoGbMaxExtentSparse", j
-    assert j["cluster_size"] == 65536, j
-    assert j["compression"] == "none", j
-    assert j["parent_cid"] == 0xffffffff, j
-    assert j["extents"][0]["type"] == "SPARSE" and j["extents"][0]["file"] == "disk-s001.vmdk", j
-    assert j["extents"][0]["size"] == (1 << 20) + 512, j
+    assert j["cluster-size"] == 65536, j
+    assert j["format-specific"]["type"] == "vmdk", j
+    d = j["format-specific"]["data"]
+    assert d["create-type"] == "twoGbMaxExtentSparse", d
+    assert d["compression"] == "none", d
+    assert d["parent-cid"] == 0xffffffff, d
+    e = d["extents"][0]
+    assert e["format"] == "SPARSE" and e["filename"] == "disk-s001.vmdk", e
+    assert e["virtual-size"] == (1 << 20) + 512 and e["cluster-size"] == 65536, e
 
 
 def main():

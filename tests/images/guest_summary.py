@@ -20,4 +20,4 @@ if guest is None:
     sys.exit("guest_summary.py: no guest in the summary: %s" % dom.get("warnings"))
 # The guests have one disk, the boot disk.
 why = dom["disks"][0].get("why", "")
-print(dom["machine"], why.split(":", 1)[0] or "-", ",".join(sorted(guest["boot_drivers"])))
+print(dom["machine"], why.split(":", 1)[0] or "-", ",".join(sorted(guest["boot-drivers"])))

@@ -70,7 +70,7 @@ check "ova-import --threads 2 --progress: exit 0 ($(tail -1 <<<"$ERR"))" [ "$RC"
 
 # 4. Grammar: one socket, not "1 sockets"; and the next steps, last.
 check "the summary counts one socket as '1 socket' ($(grep vCPU <<<"$OUT"))" \
-	grep -q "2 vCPUs: 1 socket x 2 cores" <<<"$OUT"
+	grep -q "cpu: 2 vCPUs -> 1 socket x 2 cores" <<<"$OUT"
 check "no '1 <plural>' anywhere" bash -c '! grep -E "\b1 (socket|core|vCPU|disk|thread)s\b" <<<"$1"' \
 	_ "$OUT$ERR"
 last=$(tail -1 <<<"$OUT")

@@ -111,8 +111,8 @@ check "vda (qcow2 file) exported identical" compare_images "$T/f.qcow2" "$T/x/fu
 check "sda (pool volume) exported identical" compare_images "$T/v.raw" "$T/x/full-disk2.vmdk" raw vmdk
 run "$OVA_CONVERT" --info --json "$T/out/full.ova"
 check "ova-convert reads it back: EFI, secure boot, 4 CPUs, 1.5 GiB, both MACs" \
-	python3 -c 'import json,sys; v=json.loads(sys.argv[1])["virtual_systems"][0]
-assert (v["firmware"], v["secure_boot"], v["cpus"], v["memory"]) == ("efi", True, 4, 1536 << 20), v
+	python3 -c 'import json,sys; v=json.loads(sys.argv[1])["virtual-systems"][0]
+assert (v["firmware"], v["secure-boot"], v["cpus"], v["memory"]) == ("efi", True, 4, 1536 << 20), v
 assert [n["mac"] for n in v["nics"]] == ["52:54:00:12:34:56", "52:54:00:ab:cd:ef"], v["nics"]' "$OUT"
 
 expect_clean "an RBD network disk is refused" "network disk (rbd)" \

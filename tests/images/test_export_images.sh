@@ -49,10 +49,10 @@ ovf_schema "$T/x/exp_vm.ovf"
 
 run "$OVA_CONVERT" --info --verify --json "$T/out/exp.ova"
 check "ova-convert --info --verify reads the OVA back, every member verified" \
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=d["virtual_systems"][0];
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=d["virtual-systems"][0];
 m = d["manifest"]
 assert m["descriptor"] == m["disks"] == "verified" and set(m["members"].values()) == {"verified"}, m
-assert (v["cpus"], v["memory"], v["firmware"], v["secure_boot"]) == (4, 2 << 30, "efi", True), v
+assert (v["cpus"], v["memory"], v["firmware"], v["secure-boot"]) == (4, 2 << 30, "efi", True), v
 assert [n["model"] for n in v["nics"]] == ["E1000e"], v["nics"]' "$OUT"
 mkdir -p "$T/back"
 check "ova-convert converts the OVA back" "$OVA_CONVERT" -O raw "$T/out/exp.ova" "$T/back/"

@@ -86,7 +86,7 @@ check "local: --json names the pool as an object and the volume's real path" pyt
 import json, sys
 j = json.loads(sys.argv[1])
 s, d = j["storage"], j["domains"][0]["disks"][0]
-assert s["kind"] == "pool" and s["pool"] == sys.argv[2] and s["pool_type"], s
+assert s["kind"] == "pool" and s["pool"] == sys.argv[2] and s["pool-type"], s
 assert d["pool"] == sys.argv[2] and d["path"] == sys.argv[3], d' "$OUT" "$pool" "$vol"
 check "local: uploaded volume equals the source disk" \
 	qemu-img compare -U -f raw -F qcow2 "$T/app/tiny-disk1.raw" "$vol"

@@ -186,15 +186,15 @@ check "--info: no password" lacks "$OUT" "$SECRET"
 run "$OVA_CONVERT" --info --json "$ovf"
 check "--info --json: the properties, the password's default hidden" python3 -c '
 import json, sys
-vs = json.loads(sys.argv[1])["virtual_systems"][0]
+vs = json.loads(sys.argv[1])["virtual-systems"][0]
 p = {x["key"]: x for x in vs["properties"]}
 assert vs["transport"] == "iso com.vmware.guestInfo"
 assert p["ip"] == {"key": "ip", "type": "string", "qualifiers": "Ip", "label": "IP address",
-                   "has_default": False, "user_configurable": True, "password": False}, p["ip"]
+                   "has-default": False, "user-configurable": True, "password": False}, p["ip"]
 assert p["workers"]["qualifiers"] == "MinValue(1) MaxValue(16)" and p["workers"]["default"] == "4"
 assert p["root_password"]["password"] and "default" not in p["root_password"]
-assert p["root_password"]["has_default"]
-assert not p["version"]["user_configurable"] and p["note"]["default"] == ""
+assert p["root_password"]["has-default"]
+assert not p["version"]["user-configurable"] and p["note"]["default"] == ""
 assert "vami.gateway.appliance" in p
 ' "$OUT"
 check "--info --json: no password" lacks "$OUT" "$SECRET"

@@ -55,11 +55,11 @@ import --replace "$T/nomac.ova"
 check "--replace: exit 0" [ "$RC" -eq 0 ]
 check "--replace: the NIC keeps MAC $first" [ "$(macs)" = "$first" ]
 check "--replace: the summary says the MAC is kept" \
-	grep -q "NIC 1 keeps MAC $first of the domain it replaces" <<<"$OUT"
+	grep -q "nic 1: $first (kept: the MAC of the domain it replaces)" <<<"$OUT"
 
 import --replace "$T/app/tiny.ova"
 check "--replace with an OVF that gives a MAC: the OVF's wins" \
 	[ "$(macs)" = "00:50:56:aa:bb:01" ]
 check "... and no MAC is said to be kept" \
-	bash -c '! grep -q "keeps MAC" <<<"$1"' _ "$OUT"
+	bash -c '! grep -q "kept: the MAC" <<<"$1"' _ "$OUT"
 finish

@@ -47,14 +47,14 @@ assert c["small"]["default"] and c["small"]["selected"] and c["small"]["label"] 
 assert (c["small"]["cpus"], c["small"]["memory"]) == (1, 1 << 30), c["small"]
 assert (c["large"]["cpus"], c["large"]["memory"]) == (4, 4 << 30), c["large"]
 assert not c["large"]["default"] and c["large"]["description"] == "with a log disk"
-assert d["virtual_systems"][0]["cpus"] == 1
+assert d["virtual-systems"][0]["cpus"] == 1
 ' "$OUT"
 run "$OVA_CONVERT" --info --json --config large "$ovf"
 check "--info --config describes that configuration" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
-assert d["configuration"] == "large" and d["virtual_systems"][0]["cpus"] == 4
-assert len(d["virtual_systems"][0]["drives"]) == 2
+assert d["configuration"] == "large" and d["virtual-systems"][0]["cpus"] == 4
+assert len(d["virtual-systems"][0]["drives"]) == 2
 ' "$OUT"
 
 # 4. An unknown configuration: exit 2, naming the ones there are, nothing written.

@@ -43,9 +43,9 @@ rm -f "$T/out"/*
 run "$OVA_CONVERT" --info --json "$T/ovirt/ovirt.ovf"
 check "--info reads sockets x cores and the GiB size" python3 -c '
 import json, sys
-vs = json.loads(sys.argv[1])["virtual_systems"][0]
-assert (vs["cpus"], vs["cores_per_socket"], vs["memory"]) == (4, 2, 1 << 30), vs
-assert vs["os_type"] == "rhel_8x64", vs
+vs = json.loads(sys.argv[1])["virtual-systems"][0]
+assert (vs["cpus"], vs["cores-per-socket"], vs["memory"]) == (4, 2, 1 << 30), vs
+assert vs["os-type"] == "rhel_8x64", vs
 assert vs["drives"][0]["capacity"] == 1 << 30, vs["drives"]
 ' "$OUT"
 run "$IMPORT" -c test:///default --dir "$T/out" "$T/ovirt/ovirt.ovf"

@@ -198,9 +198,9 @@ fi
 # --info on a qcow2.
 qemu-img convert -f raw -O qcow2 -c -o compression_type=zstd,cluster_size=4k "$T/mix.raw" "$T/in.qcow2"
 run "$OVA_CONVERT" --info --json "$T/in.qcow2"
-if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" cluster_size)" = 4096 ] &&
-	[ "$(json_get "$OUT" compression_type)" = zstd ] && [ "$(json_get "$OUT" format)" = qcow2 ]; then
-	ok "--info --json: cluster_size 4096, compression_type zstd"
+if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" cluster-size)" = 4096 ] &&
+	[ "$(json_get "$OUT" format-specific.data.compression-type)" = zstd ] && [ "$(json_get "$OUT" format)" = qcow2 ]; then
+	ok "--info --json: cluster-size 4096, compression-type zstd"
 else
 	not_ok "--info --json on a qcow2" "exit $RC" "$OUT" "$ERR"
 fi

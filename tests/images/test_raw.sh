@@ -82,15 +82,15 @@ run "$OVA_CONVERT" --info --json "$T/5g.raw"
 if [ "$RC" -eq 0 ] && printf '%s' "$OUT" | python3 -c 'import json, sys; json.load(sys.stdin)'; then
 	ok "--info --json: exit 0, valid JSON"
 	check "--info --json: format is raw" [ "$(json_get "$OUT" format)" = raw ]
-	check "--info --json: virtual_size is 5 GiB" [ "$(json_get "$OUT" virtual_size)" = $((5 * GiB)) ]
+	check "--info --json: virtual-size is 5 GiB" [ "$(json_get "$OUT" virtual-size)" = $((5 * GiB)) ]
 	check "--info --json: filename names the input" \
 		[ "$(basename "$(json_get "$OUT" filename)")" = 5g.raw ]
-	alloc=$(json_get "$OUT" allocated_size)
+	alloc=$(json_get "$OUT" actual-size)
 	blocks=$(( $(stat -c '%b * %B' "$T/5g.raw") ))
 	if [ "$alloc" -ge $((193 * MiB)) ] && [ "$alloc" -le $((blocks + MiB)) ]; then
-		ok "--info --json: allocated_size $alloc covers the data, <= st_blocks ($blocks)"
+		ok "--info --json: actual-size $alloc covers the data, <= st_blocks ($blocks)"
 	else
-		not_ok "--info --json: allocated_size $alloc, expected 193 MiB .. $blocks"
+		not_ok "--info --json: actual-size $alloc, expected 193 MiB .. $blocks"
 	fi
 else
 	not_ok "--info --json" "exit $RC" "stdout: $OUT" "stderr: $ERR"

@@ -21,7 +21,7 @@ access_of() {
 	run "$OVA_CONVERT" --info --json "$1"
 	[ "$RC" -eq 0 ] || return 0
 	ACCESS=$(python3 -c 'import json, sys
-print(json.loads(sys.argv[1])["extents"][0]["access"])' "$OUT")
+print(json.loads(sys.argv[1])["format-specific"]["data"]["extents"][0]["access"])' "$OUT")
 }
 
 for sub in monolithicSparse streamOptimized; do

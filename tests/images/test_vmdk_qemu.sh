@@ -114,14 +114,15 @@ fi
 vmdk=$(make_vmdk "$T/odd.raw" twoGbMaxExtentSparse "$T/info")
 run "$OVA_CONVERT" --info --json "$vmdk"
 if [ "$RC" -eq 0 ] && python3 "$OVK_SRC/tests/images/check_info.py" two-extent-vmdk "$OUT"
-then ok "--info --json: create_type, cluster_size, compression, extents"
+then ok "--info --json: create-type, cluster-size, compression, extents"
 else not_ok "--info --json" "exit $RC" "stdout: $OUT" "stderr: $ERR"
 fi
 vmdk=$(make_vmdk "$T/odd.raw" streamOptimized "$T/info2")
 run "$OVA_CONVERT" --info --json "$vmdk"
-if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" create_type)" = streamOptimized ] &&
-	[ "$(json_get "$OUT" compression)" = deflate ] && [ "$(json_get "$OUT" version)" = 3 ]; then
-	ok "--info --json streamOptimized: create_type, compression, version"
+if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" format-specific.data.create-type)" = streamOptimized ] &&
+	[ "$(json_get "$OUT" format-specific.data.compression)" = deflate ] &&
+	[ "$(json_get "$OUT" format-specific.data.version)" = 3 ]; then
+	ok "--info --json streamOptimized: create-type, compression, version"
 else
 	not_ok "--info --json streamOptimized" "stdout: $OUT" "stderr: $ERR"
 fi

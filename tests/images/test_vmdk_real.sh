@@ -53,8 +53,8 @@ bad vmdk-rs/vmfs_thick-000001.vmdk "vmfs_thick-000001-delta.vmdk"
 # --info on the VMware stream without a footer (GD in the header).
 real_sample_checked
 run "$OVA_CONVERT" --info --json "$OVK_REAL/vmdk-rs/streamOptimized.vmdk"
-if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" create_type)" = streamOptimized ] &&
-	[ "$(json_get "$OUT" cluster_size)" = 65536 ]; then
+if [ "$RC" -eq 0 ] && [ "$(json_get "$OUT" format-specific.data.create-type)" = streamOptimized ] &&
+	[ "$(json_get "$OUT" cluster-size)" = 65536 ]; then
 	ok "vmdk-rs/streamOptimized.vmdk --info: streamOptimized, 64 KiB grains"
 else
 	not_ok "vmdk-rs/streamOptimized.vmdk --info" "stdout: $OUT" "stderr: $ERR"

@@ -40,7 +40,7 @@ static struct ovk_info *sample(void)
 
 	assert_non_null(info);
 	ovk_info_str(info, "format", "vmdk");
-	ovk_info_u64(info, "virtual_size", 1073741824);
+	ovk_info_u64(info, "virtual-size", 1073741824);
 	ovk_info_bool(info, "compressed", 42);
 	ovk_info_begin_list(info, "extents");
 	ovk_info_begin_object(info, NULL);
@@ -68,7 +68,7 @@ static void test_info_json(void **state)
 	(void)state;
 	assert_string_equal(out, "{\n"
 				 "  \"format\": \"vmdk\",\n"
-				 "  \"virtual_size\": 1073741824,\n"
+				 "  \"virtual-size\": 1073741824,\n"
 				 "  \"compressed\": true,\n"
 				 "  \"extents\": [\n"
 				 "    {\n"
@@ -94,7 +94,7 @@ static void test_info_text(void **state)
 
 	(void)state;
 	assert_string_equal(out, "format: vmdk\n"
-				 "virtual_size: 1073741824\n"
+				 "virtual-size: 1073741824\n"
 				 "compressed: yes\n"
 				 "extents:\n"
 				 "    [0]:\n"
@@ -127,22 +127,63 @@ static void test_info_empty(void **state)
 	ovk_info_free(NULL);
 }
 
+/* A sub-tree moves under a key at the cursor, in order, and is freed; a
+ * NULL sub-tree adds nothing (ovk_info_open's raw image has no
+ * format-specific data).  A null is JSON's null and "-" in text. */
+static void test_info_graft(void **state)
+{
+	struct ovk_info *info = ovk_info_new(), *sub = ovk_info_new();
+	char *out;
+
+	(void)state;
+	ovk_info_u64(sub, "cid", 7);
+	ovk_info_begin_list(sub, "extents");
+	ovk_info_str(sub, NULL, "x");
+	ovk_info_end(sub);
+	ovk_info_begin_object(info, "format-specific");
+	ovk_info_str(info, "type", "vmdk");
+	ovk_info_graft(info, "data", sub);
+	ovk_info_end(info);
+	ovk_info_graft(info, "nothing", NULL);
+	ovk_info_null(info, "from");
+	ovk_info_bool(info, "after", 1);
+	out = render(info, 1);
+	assert_string_equal(out, "{\n"
+				 "  \"format-specific\": {\n"
+				 "    \"type\": \"vmdk\",\n"
+				 "    \"data\": {\n"
+				 "      \"cid\": 7,\n"
+				 "      \"extents\": [\n"
+				 "        \"x\"\n"
+				 "      ]\n"
+				 "    }\n"
+				 "  },\n"
+				 "  \"from\": null,\n"
+				 "  \"after\": true\n"
+				 "}\n");
+	free(out);
+	out = render(info, 0);
+	assert_non_null(strstr(out, "\nfrom: -\nafter: yes\n"));
+	free(out);
+	ovk_info_free(info);
+}
+
 static void test_info_accessors(void **state)
 {
 	struct ovk_info *info = sample();
 	uint64_t v = 77;
 
 	(void)state;
-	ovk_info_str(info, "backing_file", NULL);
+	ovk_info_str(info, "backing-filename", NULL);
 	assert_string_equal(ovk_info_get_str(info, "format"), "vmdk");
-	assert_string_equal(ovk_info_get_str(info, "backing_file"), "");
-	assert_null(ovk_info_get_str(info, "virtual_size"));  /* not a string */
+	assert_string_equal(ovk_info_get_str(info, "backing-filename"), "");
+	assert_null(ovk_info_get_str(info, "virtual-size"));  /* not a string */
 	assert_null(ovk_info_get_str(info, "type"));          /* nested only */
 	assert_null(ovk_info_get_str(info, "loose"));         /* a value, not a key */
 	assert_null(ovk_info_get_str(info, "form"));          /* a prefix */
 	assert_null(ovk_info_get_str(info, "missing"));
 
-	assert_int_equal(ovk_info_get_u64(info, "virtual_size", &v), 0);
+	assert_int_equal(ovk_info_get_u64(info, "virtual-size", &v), 0);
 	assert_true(v == 1073741824);
 	v = 77;
 	assert_int_equal(ovk_info_get_u64(info, "format", &v), -1);
@@ -254,7 +295,7 @@ static void test_info_json_invalid_utf8(void **state)
 		struct ovk_info *info = ovk_info_new();
 		char *out;
 
-		ovk_info_str(info, "backing_file", bad[i]);
+		ovk_info_str(info, "backing-filename", bad[i]);
 		ovk_info_str(info, bad[i], "v");
 		out = render(info, 1);
 		if (!utf8_valid((const unsigned char *)out))
@@ -393,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_info_json),
 		cmocka_unit_test(test_info_text),
 		cmocka_unit_test(test_info_empty),
+		cmocka_unit_test(test_info_graft),
 		cmocka_unit_test(test_info_accessors),
 		cmocka_unit_test(test_info_json_escaping),
 		cmocka_unit_test(test_text_escape),

@@ -88,6 +88,22 @@ static int has_note(const struct ovk_plan *p, int warning, const char *needle)
 	return 0;
 }
 
+/* Whether p decided that DEVICE, FROM in the OVF (NULL: it said nothing),
+ * becomes TO; and the text says so, from the same fields. */
+static int has_decision(const struct ovk_plan *p, const char *device, const char *from,
+			const char *to)
+{
+	for (size_t i = 0; i < p->n_notes; i++) {
+		const struct ovk_plan_note *n = &p->notes[i];
+
+		if (n->warning || !n->device || strcmp(n->device, device) != 0)
+			continue;
+		return (from ? n->from && strcmp(n->from, from) == 0 : !n->from) &&
+		       strcmp(n->to, to) == 0 && strstr(n->text, to) && n->why;
+	}
+	return 0;
+}
+
 /* Build the plan of golden/OVF.ovf with opts, compare its XML with
  * golden/XML.xml; the plan is returned for extra checks. */
 static struct ovk_plan *golden2(const char *name, const char *xml_name,
@@ -149,7 +165,10 @@ static void test_bios_lsilogic(void **state)
 	assert_string_equal(p->machine, "pc");
 	assert_string_equal(p->type, "kvm");
 	assert_false(p->efi);
-	assert_true(has_note(p, 0, "disk vmdisk1: sda on scsi lsilogic, boot order 1"));
+	assert_true(has_decision(p, "disk vmdisk1", "scsi", "sda on scsi lsilogic"));
+	assert_true(has_note(p, 0, "disk vmdisk1: scsi -> sda on scsi lsilogic (boot order 1)"));
+	assert_true(has_decision(p, "nic 1", "E1000", "e1000"));
+	assert_true(has_decision(p, "video", "VMware SVGA", "vmvga"));
 	ovk_plan_free(p);
 }
 
@@ -660,9 +679,13 @@ static void test_keep_macs(void **state)
 	assert_string_equal(nics[0].mac, "52:54:00:11:22:33");
 	assert_string_equal(nics[1].mac, "00:50:56:ab:cd:ef");   /* the OVF's wins */
 	assert_string_equal(nics[2].mac, "");                    /* no third one */
+	assert_int_equal(p.n_notes, 1);
+	assert_true(has_decision(&p, "nic 1", NULL, "52:54:00:11:22:33"));
 	for (size_t i = 0; i < p.n_notes; i++)
-		free(p.notes[i].text);
+		ovk_plan_note_free(&p.notes[i]);
 	free(p.notes);
+	p.notes = NULL;
+	p.n_notes = 0;
 	assert_int_equal(ovk_domxml_keep_macs(&p, "<domain", &err), -1);
 }
 
