@@ -46,17 +46,22 @@ static int note_push(struct ovk_plan *p, struct ovk_plan_note *n)
 	return 0;
 }
 
+/* vasprintf, NULL when out of memory. */
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s;
+
+	return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 int ovk_plan_note(struct ovk_plan *p, int warning, const char *fmt, ...)
 {
 	struct ovk_plan_note n = { .warning = warning };
 	va_list ap;
-	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&n.text, fmt, ap);
+	n.text = vformat(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		n.text = NULL;
 	return note_push(p, &n);
 }
 
@@ -65,13 +70,10 @@ int ovk_plan_decide(struct ovk_plan *p, const char *device, const char *from, co
 {
 	struct ovk_plan_note n = { 0 };
 	va_list ap;
-	int r;
 
 	va_start(ap, why_fmt);
-	r = vasprintf(&n.why, why_fmt, ap);
+	n.why = vformat(why_fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		n.why = NULL;
 	n.device = strdup(device);
 	n.from = from ? strdup(from) : NULL;
 	n.to = strdup(to);

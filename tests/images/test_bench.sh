@@ -34,12 +34,17 @@ check "--json has every stage for threads 1 and 2, and the qemu-img ratios" \
 	python3 "$OVK_SRC/tests/images/check_bench.py" json "$T/bench.json"
 check "--plot writes a well-formed SVG with one line per stage and qemu-img" \
 	python3 "$OVK_SRC/tests/images/check_bench.py" svg "$T/plot.svg"
-left=$(ls -A "$W")
-if [ -z "$left" ]; then
-	ok "the scratch directory is gone after the run"
-else
-	not_ok "the scratch directory is gone after the run" "left: $left"
-fi
+# scratch_gone DESC: nothing of the run is left in the work directory.
+scratch_gone() {
+	local left
+	left=$(ls -A "$W")
+	if [ -z "$left" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "left: $left"
+	fi
+}
+scratch_gone "the scratch directory is gone after the run"
 
 # --- --export on the generated disk, as raw and as qcow2 ------------------
 run "$BENCH" --size 64M --threads 1,2 --repeat 1 --export --json --workdir "$W"
@@ -51,12 +56,7 @@ fi
 printf '%s\n' "$OUT" >"$T/export.json"
 check "--export: raw and qcow2 against qemu-img, sizes, RSS, ratios and goals consistent" \
 	python3 "$OVK_SRC/tests/images/check_bench.py" export "$T/export.json"
-left=$(ls -A "$W")
-if [ -z "$left" ]; then
-	ok "--export leaves no scratch behind (raw, qcow2, outputs)"
-else
-	not_ok "--export leaves no scratch behind" "left: $left"
-fi
+scratch_gone "--export leaves no scratch behind (raw, qcow2, outputs)"
 
 # --- --plot FILE.png through rsvg-convert; --repeat 1 is one run, said so
 if command -v rsvg-convert >/dev/null; then
