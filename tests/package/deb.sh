@@ -10,7 +10,7 @@
 #      we keep are justified in debian/*lintian-overrides);
 #   4. apt install ./ovakit_*.deb ./libovakit0_*.deb ./libovakit-dev_*.deb;
 #   5. man -w ova-import, ova-convert --version (version and features), the
-#      bash completion in `bash -i`, and a ten-line consumer built with
+#      bash completion in `bash -i`, the JSON Schemas, and a ten-line consumer built with
 #      find_package(ovakit) and with pkg-config ovakit, and run;
 #   6. purge the three packages and check that nothing of them is left.
 #
@@ -110,6 +110,10 @@ c=$(bash -i -c '. /usr/share/bash-completion/bash_completion; __load_completion 
 [[ $c == "complete -F _ovakit ova-convert" ]] && ok "bash -i: $c" ||
 	not_ok "no completion for ova-convert in bash -i: $c"
 
+n=$(ls /usr/share/ovakit/schema/*.schema.json 2>/dev/null | wc -l)
+[ "$n" -ge 4 ] && ok "the JSON Schemas are installed ($n in /usr/share/ovakit/schema)" ||
+	not_ok "the JSON Schemas are not in /usr/share/ovakit/schema ($n files)"
+
 echo "==> deb: a consumer with find_package(ovakit) and with pkg-config"
 mkdir -p "$work/consumer"
 cat >"$work/consumer/main.c" <<'C'
@@ -155,7 +159,7 @@ left=()
 while IFS= read -r f; do
 	[ -n "$f" ] && [ ! -d "$f" ] && [ -e "$f" ] && left+=("$f")
 done <<<"$files"
-left+=(/usr/lib/*/libovakit* /usr/lib/*/cmake/ovakit /usr/bin/ova-*)
+left+=(/usr/lib/*/libovakit* /usr/lib/*/cmake/ovakit /usr/bin/ova-* /usr/share/ovakit)
 present=()
 for f in "${left[@]}"; do [ -e "$f" ] && present+=("$f"); done
 [ ${#present[@]} -eq 0 ] && ok "purged: nothing of the packages is left" ||
