@@ -295,21 +295,6 @@ uint64_t ovk_blob_consumed(const struct ovk_blob *b)
 	return b->pos - (b->peek_len - b->peek_pos);
 }
 
-int ovk_blob_read_to_end(struct ovk_blob *b, struct ovk_error *err)
-{
-	uint8_t *scratch;
-	ssize_t got;
-
-	if (!ovk_blob_is_stream(b))
-		return 0;
-	if (!(scratch = malloc(SKIP_STEP)))
-		return ovk_error_set(err, ENOMEM, "out of memory");
-	while ((got = ovk_blob_read(b, scratch, SKIP_STEP, err)) > 0)
-		;
-	free(scratch);
-	return got < 0 ? -1 : 0;
-}
-
 int ovk_blob_untouched(const struct ovk_blob *b)
 {
 	return !b->touched;
@@ -401,17 +386,13 @@ int ovk_blob_peek(struct ovk_blob *b, size_t len, const uint8_t **p, size_t *got
 	return 0;
 }
 
-int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err)
+/* Read and drop n bytes of a stream; its end before them is an error
+ * unless `end_ok`. */
+static int discard(struct ovk_blob *b, uint64_t n, int end_ok, struct ovk_error *err)
 {
 	uint8_t *scratch;
 	int ret = -1;
 
-	b->touched = 1;
-	if (!ovk_blob_is_stream(b) && b->peek_len == 0) {
-		if (ovk_add_overflow(b->pos, n, &b->pos))
-			return ovk_error_set(err, ERANGE, "%s: skip overflows", b->name);
-		return 0;
-	}
 	if (!(scratch = malloc(SKIP_STEP)))
 		return ovk_error_set(err, ENOMEM, "out of memory");
 	while (n > 0) {
@@ -421,6 +402,8 @@ int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err)
 		if (got < 0)
 			goto out;
 		if (got == 0) {
+			if (end_ok)
+				break;
 			ovk_error_set(err, EIO, "%s: unexpected end of stream", b->name);
 			goto out;
 		}
@@ -430,6 +413,22 @@ int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err)
 out:
 	free(scratch);
 	return ret;
+}
+
+int ovk_blob_skip(struct ovk_blob *b, uint64_t n, struct ovk_error *err)
+{
+	b->touched = 1;
+	if (!ovk_blob_is_stream(b) && b->peek_len == 0) {
+		if (ovk_add_overflow(b->pos, n, &b->pos))
+			return ovk_error_set(err, ERANGE, "%s: skip overflows", b->name);
+		return 0;
+	}
+	return discard(b, n, 0, err);
+}
+
+int ovk_blob_read_to_end(struct ovk_blob *b, struct ovk_error *err)
+{
+	return ovk_blob_is_stream(b) ? discard(b, UINT64_MAX, 1, err) : 0;
 }
 
 int ovk_blob_pread(const struct ovk_blob *b, uint64_t off, void *buf, size_t len,

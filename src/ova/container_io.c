@@ -333,41 +333,35 @@ int ovk_appliance_open_file(struct ovk_appliance *app, const struct ovk_ovf_file
 }
 
 /* Whether the package holds `name` (a stream's members ahead of us are not
- * known yet: reading them says). */
-static int has_ref(const struct ovk_appliance *app, const char *name)
-{
-	char *p = NULL;
-	int ok;
-
-	if (app->kind == OVK_APPLIANCE_OVA)
-		return ovk_appliance_find_member(app, name) != NULL;
-	if (app->kind != OVK_APPLIANCE_OVF)
-		return 1;
-	ok = asprintf(&p, "%s/%s", app->dir, name) >= 0 && access(p, F_OK) == 0;
-	free(p);
-	return ok;
-}
-
-/* The stored size of a present member or file, without reading it; or
- * UINT64_MAX when only reading tells (a stream, a sparse member, a name
- * that is not a regular file, which its open refuses). */
-static uint64_t stored_size(const struct ovk_appliance *app, const char *name)
+ * known yet: reading them says), and its stored size when that is known
+ * without reading (else UINT64_MAX: a stream, a sparse member, a name that
+ * is not a regular file, which its open refuses). */
+static int find_ref(const struct ovk_appliance *app, const char *name, uint64_t *size)
 {
 	const struct ovk_tar_member *m;
 	struct stat st;
 	char *p = NULL;
-	uint64_t size = UINT64_MAX;
+	int found;
 
+	*size = UINT64_MAX;
 	if (app->kind == OVK_APPLIANCE_OVA) {
 		m = ovk_appliance_find_member(app, name);
-		return m && !m->sparse ? m->size : UINT64_MAX;
+		if (m && !m->sparse)
+			*size = m->size;
+		return m != NULL;
 	}
-	if (app->kind == OVK_APPLIANCE_OVF && asprintf(&p, "%s/%s", app->dir, name) >= 0) {
-		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
-			size = (uint64_t)st.st_size;
-		free(p);
+	if (app->kind != OVK_APPLIANCE_OVF)
+		return 1;
+	if (asprintf(&p, "%s/%s", app->dir, name) < 0)
+		return 0;
+	if (lstat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+		*size = (uint64_t)st.st_size;
+		found = 1;
+	} else {
+		found = stat(p, &st) == 0;
 	}
-	return size;
+	free(p);
+	return found;
 }
 
 /* Every File is inside the package and present; all the missing ones are
@@ -379,6 +373,7 @@ int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_env
 	char missing[OVK_ERROR_MAX] = "";
 	size_t n_missing = 0;
 	char *first = NULL;
+	uint64_t size;
 	int ret = -1;
 
 	for (size_t i = 0; i < env->n_files; i++) {
@@ -397,11 +392,11 @@ int ovk_appliance_check_refs(struct ovk_appliance *app, const struct ovk_ovf_env
 				      app->path, f->id, f->href);
 			goto out;
 		}
-		if (!has_ref(app, first ? first : f->href)) {
+		if (!find_ref(app, first ? first : f->href, &size)) {
 			ovk_error_list_add(missing, sizeof missing, "File '%s': '%s'", f->id,
 					   first ? first : f->href);
 			n_missing++;
-		} else if (!first && check_file_size(app, f, stored_size(app, f->href), err) < 0) {
+		} else if (!first && check_file_size(app, f, size, err) < 0) {
 			goto out;
 		}
 	}
